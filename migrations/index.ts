@@ -1,0 +1,4 @@
+import { InitialSchema1764250000000 } from './1764250000000-InitialSchema.js';
+
+/** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
+export const migrations = [InitialSchema1764250000000];

@@ -1,0 +1,37 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { DataSource } from 'typeorm';
+import type { Clock } from './common/clock.js';
+import { CommonModule } from './common/common.module.js';
+import type { Random } from './common/random.js';
+import type { ResolvedConfig } from './config/config.js';
+import { ConfigModule } from './config/config.module.js';
+import { HealthModule } from './health/health.module.js';
+import { ExceptionRenderer } from './http/exception.filter.js';
+import { OAuthModule } from './oauth/oauth.module.js';
+import { PersistenceModule } from './persistence/persistence.module.js';
+
+export interface AppDependencies {
+  readonly config: ResolvedConfig;
+  /** connected and migrated */
+  readonly dataSource: DataSource;
+  readonly clock?: Clock;
+  readonly random?: Random;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot({ config, dataSource, clock, random }: AppDependencies): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        CommonModule.forRoot(clock, random),
+        PersistenceModule.forRoot(dataSource),
+        OAuthModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ExceptionRenderer }],
+    };
+  }
+}

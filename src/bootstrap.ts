@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { ConsoleLogger, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type AppDependencies, AppModule } from './app.module.js';
+import type { LogLevel } from './config/config.js';
+import { OAuthError } from './oauth/errors/oauth-error.js';
+import { FORM_CONTENT_TYPE, FormParams } from './oauth/form/form-params.js';
+
+/** 64 KiB is far more than any OAuth request needs; larger bodies get 413. */
+export const BODY_LIMIT = 64 * 1024;
+
+const NEST_LEVELS: Record<LogLevel, Array<'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose'>> = {
+  silent: [],
+  fatal: ['fatal'],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+export function createLogger(level: LogLevel): LoggerService {
+  return new ConsoleLogger('tessera', { json: true, logLevels: NEST_LEVELS[level] });
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function utf8(body: Buffer): string {
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    throw OAuthError.invalidRequest('the body is not valid UTF-8');
+  }
+}
+
+/** Composition only: the Nest application on Fastify, with Tessera's body parsing. */
+export async function createApp(deps: AppDependencies, logger?: LoggerService): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(deps), adapter, {
+    logger: logger ?? createLogger(deps.config.logLevel),
+    bodyParser: false,
+  });
+  // Strict RFC 6749 form parsing: repeated or bracketed parameters are refused, never merged.
+  app.useBodyParser(FORM_CONTENT_TYPE, { bodyLimit: BODY_LIMIT }, async (_request: unknown, body: Buffer) =>
+    FormParams.parse(utf8(body)),
+  );
+  app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT });
+  // Any other body is read (within the limit) and dropped: each endpoint then answers
+  // 400 invalid_request for the missing form instead of a bare 415.
+  app.useBodyParser('*', { bodyLimit: BODY_LIMIT }, async () => undefined);
+  await app.init();
+  return app;
+}

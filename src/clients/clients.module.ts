@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { ClientsService } from './clients.service.js';
+
+@Module({ imports: [AuditModule], providers: [ClientsService], exports: [ClientsService] })
+export class ClientsModule {}

@@ -1,0 +1,126 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { InvalidInputError } from '../common/errors.js';
+import { opaqueToken, RANDOM, type Random } from '../common/random.js';
+import { TokenHashers } from '../common/token-hashers.js';
+import { parseScope } from '../oauth/scope.js';
+import {
+  type AccessTokenFormat,
+  type Client,
+  ClientStore,
+  type ClientType,
+  GRANT_TYPES,
+  type GrantType,
+  INTROSPECT_PERMISSION,
+} from './client.js';
+
+export interface NewClient {
+  readonly id: string;
+  readonly type: ClientType;
+  readonly grantTypes: readonly string[];
+  readonly scopes?: readonly string[];
+  readonly introspect?: boolean;
+  readonly origins?: readonly string[];
+  readonly accessTokenFormat?: AccessTokenFormat;
+  readonly audience?: string;
+  /** set the secret instead of generating one (confidential clients only) */
+  readonly secret?: string;
+}
+
+export interface CreatedClient {
+  readonly client: Client;
+  /** shown once, never stored */
+  readonly secret: string | undefined;
+}
+
+// RFC 6749 Appendix A.1 allows any VSCHAR; Tessera keeps ids safe in URLs, logs and headers.
+const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
+const MIN_SECRET_LENGTH = 32;
+
+@Injectable()
+export class ClientsService {
+  constructor(
+    private readonly store: ClientStore,
+    private readonly hashers: TokenHashers,
+    private readonly audit: AuditService,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(RANDOM) private readonly random: Random,
+  ) {}
+
+  async create(input: NewClient, actor: string): Promise<CreatedClient> {
+    const client = this.validate(input);
+    const secret = client.type === 'confidential' ? (input.secret ?? opaqueToken(this.random)) : undefined;
+    if (input.secret !== undefined && client.type === 'public') throw new InvalidInputError('secret', 'public clients have no secret');
+    if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) {
+      throw new InvalidInputError('secret', `must be at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    const stored: Client = { ...client, secretHash: secret === undefined ? null : this.hashers.clientSecret.hash(secret) };
+    await this.store.insert(stored);
+    await this.audit.record({ type: 'client_created', actor, clientId: stored.id });
+    return { client: stored, secret };
+  }
+
+  findById(id: string): Promise<Client | undefined> {
+    return this.store.findById(id);
+  }
+
+  /** Constant-time check of a presented secret against the stored keyed hash. */
+  secretMatches(client: Client, secret: string): boolean {
+    return client.secretHash !== null && this.hashers.clientSecret.matches(secret, client.secretHash);
+  }
+
+  private validate(input: NewClient): Omit<Client, 'secretHash'> {
+    if (!CLIENT_ID.test(input.id)) {
+      throw new InvalidInputError('client_id', 'must be 1-128 characters of A-Z a-z 0-9 . _ ~ -, starting with a letter or digit');
+    }
+    if (input.type !== 'confidential' && input.type !== 'public') throw new InvalidInputError('type', 'must be confidential or public');
+    const grantTypes = unique(input.grantTypes);
+    if (grantTypes.length === 0) throw new InvalidInputError('grants', 'must name at least one grant type');
+    for (const grant of grantTypes) {
+      if (!(GRANT_TYPES as readonly string[]).includes(grant)) {
+        throw new InvalidInputError('grants', `unknown grant type ${JSON.stringify(grant)} (expected ${GRANT_TYPES.join(', ')})`);
+      }
+    }
+    // RFC 6749 §4.4: client_credentials is for confidential clients only.
+    if (input.type === 'public' && grantTypes.includes('client_credentials')) {
+      throw new InvalidInputError('grants', 'client_credentials needs a confidential client');
+    }
+    if (input.introspect && input.type === 'public') throw new InvalidInputError('introspect', 'needs a confidential client');
+    const format = input.accessTokenFormat ?? 'jwt';
+    if (format !== 'jwt' && format !== 'opaque') throw new InvalidInputError('access_token_format', 'must be jwt or opaque');
+    const scopes = parseScope((input.scopes ?? []).join(' '));
+    if (scopes === null) throw new InvalidInputError('scopes', 'must be space-separated RFC 6749 §3.3 scope tokens');
+    const audience = input.audience?.trim();
+    if (audience !== undefined && audience === '') throw new InvalidInputError('audience', 'may not be empty');
+    return {
+      id: input.id,
+      type: input.type,
+      grantTypes: grantTypes as GrantType[],
+      scopes,
+      permissions: input.introspect ? [INTROSPECT_PERMISSION] : [],
+      allowedOrigins: unique((input.origins ?? []).map(validOrigin)),
+      accessTokenFormat: format,
+      audience: audience ?? null,
+      createdAt: new Date(this.clock.now()),
+    };
+  }
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+function validOrigin(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidInputError('origins', `${JSON.stringify(raw)} is not an origin`);
+  }
+  // An origin is scheme://host[:port] and nothing else (RFC 6454).
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== raw.replace(/\/$/, '')) {
+    throw new InvalidInputError('origins', `${JSON.stringify(raw)} is not an http(s) origin without a path`);
+  }
+  return url.origin;
+}

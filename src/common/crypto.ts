@@ -1,0 +1,52 @@
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Derives a purpose-bound 256-bit key, so one secret never keys two algorithms. */
+export function deriveKey(secret: string | Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `tessera:${purpose}`, 32));
+}
+
+/** HMAC-SHA-256 under a server key: the database alone cannot confirm a guessed token. */
+export class KeyedHasher {
+  private readonly key: Buffer;
+
+  constructor(secret: string, purpose: string) {
+    this.key = deriveKey(secret, purpose);
+  }
+
+  hash(value: string): Buffer {
+    return createHmac('sha256', this.key).update(value, 'utf8').digest();
+  }
+
+  matches(value: string, expected: Buffer): boolean {
+    return constantTimeEqual(this.hash(value), expected);
+  }
+}
+
+export function constantTimeEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** AES-256-GCM; the output is iv ‖ tag ‖ ciphertext. `aad` binds the blob to its row. */
+export function seal(key: Buffer, plaintext: Buffer, aad: Buffer = Buffer.alloc(0)): Buffer {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(aad);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]);
+}
+
+/** Returns undefined when the blob was not sealed under this key and aad. */
+export function unseal(key: Buffer, blob: Buffer, aad: Buffer = Buffer.alloc(0)): Buffer | undefined {
+  if (blob.length < IV_BYTES + TAG_BYTES) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, blob.subarray(0, IV_BYTES));
+    decipher.setAAD(aad);
+    decipher.setAuthTag(blob.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    return Buffer.concat([decipher.update(blob.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,130 @@
+import { isAbsolute, resolve } from 'node:path';
+
+export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
+export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'EdDSA', 'RS256'];
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** The one typed view of the environment. Nothing outside config/ reads process.env. */
+export interface AppConfig {
+  readonly nodeEnv: string;
+  readonly production: boolean;
+  /** undefined → the embedded PGlite database under dataDir */
+  readonly databaseUrl: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  readonly issuer: string;
+  readonly accessTokenTtl: number;
+  readonly accessTokenAudience: string;
+  readonly refreshIdleTtl: number;
+  readonly refreshAbsoluteTtl: number;
+  readonly refreshReuseGrace: number;
+  readonly signingAlg: SigningAlg;
+  /** undefined only outside production, before dev secrets are filled in */
+  readonly keyEncryptionSecret: string | undefined;
+  readonly tokenHashSecret: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly dataDir: string;
+}
+
+export interface ResolvedConfig extends AppConfig {
+  readonly keyEncryptionSecret: string;
+  readonly tokenHashSecret: string;
+}
+
+/** A bad setting: the message is one line naming the variable and what it expected. */
+export class ConfigError extends Error {
+  constructor(variable: string, expected: string, got?: string) {
+    const shown = got === undefined ? '' : ` (got ${JSON.stringify(got.length > 40 ? `${got.slice(0, 40)}…` : got)})`;
+    super(`${variable} must be ${expected}${shown}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const MIN_SECRET_LENGTH = 32;
+
+function present(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `an integer from ${min} to ${max}`, raw);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `an integer from ${min} to ${max}`, raw);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `one of ${allowed.join(', ')}`, raw);
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, name === 'DATABASE_URL' ? undefined : raw);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, name === 'DATABASE_URL' ? undefined : raw);
+  }
+  return raw;
+}
+
+function secret(env: Env, name: string, production: boolean): string | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) {
+    if (production) throw new ConfigError(name, `set when NODE_ENV=production (at least ${MIN_SECRET_LENGTH} characters)`);
+    return undefined;
+  }
+  // Never echo a secret back, not even a bad one.
+  if (raw.length < MIN_SECRET_LENGTH) throw new ConfigError(name, `at least ${MIN_SECRET_LENGTH} characters long`);
+  return raw;
+}
+
+/** Validates the environment once, at boot, into a frozen typed object. Throws ConfigError. */
+export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
+  const nodeEnv = present(env, 'NODE_ENV') ?? 'development';
+  const production = nodeEnv === 'production';
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const host = present(env, 'HOST') ?? '127.0.0.1';
+  const issuer = (url(env, 'ISSUER', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  if (production && !issuer.startsWith('https:')) {
+    // RFC 8414 §2: the issuer is an https URL; plain http is for development only.
+    throw new ConfigError('ISSUER', 'an https URL when NODE_ENV=production', issuer);
+  }
+  const refreshIdleTtl = integer(env, 'REFRESH_IDLE_TTL', 1_209_600, 1, 31_536_000);
+  const refreshAbsoluteTtl = integer(env, 'REFRESH_ABSOLUTE_TTL', 2_592_000, 1, 315_360_000);
+  if (refreshIdleTtl > refreshAbsoluteTtl) {
+    throw new ConfigError('REFRESH_IDLE_TTL', `at most REFRESH_ABSOLUTE_TTL (${refreshAbsoluteTtl})`, String(refreshIdleTtl));
+  }
+  const dataDirRaw = present(env, 'TESSERA_DATA_DIR') ?? '.tessera';
+  return Object.freeze({
+    nodeEnv,
+    production,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    host,
+    port,
+    issuer,
+    accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', 300, 1, 86_400),
+    accessTokenAudience: present(env, 'ACCESS_TOKEN_AUDIENCE') ?? issuer,
+    refreshIdleTtl,
+    refreshAbsoluteTtl,
+    refreshReuseGrace: integer(env, 'REFRESH_REUSE_GRACE', 10, 0, 300),
+    signingAlg: oneOf(env, 'SIGNING_ALG', SIGNING_ALGS, 'ES256'),
+    keyEncryptionSecret: secret(env, 'KEY_ENCRYPTION_SECRET', production),
+    tokenHashSecret: secret(env, 'TOKEN_HASH_SECRET', production),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw),
+  });
+}

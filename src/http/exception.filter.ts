@@ -1,0 +1,69 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { StorageUnavailableError } from '../common/errors.js';
+import { OAuthError, type OAuthErrorCode } from '../oauth/errors/oauth-error.js';
+import { isDatabaseUnavailable } from '../persistence/availability.js';
+
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+/**
+ * Renders every failure as RFC 6749 §5.2 JSON in this one place. Details of anything
+ * that is not a known client error stay in the log; the caller sees server_error.
+ */
+@Catch()
+export class ExceptionRenderer implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const error = this.toOAuthError(exception);
+    if (error.status >= 500 && error.code === 'server_error') {
+      this.logger.error(describe(exception), exception instanceof Error ? exception.stack : undefined);
+    }
+    void reply
+      .status(error.status)
+      .headers({ ...NO_STORE, ...error.headers })
+      .type('application/json; charset=utf-8')
+      .send({ error: error.code, error_description: error.description });
+  }
+
+  private toOAuthError(exception: unknown): OAuthError {
+    if (exception instanceof OAuthError) return exception;
+    if (exception instanceof StorageUnavailableError || isDatabaseUnavailable(exception)) return OAuthError.unavailable();
+    const status = statusOf(exception);
+    if (status !== undefined && status >= 400 && status < 500) {
+      return new OAuthError(codeFor(status), clientMessage(exception, status), {}, status);
+    }
+    return new OAuthError('server_error', 'an unexpected error occurred');
+  }
+}
+
+function statusOf(exception: unknown): number | undefined {
+  if (exception instanceof HttpException) return exception.getStatus();
+  const status = (exception as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function codeFor(status: number): OAuthErrorCode {
+  if (status === 401) return 'invalid_token';
+  if (status === 403) return 'access_denied';
+  if (status === 404) return 'not_found';
+  return 'invalid_request';
+}
+
+function clientMessage(exception: unknown, status: number): string {
+  if (status === 413) return 'the request body is too large';
+  if (status === 415) return 'unsupported content type';
+  if (status === 404) return 'no such resource';
+  if (exception instanceof HttpException) {
+    const response = exception.getResponse();
+    const message = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
+    if (Array.isArray(message)) return message.join('; ');
+    if (typeof message === 'string') return message;
+  }
+  return 'the request is malformed';
+}
+
+function describe(exception: unknown): string {
+  return exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
+}

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp, createLogger } from './bootstrap.js';
+import { loadConfig } from './config/config.js';
+import { withSecrets } from './config/dev-secrets.js';
+import { type Database, openDatabase } from './persistence/open-database.js';
+import { oneLineError } from './common/one-line-error.js';
+
+async function main(): Promise<void> {
+  const config = withSecrets(loadConfig(process.env));
+  const logger = createLogger(config.logLevel);
+  const database: Database = await openDatabase(config);
+  let app: NestFastifyApplication | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: finishing in-flight requests and stopping`);
+    await app?.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  app = await createApp({ config, dataSource: database.dataSource }, logger);
+  await app.listen({ host: config.host, port: config.port });
+  logger.log(
+    `listening on http://${config.host}:${config.port} (issuer ${config.issuer}, ${database.embedded ? `embedded database in ${config.dataDir}` : 'DATABASE_URL'})`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`tessera: ${oneLineError(error)}\n`);
+  process.exit(1);
+});

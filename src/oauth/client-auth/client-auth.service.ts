@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import type { Client } from '../../clients/client.js';
+import { ClientsService } from '../../clients/clients.service.js';
+import { OAuthError } from '../errors/oauth-error.js';
+import type { FormParams } from '../form/form-params.js';
+
+export interface ClientCredentials {
+  readonly authorization: string | undefined;
+  readonly form: FormParams;
+}
+
+type Presented =
+  | { method: 'client_secret_basic'; id: string; secret: string }
+  | { method: 'client_secret_post'; id: string; secret: string }
+  | { method: 'none'; id: string };
+
+/**
+ * client_secret_basic, client_secret_post and none (RFC 6749 §2.3). One method per
+ * request; every failure is the same 401 invalid_client, whatever was wrong.
+ */
+@Injectable()
+export class ClientAuthService {
+  constructor(private readonly clients: ClientsService) {}
+
+  async authenticate(credentials: ClientCredentials): Promise<Client> {
+    const presented = presentedCredentials(credentials);
+    const basic = presented.method === 'client_secret_basic';
+    const client = await this.clients.findById(presented.id);
+    if (!client) throw OAuthError.invalidClient(basic);
+    if (presented.method === 'none') {
+      if (client.type !== 'public') throw OAuthError.invalidClient(false);
+      return client;
+    }
+    if (client.type !== 'confidential' || !this.clients.secretMatches(client, presented.secret)) {
+      throw OAuthError.invalidClient(basic);
+    }
+    return client;
+  }
+}
+
+function presentedCredentials({ authorization, form }: ClientCredentials): Presented {
+  const basic = parseBasic(authorization);
+  const postedId = form.get('client_id');
+  const postedSecret = form.get('client_secret');
+  if (basic) {
+    // RFC 6749 §2.3: the client MUST NOT use more than one authentication method per request.
+    if (postedSecret !== undefined) throw OAuthError.invalidRequest('use one client authentication method, not Basic and client_secret');
+    if (postedId !== undefined && postedId !== basic.id) throw OAuthError.invalidRequest('client_id does not match the Basic credentials');
+    return { method: 'client_secret_basic', ...basic };
+  }
+  if (authorization !== undefined && /^basic\b/i.test(authorization)) throw OAuthError.invalidClient(true);
+  if (postedId === undefined) {
+    if (postedSecret !== undefined) throw OAuthError.invalidRequest('client_secret without client_id');
+    throw OAuthError.invalidClient(false);
+  }
+  if (postedSecret !== undefined) return { method: 'client_secret_post', id: postedId, secret: postedSecret };
+  return { method: 'none', id: postedId };
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-urlencoded, then joined by ':' and base64-encoded. */
+function parseBasic(header: string | undefined): { id: string; secret: string } | undefined {
+  const match = header === undefined ? null : /^basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  try {
+    const id = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+    const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+    return secret === '' ? undefined : { id, secret };
+  } catch {
+    return undefined;
+  }
+}

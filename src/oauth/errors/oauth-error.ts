@@ -1,0 +1,73 @@
+/** RFC 6749 §5.2, RFC 6750 §3.1 and RFC 7009 §2.2.1 error codes. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'unsupported_token_type'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'access_denied'
+  | 'not_found'
+  | 'temporarily_unavailable'
+  | 'server_error';
+
+const STATUS: Record<OAuthErrorCode, number> = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  unauthorized_client: 400,
+  unsupported_grant_type: 400,
+  invalid_scope: 400,
+  unsupported_token_type: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  access_denied: 403,
+  not_found: 404,
+  temporarily_unavailable: 503,
+  server_error: 500,
+};
+
+/**
+ * The one error type of the OAuth surface. Its description is shown to the caller,
+ * so it never carries a secret, a token or whether a username exists.
+ */
+export class OAuthError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: OAuthErrorCode,
+    readonly description: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+    status?: number,
+  ) {
+    super(`${code}: ${description}`);
+    this.name = 'OAuthError';
+    this.status = status ?? STATUS[code];
+  }
+
+  static invalidRequest(description: string): OAuthError {
+    return new OAuthError('invalid_request', description);
+  }
+
+  static invalidGrant(description = 'the grant is invalid, expired or revoked'): OAuthError {
+    return new OAuthError('invalid_grant', description);
+  }
+
+  static invalidClient(basicTried: boolean): OAuthError {
+    // RFC 6749 §5.2: 401, with WWW-Authenticate matching the scheme the client tried.
+    return new OAuthError(
+      'invalid_client',
+      'client authentication failed',
+      basicTried ? { 'WWW-Authenticate': 'Basic realm="tessera", charset="UTF-8"' } : {},
+    );
+  }
+
+  static unavailable(retryAfterSeconds = 1): OAuthError {
+    return new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable, retry later', {
+      'Retry-After': String(retryAfterSeconds),
+    });
+  }
+}

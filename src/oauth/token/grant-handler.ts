@@ -1,0 +1,26 @@
+import type { Client, GrantType } from '../../clients/client.js';
+import type { SessionMeta } from '../../sessions/refresh-tokens.service.js';
+import type { FormParams } from '../form/form-params.js';
+
+export interface TokenRequest {
+  readonly client: Client;
+  readonly form: FormParams;
+  readonly meta: SessionMeta;
+}
+
+/** RFC 6749 §5.1 */
+export interface TokenResponse {
+  readonly access_token: string;
+  readonly token_type: 'Bearer';
+  readonly expires_in: number;
+  readonly refresh_token?: string;
+  readonly scope: string;
+}
+
+/** One class per grant; the token endpoint never switches on grant_type (STYLE rule 1). */
+export interface GrantHandler {
+  readonly grantType: GrantType;
+  handle(request: TokenRequest): Promise<TokenResponse>;
+}
+
+export const GRANT_HANDLERS = Symbol('GRANT_HANDLERS');

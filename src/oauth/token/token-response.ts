@@ -1,0 +1,12 @@
+import type { IssuedAccessToken } from './access-token.issuer.js';
+import type { TokenResponse } from './grant-handler.js';
+
+export function tokenResponse(access: IssuedAccessToken, scope: readonly string[], refreshToken?: string): TokenResponse {
+  return {
+    access_token: access.token,
+    token_type: 'Bearer',
+    expires_in: access.expiresIn,
+    ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
+    scope: scope.join(' '),
+  };
+}

@@ -1,0 +1,30 @@
+import { Body, Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { ClientAuthService } from '../client-auth/client-auth.service.js';
+import { formOf } from '../form/form-params.js';
+import type { TokenResponse } from './grant-handler.js';
+import { TokenService } from './token.service.js';
+
+@Controller('oauth')
+export class TokenController {
+  constructor(
+    private readonly clientAuth: ClientAuthService,
+    private readonly tokens: TokenService,
+  ) {}
+
+  /** RFC 6749 §3.2 */
+  @Post('token')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  async token(@Req() request: FastifyRequest, @Body() body: unknown): Promise<TokenResponse> {
+    const form = formOf(body);
+    const grantType = form.require('grant_type');
+    const client = await this.clientAuth.authenticate({ authorization: request.headers.authorization, form });
+    return this.tokens.exchange(grantType, {
+      client,
+      form,
+      meta: { ip: request.ip, userAgent: request.headers['user-agent'] },
+    });
+  }
+}

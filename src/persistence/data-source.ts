@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { migrations } from '../../migrations/index.js';
+import { ClientEntity } from './entities/client.entity.js';
+import { SigningKeyEntity } from './entities/signing-key.entity.js';
+import { UserEntity } from './entities/user.entity.js';
+
+export const entities = [UserEntity, ClientEntity, SigningKeyEntity];
+
+// Any 64-bit constant unique to Tessera: serializes migrations across processes.
+const MIGRATION_LOCK = 7_265_391_004;
+
+export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    migrationsTableName: 'typeorm_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    extra: { max: poolSize, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 },
+  };
+}
+
+export function createDataSource(url: string, poolSize?: number): DataSource {
+  return new DataSource(dataSourceOptions(url, poolSize));
+}
+
+/**
+ * Applies pending migrations under an advisory lock, so several processes booting at
+ * once on one database apply each migration exactly once. Returns the names applied.
+ */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      return applied.map((migration) => migration.name);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/** True when every migration the code knows has been applied. */
+export async function migrationsUpToDate(dataSource: DataSource): Promise<boolean> {
+  return !(await dataSource.showMigrations());
+}

@@ -1,0 +1,16 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { AccessTokenFormat, ClientType, GrantType } from '../../clients/client.js';
+
+@Entity({ name: 'clients' })
+export class ClientEntity {
+  @PrimaryColumn('text') id: string;
+  @Column('text') type: ClientType;
+  @Column('bytea', { name: 'secret_hash', nullable: true }) secretHash: Buffer | null;
+  @Column('text', { name: 'grant_types', array: true }) grantTypes: GrantType[];
+  @Column('text', { array: true }) scopes: string[];
+  @Column('text', { array: true }) permissions: string[];
+  @Column('text', { name: 'allowed_origins', array: true }) allowedOrigins: string[];
+  @Column('text', { name: 'access_token_format' }) accessTokenFormat: AccessTokenFormat;
+  @Column('text', { nullable: true }) audience: string | null;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+}

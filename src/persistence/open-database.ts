@@ -1,0 +1,50 @@
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from '../config/config.js';
+import { isDatabaseUnavailable } from './availability.js';
+import { createDataSource, migrate } from './data-source.js';
+import { startEmbeddedDatabase } from './embedded.js';
+
+export interface Database {
+  readonly dataSource: DataSource;
+  readonly embedded: boolean;
+  /** the migrations this open applied */
+  readonly applied: readonly string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to DATABASE_URL, or starts the embedded PGlite under the data directory, and
+ * applies pending migrations. Failures become one line naming the server, never the URL
+ * (it may hold a password).
+ */
+export async function openDatabase(config: AppConfig, options: { poolSize?: number } = {}): Promise<Database> {
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedDatabase(config.dataDir);
+  const url = config.databaseUrl ?? embedded!.url;
+  const dataSource = createDataSource(url, options.poolSize);
+  try {
+    await dataSource.initialize();
+    const applied = await migrate(dataSource);
+    return {
+      dataSource,
+      embedded: embedded !== undefined,
+      applied,
+      async close() {
+        if (dataSource.isInitialized) await dataSource.destroy();
+        await embedded?.close();
+      },
+    };
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    await embedded?.close().catch(() => undefined);
+    const target = new URL(url);
+    const where = `${target.hostname}:${target.port || 5432}${target.pathname}`;
+    if (isDatabaseUnavailable(error)) throw new Error(`cannot reach the database at ${where} (${reason(error)})`);
+    throw new Error(`database at ${where}: ${reason(error)}`);
+  }
+}
+
+function reason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+}

@@ -1,0 +1,43 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { AuditStore } from '../audit/audit-event.js';
+import { ClientStore } from '../clients/client.js';
+import { SigningKeyStore } from '../oauth/keys/signing-key.js';
+import { FamilyStore } from '../sessions/family.js';
+import { UserStore } from '../users/user.js';
+import { PgAuditStore } from './stores/audit.store.js';
+import { PgClientStore } from './stores/client.store.js';
+import { PgFamilyStore } from './stores/family.store.js';
+import { PgSigningKeyStore } from './stores/signing-key.store.js';
+import { PgUserStore } from './stores/user.store.js';
+
+const STORES = [
+  { provide: UserStore, useClass: PgUserStore },
+  { provide: ClientStore, useClass: PgClientStore },
+  { provide: FamilyStore, useClass: PgFamilyStore },
+  { provide: SigningKeyStore, useClass: PgSigningKeyStore },
+  { provide: AuditStore, useClass: PgAuditStore },
+];
+
+/**
+ * The only module that knows TypeORM. It is handed a DataSource that the caller has
+ * already connected and migrated, so a boot failure is reported before Nest starts.
+ */
+@Global()
+@Module({})
+export class PersistenceModule {
+  static forRoot(dataSource: DataSource): DynamicModule {
+    return {
+      module: PersistenceModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...dataSource.options, retryAttempts: 0 }),
+          dataSourceFactory: async () => dataSource,
+        }),
+      ],
+      providers: STORES,
+      exports: STORES.map((store) => store.provide),
+    };
+  }
+}

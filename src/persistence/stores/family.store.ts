@@ -1,0 +1,207 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import {
+  type Family,
+  FamilyStore,
+  type NewFamily,
+  type PreparedSuccessor,
+  type RefreshOutcome,
+  type RefreshSnapshot,
+  type RefreshVerdict,
+  type RevocationReason,
+} from '../../sessions/family.js';
+import { execute } from '../sql.js';
+import { withTransactionRetry } from '../transaction.js';
+
+interface FamilyRow {
+  id: string;
+  user_id: string;
+  client_id: string;
+  scope: string;
+  created_at: Date;
+  last_used_at: Date;
+  idle_expires_at: Date;
+  absolute_expires_at: Date;
+  ip: string | null;
+  user_agent: string | null;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
+}
+
+interface TokenRow {
+  used_at: Date | null;
+  successor_sealed: Buffer | null;
+  successor_used: boolean;
+}
+
+const REVOKE = `
+  WITH revoked AS (
+    UPDATE families SET revoked_at = $2, revoked_reason = $3, revoked_by = $4
+    WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL
+    RETURNING *
+  ), wiped AS (
+    UPDATE refresh_tokens t SET successor_sealed = NULL
+    FROM revoked WHERE t.family_id = revoked.id AND t.successor_sealed IS NOT NULL
+  )
+  SELECT * FROM revoked`;
+
+// One compare-and-set: the presented token is marked used only if it was unused, its one
+// successor is inserted, the parent's sealed copy of the presented token is wiped (its
+// grace is over: it is now a stale ancestor) and the family's idle expiry slides, capped
+// by the absolute expiry, which rotation never extends.
+const ROTATE = `
+  WITH used AS (
+    UPDATE refresh_tokens SET used_at = $2, successor_hash = $3, successor_sealed = $4
+    WHERE hash = $1 AND used_at IS NULL
+    RETURNING family_id, generation
+  ), successor AS (
+    INSERT INTO refresh_tokens (hash, family_id, generation, issued_at)
+    SELECT $3, family_id, generation + 1, $2 FROM used
+    RETURNING family_id
+  ), parent AS (
+    UPDATE refresh_tokens p SET successor_sealed = NULL FROM used
+    WHERE p.family_id = used.family_id AND p.generation = used.generation - 1 AND p.successor_sealed IS NOT NULL
+  )
+  UPDATE families f
+  SET last_used_at = $2, idle_expires_at = LEAST($2::timestamptz + make_interval(secs => $5), f.absolute_expires_at)
+  FROM successor WHERE f.id = successor.family_id
+  RETURNING f.*`;
+
+@Injectable()
+export class PgFamilyStore extends FamilyStore {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async start({ family, firstTokenHash }: NewFamily): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      await execute(
+        m,
+        `INSERT INTO families (id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at, ip, user_agent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [family.id, family.userId, family.clientId, family.scope, family.createdAt, family.lastUsedAt,
+          family.idleExpiresAt, family.absoluteExpiresAt, family.ip, family.userAgent],
+      );
+      await execute(m, `INSERT INTO refresh_tokens (hash, family_id, generation, issued_at) VALUES ($1, $2, 0, $3)`, [
+        firstTokenHash, family.id, family.createdAt,
+      ]);
+    });
+  }
+
+  async refresh(
+    tokenHash: Buffer,
+    judge: (snapshot: RefreshSnapshot) => RefreshVerdict,
+    successor: PreparedSuccessor,
+    now: Date,
+    idleTtlSeconds: number,
+  ): Promise<RefreshOutcome | undefined> {
+    return withTransactionRetry(this.dataSource, async (m) => {
+      // Every writer of a family's tokens locks the family row first, so the rotations,
+      // reuse revocations and admin revocations of one session serialize here, across
+      // every Tessera process, and the reads below see the winner's committed writes.
+      const locked = await execute<FamilyRow & { user_disabled: boolean }>(
+        m,
+        `SELECT f.*, u.disabled_at IS NOT NULL AS user_disabled
+         FROM families f JOIN users u ON u.id = f.user_id
+         WHERE f.id = (SELECT family_id FROM refresh_tokens WHERE hash = $1)
+         FOR UPDATE OF f`,
+        [tokenHash],
+      );
+      const familyRow = locked.rows[0];
+      if (!familyRow) return undefined;
+      const token = (
+        await execute<TokenRow>(
+          m,
+          `SELECT t.used_at, t.successor_sealed, s.used_at IS NOT NULL AS successor_used
+           FROM refresh_tokens t LEFT JOIN refresh_tokens s ON s.hash = t.successor_hash
+           WHERE t.hash = $1`,
+          [tokenHash],
+        )
+      ).rows[0];
+      const snapshot: RefreshSnapshot = {
+        family: toFamily(familyRow),
+        userDisabled: familyRow.user_disabled,
+        usedAt: token.used_at,
+        successorUsed: token.successor_used,
+        sealedSuccessor: token.successor_sealed,
+      };
+      const verdict = judge(snapshot);
+      return this.apply(m, verdict, snapshot, tokenHash, successor, now, idleTtlSeconds);
+    });
+  }
+
+  private async apply(
+    m: EntityManager,
+    verdict: RefreshVerdict,
+    snapshot: RefreshSnapshot,
+    tokenHash: Buffer,
+    successor: PreparedSuccessor,
+    now: Date,
+    idleTtlSeconds: number,
+  ): Promise<RefreshOutcome> {
+    switch (verdict.kind) {
+      case 'rotate': {
+        const rotated = await execute<FamilyRow>(m, ROTATE, [tokenHash, now, successor.hash, successor.sealed, idleTtlSeconds]);
+        if (rotated.affected !== 1) throw new Error('rotation compare-and-set failed under the family lock');
+        return { verdict, family: toFamily(rotated.rows[0]), sealedSuccessor: null };
+      }
+      case 'grace':
+        return { verdict, family: snapshot.family, sealedSuccessor: snapshot.sealedSuccessor };
+      case 'reuse':
+      case 'expired': {
+        const reason: RevocationReason = verdict.kind === 'reuse' ? 'refresh_token_reuse' : 'expired';
+        const [revoked] = await revokeWithin(m, [snapshot.family.id], reason, 'system', now);
+        return { verdict, family: revoked ?? snapshot.family, sealedSuccessor: null };
+      }
+      case 'reject':
+        return { verdict, family: snapshot.family, sealedSuccessor: null };
+    }
+  }
+
+  async revoke(ids: readonly string[], reason: RevocationReason, actor: string, now: Date): Promise<Family[]> {
+    if (ids.length === 0) return [];
+    return withTransactionRetry(this.dataSource, (m) => revokeWithin(m, ids, reason, actor, now));
+  }
+
+  async findById(id: string): Promise<Family | undefined> {
+    const { rows } = await execute<FamilyRow>(this.dataSource, `SELECT * FROM families WHERE id = $1`, [id]);
+    return rows[0] && toFamily(rows[0]);
+  }
+
+  async wipeSealedSuccessors(usedBefore: Date): Promise<number> {
+    const { affected } = await execute(
+      this.dataSource,
+      `UPDATE refresh_tokens SET successor_sealed = NULL WHERE successor_sealed IS NOT NULL AND used_at < $1`,
+      [usedBefore],
+    );
+    return affected;
+  }
+}
+
+async function revokeWithin(
+  m: EntityManager,
+  ids: readonly string[],
+  reason: RevocationReason,
+  actor: string,
+  now: Date,
+): Promise<Family[]> {
+  const { rows } = await execute<FamilyRow>(m, REVOKE, [ids, now, reason, actor]);
+  return rows.map(toFamily);
+}
+
+function toFamily(row: FamilyRow): Family {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    clientId: row.client_id,
+    scope: row.scope,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    idleExpiresAt: row.idle_expires_at,
+    absoluteExpiresAt: row.absolute_expires_at,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    revokedAt: row.revoked_at,
+    revokedReason: row.revoked_reason,
+  };
+}

@@ -1,0 +1,92 @@
+/** One login session: the unit of revocation. Its refresh tokens form one chain. */
+export interface Family {
+  readonly id: string;
+  readonly userId: string;
+  readonly clientId: string;
+  /** the scope granted at login; a refresh may narrow it, never widen it */
+  readonly scope: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date;
+  readonly idleExpiresAt: Date;
+  readonly absoluteExpiresAt: Date;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly revokedAt: Date | null;
+  readonly revokedReason: string | null;
+}
+
+export type ReuseReason = 'after_grace' | 'stale_ancestor' | 'other_client';
+
+/** Why a family ended; recorded on the family and in the audit log. */
+export type RevocationReason =
+  | 'refresh_token_reuse'
+  | 'expired'
+  | 'logout'
+  | 'revoked'
+  | 'admin'
+  | 'user_disabled'
+  | 'client_deleted'
+  | 'password_changed';
+
+/** What the store read, under the family's row lock, about a presented refresh token. */
+export interface RefreshSnapshot {
+  readonly family: Family;
+  readonly userDisabled: boolean;
+  readonly usedAt: Date | null;
+  /** the successor has itself been used: the presented token is a stale ancestor */
+  readonly successorUsed: boolean;
+  /** the successor sealed under the presented token, while the grace window lasts */
+  readonly sealedSuccessor: Buffer | null;
+}
+
+export type RefreshVerdict =
+  | { readonly kind: 'rotate' }
+  | { readonly kind: 'grace' }
+  | { readonly kind: 'reuse'; readonly reason: ReuseReason }
+  | { readonly kind: 'expired' }
+  | { readonly kind: 'reject'; readonly reason: 'revoked' | 'user_disabled' | 'invalid_scope' };
+
+/** The successor prepared before the transaction, so the lock is held for SQL only. */
+export interface PreparedSuccessor {
+  readonly hash: Buffer;
+  /** the successor token sealed under a key derived from the presented token */
+  readonly sealed: Buffer;
+}
+
+export interface RefreshOutcome {
+  readonly verdict: RefreshVerdict;
+  /** the family as it stands after the transaction */
+  readonly family: Family;
+  readonly sealedSuccessor: Buffer | null;
+}
+
+export interface NewFamily {
+  readonly family: Family;
+  readonly firstTokenHash: Buffer;
+}
+
+/** Owned by sessions/; implemented in persistence/. */
+export abstract class FamilyStore {
+  abstract start(input: NewFamily): Promise<void>;
+
+  /**
+   * Locks the family of `tokenHash`, lets `judge` decide on a consistent snapshot and
+   * applies the verdict in the same transaction: rotate (exactly one successor), reuse
+   * or expiry (the family is revoked). Undefined when no such token exists.
+   */
+  abstract refresh(
+    tokenHash: Buffer,
+    judge: (snapshot: RefreshSnapshot) => RefreshVerdict,
+    successor: PreparedSuccessor,
+    now: Date,
+    idleTtlSeconds: number,
+  ): Promise<RefreshOutcome | undefined>;
+
+  /** Revokes live families; returns the ones this call revoked. */
+  abstract revoke(ids: readonly string[], reason: RevocationReason, actor: string, now: Date): Promise<Family[]>;
+
+  abstract findById(id: string): Promise<Family | undefined>;
+
+  /** Forgets sealed successors whose grace window closed before `usedBefore`. */
+  abstract wipeSealedSuccessors(usedBefore: Date): Promise<number>;
+}

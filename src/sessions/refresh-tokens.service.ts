@@ -1,0 +1,138 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AuditService } from '../audit/audit.service.js';
+import type { Client } from '../clients/client.js';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { deriveKey, seal, unseal } from '../common/crypto.js';
+import { opaqueToken, RANDOM, type Random } from '../common/random.js';
+import { TokenHashers } from '../common/token-hashers.js';
+import type { ResolvedConfig } from '../config/config.js';
+import { CONFIG } from '../config/config.module.js';
+import { OAuthError } from '../oauth/errors/oauth-error.js';
+import type { User } from '../users/user.js';
+import { type Family, FamilyStore, type RefreshOutcome } from './family.js';
+import { judgeRefresh } from './refresh-judge.js';
+import { SessionRevoker } from './session-revoker.service.js';
+
+export interface SessionMeta {
+  readonly ip?: string;
+  readonly userAgent?: string;
+}
+
+export interface IssuedRefresh {
+  readonly family: Family;
+  readonly refreshToken: string;
+}
+
+const MAX_USER_AGENT = 512;
+
+/** Families and their refresh-token chains: start, rotate with grace, detect reuse. */
+@Injectable()
+export class RefreshTokensService {
+  private readonly logger = new Logger('refresh');
+
+  constructor(
+    private readonly families: FamilyStore,
+    private readonly hashers: TokenHashers,
+    private readonly revoker: SessionRevoker,
+    private readonly audit: AuditService,
+    @Inject(CONFIG) private readonly config: ResolvedConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(RANDOM) private readonly random: Random,
+  ) {}
+
+  /** A login: a new family and its first refresh token. */
+  async start(user: User, client: Client, scope: string, meta: SessionMeta): Promise<IssuedRefresh> {
+    const now = this.clock.now();
+    const refreshToken = opaqueToken(this.random);
+    const absolute = now + this.config.refreshAbsoluteTtl * 1000;
+    const family: Family = {
+      id: randomUUID(),
+      userId: user.id,
+      clientId: client.id,
+      scope,
+      createdAt: new Date(now),
+      lastUsedAt: new Date(now),
+      idleExpiresAt: new Date(Math.min(now + this.config.refreshIdleTtl * 1000, absolute)),
+      absoluteExpiresAt: new Date(absolute),
+      ip: meta.ip ?? null,
+      userAgent: meta.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+      revokedAt: null,
+      revokedReason: null,
+    };
+    await this.families.start({ family, firstTokenHash: this.hashers.refreshToken.hash(refreshToken) });
+    return { family, refreshToken };
+  }
+
+  /**
+   * Exchanges a refresh token for its one successor (RFC 6749 §6, RFC 9700 §4.14.2).
+   * A retry of the immediate parent inside the grace window gets the same successor;
+   * any other reuse revokes the whole family.
+   */
+  async rotate(presented: string, client: Client, requestedScope: readonly string[] | undefined): Promise<IssuedRefresh> {
+    const now = new Date(this.clock.now());
+    const presentedHash = this.hashers.refreshToken.hash(presented);
+    // The successor is readable only by someone holding the presented token: a copy of
+    // the database alone cannot open it (the token has 256 bits; HKDF needs no salt).
+    const sealingKey = deriveKey(presented, 'grace-successor');
+    const successor = opaqueToken(this.random);
+    const prepared = {
+      hash: this.hashers.refreshToken.hash(successor),
+      sealed: seal(sealingKey, Buffer.from(successor), presentedHash),
+    };
+    const outcome = await this.families.refresh(
+      presentedHash,
+      (snapshot) =>
+        judgeRefresh(snapshot, { clientId: client.id, now, graceSeconds: this.config.refreshReuseGrace, requestedScope }),
+      prepared,
+      now,
+      this.config.refreshIdleTtl,
+    );
+    if (!outcome) throw OAuthError.invalidGrant();
+    return this.settle(outcome, client, successor, sealingKey, presentedHash);
+  }
+
+  private async settle(
+    outcome: RefreshOutcome,
+    client: Client,
+    successor: string,
+    sealingKey: Buffer,
+    presentedHash: Buffer,
+  ): Promise<IssuedRefresh> {
+    const { verdict, family } = outcome;
+    switch (verdict.kind) {
+      case 'rotate':
+        return { family, refreshToken: successor };
+      case 'grace': {
+        const opened = outcome.sealedSuccessor && unseal(sealingKey, outcome.sealedSuccessor, presentedHash);
+        if (!opened) throw OAuthError.invalidGrant();
+        return { family, refreshToken: opened.toString() };
+      }
+      case 'reuse':
+        this.logger.warn(`refresh token reuse (${verdict.reason}) in family ${family.id}: family revoked`);
+        await this.audit.record({
+          type: 'refresh_token_reuse_detected',
+          reason: verdict.reason,
+          userId: family.userId,
+          clientId: client.id,
+          familyId: family.id,
+          details: { family_client_id: family.clientId },
+        });
+        await this.revoker.recorded([family], 'refresh_token_reuse', 'system');
+        throw OAuthError.invalidGrant();
+      case 'expired':
+        await this.revoker.recorded([family], 'expired', 'system');
+        throw OAuthError.invalidGrant();
+      case 'reject':
+        if (verdict.reason === 'invalid_scope') {
+          throw new OAuthError('invalid_scope', 'the requested scope exceeds the scope of the refresh token');
+        }
+        throw OAuthError.invalidGrant();
+    }
+  }
+
+  /** Wipes sealed successors whose grace window has closed. */
+  wipeClosedGraceWindows(): Promise<number> {
+    return this.families.wipeSealedSuccessors(new Date(this.clock.now() - this.config.refreshReuseGrace * 1000));
+  }
+}

@@ -1,0 +1,19 @@
+export interface User {
+  readonly id: string;
+  readonly username: string;
+  readonly passwordHash: string;
+  readonly roles: readonly string[];
+  readonly disabledAt: Date | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export const ADMIN_ROLE = 'admin';
+
+/** Owned by its callers (users/, oauth/); implemented in persistence/. */
+export abstract class UserStore {
+  abstract findById(id: string): Promise<User | undefined>;
+  abstract findByUsername(username: string): Promise<User | undefined>;
+  /** Throws DuplicateError when the username is taken. */
+  abstract insert(user: User): Promise<void>;
+}

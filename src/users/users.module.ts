@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { AuditModule } from '../audit/audit.module.js';
+import { LocalStrategy } from './local.strategy.js';
+import { PasswordHasher } from './password-hasher.js';
+import { UsersService } from './users.service.js';
+
+@Module({
+  imports: [PassportModule, AuditModule],
+  providers: [UsersService, LocalStrategy, PasswordHasher],
+  exports: [UsersService, LocalStrategy],
+})
+export class UsersModule {}

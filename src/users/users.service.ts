@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AuditService } from '../audit/audit.service.js';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { InvalidInputError } from '../common/errors.js';
+import { MAX_PASSWORD_BYTES, PasswordHasher } from './password-hasher.js';
+import { ADMIN_ROLE, type User, UserStore } from './user.js';
+
+export interface NewUser {
+  readonly username: string;
+  readonly password: string;
+  readonly admin?: boolean;
+}
+
+const MIN_PASSWORD_LENGTH = 8;
+const MAX_USERNAME_LENGTH = 256;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly store: UserStore,
+    private readonly hasher: PasswordHasher,
+    private readonly audit: AuditService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async create(input: NewUser, actor: string): Promise<User> {
+    const username = validUsername(input.username);
+    if ([...input.password].length < MIN_PASSWORD_LENGTH) {
+      throw new InvalidInputError('password', `must be at least ${MIN_PASSWORD_LENGTH} characters`);
+    }
+    if (!passwordWithinLimit(input.password)) throw new InvalidInputError('password', `must be at most ${MAX_PASSWORD_BYTES} bytes`);
+    const now = new Date(this.clock.now());
+    const user: User = {
+      id: randomUUID(),
+      username,
+      passwordHash: await this.hasher.hash(input.password),
+      roles: input.admin ? [ADMIN_ROLE] : [],
+      disabledAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.store.insert(user);
+    await this.audit.record({ type: 'user_created', actor, userId: user.id, details: { admin: Boolean(input.admin) } });
+    return user;
+  }
+
+  /**
+   * The user these credentials prove, or undefined. Unknown user, wrong password and
+   * disabled user all cost one argon2id verification and give the same answer.
+   */
+  async authenticate(username: string, password: string): Promise<User | undefined> {
+    if (!passwordWithinLimit(password) || username.length > MAX_USERNAME_LENGTH) return undefined;
+    const user = await this.store.findByUsername(username);
+    if (!user) return this.hasher.verifyDummy(password).then(() => undefined);
+    const valid = await this.hasher.verify(user.passwordHash, password);
+    return valid && !user.disabledAt ? user : undefined;
+  }
+
+  findById(id: string): Promise<User | undefined> {
+    return this.store.findById(id);
+  }
+}
+
+export function passwordWithinLimit(password: string): boolean {
+  return Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
+}
+
+function validUsername(raw: string): string {
+  const username = raw.normalize('NFC');
+  if (username.length === 0 || username.length > MAX_USERNAME_LENGTH) {
+    throw new InvalidInputError('username', `must be 1 to ${MAX_USERNAME_LENGTH} characters`);
+  }
+  if (CONTROL.test(username) || username.trim() !== username) {
+    throw new InvalidInputError('username', 'may not contain control characters or surrounding spaces');
+  }
+  return username;
+}

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { createDataSource, migrate } from '../../src/persistence/data-source.js';
+import { startEmbeddedDatabase } from '../../src/persistence/embedded.js';
+
+export interface TestDatabase {
+  /** connection string of this test file's own database */
+  readonly url: string;
+  /** a pool on it with the migrations applied */
+  readonly dataSource: DataSource;
+  drop(): Promise<void>;
+}
+
+/**
+ * A throwaway database per test file: on the server in DATABASE_URL when it is set
+ * (CI: the machine's Postgres), else an in-memory embedded PGlite. Real migrations,
+ * never synchronize.
+ */
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const adminUrl = process.env.DATABASE_URL;
+  let url: string;
+  let dropDatabase: () => Promise<void>;
+  if (adminUrl) {
+    const name = `tessera_test_${process.env.JEST_WORKER_ID ?? '0'}_${randomBytes(6).toString('hex')}`;
+    await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
+    const target = new URL(adminUrl);
+    target.pathname = `/${name}`;
+    url = target.toString();
+    dropDatabase = async () => {
+      await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    };
+  } else {
+    const embedded = await startEmbeddedDatabase();
+    url = embedded.url;
+    dropDatabase = () => embedded.close();
+  }
+  const dataSource = createDataSource(url, 4);
+  await dataSource.initialize();
+  if (options.migrate !== false) await migrate(dataSource);
+  return {
+    url,
+    dataSource,
+    async drop() {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await dropDatabase();
+    },
+  };
+}
+
+async function withAdmin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
