@@ -19,4 +19,5 @@ export default {
   setupFiles: ['<rootDir>/test/setup/reflect.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
 };

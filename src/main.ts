@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   app = await createApp({ config, dataSource: database.dataSource }, logger);
   await app.listen({ host: config.host, port: config.port });
   logger.log(
-    `listening on http://${config.host}:${config.port} (issuer ${config.issuer}, ${database.embedded ? `embedded database in ${config.dataDir}` : 'DATABASE_URL'})`,
+    `listening on ${await app.getUrl()} (issuer ${config.issuer}, ${database.embedded ? `embedded database in ${config.dataDir}` : 'DATABASE_URL'})`,
   );
 }
 
