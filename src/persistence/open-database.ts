@@ -20,7 +20,9 @@ export interface Database {
 export async function openDatabase(config: AppConfig, options: { poolSize?: number } = {}): Promise<Database> {
   const embedded = config.databaseUrl ? undefined : await startEmbeddedDatabase(config.dataDir);
   const url = config.databaseUrl ?? embedded!.url;
-  const dataSource = createDataSource(url, options.poolSize);
+  // PGlite is one Postgres session behind its socket server, which interleaves the
+  // messages of concurrent connections: one connection per process keeps them whole.
+  const dataSource = createDataSource(url, embedded ? 1 : options.poolSize);
   try {
     await dataSource.initialize();
     const applied = await migrate(dataSource);

@@ -35,7 +35,8 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     url = embedded.url;
     dropDatabase = () => embedded.close();
   }
-  const dataSource = createDataSource(url, 4);
+  // Embedded PGlite is a single session: one connection, as in src/persistence/open-database.ts.
+  const dataSource = createDataSource(url, adminUrl ? 4 : 1);
   await dataSource.initialize();
   if (options.migrate !== false) await migrate(dataSource);
   return {
