@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/bootstrap.js';
 import { loadConfig, type ResolvedConfig } from '../../src/config/config.js';
@@ -19,11 +20,23 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** reuse a database instead of creating (and later dropping) one */
+  readonly db?: TestDatabase;
+  /**
+   * listen on this port of 127.0.0.1 instead of a random one: lets a test set ISSUER to
+   * the server's own URL before it starts (see freePort). Default: 0, any free port.
+   */
+  readonly port?: number;
+  /** the injected clock; default: a FakeClock at 2026-01-01T00:00:00Z */
+  readonly clock?: FakeClock;
+}
+
 /**
  * The real application on a real port, on this test file's own migrated database,
  * with an injected clock. `env` overrides settings exactly as the environment would.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: { db?: TestDatabase } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase());
   const config = loadConfig({
     ISSUER: 'http://tessera.test',
@@ -32,9 +45,16 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     ...env,
     DATABASE_URL: db.url,
   }) as ResolvedConfig;
-  const clock = new FakeClock();
+  const clock = options.clock ?? new FakeClock();
   const app = await createApp({ config, dataSource: db.dataSource, clock });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  } catch (error) {
+    // e.g. EADDRINUSE on a requested port: leave nothing behind.
+    await app.close();
+    if (!options.db) await db.drop();
+    throw error;
+  }
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
     app,
@@ -47,4 +67,22 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
       if (!options.db) await db.drop();
     },
   };
+}
+
+/**
+ * A port of 127.0.0.1 that was free a moment ago, for a server that must know its own
+ * URL before it listens (ISSUER). Another process may take it first: callers retry on
+ * EADDRINUSE.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close((error) => (error ? reject(error) : port ? resolve(port) : reject(new Error('no port assigned'))));
+    });
+  });
 }
