@@ -87,6 +87,6 @@ export abstract class FamilyStore {
 
   abstract findById(id: string): Promise<Family | undefined>;
 
-  /** Forgets sealed successors whose grace window closed before `usedBefore`. */
+  /** Forgets sealed successors used at or before `usedBefore`: their grace window has closed. */
   abstract wipeSealedSuccessors(usedBefore: Date): Promise<number>;
 }

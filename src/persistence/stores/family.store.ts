@@ -171,7 +171,7 @@ export class PgFamilyStore extends FamilyStore {
   async wipeSealedSuccessors(usedBefore: Date): Promise<number> {
     const { affected } = await execute(
       this.dataSource,
-      `UPDATE refresh_tokens SET successor_sealed = NULL WHERE successor_sealed IS NOT NULL AND used_at < $1`,
+      `UPDATE refresh_tokens SET successor_sealed = NULL WHERE successor_sealed IS NOT NULL AND used_at <= $1`,
       [usedBefore],
     );
     return affected;
