@@ -58,3 +58,10 @@ async function withAdmin<T>(url: string, fn: (client: pg.Client) => Promise<T>):
     await client.end();
   }
 }
+
+/**
+ * Several Tessera processes on one database need a real Postgres server: PGlite is a
+ * single session and is not a multi-process deployment. CI always sets DATABASE_URL,
+ * so these suites always run there; on a machine without it they are reported skipped.
+ */
+export const describeOnPostgres: jest.Describe = process.env.DATABASE_URL ? describe : describe.skip;
