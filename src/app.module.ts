@@ -8,7 +8,9 @@ import type { ResolvedConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ExceptionRenderer } from './http/exception.filter.js';
+import { IntrospectionModule } from './oauth/introspection/introspection.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
+import { RevocationModule } from './oauth/revocation/revocation.module.js';
 import { PersistenceModule } from './persistence/persistence.module.js';
 
 export interface AppDependencies {
@@ -29,6 +31,8 @@ export class AppModule {
         CommonModule.forRoot(clock, random),
         PersistenceModule.forRoot(dataSource),
         OAuthModule,
+        IntrospectionModule,
+        RevocationModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ExceptionRenderer }],

@@ -3,6 +3,8 @@ export type AuditEventType =
   | 'login_failed'
   | 'refresh_token_reuse_detected'
   | 'session_revoked'
+  | 'access_token_revoked'
+  | 'user_disabled'
   | 'user_created'
   | 'client_created';
 

@@ -2,8 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { InvalidInputError } from '../common/errors.js';
+import { LruCache } from '../common/lru-cache.js';
 import { opaqueToken, RANDOM, type Random } from '../common/random.js';
 import { TokenHashers } from '../common/token-hashers.js';
+import type { ResolvedConfig } from '../config/config.js';
+import { CONFIG } from '../config/config.module.js';
 import { parseScope } from '../oauth/scope.js';
 import {
   type AccessTokenFormat,
@@ -40,13 +43,18 @@ const MIN_SECRET_LENGTH = 32;
 
 @Injectable()
 export class ClientsService {
+  private readonly recent: LruCache<string, { readonly client: Client; readonly at: number }>;
+
   constructor(
     private readonly store: ClientStore,
     private readonly hashers: TokenHashers,
     private readonly audit: AuditService,
+    @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
-  ) {}
+  ) {
+    this.recent = new LruCache(config.introspectionCacheSize);
+  }
 
   async create(input: NewClient, actor: string): Promise<CreatedClient> {
     const client = this.validate(input);
@@ -63,6 +71,22 @@ export class ClientsService {
 
   findById(id: string): Promise<Client | undefined> {
     return this.store.findById(id);
+  }
+
+  /**
+   * A client read at most REVOCATION_MAX_STALENESS_MS ago, so that introspection, the
+   * resource servers' hot path, authenticates its caller without a database round trip:
+   * a client changed or deleted elsewhere is honoured no longer than a revocation is
+   * unknown. Unknown ids are never cached.
+   */
+  async findRecent(id: string): Promise<Client | undefined> {
+    const now = this.clock.now();
+    const hit = this.recent.get(id);
+    if (hit && now >= hit.at && now - hit.at <= this.config.revocationMaxStalenessMs) return hit.client;
+    const client = await this.store.findById(id);
+    if (client) this.recent.set(id, { client, at: now });
+    else this.recent.delete(id);
+    return client;
   }
 
   /** Constant-time check of a presented secret against the stored keyed hash. */

@@ -8,9 +8,12 @@ import { KeyedHasher } from './crypto.js';
 export class TokenHashers {
   readonly refreshToken: KeyedHasher;
   readonly clientSecret: KeyedHasher;
+  /** opaque access tokens (CONTRACT "Access tokens"): stored only as this hash */
+  readonly opaqueAccessToken: KeyedHasher;
 
   constructor(@Inject(CONFIG) config: ResolvedConfig) {
     this.refreshToken = new KeyedHasher(config.tokenHashSecret, 'refresh-token');
     this.clientSecret = new KeyedHasher(config.tokenHashSecret, 'client-secret');
+    this.opaqueAccessToken = new KeyedHasher(config.tokenHashSecret, 'opaque-access-token');
   }
 }

@@ -25,6 +25,12 @@ export interface AppConfig {
   readonly tokenHashSecret: string | undefined;
   readonly logLevel: LogLevel;
   readonly dataDir: string;
+  /** how often each process re-reads the revocation feed even without a notification */
+  readonly revocationPollIntervalMs: number;
+  /** older than this, the in-process revocation view is not trusted: introspection answers 503 */
+  readonly revocationMaxStalenessMs: number;
+  /** verified access tokens (and user names) kept in memory; 0 turns the caches off */
+  readonly introspectionCacheSize: number;
 }
 
 export interface ResolvedConfig extends AppConfig {
@@ -109,6 +115,16 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     throw new ConfigError('REFRESH_IDLE_TTL', `at most REFRESH_ABSOLUTE_TTL (${refreshAbsoluteTtl})`, String(refreshIdleTtl));
   }
   const dataDirRaw = present(env, 'TESSERA_DATA_DIR') ?? '.tessera';
+  const revocationPollIntervalMs = integer(env, 'REVOCATION_POLL_INTERVAL_MS', 1_000, 50, 60_000);
+  const revocationMaxStalenessMs = integer(env, 'REVOCATION_MAX_STALENESS_MS', 5_000, 100, 600_000);
+  if (revocationMaxStalenessMs <= revocationPollIntervalMs) {
+    // Otherwise a healthy process would call its own view stale between two polls.
+    throw new ConfigError(
+      'REVOCATION_MAX_STALENESS_MS',
+      `greater than REVOCATION_POLL_INTERVAL_MS (${revocationPollIntervalMs})`,
+      String(revocationMaxStalenessMs),
+    );
+  }
   return Object.freeze({
     nodeEnv,
     production,
@@ -126,5 +142,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     tokenHashSecret: secret(env, 'TOKEN_HASH_SECRET', production),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw),
+    revocationPollIntervalMs,
+    revocationMaxStalenessMs,
+    introspectionCacheSize: integer(env, 'INTROSPECTION_CACHE_SIZE', 10_000, 0, 1_000_000),
   });
 }

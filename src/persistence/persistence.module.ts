@@ -3,12 +3,16 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditStore } from '../audit/audit-event.js';
 import { ClientStore } from '../clients/client.js';
+import { AccessTokenStore } from '../oauth/access-token/access-token.js';
 import { SigningKeyStore } from '../oauth/keys/signing-key.js';
 import { FamilyStore } from '../sessions/family.js';
+import { RevocationEventStore } from '../sessions/revocation-event.js';
 import { UserStore } from '../users/user.js';
+import { PgAccessTokenStore } from './stores/access-token.store.js';
 import { PgAuditStore } from './stores/audit.store.js';
 import { PgClientStore } from './stores/client.store.js';
 import { PgFamilyStore } from './stores/family.store.js';
+import { PgRevocationEventStore } from './stores/revocation-event.store.js';
 import { PgSigningKeyStore } from './stores/signing-key.store.js';
 import { PgUserStore } from './stores/user.store.js';
 
@@ -18,6 +22,8 @@ const STORES = [
   { provide: FamilyStore, useClass: PgFamilyStore },
   { provide: SigningKeyStore, useClass: PgSigningKeyStore },
   { provide: AuditStore, useClass: PgAuditStore },
+  { provide: RevocationEventStore, useClass: PgRevocationEventStore },
+  { provide: AccessTokenStore, useClass: PgAccessTokenStore },
 ];
 
 /**

@@ -65,14 +65,26 @@ export interface NewFamily {
   readonly firstTokenHash: Buffer;
 }
 
+/** A refresh token as introspection and revocation see it (RFC 7662 §2.2, RFC 7009 §2.1). */
+export interface RefreshTokenRecord {
+  readonly family: Family;
+  readonly issuedAt: Date;
+  readonly usedAt: Date | null;
+  readonly username: string;
+  readonly userDisabled: boolean;
+}
+
 /** Owned by sessions/; implemented in persistence/. */
 export abstract class FamilyStore {
-  abstract start(input: NewFamily): Promise<void>;
+  /** Starts a family for an enabled user; false (and nothing written) when the user is disabled or gone. */
+  abstract start(input: NewFamily): Promise<boolean>;
 
   /**
    * Locks the family of `tokenHash`, lets `judge` decide on a consistent snapshot and
    * applies the verdict in the same transaction: rotate (exactly one successor), reuse
    * or expiry (the family is revoked). Undefined when no such token exists.
+   * A revocation appends its revocation events, relevant until `relevantUntil`, in the
+   * same transaction.
    */
   abstract refresh(
     tokenHash: Buffer,
@@ -80,10 +92,20 @@ export abstract class FamilyStore {
     successor: PreparedSuccessor,
     now: Date,
     idleTtlSeconds: number,
+    relevantUntil: Date,
   ): Promise<RefreshOutcome | undefined>;
 
-  /** Revokes live families; returns the ones this call revoked. */
-  abstract revoke(ids: readonly string[], reason: RevocationReason, actor: string, now: Date): Promise<Family[]>;
+  /**
+   * Revokes live families and appends one revocation event per family, relevant until
+   * `relevantUntil`, in one transaction; returns the families this call revoked.
+   */
+  abstract revoke(ids: readonly string[], reason: RevocationReason, actor: string, now: Date, relevantUntil: Date): Promise<Family[]>;
+
+  /** The refresh token with this hash, its family and its user; undefined when unknown. */
+  abstract describe(tokenHash: Buffer): Promise<RefreshTokenRecord | undefined>;
+
+  /** The ids of a user's families that are not revoked. */
+  abstract liveIdsOfUser(userId: string): Promise<string[]>;
 
   abstract findById(id: string): Promise<Family | undefined>;
 

@@ -10,7 +10,7 @@ import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 import type { User } from '../users/user.js';
-import { type Family, FamilyStore, type RefreshOutcome } from './family.js';
+import { type Family, FamilyStore, type RefreshOutcome, type RefreshTokenRecord } from './family.js';
 import { judgeRefresh } from './refresh-judge.js';
 import { SessionRevoker } from './session-revoker.service.js';
 
@@ -60,7 +60,10 @@ export class RefreshTokensService {
       revokedAt: null,
       revokedReason: null,
     };
-    await this.families.start({ family, firstTokenHash: this.hashers.refreshToken.hash(refreshToken) });
+    if (!(await this.families.start({ family, firstTokenHash: this.hashers.refreshToken.hash(refreshToken) }))) {
+      // Disabled between the password check and now: the same answer as a wrong password.
+      throw OAuthError.invalidGrant('invalid username or password');
+    }
     return { family, refreshToken };
   }
 
@@ -87,6 +90,7 @@ export class RefreshTokensService {
       prepared,
       now,
       this.config.refreshIdleTtl,
+      this.revoker.relevantUntil(now.getTime()),
     );
     if (!outcome) throw OAuthError.invalidGrant();
     return this.settle(outcome, client, successor, sealingKey, presentedHash);
@@ -129,6 +133,27 @@ export class RefreshTokensService {
         }
         throw OAuthError.invalidGrant();
     }
+  }
+
+  /** The refresh token as it stands, for introspection and revocation; undefined when unknown. */
+  describe(presented: string): Promise<RefreshTokenRecord | undefined> {
+    return this.families.describe(this.hashers.refreshToken.hash(presented));
+  }
+
+  /**
+   * Active in the sense of RFC 7662 §2.2: unused (a rotated token is dead even inside
+   * its grace window), its family neither revoked nor expired, its user enabled.
+   */
+  isActive(record: RefreshTokenRecord): boolean {
+    const now = this.clock.now();
+    const { family } = record;
+    return (
+      record.usedAt === null &&
+      family.revokedAt === null &&
+      now < family.idleExpiresAt.getTime() &&
+      now < family.absoluteExpiresAt.getTime() &&
+      !record.userDisabled
+    );
   }
 
   /** Wipes sealed successors whose grace window has closed. */

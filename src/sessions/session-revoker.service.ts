@@ -1,7 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
+import type { ResolvedConfig } from '../config/config.js';
+import { CONFIG } from '../config/config.module.js';
 import { type Family, FamilyStore, type RevocationReason } from './family.js';
+import { revocationRelevantUntil } from './revocation-event.js';
+import { RevocationView } from './revocation-view.service.js';
 
 /**
  * Every way a session ends goes through here, so each ending is recorded the same way:
@@ -13,18 +17,34 @@ export class SessionRevoker {
   constructor(
     private readonly families: FamilyStore,
     private readonly audit: AuditService,
+    private readonly view: RevocationView,
+    @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async revoke(ids: readonly string[], reason: RevocationReason, actor: string): Promise<Family[]> {
-    const revoked = await this.families.revoke(ids, reason, actor, new Date(this.clock.now()));
+    const now = this.clock.now();
+    const revoked = await this.families.revoke(ids, reason, actor, new Date(now), this.relevantUntil(now));
     await this.recorded(revoked, reason, actor);
     return revoked;
+  }
+
+  /** Ends every live session of a user (disabled user, "log out everywhere"). */
+  async revokeAllOf(userId: string, reason: RevocationReason, actor: string): Promise<Family[]> {
+    return this.revoke(await this.families.liveIdsOfUser(userId), reason, actor);
+  }
+
+  /** Until when the revocation events of a revocation made now matter (see revocationRelevantUntil). */
+  relevantUntil(nowMs: number = this.clock.now()): Date {
+    return revocationRelevantUntil(nowMs, this.config.accessTokenTtl);
   }
 
   /** Records families that the store revoked as part of another transaction. */
   async recorded(families: readonly Family[], reason: RevocationReason, actor: string): Promise<void> {
     if (families.length === 0) return;
+    // Introspection in this process shows the revocation at once (CONTRACT "Access
+    // tokens"); other processes hear of it through NOTIFY or their next poll.
+    await this.view.catchUp().catch(() => undefined);
     await this.audit.record(
       ...families.map((family) => ({
         type: 'session_revoked' as const,

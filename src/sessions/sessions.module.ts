@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { GraceSweeper } from './grace-sweeper.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
+import { RevocationView } from './revocation-view.service.js';
 import { SessionRevoker } from './session-revoker.service.js';
 
 @Module({
   imports: [AuditModule],
-  providers: [RefreshTokensService, SessionRevoker, GraceSweeper],
-  exports: [RefreshTokensService, SessionRevoker],
+  providers: [RefreshTokensService, SessionRevoker, GraceSweeper, RevocationView],
+  exports: [RefreshTokensService, SessionRevoker, RevocationView],
 })
 export class SessionsModule {}

@@ -16,4 +16,9 @@ export abstract class UserStore {
   abstract findByUsername(username: string): Promise<User | undefined>;
   /** Throws DuplicateError when the username is taken. */
   abstract insert(user: User): Promise<void>;
+  /**
+   * Disables an enabled user and appends a `user` revocation event, relevant until
+   * `relevantUntil`, in one statement. False when the user is unknown or already disabled.
+   */
+  abstract disable(id: string, now: Date, relevantUntil: Date): Promise<boolean>;
 }

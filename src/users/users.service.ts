@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { InvalidInputError } from '../common/errors.js';
+import { RevocationView } from '../sessions/revocation-view.service.js';
+import { SessionRevoker } from '../sessions/session-revoker.service.js';
 import { MAX_PASSWORD_BYTES, PasswordHasher } from './password-hasher.js';
 import { ADMIN_ROLE, type User, UserStore } from './user.js';
 
@@ -13,6 +15,7 @@ export interface NewUser {
 }
 
 const MIN_PASSWORD_LENGTH = 8;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_USERNAME_LENGTH = 256;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -23,6 +26,8 @@ export class UsersService {
     private readonly store: UserStore,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
+    private readonly revoker: SessionRevoker,
+    private readonly view: RevocationView,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -61,6 +66,22 @@ export class UsersService {
 
   findById(id: string): Promise<User | undefined> {
     return this.store.findById(id);
+  }
+
+  /**
+   * Disables a user: login refuses them, every access token issued to them before now
+   * becomes inactive, and every session of theirs is revoked. False when the user is
+   * unknown or already disabled.
+   */
+  async disable(userId: string, actor: string): Promise<boolean> {
+    if (!UUID.test(userId)) return false;
+    const now = this.clock.now();
+    const changed = await this.store.disable(userId, new Date(now), this.revoker.relevantUntil(now));
+    if (!changed) return false;
+    await this.view.catchUp().catch(() => undefined);
+    await this.audit.record({ type: 'user_disabled', actor, userId });
+    await this.revoker.revokeAllOf(userId, 'user_disabled', actor);
+    return true;
   }
 }
 

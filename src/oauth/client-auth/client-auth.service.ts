@@ -22,10 +22,11 @@ type Presented =
 export class ClientAuthService {
   constructor(private readonly clients: ClientsService) {}
 
-  async authenticate(credentials: ClientCredentials): Promise<Client> {
+  /** `recent`: accept a client record up to REVOCATION_MAX_STALENESS_MS old (see ClientsService.findRecent). */
+  async authenticate(credentials: ClientCredentials, options: { recent?: boolean } = {}): Promise<Client> {
     const presented = presentedCredentials(credentials);
     const basic = presented.method === 'client_secret_basic';
-    const client = await this.clients.findById(presented.id);
+    const client = await (options.recent ? this.clients.findRecent(presented.id) : this.clients.findById(presented.id));
     if (!client) throw OAuthError.invalidClient(basic);
     if (presented.method === 'none') {
       if (client.type !== 'public') throw OAuthError.invalidClient(false);

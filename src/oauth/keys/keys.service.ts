@@ -1,27 +1,49 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { JsonWebKey } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { JsonWebKey, KeyObject } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { CLOCK, type Clock } from '../../common/clock.js';
 import { deriveKey, seal, unseal } from '../../common/crypto.js';
 import { DuplicateError } from '../../common/errors.js';
-import type { ResolvedConfig } from '../../config/config.js';
+import type { ResolvedConfig, SigningAlg } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
-import { generateKeyPair, JwsSigner, privateKeyFromDer } from './jws.js';
+import { generateKeyPair, JwsSigner, privateKeyFromDer, publicKeyFromJwk } from './jws.js';
 import { SigningKeyStore, type StoredSigningKey } from './signing-key.js';
 
 export const ACCESS_TOKEN_TYP = 'at+jwt';
 // Verifiers may accept a token a little after exp (clock skew); keep its key published that long.
 const SKEW_SECONDS = 60;
 const JWKS_CACHE_MS = 5_000;
+// Another process (or `tessera keys rotate`) may rotate the key: every process picks up
+// the new active key within this time, well inside SKEW_SECONDS, the time the retired
+// key stays published beyond the lifetime of the last token it signed.
+const RELOAD_EVERY_MS = 10_000;
+// Unknown kids reload the keys at most this often, so forged kids cannot flood the database;
+// a caller in between waits for the next reload rather than being told "unknown".
+const UNKNOWN_KID_RELOAD_MS = 1_000;
+
+/** A key that verifies access tokens: its algorithm is the server's, never the token's. */
+export interface VerificationKey {
+  readonly kid: string;
+  readonly alg: SigningAlg;
+  readonly key: KeyObject;
+}
 
 export interface Jwks {
   keys: Array<JsonWebKey & { kid: string; alg: string; use: 'sig' }>;
 }
 
 @Injectable()
-export class KeysService implements OnModuleInit {
+export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('keys');
   private readonly sealingKey: Buffer;
   private signer: JwsSigner | undefined;
   private jwksCache: { at: number; value: Jwks } | undefined;
+  private verificationKeys: ReadonlyMap<string, VerificationKey> = new Map();
+  private reloading: Promise<void> | undefined;
+  private unknownKidReload: Promise<void> | undefined;
+  /** performance.now() of the last reload for an unknown kid: a rate limit, not a domain time */
+  private lastUnknownKidReload = Number.NEGATIVE_INFINITY;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: SigningKeyStore,
@@ -40,6 +62,42 @@ export class KeysService implements OnModuleInit {
     }
     if (!active) throw new Error('no active signing key after activation');
     this.signer = this.toSigner(active);
+    await this.reload();
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.reload().catch((error: Error) => this.logger.warn(`cannot reload signing keys: ${error.message}`));
+    }, RELOAD_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** The key of a publishable kid, if this process knows it. */
+  verificationKey(kid: string): VerificationKey | undefined {
+    return this.verificationKeys.get(kid);
+  }
+
+  /**
+   * Reloads the keys for a kid this process does not know (a key another process just
+   * activated). Concurrent callers share one reload, and reloads for unknown kids start
+   * at most once per UNKNOWN_KID_RELOAD_MS.
+   */
+  reloadForUnknownKid(): Promise<void> {
+    this.unknownKidReload ??= (async () => {
+      const wait = this.lastUnknownKidReload + UNKNOWN_KID_RELOAD_MS - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      this.lastUnknownKidReload = performance.now();
+      // A reload already in flight may have read the keys before the new one existed.
+      await this.reloading?.catch(() => undefined);
+      await this.reload();
+    })().finally(() => {
+      this.unknownKidReload = undefined;
+    });
+    return this.unknownKidReload;
   }
 
   /** A new key signs from now on; the old one stays published until its last token has expired. */
@@ -48,6 +106,7 @@ export class KeysService implements OnModuleInit {
     const active = await this.store.findActive();
     if (active) this.signer = this.toSigner(active);
     this.jwksCache = undefined;
+    await this.reload();
     return kid;
   }
 
@@ -63,6 +122,23 @@ export class KeysService implements OnModuleInit {
     const value: Jwks = { keys: keys.map((key) => ({ ...(key.publicJwk as JsonWebKey), kid: key.kid, alg: key.alg, use: 'sig' })) };
     this.jwksCache = { at: now, value };
     return value;
+  }
+
+  /** Every publishable key for verification, and the active one for signing if it changed. */
+  private reload(): Promise<void> {
+    this.reloading ??= (async () => {
+      const keys = await this.store.findPublishable(new Date(this.clock.now()));
+      const verification = new Map<string, VerificationKey>();
+      for (const key of keys) {
+        verification.set(key.kid, { kid: key.kid, alg: key.alg, key: publicKeyFromJwk(key.publicJwk as JsonWebKey) });
+      }
+      this.verificationKeys = verification;
+      const active = keys.find((key) => key.retiredAt === null);
+      if (active && active.kid !== this.signer?.kid) this.signer = this.toSigner(active);
+    })().finally(() => {
+      this.reloading = undefined;
+    });
+    return this.reloading;
   }
 
   private async activateNewKey(): Promise<string> {

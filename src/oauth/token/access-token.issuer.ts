@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Client } from '../../clients/client.js';
 import { CLOCK, type Clock } from '../../common/clock.js';
-import { RANDOM, type Random } from '../../common/random.js';
+import { opaqueToken, RANDOM, type Random } from '../../common/random.js';
+import { TokenHashers } from '../../common/token-hashers.js';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
+import { AccessTokenStore } from '../access-token/access-token.js';
 import { KeysService } from '../keys/keys.service.js';
 import { formatScope } from '../scope.js';
 
@@ -22,29 +24,53 @@ export interface IssuedAccessToken {
   readonly jti: string;
 }
 
-/** RFC 9068 JWT access tokens, signed with the active key. */
+/**
+ * RFC 9068 JWT access tokens signed with the active key or, for clients registered with
+ * format `opaque`, reference tokens: 256 random bits whose keyed hash is stored with the
+ * claims, meaningful only through introspection (CONTRACT "Access tokens").
+ */
 @Injectable()
 export class AccessTokenIssuer {
   constructor(
     private readonly keys: KeysService,
+    private readonly store: AccessTokenStore,
+    private readonly hashers: TokenHashers,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
   ) {}
 
-  issue(grant: AccessTokenGrant): IssuedAccessToken {
+  async issue(grant: AccessTokenGrant): Promise<IssuedAccessToken> {
     const iat = Math.floor(this.clock.now() / 1000);
     const expiresIn = this.config.accessTokenTtl;
     const jti = this.random.bytes(16).toString('base64url');
+    const aud = grant.client.audience ?? this.config.accessTokenAudience;
+    const scope = formatScope(grant.scope);
+    if (grant.client.accessTokenFormat === 'opaque') {
+      const token = opaqueToken(this.random);
+      await this.store.insertOpaque({
+        hash: this.hashers.opaqueAccessToken.hash(token),
+        jti,
+        clientId: grant.client.id,
+        subject: grant.subject,
+        userId: grant.sid === undefined ? null : grant.subject,
+        familyId: grant.sid ?? null,
+        scope,
+        audience: aud,
+        issuedAt: new Date(iat * 1000),
+        expiresAt: new Date((iat + expiresIn) * 1000),
+      });
+      return { token, expiresIn, jti };
+    }
     const claims = {
       iss: this.config.issuer,
       sub: grant.subject,
-      aud: grant.client.audience ?? this.config.accessTokenAudience,
+      aud,
       exp: iat + expiresIn,
       iat,
       jti,
       client_id: grant.client.id,
-      scope: formatScope(grant.scope),
+      scope,
       ...(grant.sid === undefined ? {} : { sid: grant.sid }),
     };
     return { token: this.keys.accessTokenSigner().sign(claims), expiresIn, jti };

@@ -7,6 +7,7 @@ import {
   type PreparedSuccessor,
   type RefreshOutcome,
   type RefreshSnapshot,
+  type RefreshTokenRecord,
   type RefreshVerdict,
   type RevocationReason,
 } from '../../sessions/family.js';
@@ -34,6 +35,8 @@ interface TokenRow {
   successor_used: boolean;
 }
 
+// Revoking a family also announces it on the revocation feed, in the same statement, so
+// no path can end a session without every process's RevocationView hearing of it.
 const REVOKE = `
   WITH revoked AS (
     UPDATE families SET revoked_at = $2, revoked_reason = $3, revoked_by = $4
@@ -42,6 +45,9 @@ const REVOKE = `
   ), wiped AS (
     UPDATE refresh_tokens t SET successor_sealed = NULL
     FROM revoked WHERE t.family_id = revoked.id AND t.successor_sealed IS NOT NULL
+  ), announced AS (
+    INSERT INTO revocation_events (kind, subject, created_at, until)
+    SELECT 'family', revoked.id::text, $2, $5 FROM revoked
   )
   SELECT * FROM revoked`;
 
@@ -73,8 +79,17 @@ export class PgFamilyStore extends FamilyStore {
     super();
   }
 
-  async start({ family, firstTokenHash }: NewFamily): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+  async start({ family, firstTokenHash }: NewFamily): Promise<boolean> {
+    return this.dataSource.transaction(async (m) => {
+      // FOR SHARE waits for a concurrent disabling to commit (and holds one off until this
+      // commits), so a family is either refused here or revoked by the disabling after it.
+      // The foreign key's own FOR KEY SHARE does not conflict with that UPDATE.
+      const user = await execute<{ enabled: boolean }>(
+        m,
+        `SELECT disabled_at IS NULL AS enabled FROM users WHERE id = $1 FOR SHARE`,
+        [family.userId],
+      );
+      if (!user.rows[0]?.enabled) return false;
       await execute(
         m,
         `INSERT INTO families (id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at, ip, user_agent)
@@ -85,6 +100,7 @@ export class PgFamilyStore extends FamilyStore {
       await execute(m, `INSERT INTO refresh_tokens (hash, family_id, generation, issued_at) VALUES ($1, $2, 0, $3)`, [
         firstTokenHash, family.id, family.createdAt,
       ]);
+      return true;
     });
   }
 
@@ -94,6 +110,7 @@ export class PgFamilyStore extends FamilyStore {
     successor: PreparedSuccessor,
     now: Date,
     idleTtlSeconds: number,
+    relevantUntil: Date,
   ): Promise<RefreshOutcome | undefined> {
     return withTransactionRetry(this.dataSource, async (m) => {
       // Every writer of a family's tokens locks the family row first, so the rotations,
@@ -126,7 +143,7 @@ export class PgFamilyStore extends FamilyStore {
         sealedSuccessor: token.successor_sealed,
       };
       const verdict = judge(snapshot);
-      return this.apply(m, verdict, snapshot, tokenHash, successor, now, idleTtlSeconds);
+      return this.apply(m, verdict, snapshot, tokenHash, successor, now, idleTtlSeconds, relevantUntil);
     });
   }
 
@@ -138,6 +155,7 @@ export class PgFamilyStore extends FamilyStore {
     successor: PreparedSuccessor,
     now: Date,
     idleTtlSeconds: number,
+    relevantUntil: Date,
   ): Promise<RefreshOutcome> {
     switch (verdict.kind) {
       case 'rotate': {
@@ -150,7 +168,7 @@ export class PgFamilyStore extends FamilyStore {
       case 'reuse':
       case 'expired': {
         const reason: RevocationReason = verdict.kind === 'reuse' ? 'refresh_token_reuse' : 'expired';
-        const [revoked] = await revokeWithin(m, [snapshot.family.id], reason, 'system', now);
+        const [revoked] = await revokeWithin(m, [snapshot.family.id], reason, 'system', now, relevantUntil);
         return { verdict, family: revoked ?? snapshot.family, sealedSuccessor: null };
       }
       case 'reject':
@@ -158,9 +176,30 @@ export class PgFamilyStore extends FamilyStore {
     }
   }
 
-  async revoke(ids: readonly string[], reason: RevocationReason, actor: string, now: Date): Promise<Family[]> {
+  async revoke(ids: readonly string[], reason: RevocationReason, actor: string, now: Date, relevantUntil: Date): Promise<Family[]> {
     if (ids.length === 0) return [];
-    return withTransactionRetry(this.dataSource, (m) => revokeWithin(m, ids, reason, actor, now));
+    return withTransactionRetry(this.dataSource, (m) => revokeWithin(m, ids, reason, actor, now, relevantUntil));
+  }
+
+  async describe(tokenHash: Buffer): Promise<RefreshTokenRecord | undefined> {
+    const { rows } = await execute<FamilyRow & { token_issued_at: Date; token_used_at: Date | null; username: string; user_disabled: boolean }>(
+      this.dataSource,
+      `SELECT f.*, t.issued_at AS token_issued_at, t.used_at AS token_used_at,
+              u.username, u.disabled_at IS NOT NULL AS user_disabled
+       FROM refresh_tokens t JOIN families f ON f.id = t.family_id JOIN users u ON u.id = f.user_id
+       WHERE t.hash = $1`,
+      [tokenHash],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const { token_issued_at: issuedAt, token_used_at: usedAt, username, user_disabled: userDisabled } = row;
+    return { family: toFamily(row), issuedAt, usedAt, username, userDisabled };
+  }
+
+  async liveIdsOfUser(userId: string): Promise<string[]> {
+    const live = `SELECT id FROM families WHERE user_id = $1 AND revoked_at IS NULL`;
+    const { rows } = await execute<{ id: string }>(this.dataSource, live, [userId]);
+    return rows.map((row) => row.id);
   }
 
   async findById(id: string): Promise<Family | undefined> {
@@ -184,8 +223,9 @@ async function revokeWithin(
   reason: RevocationReason,
   actor: string,
   now: Date,
+  relevantUntil: Date,
 ): Promise<Family[]> {
-  const { rows } = await execute<FamilyRow>(m, REVOKE, [ids, now, reason, actor]);
+  const { rows } = await execute<FamilyRow>(m, REVOKE, [ids, now, reason, actor, relevantUntil]);
   return rows.map(toFamily);
 }
 

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../../audit/audit.service.js';
+import type { Client } from '../../../clients/client.js';
 import { RefreshTokensService } from '../../../sessions/refresh-tokens.service.js';
 import { LocalStrategy } from '../../../users/local.strategy.js';
-import { ADMIN_ROLE } from '../../../users/user.js';
+import { ADMIN_ROLE, type User } from '../../../users/user.js';
 import { passwordWithinLimit } from '../../../users/users.service.js';
 import { OAuthError } from '../../errors/oauth-error.js';
 import { grantScope, requestedScope } from '../../scope.js';
@@ -36,13 +37,20 @@ export class PasswordGrant implements GrantHandler {
       // Never whether the username exists (RFC 9700 §4.16 and the contract).
       throw OAuthError.invalidGrant('invalid username or password');
     }
-    // The admin scope is granted only to users with the admin role, and only when asked for.
-    const allowed = user.roles.includes(ADMIN_ROLE) ? client.scopes : client.scopes.filter((s) => s !== ADMIN_ROLE);
-    const scope = grantScope(requested, allowed, [ADMIN_ROLE]);
+    const scope = loginScope(user, client, requested);
     const { family, refreshToken } = await this.refreshTokens.start(user, client, scope.join(' '), meta);
     await this.audit.record({ type: 'login_succeeded', userId: user.id, clientId: client.id, familyId: family.id, ip: meta.ip });
-    const access = this.accessTokens.issue({ client, subject: user.id, scope, sid: family.id });
+    const access = await this.accessTokens.issue({ client, subject: user.id, scope, sid: family.id });
     // A client not registered for refresh_token could not use one: the session exists, the token is not handed out.
     return tokenResponse(access, scope, client.grantTypes.includes('refresh_token') ? refreshToken : undefined);
   }
+}
+
+/**
+ * The scope of a new login session, here and at the browser login: the admin scope is
+ * granted only to users with the admin role, and only when asked for.
+ */
+export function loginScope(user: User, client: Client, requested: string[] | undefined): string[] {
+  const allowed = user.roles.includes(ADMIN_ROLE) ? client.scopes : client.scopes.filter((s) => s !== ADMIN_ROLE);
+  return grantScope(requested, allowed, [ADMIN_ROLE]);
 }

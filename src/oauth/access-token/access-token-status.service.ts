@@ -1,0 +1,114 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../../common/clock.js';
+import { LruCache } from '../../common/lru-cache.js';
+import { TokenHashers } from '../../common/token-hashers.js';
+import type { ResolvedConfig } from '../../config/config.js';
+import { CONFIG } from '../../config/config.module.js';
+import { RevocationView } from '../../sessions/revocation-view.service.js';
+import { UsersService } from '../../users/users.service.js';
+import { AccessTokenStore, type OpaqueAccessTokenRecord } from './access-token.js';
+import type { AccessTokenClaims } from './access-token.verifier.js';
+import type { TokenDescription } from './token-description.js';
+
+/**
+ * Whether an access token is active (CONTRACT "POST /oauth/introspect"): its signature,
+ * iss and exp hold, its family is alive, its user is enabled, and it was not revoked
+ * itself. JWTs are judged from the in-process RevocationView (no database round trip in
+ * the steady state); opaque tokens from their row. Both are revoked by jti.
+ */
+@Injectable()
+export class AccessTokenStatus {
+  /** user id → username; usernames never change, and disabling is the view's business */
+  private readonly usernames: LruCache<string, string>;
+
+  constructor(
+    private readonly store: AccessTokenStore,
+    private readonly hashers: TokenHashers,
+    private readonly view: RevocationView,
+    private readonly users: UsersService,
+    @Inject(CONFIG) private readonly config: ResolvedConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.usernames = new LruCache(config.introspectionCacheSize);
+  }
+
+  findOpaque(token: string): Promise<OpaqueAccessTokenRecord | undefined> {
+    return this.store.findOpaque(this.hashers.opaqueAccessToken.hash(token));
+  }
+
+  /** The RFC 7662 members of a verified JWT access token, or undefined when it is not active. */
+  async describeJwt(claims: AccessTokenClaims): Promise<TokenDescription | undefined> {
+    // RFC 7519 §4.1.4: on or after exp the token MUST NOT be accepted.
+    if (this.clock.now() >= claims.exp * 1000 || this.view.revoked(claims)) return undefined;
+    let username: string | undefined;
+    if (claims.sid !== undefined) {
+      username = await this.username(claims.sub);
+      if (username === undefined) return undefined;
+    }
+    // Only a token that would be active needs the view to be fresh; a stale view with the
+    // database away is 503, never a guess (CONTRACT "Endpoints").
+    await this.view.ensureFresh();
+    if (this.view.revoked(claims)) return undefined;
+    return {
+      token_type: 'Bearer',
+      scope: claims.scope,
+      client_id: claims.client_id,
+      ...(username === undefined ? {} : { username }),
+      sub: claims.sub,
+      aud: claims.aud,
+      iss: claims.iss,
+      exp: claims.exp,
+      iat: claims.iat,
+      jti: claims.jti,
+      ...(claims.sid === undefined ? {} : { sid: claims.sid }),
+    };
+  }
+
+  /** The RFC 7662 members of an opaque access token, or undefined when it is not active. */
+  describeOpaque(record: OpaqueAccessTokenRecord): TokenDescription | undefined {
+    if (!this.opaqueActive(record)) return undefined;
+    return {
+      token_type: 'Bearer',
+      scope: record.scope,
+      client_id: record.clientId,
+      ...(record.username === null ? {} : { username: record.username }),
+      sub: record.subject,
+      aud: record.audience,
+      iss: this.config.issuer,
+      exp: Math.floor(record.expiresAt.getTime() / 1000),
+      iat: Math.floor(record.issuedAt.getTime() / 1000),
+      jti: record.jti,
+      ...(record.familyId === null ? {} : { sid: record.familyId }),
+    };
+  }
+
+  /** Remembers the jti as revoked until the token expires; every process hears of it. */
+  async revokeJwt(claims: AccessTokenClaims): Promise<void> {
+    const now = this.clock.now();
+    if (now >= claims.exp * 1000) return;
+    await this.store.revokeJti(claims.jti, new Date(now), new Date(claims.exp * 1000));
+    await this.view.catchUp().catch(() => undefined);
+  }
+
+  async revokeOpaque(record: OpaqueAccessTokenRecord): Promise<void> {
+    if (await this.store.revokeOpaque(record.hash, new Date(this.clock.now()))) {
+      await this.view.catchUp().catch(() => undefined);
+    }
+  }
+
+  private opaqueActive(record: OpaqueAccessTokenRecord): boolean {
+    if (record.revokedAt !== null || record.familyRevoked || this.clock.now() >= record.expiresAt.getTime()) return false;
+    return record.userId === null || (record.username !== null && !record.userDisabled);
+  }
+
+  private async username(userId: string): Promise<string | undefined> {
+    const cached = this.usernames.get(userId);
+    if (cached !== undefined) return cached;
+    const user = await this.users.findById(userId);
+    // A user disabled before the view's window began has no live token left (login and
+    // rotation refuse a disabled user); one disabled within it is the view's business.
+    if (!user || user.disabledAt !== null) return undefined;
+    this.usernames.set(userId, user.username);
+    return user.username;
+  }
+}

@@ -1,0 +1,47 @@
+/** A reference access token (CONTRACT "Access tokens"): only its keyed hash is stored. */
+export interface OpaqueAccessToken {
+  readonly hash: Buffer;
+  readonly jti: string;
+  readonly clientId: string;
+  /** the user id, or the client id for client_credentials */
+  readonly subject: string;
+  readonly userId: string | null;
+  readonly familyId: string | null;
+  readonly scope: string;
+  readonly audience: string;
+  readonly issuedAt: Date;
+  readonly expiresAt: Date;
+}
+
+/** The stored token with what decides whether it is active. */
+export interface OpaqueAccessTokenRecord extends OpaqueAccessToken {
+  readonly revokedAt: Date | null;
+  readonly familyRevoked: boolean;
+  readonly username: string | null;
+  readonly userDisabled: boolean;
+}
+
+/**
+ * Access tokens in the database: opaque ones in full (as a hash), JWTs only once revoked,
+ * by jti. Owned by oauth/access-token/ and oauth/token/; implemented in persistence/.
+ */
+export abstract class AccessTokenStore {
+  abstract insertOpaque(token: OpaqueAccessToken): Promise<void>;
+
+  abstract findOpaque(hash: Buffer): Promise<OpaqueAccessTokenRecord | undefined>;
+
+  /**
+   * Marks an opaque token revoked and records its jti in revoked_access_tokens and on
+   * the revocation feed, in one statement. False when already revoked or unknown.
+   */
+  abstract revokeOpaque(hash: Buffer, now: Date): Promise<boolean>;
+
+  /**
+   * Remembers a JWT's jti as revoked until it expires (CONTRACT: by jti, never by a hash
+   * of its text), and announces it on the revocation feed, in one statement.
+   */
+  abstract revokeJti(jti: string, now: Date, expiresAt: Date): Promise<void>;
+
+  /** Deletes opaque tokens that expired before `before`. */
+  abstract deleteExpiredOpaque(before: Date): Promise<number>;
+}

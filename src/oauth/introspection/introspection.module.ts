@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AccessTokenModule } from '../access-token/access-token.module.js';
+import { OAuthModule } from '../oauth.module.js';
+import { IntrospectionController } from './introspection.controller.js';
+import { IntrospectionService } from './introspection.service.js';
+
+@Module({
+  imports: [OAuthModule, AccessTokenModule],
+  controllers: [IntrospectionController],
+  providers: [IntrospectionService],
+})
+export class IntrospectionModule {}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../../audit/audit.service.js';
+import type { Client } from '../../clients/client.js';
+import { SessionRevoker } from '../../sessions/session-revoker.service.js';
+import { AccessTokenStatus } from '../access-token/access-token-status.service.js';
+import { type FoundToken, TokenLookup } from '../access-token/token-lookup.service.js';
+import { ClientAuthService } from '../client-auth/client-auth.service.js';
+import { OAuthError } from '../errors/oauth-error.js';
+import type { FormParams } from '../form/form-params.js';
+
+/**
+ * RFC 7009 token revocation. Unknown, malformed and already revoked tokens all answer
+ * the same 200 (§2.2); only a live token of another client is refused (§2.1).
+ */
+@Injectable()
+export class RevocationService {
+  constructor(
+    private readonly clientAuth: ClientAuthService,
+    private readonly lookup: TokenLookup,
+    private readonly accessTokens: AccessTokenStatus,
+    private readonly revoker: SessionRevoker,
+    private readonly audit: AuditService,
+  ) {}
+
+  async revoke(authorization: string | undefined, form: FormParams): Promise<void> {
+    // RFC 7009 §2.1: confidential clients authenticate; public ones (auth method none)
+    // identify themselves and may revoke their own tokens.
+    const client = await this.clientAuth.authenticate({ authorization, form });
+    const token = form.require('token');
+    const found = await this.lookup.find(token, form.get('token_type_hint'));
+    if (!found) return;
+    if (found.clientId !== client.id) {
+      // RFC 7009 §2.1: the server first validates that the token was issued to the client.
+      // It stays live; a dead one answers like an unknown one.
+      if (await this.lookup.describe(found)) throw OAuthError.invalidRequest('the token was not issued to this client');
+      return;
+    }
+    await this.revokeOwn(found, client);
+  }
+
+  private async revokeOwn(found: FoundToken, client: Client): Promise<void> {
+    const actor = `client:${client.id}`;
+    switch (found.kind) {
+      case 'refresh':
+        // RFC 7009 §2.1: revoking a refresh token SHOULD invalidate the access tokens of
+        // the same grant: the whole family, and every access token carrying its sid.
+        await this.revoker.revoke([found.record.family.id], 'revoked', actor);
+        return;
+      case 'jwt':
+        await this.accessTokens.revokeJwt(found.claims);
+        await this.recordAccessToken(actor, client, found.claims.jti, found.claims.sid);
+        return;
+      case 'opaque':
+        await this.accessTokens.revokeOpaque(found.record);
+        await this.recordAccessToken(actor, client, found.record.jti, found.record.familyId ?? undefined);
+    }
+  }
+
+  private recordAccessToken(actor: string, client: Client, jti: string, familyId: string | undefined): Promise<void> {
+    return this.audit.record({ type: 'access_token_revoked', actor, clientId: client.id, familyId, details: { jti } });
+  }
+}

@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  AccessTokenStore,
+  type OpaqueAccessToken,
+  type OpaqueAccessTokenRecord,
+} from '../../oauth/access-token/access-token.js';
+import { execute } from '../sql.js';
+
+interface TokenRow {
+  hash: Buffer;
+  jti: string;
+  client_id: string;
+  subject: string;
+  user_id: string | null;
+  family_id: string | null;
+  scope: string;
+  audience: string;
+  issued_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  family_revoked: boolean;
+  username: string | null;
+  user_disabled: boolean;
+}
+
+// Revoked by jti like a JWT (CONTRACT "POST /oauth/revoke"), so every process's view
+// and the revoked_access_tokens record agree whatever the format.
+const REVOKE_OPAQUE = `
+  WITH revoked AS (
+    UPDATE opaque_access_tokens SET revoked_at = $2
+    WHERE hash = $1 AND revoked_at IS NULL
+    RETURNING jti, expires_at
+  ), remembered AS (
+    INSERT INTO revoked_access_tokens (jti, revoked_at, expires_at)
+    SELECT jti, $2, expires_at FROM revoked ON CONFLICT (jti) DO NOTHING
+  ), announced AS (
+    INSERT INTO revocation_events (kind, subject, created_at, until)
+    SELECT 'jti', jti, $2, expires_at FROM revoked
+  )
+  SELECT jti FROM revoked`;
+
+const REVOKE_JTI = `
+  WITH remembered AS (
+    INSERT INTO revoked_access_tokens (jti, revoked_at, expires_at) VALUES ($1, $2, $3)
+    ON CONFLICT (jti) DO NOTHING
+    RETURNING jti, expires_at
+  )
+  INSERT INTO revocation_events (kind, subject, created_at, until)
+  SELECT 'jti', jti, $2, expires_at FROM remembered`;
+
+@Injectable()
+export class PgAccessTokenStore extends AccessTokenStore {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async insertOpaque(token: OpaqueAccessToken): Promise<void> {
+    await execute(
+      this.dataSource,
+      `INSERT INTO opaque_access_tokens
+         (hash, jti, client_id, subject, user_id, family_id, scope, audience, issued_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [token.hash, token.jti, token.clientId, token.subject, token.userId, token.familyId, token.scope, token.audience,
+        token.issuedAt, token.expiresAt],
+    );
+  }
+
+  async findOpaque(hash: Buffer): Promise<OpaqueAccessTokenRecord | undefined> {
+    const { rows } = await execute<TokenRow>(
+      this.dataSource,
+      `SELECT o.*, f.revoked_at IS NOT NULL AS family_revoked, u.username, u.disabled_at IS NOT NULL AS user_disabled
+       FROM opaque_access_tokens o
+       LEFT JOIN families f ON f.id = o.family_id
+       LEFT JOIN users u ON u.id = o.user_id
+       WHERE o.hash = $1`,
+      [hash],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      hash: row.hash,
+      jti: row.jti,
+      clientId: row.client_id,
+      subject: row.subject,
+      userId: row.user_id,
+      familyId: row.family_id,
+      scope: row.scope,
+      audience: row.audience,
+      issuedAt: row.issued_at,
+      expiresAt: row.expires_at,
+      revokedAt: row.revoked_at,
+      familyRevoked: row.family_revoked,
+      username: row.username,
+      userDisabled: row.user_disabled,
+    };
+  }
+
+  async revokeOpaque(hash: Buffer, now: Date): Promise<boolean> {
+    const { rows } = await execute(this.dataSource, REVOKE_OPAQUE, [hash, now]);
+    return rows.length > 0;
+  }
+
+  async revokeJti(jti: string, now: Date, expiresAt: Date): Promise<void> {
+    await execute(this.dataSource, REVOKE_JTI, [jti, now, expiresAt]);
+  }
+
+  async deleteExpiredOpaque(before: Date): Promise<number> {
+    const { affected } = await execute(this.dataSource, `DELETE FROM opaque_access_tokens WHERE expires_at < $1`, [before]);
+    return affected;
+  }
+}

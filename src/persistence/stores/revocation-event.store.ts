@@ -1,0 +1,53 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  type FeedListener,
+  type FeedSubscription,
+  type RevocationEvent,
+  RevocationEventStore,
+  type RevocationKind,
+} from '../../sessions/revocation-event.js';
+import { RevocationListener } from '../revocation-listener.js';
+import { execute } from '../sql.js';
+
+interface EventRow {
+  id: string;
+  kind: RevocationKind;
+  subject: string;
+  created_at: Date;
+  until: Date;
+}
+
+@Injectable()
+export class PgRevocationEventStore extends RevocationEventStore {
+  private readonly logger = new Logger('revocation-feed');
+
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async read(afterId: number, pending: readonly number[]): Promise<RevocationEvent[]> {
+    const { rows } = await execute<EventRow>(
+      this.dataSource,
+      `SELECT id, kind, subject, created_at, until FROM revocation_events
+       WHERE id > $1 OR id = ANY($2::bigint[]) ORDER BY id`,
+      [afterId, pending],
+    );
+    // bigserial arrives as a string; 2^53 ids are far beyond any revocation rate.
+    return rows.map((row) => ({ id: Number(row.id), kind: row.kind, subject: row.subject, createdAt: row.created_at, until: row.until }));
+  }
+
+  async prune(now: Date): Promise<void> {
+    await execute(this.dataSource, `DELETE FROM revocation_events WHERE until < $1`, [now]);
+    await execute(this.dataSource, `DELETE FROM revoked_access_tokens WHERE expires_at < $1`, [now]);
+  }
+
+  subscribe(listener: FeedListener): FeedSubscription {
+    const url = (this.dataSource.options as { url?: string }).url;
+    if (!url) {
+      this.logger.warn('no connection URL to LISTEN on: revocations from other processes arrive by polling only');
+      return { close: async () => undefined };
+    }
+    return new RevocationListener(url, listener).start();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The revocation feed: one row per revocation that an access token can outlive, appended
+ * in the transaction of the revocation itself. Every process tails it into its
+ * RevocationView, so introspecting a JWT needs no database round trip.
+ */
+export type RevocationKind = 'family' | 'user' | 'jti';
+
+export interface RevocationEvent {
+  /** increasing, but allocated before commit: a lower id may become visible later */
+  readonly id: number;
+  readonly kind: RevocationKind;
+  /** family id, user id or jti */
+  readonly subject: string;
+  readonly createdAt: Date;
+  /** after this, no token the event concerns can still be alive */
+  readonly until: Date;
+}
+
+export interface FeedListener {
+  /** a revocation committed somewhere (no payload: read the feed) */
+  onNotify(): void;
+  /** the notification channel is (again) connected: notifications may have been missed */
+  onConnected(): void;
+}
+
+export interface FeedSubscription {
+  close(): Promise<void>;
+}
+
+/** Owned by sessions/; implemented in persistence/. */
+export abstract class RevocationEventStore {
+  /** Events with an id above `afterId` or in `pending`, lowest id first. */
+  abstract read(afterId: number, pending: readonly number[]): Promise<RevocationEvent[]>;
+
+  /** Deletes events and revoked-jti records that no live token can concern any more. */
+  abstract prune(now: Date): Promise<void>;
+
+  /** Listens for commits of new events, reconnecting until closed. */
+  abstract subscribe(listener: FeedListener): FeedSubscription;
+}
+
+/**
+ * Verifiers may accept a token a little after its exp (clock skew between processes and
+ * resource servers; RFC 7519 §4.1.4 allows "some small leeway"), so revocations are
+ * remembered that much longer.
+ */
+export const REVOCATION_MARGIN_SECONDS = 60;
+
+/**
+ * When a family or user revocation stops mattering: every access token it concerns was
+ * issued before it and lives at most ACCESS_TOKEN_TTL, and no new token can be issued
+ * for a revoked family (rotation checks under the family lock) or a disabled user.
+ */
+export function revocationRelevantUntil(nowMs: number, accessTokenTtlSeconds: number): Date {
+  return new Date(nowMs + (accessTokenTtlSeconds + REVOCATION_MARGIN_SECONDS) * 1000);
+}

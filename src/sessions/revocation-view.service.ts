@@ -1,0 +1,203 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { StorageUnavailableError } from '../common/errors.js';
+import type { ResolvedConfig } from '../config/config.js';
+import { CONFIG } from '../config/config.module.js';
+import {
+  type FeedSubscription,
+  REVOCATION_MARGIN_SECONDS,
+  type RevocationEvent,
+  RevocationEventStore,
+} from './revocation-event.js';
+
+/** The parts of an access token that a revocation can concern. */
+export interface RevocableToken {
+  readonly jti: string;
+  readonly sub: string;
+  /** seconds */
+  readonly iat: number;
+  /** the family, for tokens a user logged in for */
+  readonly sid?: string;
+}
+
+// How long a request may wait for a catch-up read when the view is stale, before 503.
+const STALE_WAIT_MS = 1_000;
+// A hole in the ids is a transaction that allocated its id and has not committed yet;
+// it is looked for again on every read. At most this many are tracked.
+const MAX_PENDING_IDS = 1_000;
+const SWEEP_EVERY_MS = 10_000;
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * What this process knows of the revocations that live access tokens can outlive:
+ * revoked families, disabled users and revoked jtis of the last ACCESS_TOKEN_TTL (plus
+ * a margin). It tails the revocation feed on boot, on every NOTIFY, on every reconnect of
+ * the LISTEN connection and on a poll timer, the safety net for lost notifications.
+ * Fail closed: the view is trusted only while its last successful read is younger than
+ * REVOCATION_MAX_STALENESS_MS; past that, callers get StorageUnavailableError.
+ */
+@Injectable()
+export class RevocationView implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('revocation-view');
+  /** id → until (ms) */
+  private readonly families = new Map<string, number>();
+  private readonly jtis = new Map<string, number>();
+  private readonly users = new Map<string, { revokedAt: number; until: number }>();
+  /** ids not seen yet below the highest seen one → when the hole was noticed (ms) */
+  private readonly pending = new Map<number, number>();
+  private lastId = 0;
+  private loaded = false;
+  /** clock time at which the last successful read started; -Infinity: never */
+  private freshAsOf = Number.NEGATIVE_INFINITY;
+  private lastSweep = Number.NEGATIVE_INFINITY;
+  private lastPrune = Number.NEGATIVE_INFINITY;
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  private failing = false;
+  private timer: NodeJS.Timeout | undefined;
+  private subscription: FeedSubscription | undefined;
+
+  constructor(
+    private readonly store: RevocationEventStore,
+    @Inject(CONFIG) private readonly config: ResolvedConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.catchUp().catch(() => undefined);
+    this.timer = setInterval(() => void this.catchUp().catch(() => undefined), this.config.revocationPollIntervalMs);
+    this.timer.unref();
+    this.subscription = this.store.subscribe({
+      onNotify: () => void this.catchUp().catch(() => undefined),
+      // Notifications sent while the connection was down are lost: read the feed again.
+      onConnected: () => void this.catchUp().catch(() => undefined),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.subscription?.close();
+  }
+
+  /** True when a revocation this process knows of ends the token. */
+  revoked(token: RevocableToken): boolean {
+    if (this.jtis.has(token.jti)) return true;
+    if (token.sid === undefined) return false;
+    if (this.families.has(token.sid)) return true;
+    const user = this.users.get(token.sub);
+    // A user may be enabled again: only tokens issued before the disabling are dead.
+    return user !== undefined && token.iat * 1000 <= user.revokedAt;
+  }
+
+  isFresh(): boolean {
+    const age = this.clock.now() - this.freshAsOf;
+    // A clock that stepped back makes the age negative: not proof of freshness.
+    return age >= 0 && age <= this.config.revocationMaxStalenessMs;
+  }
+
+  /** Reads the feed now (briefly waiting for it) or throws StorageUnavailableError. */
+  async ensureFresh(): Promise<void> {
+    if (this.isFresh()) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the revocation feed did not answer in time')), STALE_WAIT_MS);
+    });
+    try {
+      await Promise.race([this.catchUp(), timeout]);
+    } catch (error) {
+      throw new StorageUnavailableError(error);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!this.isFresh()) throw new StorageUnavailableError();
+  }
+
+  /**
+   * Resolves once a read that started after this call has finished. A read already in
+   * flight may have begun before the caller's revocation committed, so one more is queued.
+   */
+  catchUp(): Promise<void> {
+    if (this.running) {
+      this.queued ??= this.running.then(noop, noop).then(() => {
+        this.queued = undefined;
+        return this.catchUp();
+      });
+      return this.queued;
+    }
+    this.running = this.read().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async read(): Promise<void> {
+    const startedAt = this.clock.now();
+    let events: RevocationEvent[];
+    try {
+      events = await this.store.read(this.lastId, [...this.pending.keys()]);
+    } catch (error) {
+      if (!this.failing) this.logger.warn(`cannot read the revocation feed: ${(error as Error).message}`);
+      this.failing = true;
+      throw error;
+    }
+    if (this.failing) this.logger.log('reading the revocation feed again');
+    this.failing = false;
+    for (const event of events) this.accept(event, startedAt);
+    this.loaded = true;
+    this.forgetOld(startedAt);
+    this.freshAsOf = startedAt;
+  }
+
+  private accept(event: RevocationEvent, now: number): void {
+    this.pending.delete(event.id);
+    if (event.id > this.lastId) {
+      // Ids below the oldest row of the first read were pruned long ago, not in flight.
+      if (this.loaded || this.lastId > 0) this.notePending(this.lastId + 1, event.id, now);
+      this.lastId = event.id;
+    }
+    const until = event.until.getTime();
+    if (until <= now) return;
+    switch (event.kind) {
+      case 'family':
+        this.families.set(event.subject, Math.max(until, this.families.get(event.subject) ?? 0));
+        return;
+      case 'jti':
+        this.jtis.set(event.subject, Math.max(until, this.jtis.get(event.subject) ?? 0));
+        return;
+      case 'user': {
+        const known = this.users.get(event.subject);
+        this.users.set(event.subject, {
+          revokedAt: Math.max(event.createdAt.getTime(), known?.revokedAt ?? 0),
+          until: Math.max(until, known?.until ?? 0),
+        });
+      }
+    }
+  }
+
+  private notePending(from: number, to: number, now: number): void {
+    for (let id = Math.max(from, to - MAX_PENDING_IDS); id < to; id++) this.pending.set(id, now);
+    for (const id of this.pending.keys()) {
+      if (this.pending.size <= MAX_PENDING_IDS) break;
+      this.pending.delete(id);
+    }
+  }
+
+  private forgetOld(now: number): void {
+    if (now - this.lastSweep >= SWEEP_EVERY_MS || now < this.lastSweep) {
+      this.lastSweep = now;
+      // A transaction that has not committed its event within a token lifetime
+      // (rolled back, most likely) cannot concern a live token any more.
+      const pendingFor = (this.config.accessTokenTtl + REVOCATION_MARGIN_SECONDS) * 1000;
+      for (const [id, noticed] of this.pending) if (now - noticed > pendingFor) this.pending.delete(id);
+      for (const [id, until] of this.families) if (until <= now) this.families.delete(id);
+      for (const [id, until] of this.jtis) if (until <= now) this.jtis.delete(id);
+      for (const [id, user] of this.users) if (user.until <= now) this.users.delete(id);
+    }
+    if (now - this.lastPrune >= PRUNE_EVERY_MS || now < this.lastPrune) {
+      this.lastPrune = now;
+      this.store.prune(new Date(now)).catch((error: Error) => this.logger.warn(`cannot prune the revocation feed: ${error.message}`));
+    }
+  }
+}
+
+function noop(): void {}
