@@ -1,4 +1,4 @@
-// A resource server in front of Tessera: the code of docs/resource-server-guide.md.
+// A resource server in front of Tessera: the code of the README's resource-server guide.
 // Run it with `node examples/resource-server.mjs` (settings below); `jose` is its one dependency.
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';

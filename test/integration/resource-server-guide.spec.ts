@@ -14,7 +14,7 @@ interface GuideOptions {
   clientSecret?: string;
 }
 
-/** The exports of examples/resource-server.mjs, the code docs/resource-server-guide.md shows. */
+/** The exports of examples/resource-server.mjs, the code the README's resource-server guide shows. */
 interface Guide {
   tesseraTokens(options: GuideOptions): {
     verify(token: string): Promise<Record<string, unknown>>;
