@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { PeriodicTask } from '../common/periodic-task.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
@@ -8,30 +9,19 @@ import { RefreshTokensService } from './refresh-tokens.service.js';
  * not keep even the encrypted form of a live token longer than the window needs.
  */
 @Injectable()
-export class GraceSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('grace-sweeper');
-  private timer: NodeJS.Timeout | undefined;
+export class GraceSweeper extends PeriodicTask {
+  protected readonly logger = new Logger('grace-sweeper');
+  protected readonly everyMs: number;
 
   constructor(
     private readonly refreshTokens: RefreshTokensService,
-    @Inject(CONFIG) private readonly config: ResolvedConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const everyMs = Math.max(1, Math.ceil(this.config.refreshReuseGrace / 2)) * 1000;
-    this.timer = setInterval(() => void this.sweep(), everyMs);
-    this.timer.unref();
+    @Inject(CONFIG) config: ResolvedConfig,
+  ) {
+    super();
+    this.everyMs = Math.max(1, Math.ceil(config.refreshReuseGrace / 2)) * 1000;
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
-
-  async sweep(): Promise<void> {
-    try {
-      await this.refreshTokens.wipeClosedGraceWindows();
-    } catch (error) {
-      this.logger.warn(`sweep failed, retrying on the next tick: ${(error as Error).message}`);
-    }
+  protected run(): Promise<number> {
+    return this.refreshTokens.wipeClosedGraceWindows();
   }
 }
