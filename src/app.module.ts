@@ -1,7 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
+import { AccountModule } from './account/account.module.js';
+import { AdminModule } from './admin/admin.module.js';
 import type { Clock } from './common/clock.js';
+import { BrowserModule } from './browser/browser.module.js';
 import { CommonModule } from './common/common.module.js';
 import type { Random } from './common/random.js';
 import type { ResolvedConfig } from './config/config.js';
@@ -33,6 +36,9 @@ export class AppModule {
         OAuthModule,
         IntrospectionModule,
         RevocationModule,
+        BrowserModule,
+        AdminModule,
+        AccountModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ExceptionRenderer }],

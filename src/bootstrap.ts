@@ -3,6 +3,9 @@ import { ConsoleLogger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type AppDependencies, AppModule } from './app.module.js';
+import { BrowserOrigins } from './browser/browser-origins.service.js';
+import { browserCors } from './browser/cors.js';
+import { securityHeaders } from './browser/security-headers.js';
 import type { LogLevel } from './config/config.js';
 import { OAuthError } from './oauth/errors/oauth-error.js';
 import { FORM_CONTENT_TYPE, FormParams } from './oauth/form/form-params.js';
@@ -34,9 +37,14 @@ function utf8(body: Buffer): string {
   }
 }
 
+/** TRUST_PROXY: a hop count trusts that many proxies nearest to Tessera (proxy-addr semantics). */
+function trustProxy(setting: boolean | number): boolean | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 /** Composition only: the Nest application on Fastify, with Tessera's body parsing. */
 export async function createApp(deps: AppDependencies, logger?: LoggerService): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false });
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: trustProxy(deps.config.trustProxy) });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(deps), adapter, {
     logger: logger ?? createLogger(deps.config.logLevel),
     bodyParser: false,
@@ -49,6 +57,8 @@ export async function createApp(deps: AppDependencies, logger?: LoggerService): 
   // Any other body is read (within the limit) and dropped: each endpoint then answers
   // 400 invalid_request for the missing form instead of a bare 415.
   app.useBodyParser('*', { bodyLimit: BODY_LIMIT }, async () => undefined);
+  app.useSecurityHeaders(securityHeaders(deps.config));
+  app.enableCors({ delegator: browserCors(app.get(BrowserOrigins)) });
   await app.init();
   return app;
 }

@@ -1,3 +1,5 @@
+import type { Page, PageRequest } from '../common/page.js';
+
 export type AuditEventType =
   | 'login_succeeded'
   | 'login_failed'
@@ -5,8 +7,27 @@ export type AuditEventType =
   | 'session_revoked'
   | 'access_token_revoked'
   | 'user_disabled'
+  | 'user_enabled'
+  | 'user_updated'
   | 'user_created'
-  | 'client_created';
+  | 'client_created'
+  | 'client_deleted'
+  | 'key_rotated';
+
+export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
+  'login_succeeded',
+  'login_failed',
+  'refresh_token_reuse_detected',
+  'session_revoked',
+  'access_token_revoked',
+  'user_disabled',
+  'user_enabled',
+  'user_updated',
+  'user_created',
+  'client_created',
+  'client_deleted',
+  'key_rotated',
+];
 
 /** No token text, hash or password ever goes in here; `details` holds identifiers only. */
 export interface AuditEvent {
@@ -21,6 +42,22 @@ export interface AuditEvent {
   readonly details?: Readonly<Record<string, string | number | boolean>>;
 }
 
+export interface StoredAuditEvent extends AuditEvent {
+  /** bigserial, as a string */
+  readonly id: string;
+}
+
+export interface AuditFilter {
+  readonly type?: AuditEventType;
+  readonly userId?: string;
+  /** at or after */
+  readonly since?: Date;
+  /** strictly before */
+  readonly until?: Date;
+}
+
 export abstract class AuditStore {
   abstract append(events: readonly AuditEvent[]): Promise<void>;
+  /** Newest first, keyset-paginated by (occurred_at, id). */
+  abstract query(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>>;
 }

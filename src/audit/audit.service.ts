@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { type AuditEvent, AuditStore } from './audit-event.js';
+import type { Page, PageRequest } from '../common/page.js';
+import { type AuditEvent, type AuditFilter, AuditStore, type StoredAuditEvent } from './audit-event.js';
 
 type Draft = Omit<AuditEvent, 'occurredAt'>;
 
@@ -24,5 +25,10 @@ export class AuditService {
     } catch (error) {
       this.logger.error(`could not record ${drafts.map((d) => d.type).join(', ')}: ${(error as Error).message}`);
     }
+  }
+
+  /** The audit log, newest first. */
+  query(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>> {
+    return this.store.query(filter, page);
   }
 }

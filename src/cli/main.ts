@@ -2,11 +2,13 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module.js';
 import { ClientsService } from '../clients/clients.service.js';
+import { InvalidInputError } from '../common/errors.js';
 import { oneLineError } from '../common/one-line-error.js';
 import { loadConfig } from '../config/config.js';
 import { withSecrets } from '../config/dev-secrets.js';
 import { KeysService } from '../oauth/keys/keys.service.js';
 import { openDatabase } from '../persistence/open-database.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { UsersService } from '../users/users.service.js';
 import { type Command, parseCommand, USAGE } from './arguments.js';
 import { readPassword, readSecret } from './prompt.js';
@@ -79,12 +81,17 @@ async function execute(
       return;
     }
     case 'keys rotate': {
-      const kid = await app.get(KeysService).rotate();
+      const kid = await app.get(KeysService).rotate(ACTOR);
       process.stdout.write(`active key: ${kid}\n`);
       return;
     }
-    case 'sessions revoke':
-      throw new Error('sessions revoke is not available yet');
+    case 'sessions revoke': {
+      const user = await app.get(UsersService).findByUsername(command.username);
+      if (!user) throw new InvalidInputError('--user', `no user named ${JSON.stringify(command.username)}`);
+      const revoked = await app.get(SessionsService).revokeAllOf(user.id, 'admin', ACTOR);
+      process.stdout.write(`revoked: ${revoked}\n`);
+      return;
+    }
   }
 }
 

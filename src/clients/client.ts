@@ -1,3 +1,6 @@
+import type { Page, PageRequest } from '../common/page.js';
+import type { Family, RevocationReason } from '../sessions/family.js';
+
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 export type ClientType = 'confidential' | 'public';
@@ -20,6 +23,15 @@ export interface Client {
 
 export abstract class ClientStore {
   abstract findById(id: string): Promise<Client | undefined>;
+  /** Newest first. */
+  abstract list(page: PageRequest): Promise<Page<Client>>;
+  /**
+   * In one transaction: locks the client (a login starting for it waits, then fails its
+   * foreign key), revokes its live families, announcing each on the revocation feed so
+   * that their access tokens die everywhere, and deletes the client. Returns the families
+   * it revoked, or undefined when the client does not exist.
+   */
+  abstract delete(id: string, reason: RevocationReason, actor: string, now: Date, relevantUntil: Date): Promise<Family[] | undefined>;
   /** Throws DuplicateError when the client id is taken. */
   abstract insert(client: Client): Promise<void>;
 }

@@ -3,11 +3,13 @@ import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { InvalidInputError } from '../common/errors.js';
 import { LruCache } from '../common/lru-cache.js';
+import type { Page, PageRequest } from '../common/page.js';
 import { opaqueToken, RANDOM, type Random } from '../common/random.js';
 import { TokenHashers } from '../common/token-hashers.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { parseScope } from '../oauth/scope.js';
+import { SessionRevoker } from '../sessions/session-revoker.service.js';
 import {
   type AccessTokenFormat,
   type Client,
@@ -49,6 +51,7 @@ export class ClientsService {
     private readonly store: ClientStore,
     private readonly hashers: TokenHashers,
     private readonly audit: AuditService,
+    private readonly revoker: SessionRevoker,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
@@ -71,6 +74,26 @@ export class ClientsService {
 
   findById(id: string): Promise<Client | undefined> {
     return this.store.findById(id);
+  }
+
+  list(page: PageRequest): Promise<Page<Client>> {
+    return this.store.list(page);
+  }
+
+  /**
+   * Deletes a client and ends its families (reason client_deleted) in one transaction,
+   * then records each ending through the one revoker. Returns how many sessions ended,
+   * or undefined when there is no such client.
+   */
+  async delete(id: string, actor: string): Promise<number | undefined> {
+    if (!CLIENT_ID.test(id)) return undefined;
+    const now = this.clock.now();
+    const revoked = await this.store.delete(id, 'client_deleted', actor, new Date(now), this.revoker.relevantUntil(now));
+    this.recent.delete(id);
+    if (revoked === undefined) return undefined;
+    await this.revoker.recorded(revoked, 'client_deleted', actor);
+    await this.audit.record({ type: 'client_deleted', actor, clientId: id, details: { sessions_revoked: revoked.length } });
+    return revoked.length;
   }
 
   /**

@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       revocationPollIntervalMs: 1_000,
       revocationMaxStalenessMs: 5_000,
       introspectionCacheSize: 10_000,
+      trustProxy: false,
     });
   });
 
@@ -66,6 +67,7 @@ describe('loadConfig', () => {
         REVOCATION_POLL_INTERVAL_MS: '250',
         REVOCATION_MAX_STALENESS_MS: '2000',
         INTROSPECTION_CACHE_SIZE: '0',
+        TRUST_PROXY: '2',
         ...SECRETS,
       },
       CWD,
@@ -91,6 +93,7 @@ describe('loadConfig', () => {
       revocationPollIntervalMs: 250,
       revocationMaxStalenessMs: 2000,
       introspectionCacheSize: 0,
+      trustProxy: 2,
     });
   });
 

@@ -31,6 +31,11 @@ export interface AppConfig {
   readonly revocationMaxStalenessMs: number;
   /** verified access tokens (and user names) kept in memory; 0 turns the caches off */
   readonly introspectionCacheSize: number;
+  /**
+   * Fastify's trustProxy: false (the socket's address is the client's), true (trust
+   * X-Forwarded-For entirely) or how many proxy hops in front of Tessera to trust.
+   */
+  readonly trustProxy: boolean | number;
 }
 
 export interface ResolvedConfig extends AppConfig {
@@ -98,6 +103,14 @@ function secret(env: Env, name: string, production: boolean): string | undefined
   return raw;
 }
 
+function trustProxy(env: Env): boolean | number {
+  const raw = present(env, 'TRUST_PROXY');
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d{1,2}$/.test(raw) && Number(raw) >= 1) return Number(raw);
+  throw new ConfigError('TRUST_PROXY', 'true, false or a number of proxy hops from 1 to 99', raw);
+}
+
 /** Validates the environment once, at boot, into a frozen typed object. Throws ConfigError. */
 export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
   const nodeEnv = present(env, 'NODE_ENV') ?? 'development';
@@ -145,5 +158,6 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     revocationPollIntervalMs,
     revocationMaxStalenessMs,
     introspectionCacheSize: integer(env, 'INTROSPECTION_CACHE_SIZE', 10_000, 0, 1_000_000),
+    trustProxy: trustProxy(env),
   });
 }

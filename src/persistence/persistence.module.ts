@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditStore } from '../audit/audit-event.js';
+import { BrowserOriginStore } from '../browser/browser-client.js';
 import { ClientStore } from '../clients/client.js';
 import { AccessTokenStore } from '../oauth/access-token/access-token.js';
 import { SigningKeyStore } from '../oauth/keys/signing-key.js';
@@ -10,6 +11,7 @@ import { RevocationEventStore } from '../sessions/revocation-event.js';
 import { UserStore } from '../users/user.js';
 import { PgAccessTokenStore } from './stores/access-token.store.js';
 import { PgAuditStore } from './stores/audit.store.js';
+import { PgBrowserOriginStore } from './stores/browser-origin.store.js';
 import { PgClientStore } from './stores/client.store.js';
 import { PgFamilyStore } from './stores/family.store.js';
 import { PgRevocationEventStore } from './stores/revocation-event.store.js';
@@ -24,6 +26,7 @@ const STORES = [
   { provide: AuditStore, useClass: PgAuditStore },
   { provide: RevocationEventStore, useClass: PgRevocationEventStore },
   { provide: AccessTokenStore, useClass: PgAccessTokenStore },
+  { provide: BrowserOriginStore, useClass: PgBrowserOriginStore },
 ];
 
 /**

@@ -1,3 +1,5 @@
+import type { Page, PageRequest } from '../common/page.js';
+
 /** One login session: the unit of revocation. Its refresh tokens form one chain. */
 export interface Family {
   readonly id: string;
@@ -108,6 +110,9 @@ export abstract class FamilyStore {
   abstract liveIdsOfUser(userId: string): Promise<string[]>;
 
   abstract findById(id: string): Promise<Family | undefined>;
+
+  /** A user's families, revoked ones included, newest first (admin and self-service listings). */
+  abstract listOfUser(userId: string, page: PageRequest, liveOnly?: boolean): Promise<Page<Family>>;
 
   /** Forgets sealed successors used at or before `usedBefore`: their grace window has closed. */
   abstract wipeSealedSuccessors(usedBefore: Date): Promise<number>;

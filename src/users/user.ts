@@ -1,3 +1,5 @@
+import type { Page, PageRequest } from '../common/page.js';
+
 export interface User {
   readonly id: string;
   readonly username: string;
@@ -10,6 +12,11 @@ export interface User {
 
 export const ADMIN_ROLE = 'admin';
 
+export interface UserChanges {
+  readonly passwordHash?: string;
+  readonly roles?: readonly string[];
+}
+
 /** Owned by its callers (users/, oauth/); implemented in persistence/. */
 export abstract class UserStore {
   abstract findById(id: string): Promise<User | undefined>;
@@ -21,4 +28,10 @@ export abstract class UserStore {
    * `relevantUntil`, in one statement. False when the user is unknown or already disabled.
    */
   abstract disable(id: string, now: Date, relevantUntil: Date): Promise<boolean>;
+  /** Enables a disabled user; false when unknown or already enabled. */
+  abstract enable(id: string, now: Date): Promise<boolean>;
+  /** Applies the changes; false when the user is unknown. */
+  abstract update(id: string, changes: UserChanges, now: Date): Promise<boolean>;
+  /** Newest first; `username` narrows the list to that exact name. */
+  abstract list(filter: { readonly username?: string }, page: PageRequest): Promise<Page<User>>;
 }

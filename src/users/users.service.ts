@@ -3,10 +3,21 @@ import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { InvalidInputError } from '../common/errors.js';
+import { LruCache } from '../common/lru-cache.js';
+import type { Page, PageRequest } from '../common/page.js';
+import type { ResolvedConfig } from '../config/config.js';
+import { CONFIG } from '../config/config.module.js';
 import { RevocationView } from '../sessions/revocation-view.service.js';
 import { SessionRevoker } from '../sessions/session-revoker.service.js';
 import { MAX_PASSWORD_BYTES, PasswordHasher } from './password-hasher.js';
 import { ADMIN_ROLE, type User, UserStore } from './user.js';
+
+/** What an admin may change; undefined members stay as they are. */
+export interface UserUpdate {
+  readonly disabled?: boolean;
+  readonly password?: string;
+  readonly admin?: boolean;
+}
 
 export interface NewUser {
   readonly username: string;
@@ -22,6 +33,8 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 @Injectable()
 export class UsersService {
+  private readonly recent: LruCache<string, { readonly user: User; readonly at: number }>;
+
   constructor(
     private readonly store: UserStore,
     private readonly hasher: PasswordHasher,
@@ -29,14 +42,14 @@ export class UsersService {
     private readonly revoker: SessionRevoker,
     private readonly view: RevocationView,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @Inject(CONFIG) private readonly config: ResolvedConfig,
+  ) {
+    this.recent = new LruCache(config.introspectionCacheSize);
+  }
 
   async create(input: NewUser, actor: string): Promise<User> {
     const username = validUsername(input.username);
-    if ([...input.password].length < MIN_PASSWORD_LENGTH) {
-      throw new InvalidInputError('password', `must be at least ${MIN_PASSWORD_LENGTH} characters`);
-    }
-    if (!passwordWithinLimit(input.password)) throw new InvalidInputError('password', `must be at most ${MAX_PASSWORD_BYTES} bytes`);
+    validPassword(input.password);
     const now = new Date(this.clock.now());
     const user: User = {
       id: randomUUID(),
@@ -65,7 +78,56 @@ export class UsersService {
   }
 
   findById(id: string): Promise<User | undefined> {
+    if (!UUID.test(id)) return Promise.resolve(undefined);
     return this.store.findById(id);
+  }
+
+  findByUsername(username: string): Promise<User | undefined> {
+    return this.store.findByUsername(username);
+  }
+
+  list(filter: { readonly username?: string }, page: PageRequest): Promise<Page<User>> {
+    return this.store.list(filter, page);
+  }
+
+  /**
+   * A user read at most REVOCATION_MAX_STALENESS_MS ago, for the admin role check on
+   * every admin request: a role removed in another process is honoured no longer than a
+   * revocation is unknown. Changes made through this service are seen at once here.
+   */
+  async findRecent(id: string): Promise<User | undefined> {
+    const now = this.clock.now();
+    const hit = this.recent.get(id);
+    if (hit && now >= hit.at && now - hit.at <= this.config.revocationMaxStalenessMs) return hit.user;
+    const user = await this.findById(id);
+    if (user) this.recent.set(id, { user, at: now });
+    else this.recent.delete(id);
+    return user;
+  }
+
+  /**
+   * An admin's change to a user. A new password ends every session (reason
+   * password_changed); disabling goes through disable(). False when the user is unknown.
+   */
+  async update(userId: string, change: UserUpdate, actor: string): Promise<boolean> {
+    const user = await this.findById(userId);
+    if (!user) return false;
+    this.recent.delete(userId);
+    if (change.password !== undefined) validPassword(change.password);
+    const roles = change.admin === undefined ? undefined : withRole(user.roles, ADMIN_ROLE, change.admin);
+    const passwordHash = change.password === undefined ? undefined : await this.hasher.hash(change.password);
+    if (roles !== undefined || passwordHash !== undefined) {
+      if (!(await this.store.update(userId, { roles, passwordHash }, new Date(this.clock.now())))) return false;
+      const fields = [...(roles ? ['admin'] : []), ...(passwordHash ? ['password'] : [])].join(',');
+      await this.audit.record({ type: 'user_updated', actor, userId, details: { fields, ...(roles ? { admin: Boolean(change.admin) } : {}) } });
+    }
+    if (passwordHash !== undefined) await this.revoker.revokeAllOf(userId, 'password_changed', actor);
+    if (change.disabled === true) await this.disable(userId, actor);
+    if (change.disabled === false && (await this.store.enable(userId, new Date(this.clock.now())))) {
+      await this.audit.record({ type: 'user_enabled', actor, userId });
+    }
+    this.recent.delete(userId);
+    return true;
   }
 
   /**
@@ -77,12 +139,23 @@ export class UsersService {
     if (!UUID.test(userId)) return false;
     const now = this.clock.now();
     const changed = await this.store.disable(userId, new Date(now), this.revoker.relevantUntil(now));
+    this.recent.delete(userId);
     if (!changed) return false;
     await this.view.catchUp().catch(() => undefined);
     await this.audit.record({ type: 'user_disabled', actor, userId });
     await this.revoker.revokeAllOf(userId, 'user_disabled', actor);
     return true;
   }
+}
+
+function validPassword(password: string): void {
+  if ([...password].length < MIN_PASSWORD_LENGTH) throw new InvalidInputError('password', `must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (!passwordWithinLimit(password)) throw new InvalidInputError('password', `must be at most ${MAX_PASSWORD_BYTES} bytes`);
+}
+
+function withRole(roles: readonly string[], role: string, present: boolean): string[] {
+  const others = roles.filter((r) => r !== role);
+  return present ? [...others, role] : others;
 }
 
 export function passwordWithinLimit(password: string): boolean {

@@ -34,7 +34,7 @@ describe('signing keys rotated by another process', () => {
   it('are found on an unknown kid, old tokens stay valid, and this process signs with the new key', async () => {
     const before = await login(a, app, user);
     const oldKid = jwtHeader(before.access_token).kid;
-    const newKid = await b.app.get(KeysService).rotate();
+    const newKid = await b.app.get(KeysService).rotate('test');
     expect(newKid).not.toBe(oldKid);
 
     const fromB = await login(b, app, user);

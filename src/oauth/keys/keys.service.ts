@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { AuditService } from '../../audit/audit.service.js';
 import { CLOCK, type Clock } from '../../common/clock.js';
 import { deriveKey, seal, unseal } from '../../common/crypto.js';
 import { DuplicateError } from '../../common/errors.js';
@@ -47,6 +48,7 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
 
   constructor(
     private readonly store: SigningKeyStore,
+    private readonly audit: AuditService,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -101,12 +103,14 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
   }
 
   /** A new key signs from now on; the old one stays published until its last token has expired. */
-  async rotate(): Promise<string> {
+  async rotate(actor: string): Promise<string> {
+    const previous = this.signer?.kid;
     const kid = await this.activateNewKey();
     const active = await this.store.findActive();
     if (active) this.signer = this.toSigner(active);
     this.jwksCache = undefined;
     await this.reload();
+    await this.audit.record({ type: 'key_rotated', actor, details: { kid, ...(previous ? { previous_kid: previous } : {}) } });
     return kid;
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { type AuditEvent, AuditStore } from '../../audit/audit-event.js';
+import { type AuditEvent, type AuditFilter, AuditStore, type StoredAuditEvent } from '../../audit/audit-event.js';
+import { type Page, type PageRequest, pageOf } from '../../common/page.js';
 import { execute } from '../sql.js';
 
 @Injectable()
@@ -24,4 +25,46 @@ export class PgAuditStore extends AuditStore {
       values,
     );
   }
+
+  async query(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>> {
+    const { rows } = await execute<AuditRow>(
+      this.dataSource,
+      `SELECT id::text AS id, type, occurred_at, actor, user_id, client_id, family_id, reason, ip, details FROM audit_events
+       WHERE ($1::text IS NULL OR type = $1) AND ($2::uuid IS NULL OR user_id = $2)
+         AND ($3::timestamptz IS NULL OR occurred_at >= $3) AND ($4::timestamptz IS NULL OR occurred_at < $4)
+         AND ($5::timestamptz IS NULL OR (occurred_at, id) < ($5, $6::bigint))
+       ORDER BY occurred_at DESC, id DESC LIMIT $7`,
+      [filter.type ?? null, filter.userId ?? null, filter.since ?? null, filter.until ?? null,
+        page.after?.at ?? null, page.after?.id ?? null, page.limit + 1],
+    );
+    return pageOf(rows.map(toEvent), page.limit, (event) => ({ at: event.occurredAt, id: event.id }));
+  }
+}
+
+interface AuditRow {
+  id: string;
+  type: StoredAuditEvent['type'];
+  occurred_at: Date;
+  actor: string | null;
+  user_id: string | null;
+  client_id: string | null;
+  family_id: string | null;
+  reason: string | null;
+  ip: string | null;
+  details: Record<string, string | number | boolean>;
+}
+
+function toEvent(row: AuditRow): StoredAuditEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    occurredAt: row.occurred_at,
+    ...(row.actor === null ? {} : { actor: row.actor }),
+    ...(row.user_id === null ? {} : { userId: row.user_id }),
+    ...(row.client_id === null ? {} : { clientId: row.client_id }),
+    ...(row.family_id === null ? {} : { familyId: row.family_id }),
+    ...(row.reason === null ? {} : { reason: row.reason }),
+    ...(row.ip === null ? {} : { ip: row.ip }),
+    details: row.details,
+  };
 }

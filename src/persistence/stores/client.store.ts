@@ -1,20 +1,44 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
 import { type Client, ClientStore } from '../../clients/client.js';
+import { type Page, type PageRequest, pageOf } from '../../common/page.js';
+import type { Family, RevocationReason } from '../../sessions/family.js';
 import { ClientEntity } from '../entities/client.entity.js';
-import { insertUnique } from '../sql.js';
+import { execute, insertUnique } from '../sql.js';
+import { withTransactionRetry } from '../transaction.js';
+import { revokeWithin } from './family.store.js';
 
 @Injectable()
 export class PgClientStore extends ClientStore {
   private readonly clients: Repository<ClientEntity>;
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     super();
     this.clients = dataSource.getRepository(ClientEntity);
   }
 
   async findById(id: string): Promise<Client | undefined> {
     return (await this.clients.findOneBy({ id })) ?? undefined;
+  }
+
+  async list(page: PageRequest): Promise<Page<Client>> {
+    const query = this.clients.createQueryBuilder('c').orderBy('c.createdAt', 'DESC').addOrderBy('c.id', 'DESC').take(page.limit + 1);
+    if (page.after) query.andWhere('(c.createdAt, c.id) < (:at, :id)', { at: page.after.at, id: page.after.id });
+    const rows = await query.getMany();
+    return pageOf<Client>(rows, page.limit, (client) => ({ at: client.createdAt, id: client.id }));
+  }
+
+  async delete(id: string, reason: RevocationReason, actor: string, now: Date, relevantUntil: Date): Promise<Family[] | undefined> {
+    return withTransactionRetry(this.dataSource, async (m) => {
+      // FOR UPDATE conflicts with the FOR KEY SHARE that inserting a family takes on its
+      // client: no family can start for this client between the revocation and the delete.
+      const locked = await execute(m, `SELECT id FROM clients WHERE id = $1 FOR UPDATE`, [id]);
+      if (locked.rows.length === 0) return undefined;
+      const live = await execute<{ id: string }>(m, `SELECT id FROM families WHERE client_id = $1 AND revoked_at IS NULL`, [id]);
+      const revoked = await revokeWithin(m, live.rows.map((row) => row.id), reason, actor, now, relevantUntil);
+      await execute(m, `DELETE FROM clients WHERE id = $1`, [id]);
+      return revoked;
+    });
   }
 
   async insert(client: Client): Promise<void> {

@@ -11,6 +11,7 @@ import {
   type RefreshVerdict,
   type RevocationReason,
 } from '../../sessions/family.js';
+import { type Page, type PageRequest, pageOf } from '../../common/page.js';
 import { execute } from '../sql.js';
 import { withTransactionRetry } from '../transaction.js';
 
@@ -207,6 +208,17 @@ export class PgFamilyStore extends FamilyStore {
     return rows[0] && toFamily(rows[0]);
   }
 
+  async listOfUser(userId: string, page: PageRequest, liveOnly = false): Promise<Page<Family>> {
+    const { rows } = await execute<FamilyRow>(
+      this.dataSource,
+      `SELECT * FROM families WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
+         AND (NOT $5 OR revoked_at IS NULL)
+       ORDER BY created_at DESC, id DESC LIMIT $4`,
+      [userId, page.after?.at ?? null, page.after?.id ?? null, page.limit + 1, liveOnly],
+    );
+    return pageOf(rows.map(toFamily), page.limit, (family) => ({ at: family.createdAt, id: family.id }));
+  }
+
   async wipeSealedSuccessors(usedBefore: Date): Promise<number> {
     const { affected } = await execute(
       this.dataSource,
@@ -217,7 +229,8 @@ export class PgFamilyStore extends FamilyStore {
   }
 }
 
-async function revokeWithin(
+/** Revokes live families in the caller's transaction, announcing each on the revocation feed. */
+export async function revokeWithin(
   m: EntityManager,
   ids: readonly string[],
   reason: RevocationReason,

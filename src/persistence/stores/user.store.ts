@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
-import { type User, UserStore } from '../../users/user.js';
+import { type Page, type PageRequest, pageOf } from '../../common/page.js';
+import { type User, type UserChanges, UserStore } from '../../users/user.js';
 import { UserEntity } from '../entities/user.entity.js';
 import { execute, insertUnique } from '../sql.js';
 
@@ -36,5 +37,32 @@ export class PgUserStore extends UserStore {
       [id, now, relevantUntil],
     );
     return rows.length > 0;
+  }
+
+  async enable(id: string, now: Date): Promise<boolean> {
+    const { affected } = await execute(
+      this.dataSource,
+      `UPDATE users SET disabled_at = NULL, updated_at = $2 WHERE id = $1 AND disabled_at IS NOT NULL`,
+      [id, now],
+    );
+    return affected > 0;
+  }
+
+  async update(id: string, changes: UserChanges, now: Date): Promise<boolean> {
+    const { affected } = await execute(
+      this.dataSource,
+      `UPDATE users SET password_hash = COALESCE($2, password_hash), roles = COALESCE($3::text[], roles), updated_at = $4
+       WHERE id = $1`,
+      [id, changes.passwordHash ?? null, changes.roles ? [...changes.roles] : null, now],
+    );
+    return affected > 0;
+  }
+
+  async list(filter: { readonly username?: string }, page: PageRequest): Promise<Page<User>> {
+    const query = this.users.createQueryBuilder('u').orderBy('u.createdAt', 'DESC').addOrderBy('u.id', 'DESC').take(page.limit + 1);
+    if (filter.username !== undefined) query.andWhere('u.username = :username', { username: filter.username });
+    if (page.after) query.andWhere('(u.createdAt, u.id) < (:at, :id)', { at: page.after.at, id: page.after.id });
+    const rows = await query.getMany();
+    return pageOf<User>(rows, page.limit, (user) => ({ at: user.createdAt, id: user.id }));
   }
 }

@@ -1,0 +1,48 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import passport from 'passport';
+import { AuditService } from '../../audit/audit.service.js';
+import { OAuthError } from '../../oauth/errors/oauth-error.js';
+import { LocalStrategy } from '../../users/local.strategy.js';
+import type { User } from '../../users/user.js';
+import { loginContextOf } from '../browser-context.js';
+
+/**
+ * Runs passport's authenticate flow with the passport-local strategy (CONTRACT: login
+ * goes through it), after BrowserLoginGuard. Not `AuthGuard('local')`: that looks the
+ * strategy up by name in passport's process-wide registry, where the last application
+ * built in the process wins, and passport-local reads `body.username`, while Tessera's
+ * bodies are strict FormParams or JSON. So the strategy gets the two fields it reads,
+ * and is this application's own instance: a fresh object per request with it as
+ * prototype, exactly what passport makes of a named strategy, so the success and fail
+ * actions passport sets on it are never shared by two requests.
+ */
+@Injectable()
+export class LocalAuthGuard implements CanActivate {
+  constructor(
+    private readonly strategy: LocalStrategy,
+    private readonly audit: AuditService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const login = loginContextOf(request);
+    const credentials = { body: { username: login.params.username, password: login.params.password }, query: {} };
+    const user = await new Promise<User | false>((resolve, reject) => {
+      const authenticate = passport.authenticate(
+        Object.create(this.strategy) as passport.Strategy,
+        { session: false },
+        (error: unknown, proven: User | false) => (error ? reject(error) : resolve(proven)),
+      ) as (req: unknown, res: unknown, next: (error?: unknown) => void) => void;
+      authenticate(credentials, reply.raw, (error) => reject(error ?? new Error('passport ended without a result')));
+    });
+    if (!user) {
+      await this.audit.record({ type: 'login_failed', clientId: login.client.id, ip: request.ip });
+      // Never whether the username exists (RFC 9700 §4.16 and the contract).
+      throw OAuthError.invalidGrant('invalid username or password');
+    }
+    login.user = user;
+    return true;
+  }
+}

@@ -1,0 +1,91 @@
+import { api, createAdmin, rows, type TestAdmin } from '../factories/admin.js';
+import { createClient, createUser, login, type TestClient, token } from '../factories/index.js';
+import { isActive, jwtClaims } from '../factories/resource-server.js';
+import { startTestApp, type TestApp } from '../setup/app.js';
+
+describe('admin API: clients', () => {
+  let t: TestApp;
+  let admin: TestAdmin;
+  let resourceServer: TestClient;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = await createAdmin(t);
+    resourceServer = await createClient(t, { grantTypes: ['client_credentials'], scopes: [], introspect: true });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('creates a client and shows its secret once; the secret works and is stored only hashed', async () => {
+    const created = await api(t, 'POST', '/admin/clients', {
+      token: admin.token,
+      body: { client_id: 'mobile', type: 'confidential', grant_types: ['password', 'refresh_token'], scopes: ['read'] },
+    });
+    expect(created.status).toBe(201);
+    const secret = created.body.client_secret as string;
+    expect(secret.length).toBeGreaterThanOrEqual(43);
+    expect(created.body).toMatchObject({ client_id: 'mobile', type: 'confidential', grant_types: ['password', 'refresh_token'], scopes: ['read'] });
+
+    const listed = await api(t, 'GET', '/admin/clients', { token: admin.token });
+    const mobile = (listed.body.items as Array<Record<string, unknown>>).find((c) => c.client_id === 'mobile');
+    expect(mobile).toBeDefined();
+    expect(JSON.stringify(listed.body)).not.toContain(secret);
+    expect(mobile!.client_secret).toBeUndefined();
+
+    const basic = `Basic ${Buffer.from(`mobile:${secret}`).toString('base64')}`;
+    const user = await createUser(t);
+    const session = await token(t, { id: 'mobile', secret, basic, client: undefined as never }, {
+      grant_type: 'password', username: user.username, password: user.password,
+    });
+    expect(session.status).toBe(200);
+    const dump = JSON.stringify(await rows(t, `SELECT * FROM clients WHERE id = 'mobile'`));
+    expect(dump).not.toContain(secret);
+  });
+
+  it('answers 400 naming each bad field and unknown field, and creates nothing', async () => {
+    const before = await rows(t, `SELECT count(*) AS n FROM clients`);
+    const result = await api(t, 'POST', '/admin/clients', {
+      token: admin.token,
+      body: { client_id: 'x', type: 'secretive', grant_types: 'password', client_secret: 'chosen' },
+    });
+    expect(result.status).toBe(400);
+    for (const part of ['type: must be one of confidential, public', 'grant_types: must be an array', 'client_secret: unknown field']) {
+      expect(result.body.error_description).toContain(part);
+    }
+    const rule = await api(t, 'POST', '/admin/clients', { token: admin.token, body: { client_id: 'y', type: 'public', grant_types: ['client_credentials'] } });
+    expect(rule.status).toBe(400);
+    expect(rule.body.error_description).toMatch(/^grants: /);
+    expect(await rows(t, `SELECT count(*) AS n FROM clients`)).toEqual(before);
+  });
+
+  it('deleting a client ends its families: refresh tokens fail and access tokens introspect inactive', async () => {
+    const doomed = await createClient(t);
+    const opaque = await createClient(t, { accessTokenFormat: 'opaque' });
+    const kept = await createClient(t);
+    const user = await createUser(t);
+    const sessions = [await login(t, doomed, user), await login(t, doomed, user)];
+    const opaqueSession = await login(t, opaque, user);
+    const keptSession = await login(t, kept, user);
+
+    const result = await api(t, 'DELETE', `/admin/clients/${doomed.id}`, { token: admin.token });
+    expect(result.status).toBe(204);
+    expect((await api(t, 'DELETE', `/admin/clients/${opaque.id}`, { token: admin.token })).status).toBe(204);
+
+    for (const s of [...sessions, opaqueSession]) {
+      expect(await isActive(t, resourceServer, s.access_token)).toBe(false);
+      expect(await isActive(t, resourceServer, s.refresh_token)).toBe(false);
+    }
+    expect((await token(t, doomed, { grant_type: 'refresh_token', refresh_token: sessions[0].refresh_token })).status).toBe(401);
+    expect(await isActive(t, resourceServer, keptSession.access_token)).toBe(true);
+
+    const sids = sessions.map((s) => jwtClaims(s.access_token).sid);
+    const events = await rows<{ family_id: string; reason: string; actor: string }>(
+      t, `SELECT family_id, reason, actor FROM audit_events WHERE type = 'session_revoked' AND client_id = $1`, [doomed.id]);
+    expect(events.map((e) => e.family_id).sort()).toEqual([...sids].sort());
+    for (const event of events) expect(event).toMatchObject({ reason: 'client_deleted', actor: `user:${admin.user.id}` });
+    expect(await rows(t, `SELECT type FROM audit_events WHERE type = 'client_deleted' AND client_id = $1`, [doomed.id])).toHaveLength(1);
+
+    expect((await api(t, 'DELETE', `/admin/clients/${doomed.id}`, { token: admin.token })).status).toBe(404);
+  });
+});

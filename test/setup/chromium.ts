@@ -1,0 +1,47 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+
+/** Debian's package installs here; used when no chromium is found on PATH. */
+const FALLBACK = '/usr/bin/chromium';
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The system's Chromium (Debian's `chromium` package): never a downloaded browser build. */
+export function chromiumPath(): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    for (const name of ['chromium', 'chromium-browser']) {
+      if (executable(join(dir, name))) return join(dir, name);
+    }
+  }
+  if (executable(FALLBACK)) return FALLBACK;
+  throw new Error('no Chromium found on PATH: install it with `apt-get install -y chromium` (.ci/run does)');
+}
+
+/**
+ * Headless Chromium through playwright-core, with a fresh temporary profile (launch()
+ * makes one and removes it on close) and nothing that reaches the network on its own.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
