@@ -7,6 +7,7 @@ import { BrowserOrigins } from './browser/browser-origins.service.js';
 import { browserCors } from './browser/cors.js';
 import { securityHeaders } from './browser/security-headers.js';
 import type { LogLevel } from './config/config.js';
+import { setupOpenApi } from './http/openapi.js';
 import { OAuthError } from './oauth/errors/oauth-error.js';
 import { FORM_CONTENT_TYPE, FormParams } from './oauth/form/form-params.js';
 
@@ -59,6 +60,7 @@ export async function createApp(deps: AppDependencies, logger?: LoggerService): 
   app.useBodyParser('*', { bodyLimit: BODY_LIMIT }, async () => undefined);
   app.useSecurityHeaders(securityHeaders(deps.config));
   app.enableCors({ delegator: browserCors(app.get(BrowserOrigins)) });
+  setupOpenApi(app, deps.config);
   await app.init();
   return app;
 }

@@ -5,6 +5,8 @@ import { UserBearerGuard } from '../auth-guard/bearer.guard.js';
 import { CurrentPrincipal, type Principal } from '../auth-guard/principal.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../http/openapi.js';
 
 const MAX_LISTED = 200;
 
@@ -12,6 +14,9 @@ const MAX_LISTED = 200;
  * A user's own sessions, with their Bearer access token (CONTRACT "Browser sessions").
  * Someone else's session answers exactly like one that does not exist.
  */
+@ApiTags('sessions')
+@ApiBearerAuth('bearer')
+@ApiErrors(400, 401, 404, 503)
 @Controller('auth/sessions')
 @UseGuards(UserBearerGuard)
 @UseInterceptors(NoStoreInterceptor)

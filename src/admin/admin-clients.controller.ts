@@ -7,6 +7,8 @@ import { CLIENT_KEY, pageBody, pageQuery, pageRequest } from '../http/pagination
 import { notFound } from './admin-users.controller.js';
 import { NoStoreInterceptor } from './no-store.interceptor.js';
 import { clientView } from './views.js';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../http/openapi.js';
 
 const NEW_CLIENT = {
   client_id: required(string(1, 128)),
@@ -19,6 +21,9 @@ const NEW_CLIENT = {
   audience: optional(string(1, 1024)),
 };
 
+@ApiTags('admin')
+@ApiBearerAuth('bearer')
+@ApiErrors(400, 401, 403, 404, 409, 503)
 @Controller('admin/clients')
 @UseGuards(AdminBearerGuard)
 @UseInterceptors(NoStoreInterceptor)

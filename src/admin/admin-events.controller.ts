@@ -8,6 +8,8 @@ import { pageBody, pageQuery, pageRequest, SERIAL_KEY } from '../http/pagination
 import { KeysService } from '../oauth/keys/keys.service.js';
 import { NoStoreInterceptor } from './no-store.interceptor.js';
 import { eventView } from './views.js';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../http/openapi.js';
 
 const EVENT_QUERY = {
   type: optional(oneOf(AUDIT_EVENT_TYPES)),
@@ -17,6 +19,9 @@ const EVENT_QUERY = {
   ...pageQuery(SERIAL_KEY),
 };
 
+@ApiTags('admin')
+@ApiBearerAuth('bearer')
+@ApiErrors(400, 401, 403, 404, 409, 503)
 @Controller('admin')
 @UseGuards(AdminBearerGuard)
 @UseInterceptors(NoStoreInterceptor)

@@ -9,6 +9,8 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { UsersService } from '../users/users.service.js';
 import { NoStoreInterceptor } from './no-store.interceptor.js';
 import { sessionView, userView } from './views.js';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../http/openapi.js';
 
 const NEW_USER = { username: required(string(1, 256)), password: required(string(1, 1024)), admin: optional(boolean) };
 const USER_CHANGE = { disabled: optional(boolean), password: optional(string(1, 1024)), admin: optional(boolean) };
@@ -19,6 +21,9 @@ export function notFound(what: string): OAuthError {
   return new OAuthError('not_found', `no such ${what}`);
 }
 
+@ApiTags('admin')
+@ApiBearerAuth('bearer')
+@ApiErrors(400, 401, 403, 404, 409, 503)
 @Controller('admin')
 @UseGuards(AdminBearerGuard)
 @UseInterceptors(NoStoreInterceptor)

@@ -13,6 +13,8 @@ import { BrowserLoginGuard } from './guards/browser-login.guard.js';
 import { BrowserSessionGuard } from './guards/browser-session.guard.js';
 import { LocalAuthGuard } from './guards/local-auth.guard.js';
 import { CSRF_HEADER, forbidden, sameSiteOrigin } from './request-checks.js';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../http/openapi.js';
 
 /**
  * The cookie transport of CONTRACT "Browser sessions". The refresh token travels only
@@ -20,6 +22,8 @@ import { CSRF_HEADER, forbidden, sameSiteOrigin } from './request-checks.js';
  * a CSRF token also names it in the X-CSRF-Token header, for pages on another origin,
  * which cannot read Tessera's cookies.
  */
+@ApiTags('browser sessions')
+@ApiErrors(400, 401, 403, 503)
 @Controller('auth')
 export class BrowserController {
   private readonly refreshPath: string;

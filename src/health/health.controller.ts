@@ -2,7 +2,9 @@ import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { migrationsUpToDate } from '../persistence/data-source.js';
+import { ApiTags } from '@nestjs/swagger';
 
+@ApiTags('operations')
 @Controller()
 export class HealthController {
   constructor(private readonly dataSource: DataSource) {}

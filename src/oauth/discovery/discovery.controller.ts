@@ -2,11 +2,13 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
 import { TokenService } from '../token/token.service.js';
+import { ApiTags } from '@nestjs/swagger';
 
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
 const CONFIDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
 
 /** RFC 8414 authorization server metadata. */
+@ApiTags('discovery')
 @Controller('.well-known')
 export class DiscoveryController {
   private readonly metadata: Record<string, unknown>;

@@ -1,6 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { type Jwks, KeysService } from './keys.service.js';
+import { ApiTags } from '@nestjs/swagger';
 
+@ApiTags('discovery')
 @Controller('oauth')
 export class JwksController {
   constructor(private readonly keys: KeysService) {}

@@ -1,13 +1,21 @@
 import { Body, Controller, Header, Headers, HttpCode, Post } from '@nestjs/common';
 import { formOf } from '../form/form-params.js';
 import { RevocationService } from './revocation.service.js';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, formSchema } from '../../http/openapi.js';
 
+@ApiTags('oauth')
 @Controller('oauth')
 export class RevocationController {
   constructor(private readonly revocation: RevocationService) {}
 
   /** RFC 7009 §2.1; §2.2: 200 with an empty body, whatever the token was. */
   @Post('revoke')
+  @ApiSecurity('client')
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody({ schema: formSchema(['token'], ['token_type_hint', 'client_id', 'client_secret']) })
+  @ApiOkResponse({ description: 'RFC 7009 §2.2: an empty body, whether the token was live, unknown or already revoked' })
+  @ApiErrors(400, 401, 413, 503)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')

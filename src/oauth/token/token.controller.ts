@@ -4,7 +4,10 @@ import { ClientAuthService } from '../client-auth/client-auth.service.js';
 import { formOf } from '../form/form-params.js';
 import type { TokenResponse } from './grant-handler.js';
 import { TokenService } from './token.service.js';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, formSchema } from '../../http/openapi.js';
 
+@ApiTags('oauth')
 @Controller('oauth')
 export class TokenController {
   constructor(
@@ -14,6 +17,11 @@ export class TokenController {
 
   /** RFC 6749 §3.2 */
   @Post('token')
+  @ApiSecurity('client')
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody({ schema: formSchema(['grant_type'], ['username', 'password', 'refresh_token', 'scope', 'client_id', 'client_secret']) })
+  @ApiOkResponse({ description: 'RFC 6749 §5.1: access_token, token_type, expires_in, refresh_token?, scope' })
+  @ApiErrors(400, 401, 413, 503)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
