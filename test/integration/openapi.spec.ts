@@ -7,7 +7,7 @@ describe('OpenAPI', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    document = await (await fetch(`${t.url}/docs/json`)).json();
+    document = (await (await fetch(`${t.url}/docs/json`)).json()) as typeof document;
   });
   afterAll(async () => { await t.close(); });
 
