@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { Pool, QueryResult, QueryResultRow } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import {
   type Family,
   FamilyStore,
@@ -56,10 +58,20 @@ const REVOKE = `
 // successor is inserted, the parent's sealed copy of the presented token is wiped (its
 // grace is over: it is now a stale ancestor) and the family's idle expiry slides, capped
 // by the absolute expiry, which rotation never extends.
+// It guards itself: the sub-select locks the family row before any token row is touched
+// (the order every writer of a family follows) and yields it only while the family is
+// live and unexpired and its user enabled, re-checked on the latest row version if a
+// concurrent writer held the lock. So, run alone, it rotates exactly when the judge would
+// have said "rotate" under the lock, and otherwise changes nothing.
 const ROTATE = `
   WITH used AS (
     UPDATE refresh_tokens SET used_at = $2, successor_hash = $3, successor_sealed = $4
-    WHERE hash = $1 AND used_at IS NULL
+    WHERE hash = $1 AND used_at IS NULL AND family_id = (
+      SELECT f.id FROM families f JOIN users u ON u.id = f.user_id
+      WHERE f.id = (SELECT family_id FROM refresh_tokens WHERE hash = $1)
+        AND f.revoked_at IS NULL AND f.idle_expires_at > $2 AND f.absolute_expires_at > $2 AND u.disabled_at IS NULL
+      FOR UPDATE OF f
+    )
     RETURNING family_id, generation
   ), successor AS (
     INSERT INTO refresh_tokens (hash, family_id, generation, issued_at)
@@ -73,6 +85,20 @@ const ROTATE = `
   SET last_used_at = $2, idle_expires_at = LEAST($2::timestamptz + make_interval(secs => $5), f.absolute_expires_at)
   FROM successor WHERE f.id = successor.family_id
   RETURNING f.*`;
+
+// What the judge needs about a presented token, in one consistent read without a lock.
+const SNAPSHOT = `
+  SELECT f.*, u.disabled_at IS NOT NULL AS user_disabled,
+         t.used_at AS token_used_at, t.successor_sealed, s.used_at IS NOT NULL AS successor_used
+  FROM refresh_tokens t
+  JOIN families f ON f.id = t.family_id
+  JOIN users u ON u.id = f.user_id
+  LEFT JOIN refresh_tokens s ON s.hash = t.successor_hash
+  WHERE t.hash = $1`;
+
+// 40001 serialization_failure, 40P01 deadlock_detected: the fast path leaves it to the locked one.
+const RETRYABLE = new Set(['40001', '40P01']);
+const UNDECIDED = Symbol('undecided');
 
 @Injectable()
 export class PgFamilyStore extends FamilyStore {
@@ -113,6 +139,8 @@ export class PgFamilyStore extends FamilyStore {
     idleTtlSeconds: number,
     relevantUntil: Date,
   ): Promise<RefreshOutcome | undefined> {
+    const fast = await this.rotateUnlocked(tokenHash, judge, successor, now, idleTtlSeconds);
+    if (fast !== UNDECIDED) return fast;
     return withTransactionRetry(this.dataSource, async (m) => {
       // Every writer of a family's tokens locks the family row first, so the rotations,
       // reuse revocations and admin revocations of one session serialize here, across
@@ -146,6 +174,46 @@ export class PgFamilyStore extends FamilyStore {
       const verdict = judge(snapshot);
       return this.apply(m, verdict, snapshot, tokenHash, successor, now, idleTtlSeconds, relevantUntil);
     });
+  }
+
+  /**
+   * The common case in two statements and no explicit transaction (a refresh is on every
+   * client's session): read the snapshot; when the judge says "rotate", run the guarded
+   * rotation on its own. Anything else, a lost race included, is UNDECIDED and goes
+   * through the locked transaction, which reads and judges again.
+   */
+  private async rotateUnlocked(
+    tokenHash: Buffer,
+    judge: (snapshot: RefreshSnapshot) => RefreshVerdict,
+    successor: PreparedSuccessor,
+    now: Date,
+    idleTtlSeconds: number,
+  ): Promise<RefreshOutcome | undefined | typeof UNDECIDED> {
+    const { rows } = await prepared<FamilyRow & TokenRow & { user_disabled: boolean; token_used_at: Date | null }>(
+      this.dataSource,
+      'tessera_refresh_snapshot',
+      SNAPSHOT,
+      [tokenHash],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const verdict = judge({
+      family: toFamily(row),
+      userDisabled: row.user_disabled,
+      usedAt: row.token_used_at,
+      successorUsed: row.successor_used,
+      sealedSuccessor: row.successor_sealed,
+    });
+    if (verdict.kind !== 'rotate') return UNDECIDED;
+    try {
+      const rotated = await prepared<FamilyRow>(this.dataSource, 'tessera_refresh_rotate', ROTATE, [
+        tokenHash, now, successor.hash, successor.sealed, idleTtlSeconds,
+      ]);
+      return rotated.rowCount === 1 ? { verdict, family: toFamily(rotated.rows[0]), sealedSuccessor: null } : UNDECIDED;
+    } catch (error) {
+      if (RETRYABLE.has((error as { code?: string }).code ?? '')) return UNDECIDED;
+      throw error;
+    }
   }
 
   private async apply(
@@ -240,6 +308,15 @@ export async function revokeWithin(
 ): Promise<Family[]> {
   const { rows } = await execute<FamilyRow>(m, REVOKE, [ids, now, reason, actor, relevantUntil]);
   return rows.map(toFamily);
+}
+
+/**
+ * A named statement on the pg pool under TypeORM: Postgres parses and plans it once per
+ * connection instead of on every call, which for these joins costs more than running them.
+ */
+function prepared<T extends QueryResultRow>(dataSource: DataSource, name: string, text: string, values: unknown[]): Promise<QueryResult<T>> {
+  const pool = (dataSource.driver as PostgresDriver).master as Pool;
+  return pool.query<T>({ name, text, values });
 }
 
 function toFamily(row: FamilyRow): Family {
