@@ -1,14 +1,24 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp, createLogger } from './bootstrap.js';
+import { superviseWorkers } from './cluster.js';
 import { loadConfig } from './config/config.js';
 import { withSecrets } from './config/dev-secrets.js';
+import { loadWorkers } from './config/workers.js';
 import { type Database, openDatabase } from './persistence/open-database.js';
 import { oneLineError } from './common/one-line-error.js';
 
 async function main(): Promise<void> {
   const config = withSecrets(loadConfig(process.env));
+  const workers = loadWorkers(process.env);
   const logger = createLogger(config.logLevel);
+  if (workers > 1 && cluster.isPrimary) {
+    // Migrations once, before any worker boots; the workers find the schema up to date.
+    await (await openDatabase(config, { poolSize: 1 })).close();
+    superviseWorkers(workers, logger, `issuer ${config.issuer}, DATABASE_URL`);
+    return;
+  }
   const database: Database = await openDatabase(config);
   let app: NestFastifyApplication | undefined;
   let stopping = false;
