@@ -1,0 +1,106 @@
+// The peer: node-oidc-provider (a devDependency), in memory, configured as the issue asks.
+// Started by bench/peer.mjs as `node bench/peer-server.mjs`; prints "listening on <url>".
+//
+// - Its in-memory adapter is the provider's own MemoryAdapter, but over an LRU whose cap is
+//   raised from the default 1,000 entries: past the cap the oldest half is dropped, and with
+//   it the tokens a revocation should find, so revocation would silently stop working.
+// - client_credentials gets ES256 JWT access tokens through resource indicators
+//   (defaultResource → RESOURCE_JWT); RESOURCE_OPAQUE asks for opaque ones, which it can
+//   introspect (it cannot introspect JWTs). Refresh uses the granted resource, so a login for
+//   RESOURCE_JWT refreshes into ES256 JWTs, as Tessera's refreshes do.
+// - Refresh tokens rotate (rotateRefreshToken: true); logins go through devInteractions.
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
+import Provider from 'oidc-provider';
+// Deep imports of the provider's own adapter and LRU: the package has no exports map, and
+// these are what its documented default adapter is made of.
+import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
+import LRU from 'oidc-provider/lib/helpers/lru.js';
+
+export const RESOURCE_JWT = 'urn:tessera-bench:api';
+export const RESOURCE_OPAQUE = 'urn:tessera-bench:opaque';
+const TTL = Number(process.env.PEER_TOKEN_TTL ?? 3600);
+const STORE_ENTRIES = Number(process.env.PEER_STORE_ENTRIES ?? 4_000_000);
+
+const port = Number(process.env.PORT ?? 0);
+const appSecret = process.env.PEER_APP_SECRET;
+const rsSecret = process.env.PEER_RS_SECRET;
+const redirectUri = process.env.PEER_REDIRECT_URI ?? 'http://127.0.0.1/callback';
+if (!appSecret || !rsSecret) throw new Error('PEER_APP_SECRET and PEER_RS_SECRET are required');
+
+const store = new LRU({ maxSize: STORE_ENTRIES });
+const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+
+const resourceServers = {
+  [RESOURCE_JWT]: { scope: 'read write', audience: RESOURCE_JWT, accessTokenTTL: TTL, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } },
+  [RESOURCE_OPAQUE]: { scope: 'read write', audience: RESOURCE_OPAQUE, accessTokenTTL: TTL, accessTokenFormat: 'opaque' },
+};
+
+const server = createServer();
+server.listen({ host: '127.0.0.1', port }, () => {
+  const issuer = `http://127.0.0.1:${server.address().port}`;
+  const provider = new Provider(issuer, {
+    adapter: (model) => new MemoryAdapter(model, store),
+    clients: [
+      {
+        client_id: 'bench-app',
+        client_secret: appSecret,
+        grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+        response_types: ['code'],
+        redirect_uris: [redirectUri],
+        scope: 'openid offline_access read write',
+        id_token_signed_response_alg: 'ES256',
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      {
+        client_id: 'bench-rs',
+        client_secret: rsSecret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        scope: 'read',
+        id_token_signed_response_alg: 'ES256',
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    jwks: { keys: [{ ...signingKey, alg: 'ES256', use: 'sig', kid: 'bench-es256' }] },
+    cookies: { keys: [appSecret] },
+    scopes: ['openid', 'offline_access', 'read', 'write'],
+    rotateRefreshToken: true,
+    features: {
+      devInteractions: { enabled: true },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (ctx, _client, oneOf) =>
+          oneOf ?? (ctx.oidc.params?.grant_type === 'client_credentials' ? RESOURCE_JWT : undefined),
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator) => {
+          const info = resourceServers[indicator];
+          if (!info) throw new Provider.errors.InvalidTarget();
+          return info;
+        },
+      },
+    },
+    ttl: {
+      AccessToken: TTL,
+      ClientCredentials: TTL,
+      AuthorizationCode: 600,
+      IdToken: TTL,
+      Interaction: 3600,
+      Session: 86_400,
+      Grant: 14 * 86_400,
+      RefreshToken: 14 * 86_400,
+    },
+  });
+  // A quiet peer: its development warnings once on stderr, no per-request logging.
+  provider.on('server_error', (_ctx, error) => process.stderr.write(`peer server_error: ${error.message}\n`));
+  server.on('request', provider.callback());
+  process.stdout.write(`listening on ${issuer}\n`);
+});
+
+const stop = () => server.close(() => process.exit(0));
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

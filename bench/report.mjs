@@ -1,0 +1,123 @@
+// The plain-text table and the verdicts against the issue's figures.
+
+const MB = 1024 * 1024;
+
+function num(value, digits = 0) {
+  if (value === null || value === undefined || Number.isNaN(value)) return '-';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function ratio(a, b) {
+  return a && b ? a / b : null;
+}
+
+function pad(text, width, right = false) {
+  const s = String(text);
+  return right ? s.padStart(width) : s.padEnd(width);
+}
+
+/** Cells of one server's figures: req/s, p50, p99, peak RSS; or its n/a reason. */
+function cells(result) {
+  if (!result) return ['', '', '', ''];
+  if (result.na) return ['n/a', '', '', ''];
+  const flag = result.statuses['5xx'] || result.errors ? ' !' : result.non2xx ? ' *' : '';
+  return [`${num(result.rps)}${flag}`, num(result.p50, 2), num(result.p99, 2), num(result.peakRssBytes / MB)];
+}
+
+/** The table of one connection level: every scenario for Tessera and the peer, the ceiling, and the ratios. */
+export function table(report, connections) {
+  const level = String(connections);
+  const ceiling = report.ceiling[level];
+  const header = ['scenario', 'Tessera req/s', 'p50 ms', 'p99 ms', 'RSS MB', 'peer req/s', 'p50 ms', 'p99 ms', 'RSS MB', 'T/peer', 'T/ceiling'];
+  const rows = report.scenarios.map((scenario) => {
+    const { tessera, peer } = scenario.results[level];
+    const vsPeer = tessera?.rps !== undefined && peer?.rps !== undefined ? ratio(tessera.rps, peer.rps) : null;
+    const vsCeiling = tessera?.rps !== undefined ? ratio(tessera.rps, ceiling.rps) : null;
+    return [scenario.title, ...cells(tessera), ...cells(peer), vsPeer ? `${num(vsPeer, 2)}x` : '-', vsCeiling ? `${num(vsCeiling * 100)}%` : '-'];
+  });
+  rows.push(['ceiling: bare Fastify route', ...cells(ceiling), '', '', '', '', '', '']);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
+  const line = (row) => row.map((cell, i) => pad(cell, widths[i], i > 0)).join('  ').trimEnd();
+  return [`${connections} connections`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Tessera's cluster mode next to its pinned single process and the peer, at one connection count. */
+export function multicoreTable(report, connections) {
+  const level = String(connections);
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'RSS MB', 'x pinned', 'x peer'];
+  const rows = report.multicore.scenarios.map((scenario, i) => {
+    const multi = scenario.results[level];
+    const { tessera, peer } = report.scenarios[i].results[level];
+    const times = (other) => (other?.rps ? `${num(multi.rps / other.rps, 2)}x` : '-');
+    return [scenario.title, ...cells(multi), times(tessera), times(peer)];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
+  const line = (row) => row.map((cell, i) => pad(cell, widths[i], i > 0)).join('  ').trimEnd();
+  return [`${connections} connections`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** One verdict per figure of the issue, from the results of this run. */
+export function verdicts(report) {
+  const out = [];
+  const get = (id, level, who) => measured(report.scenarios.find((s) => s.id === id)?.results[String(level)]?.[who]);
+  for (const level of report.settings.connections) {
+    const ceiling = measured(report.ceiling[String(level)]);
+    const t4 = get('introspect_repeat', level, 'tessera');
+    const p4 = get('introspect_repeat', level, 'peer');
+    if (t4?.rps && p4?.rps) {
+      out.push(check(`introspection of a live JWT >= 4x the peer's opaque introspection @${level}`, t4.rps / p4.rps >= 4, `${num(t4.rps)} vs ${num(p4.rps)} req/s = ${num(t4.rps / p4.rps, 2)}x`));
+    }
+    if (t4?.rps && ceiling?.rps) {
+      out.push(check(`introspection of a live JWT >= 60% of the ceiling @${level}`, t4.rps / ceiling.rps >= 0.6, `${num(t4.rps)} vs ${num(ceiling.rps)} req/s = ${num((100 * t4.rps) / ceiling.rps)}%`));
+    }
+    const t2 = get('refresh', level, 'tessera');
+    const p2 = get('refresh', level, 'peer');
+    if (t2?.rps && p2?.rps) {
+      out.push(check(`refresh with rotation >= 1.5x the peer @${level}`, t2.rps / p2.rps >= 1.5, `${num(t2.rps)} vs ${num(p2.rps)} req/s = ${num(t2.rps / p2.rps, 2)}x`));
+    }
+    const r2 = report.scenarios.find((s) => s.id === 'refresh')?.results[String(level)]?.tessera;
+    if (r2 && !r2.na) {
+      out.push(check(`refresh: no 5xx @${level}`, r2.statuses['5xx'] === 0 && r2.errors === 0, `${r2.statuses['5xx']} 5xx, ${r2.errors} errors, ${r2.non2xx} non-2xx`));
+    }
+    if (t2) {
+      if (level === 128) out.push(check('refresh: p99 < 50 ms @128', t2.p99 < 50, `p99 ${num(t2.p99, 2)} ms`));
+    }
+    const t3 = get('client_credentials', level, 'tessera');
+    const p3 = get('client_credentials', level, 'peer');
+    if (t3?.rps && p3?.rps) {
+      out.push(check(`client_credentials >= 2.5x the peer (ES256) @${level}`, t3.rps / p3.rps >= 2.5, `${num(t3.rps)} vs ${num(p3.rps)} req/s = ${num(t3.rps / p3.rps, 2)}x`));
+    }
+    const t8 = get('introspect_during_logins', level, 'tessera');
+    if (t8) {
+      out.push(check(`introspection during the login flood: p99 < 20 ms @${level}`, t8.p99 < 20, `p99 ${num(t8.p99, 2)} ms at ${num(t8.rps)} req/s; logins meanwhile ${num(t8.alongside?.rps, 1)}/s`));
+    }
+  }
+  const at128 = report.scenarios.map((s) => [s.title, measured(s.results['128']?.tessera)]).filter(([, r]) => r);
+  if (at128.length) {
+    const [title, worst] = at128.reduce((a, b) => (b[1].peakRssBytes > a[1].peakRssBytes ? b : a));
+    const all = at128.length === report.scenarios.length;
+    out.push(
+      check(
+        'peak RSS < 200 MB at 128 connections (every scenario)',
+        worst.peakRssBytes >= 200 * MB ? false : all ? true : null,
+        `worst ${num(worst.peakRssBytes / MB)} MB (${title})${all ? '' : `; ${report.scenarios.length - at128.length} scenario(s) without a measurement`}`,
+      ),
+    );
+  }
+  return out;
+}
+
+/** `met`: true, false, or null when the run measured too little to judge. */
+function check(what, met, detail) {
+  return { what, met, detail };
+}
+
+/** Figures worth judging: a run that got 2xx responses and no connection errors. */
+function measured(result) {
+  return result && !result.na && result.rps > 0 && result.errors === 0 && result.p99 !== null ? result : undefined;
+}
+
+export function verdictText(list) {
+  const mark = (met) => (met === true ? 'met    ' : met === false ? 'NOT MET' : 'n/j    ');
+  return list.map((v) => `${mark(v.met)}  ${v.what}: ${v.detail}`).join('\n');
+}

@@ -1,0 +1,227 @@
+#!/usr/bin/env node
+// npm run bench [-- --quick] [-- --out <file.json>]
+//
+// Tessera (on Postgres), oidc-provider (in memory) and a bare Fastify route, in one run on
+// one machine: each server pinned to core 0, this process (autocannon) to core 1. Prints
+// one table per connection count and the verdicts against the issue's figures; writes the
+// same as JSON to bench/results/<date>.json (<date>.quick.json with --quick).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { startCeiling } from './ceiling.mjs';
+import { measure } from './load.mjs';
+import { startPeer } from './peer.mjs';
+import { canPin, LOAD_CORE, ROOT, Server } from './processes.mjs';
+import { multicoreTable, table, verdicts, verdictText } from './report.mjs';
+import { preparePools, SCENARIOS } from './scenarios.mjs';
+import { createDatabase, DEFAULT_ADMIN_URL, startTessera } from './tessera.mjs';
+
+const CACHE_SIZE = 10_000;
+
+const MODES = {
+  full: {
+    warmupSeconds: 2,
+    seconds: 10,
+    connections: [32, 128],
+    users: 4,
+    // Refresh chains: one per connection of each refresh run, its warm-up and its measurement.
+    pools: { chains: 2 * (32 + 128), userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000 },
+  },
+  // A smoke run of about a minute: the same scenarios and table, no warm-up, 1 s each, small
+  // pools (the distinct-token pool fits in the verified-token cache: not a measurement).
+  quick: {
+    warmupSeconds: 0,
+    seconds: 1,
+    connections: [32, 128],
+    users: 1,
+    pools: { chains: 32 + 128, userTokens: 128, distinct: 3_000, revocable: 3_000 },
+  },
+};
+
+function parseArgs(argv) {
+  const args = { quick: false, multicore: false, out: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--quick') args.quick = true;
+    else if (argv[i] === '--multicore') args.multicore = true;
+    else if (argv[i] === '--out') args.out = argv[++i];
+    else throw new Error(`unknown argument ${argv[i]} (expected --quick, --multicore, --out <file.json>)`);
+  }
+  return args;
+}
+
+const began = performance.now();
+const log = (line) => process.stderr.write(`bench [${((performance.now() - began) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
+
+/** Runs this script again pinned to LOAD_CORE; the servers it starts pin themselves to SERVER_CORE. */
+function repinned() {
+  const child = spawn('taskset', ['-c', LOAD_CORE, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, TESSERA_BENCH_PINNED: '1' },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+function version(pkg) {
+  try {
+    return JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  } catch {
+    return null;
+  }
+}
+
+function gitCommit() {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  if (head.status !== 0) return null;
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'migrations'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== '';
+  return `${head.stdout.trim()}${dirty ? ' (with uncommitted changes)' : ''}`;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const pinned = canPin();
+  if (pinned && process.env.TESSERA_BENCH_PINNED !== '1') return repinned();
+  const mode = args.quick ? 'quick' : 'full';
+  const settings = MODES[mode];
+  if (!pinned) log('taskset or a second core is missing: running UNPINNED, the figures are not comparable to pinned runs');
+  const adminUrl = process.env.DATABASE_URL || DEFAULT_ADMIN_URL;
+  const startedAt = new Date();
+  const databases = [await createDatabase(adminUrl)];
+  const [database] = databases;
+  let cleaning;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      await Server.stopAll();
+      for (const db of databases) await db.drop().catch((error) => log(`could not drop a throwaway database: ${error.message}`));
+    })());
+  // Interrupted: no server and no database outlives the run.
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the servers`);
+      cleanup().finally(() => process.exit(130));
+    });
+  }
+  try {
+    log(`${mode} run; servers on core ${pinned ? '0' : 'any'}, load on core ${pinned ? LOAD_CORE : 'any'}`);
+    const ceiling = await startCeiling({ pinned });
+    const tessera = await startTessera({ database, pinned, users: settings.users, workers: 1, cacheSize: CACHE_SIZE });
+    const peer = await startPeer({ pinned });
+    const targets = [tessera, peer];
+    const pools = new Map();
+    for (const target of targets) pools.set(target.name, await preparePools(target, settings.pools, log));
+
+    const report = {
+      date: startedAt.toISOString(),
+      mode,
+      settings: { pinned, warmupSeconds: settings.warmupSeconds, seconds: settings.seconds, connections: settings.connections, pools: settings.pools, introspectionCacheSize: CACHE_SIZE },
+      machine: {
+        cores: cpus().length,
+        cpu: cpus()[0]?.model ?? null,
+        memoryBytes: totalmem(),
+        os: release(),
+        node: process.version,
+        postgres: database.postgres,
+        loadAverageAtStart: loadavg(),
+      },
+      servers: {
+        tessera: { commit: gitCommit(), database: 'Postgres (durable)', accessTokens: 'ES256 JWT' },
+        peer: { package: 'oidc-provider', version: version('oidc-provider'), storage: 'in-memory adapter (LRU cap raised)' },
+        ceiling: { package: 'fastify', version: version('fastify') },
+        load: { package: 'autocannon', version: version('autocannon') },
+      },
+      ceiling: {},
+      scenarios: SCENARIOS.map(({ id, title, describe }) => ({ id, title, describe, results: {} })),
+    };
+
+    for (const connections of settings.connections) {
+      const level = String(connections);
+      const run = (spec, target, extra = {}) =>
+        measure(spec, {
+          connections,
+          seconds: settings.seconds,
+          warmupSeconds: settings.warmupSeconds,
+          pids: () => target.pids(),
+          dbPids: target.dbPids && (() => target.dbPids()),
+          server: target.server,
+          ...extra,
+        });
+      log(`ceiling @${connections}`);
+      report.ceiling[level] = await run(ceiling.spec(), ceiling);
+      for (const [i, scenario] of SCENARIOS.entries()) {
+        const results = (report.scenarios[i].results[level] = {});
+        // Tessera and the peer back to back, so that a noisy moment hits both alike.
+        for (const target of targets) {
+          const prepared = scenario.prepare(target, pools.get(target.name));
+          if (prepared.na) {
+            results[target.name] = { na: prepared.na };
+            continue;
+          }
+          log(`${scenario.title} @${connections}: ${target.name}`);
+          const measured = await run(prepared.spec, target, prepared.alongside ? { alongside: prepared.alongside } : {});
+          results[target.name] = { ...measured, ...(prepared.extra?.() ?? {}) };
+        }
+      }
+    }
+    if (args.multicore) {
+      // Tessera's cluster mode on both cores, on a database of its own; the load stays on core 1.
+      databases.push(await createDatabase(adminUrl));
+      const multi = await startTessera({ database: databases[1], pinned: false, users: settings.users, workers: 2, cacheSize: CACHE_SIZE });
+      const multiPools = await preparePools(multi, settings.pools, log);
+      report.multicore = { workers: 2, pinned: false, scenarios: SCENARIOS.map(({ id, title }) => ({ id, title, results: {} })) };
+      for (const connections of settings.connections) {
+        for (const [i, scenario] of SCENARIOS.entries()) {
+          const prepared = scenario.prepare(multi, multiPools);
+          log(`${scenario.title} @${connections}: tessera WORKERS=2`);
+          const measured = await measure(prepared.spec, {
+            connections,
+            seconds: settings.seconds,
+            warmupSeconds: settings.warmupSeconds,
+            pids: () => multi.pids(),
+            dbPids: () => multi.dbPids(),
+            server: multi.server,
+            ...(prepared.alongside ? { alongside: prepared.alongside } : {}),
+          });
+          report.multicore.scenarios[i].results[String(connections)] = { ...measured, ...(prepared.extra?.() ?? {}) };
+        }
+      }
+      await multi.stop();
+    }
+    report.machine.loadAverageAtEnd = loadavg();
+    report.verdicts = verdicts(report);
+
+    const text = [
+      `Tessera benchmark (${mode}) ${report.date}`,
+      `machine: ${report.machine.cores} cores (${report.machine.cpu}), Node ${report.machine.node}, Postgres ${database.postgres.version} (fsync ${database.postgres.fsync}, synchronous_commit ${database.postgres.synchronous_commit})`,
+      `servers pinned to core 0, autocannon to core ${LOAD_CORE}${pinned ? '' : ' -- NOT PINNED (taskset or a second core missing)'}; Postgres unpinned; ${settings.warmupSeconds} s warm-up, ${settings.seconds} s measured`,
+      `peer: oidc-provider ${report.servers.peer.version}, in memory; ceiling: bare Fastify ${report.servers.ceiling.version} route`,
+      '',
+      ...settings.connections.flatMap((connections) => [table(report, connections), '']),
+      ...(report.multicore
+        ? [
+            'Tessera in cluster mode (WORKERS=2, both cores, unpinned; autocannon still on core 1, Postgres on both)',
+            ...settings.connections.flatMap((connections) => [multicoreTable(report, connections), '']),
+          ]
+        : []),
+      'req/s counts 2xx responses only; "!" marks a run with 5xx or connection errors, "*" one with other non-2xx; n/j: too little measured to judge.',
+      'T/peer: Tessera req/s over the peer\'s; T/ceiling: over the bare Fastify route at the same connection count.',
+      '',
+      'Targets (issue figures):',
+      verdictText(report.verdicts),
+      '',
+    ].join('\n');
+    process.stdout.write(text);
+
+    const file = args.out ?? join(ROOT, 'bench', 'results', `${startedAt.toISOString().slice(0, 10)}${mode === 'quick' ? '.quick' : ''}.json`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`results written to ${file.startsWith(ROOT) ? file.slice(ROOT.length) : file}\n`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench: ${error.stack ?? error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,196 @@
+// The eight scenarios of the benchmark, and the token pools they draw from. Each scenario
+// turns a target (Tessera or the peer) into a load spec, or says why the target cannot run it.
+import { collect, cycling, fixed } from './load.mjs';
+
+const form = (params) => new URLSearchParams(params).toString();
+
+/**
+ * @typedef {object} Pools  live tokens minted before the scenarios run
+ * @property {string[]} chains       refresh tokens of unused sessions: each connection of the refresh scenario takes one
+ * @property {string[]} userTokens   live access tokens of logged-in users (Tessera: JWT; peer: opaque)
+ * @property {string[]} refreshTokens live refresh tokens, the current ones of their sessions
+ * @property {string[]} distinct     live access tokens, each presented once per pass (Tessera: JWT; peer: opaque)
+ * @property {string[]} revocable    live access tokens for the revocation scenario, one per request
+ */
+
+/**
+ * Mints the pools of one target. `sizes`: chains (two per connection of every refresh run:
+ * its warm-up and its measurement), userTokens, distinct, revocable.
+ */
+export async function preparePools(target, sizes, log) {
+  log(`${target.name}: ${sizes.chains} sessions for refresh chains`);
+  const chains = (await target.sessions(sizes.chains, { jwt: true })).map((session) => session.refresh);
+  // A resource server's working set: the access tokens of a few dozen sessions, each
+  // refreshed many times (tokens of one session share its sid).
+  const userSessions = Math.min(32, sizes.userTokens);
+  log(`${target.name}: ${sizes.userTokens} user access tokens from ${userSessions} sessions`);
+  const seeds = await target.sessions(userSessions, { jwt: false });
+  const refreshTokens = seeds.map((s) => s.refresh);
+  const rounds = Math.ceil(sizes.userTokens / userSessions) - 1;
+  const refreshed = rounds > 0 ? await refreshChains(target, refreshTokens, rounds) : [];
+  const userTokens = [...seeds.map((s) => s.access), ...refreshed].slice(0, sizes.userTokens);
+  log(`${target.name}: ${sizes.distinct} distinct access tokens for introspection`);
+  const distinct = await target.distinctAccessTokens(sizes.distinct);
+  log(`${target.name}: ${sizes.revocable} access tokens to revoke`);
+  const revocable = await target.distinctAccessTokens(sizes.revocable);
+  return { chains, userTokens, refreshTokens, distinct, revocable };
+}
+
+/**
+ * Refreshes each chain `rounds` times, one connection per chain, and keeps `chains` current
+ * (every response arrives: the run is counted, not timed); the access tokens issued.
+ */
+function refreshChains(target, chains, rounds) {
+  const connection = (index) => ({
+    next: () => ({ body: target.refreshBody(chains[index]) }),
+    response(status, body) {
+      if (status === 200) chains[index] = JSON.parse(body).refresh_token;
+    },
+  });
+  return collect(
+    { url: target.url, path: target.paths.token, headers: { authorization: target.auth.app }, connection },
+    { connections: chains.length, amount: chains.length * rounds, pick: (body) => body.access_token },
+  );
+}
+
+/**
+ * Each connection takes a session of its own from `chains` and rotates it: it presents the
+ * current refresh token and keeps the successor. A timed run drops the responses still in
+ * flight when it stops, which leaves those chains unusable (the peer treats the next
+ * presentation as reuse), so no chain is ever handed to a second connection.
+ */
+function chainConnection(target, chains, failures) {
+  return () => {
+    let current = chains.pop();
+    if (current === undefined) throw new Error(`${target.name}: no unused refresh chain left (pools.chains too small)`);
+    return {
+      next: () => ({ body: target.refreshBody(current) }),
+      response(status, body) {
+        if (status === 200) current = JSON.parse(body).refresh_token;
+        else failures.count++;
+      },
+    };
+  };
+}
+
+function introspection(target, pool, hint) {
+  const factory = cycling(pool, (token) => form({ token, token_type_hint: hint }));
+  return { spec: { url: target.url, path: target.paths.introspect, headers: { authorization: target.auth.rs }, connection: factory }, factory };
+}
+
+/**
+ * @typedef {object} Prepared
+ * @property {object} [spec]       the load
+ * @property {{ spec: object, connections: number }} [alongside]  a second load during the measurement
+ * @property {() => Record<string, unknown>} [extra]  figures to report after the run
+ * @property {string} [na]         why the target cannot run this scenario
+ */
+
+/** @type {Array<{ id: string, title: string, describe: Record<string, string>, prepare(target: any, pools: Pools): Prepared }>} */
+export const SCENARIOS = [
+  {
+    id: 'login',
+    title: '1. password login',
+    describe: {
+      tessera: 'password grant, argon2id (m=19 MiB, t=2): starts a family, issues a JWT and a refresh token',
+      peer: 'n/a: oidc-provider has no password grant (RFC 9700 §2.4); its logins are interactive pages',
+    },
+    prepare(target) {
+      const logins = target.loginBodies();
+      if (!logins) return { na: 'no password grant' };
+      return { spec: { url: target.url, path: target.paths.token, headers: { authorization: target.auth.app }, connection: logins } };
+    },
+  },
+  {
+    id: 'refresh',
+    title: '2. refresh with rotation',
+    describe: {
+      tessera: 'each connection rotates its own chain; response: ES256 JWT + rotated refresh token',
+      peer: 'each connection rotates its own chain (rotateRefreshToken); response: ES256 JWT (granted resource) + rotated refresh token',
+    },
+    prepare(target, pools) {
+      const failures = { count: 0 };
+      return {
+        spec: { url: target.url, path: target.paths.token, headers: { authorization: target.auth.app }, connection: chainConnection(target, pools.chains, failures) },
+        extra: () => ({ failedRefreshes: failures.count }),
+      };
+    },
+  },
+  {
+    id: 'client_credentials',
+    title: '3. client_credentials',
+    describe: {
+      tessera: 'ES256 JWT access token',
+      peer: 'ES256 JWT access token (resource indicator via defaultResource)',
+    },
+    prepare(target) {
+      return { spec: { url: target.url, path: target.paths.token, headers: { authorization: target.auth.app }, connection: fixed(target.clientCredentialsBody()) } };
+    },
+  },
+  {
+    id: 'introspect_repeat',
+    title: '4. introspect a live access token (repeats)',
+    describe: {
+      tessera: 'a working set of live user JWTs, each presented again and again, as a resource server does',
+      peer: 'the same with opaque user access tokens: oidc-provider cannot introspect JWTs',
+    },
+    prepare(target, pools) {
+      return { spec: introspection(target, pools.userTokens, 'access_token').spec };
+    },
+  },
+  {
+    id: 'introspect_distinct',
+    title: '5. introspect distinct tokens',
+    describe: {
+      tessera: 'client_credentials JWTs in a pool 3x the verified-token cache, each seen once per pass: every request verifies a signature',
+      peer: 'opaque client_credentials tokens, same pool size',
+    },
+    prepare(target, pools) {
+      const { spec, factory } = introspection(target, pools.distinct, 'access_token');
+      return { spec, extra: () => ({ poolWraps: factory.state.wrapped }) };
+    },
+  },
+  {
+    id: 'introspect_refresh',
+    title: '6. introspect a refresh token',
+    describe: {
+      tessera: 'the current refresh tokens of 32 sessions, in turn (keyed hash, then one database read)',
+      peer: 'the current refresh tokens of 32 sessions, in turn',
+    },
+    prepare(target, pools) {
+      return { spec: introspection(target, pools.refreshTokens, 'refresh_token').spec };
+    },
+  },
+  {
+    id: 'revoke',
+    title: '7. revocation',
+    describe: {
+      tessera: 'a distinct live access token (JWT) per request, revoked by jti: a durable write',
+      peer: 'a distinct live opaque access token per request, deleted from memory',
+    },
+    prepare(target, pools) {
+      const factory = cycling(pools.revocable, (token) => form({ token, token_type_hint: 'access_token' }));
+      return {
+        spec: { url: target.url, path: target.paths.revoke, headers: { authorization: target.auth.app }, connection: factory },
+        // Past the end of the pool the tokens are already revoked: fewer fresh revocations.
+        extra: () => ({ poolWraps: factory.state.wrapped }),
+      };
+    },
+  },
+  {
+    id: 'introspect_during_logins',
+    title: '8. introspection during a login flood',
+    describe: {
+      tessera: 'scenario 4 while 32 more connections send password logins (argon2) without pause',
+      peer: 'n/a: no password grant to flood with',
+    },
+    prepare(target, pools) {
+      const logins = target.loginBodies();
+      if (!logins) return { na: 'no password grant' };
+      return {
+        spec: introspection(target, pools.userTokens, 'access_token').spec,
+        alongside: { connections: 32, spec: { url: target.url, path: target.paths.token, headers: { authorization: target.auth.app }, connection: logins } },
+      };
+    },
+  },
+];
