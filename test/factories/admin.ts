@@ -1,5 +1,5 @@
 import type { TestApp } from '../setup/app.js';
-import { createClient, createUser, type HttpResult, login, type TestClient, type TestUser } from './index.js';
+import { createClient, createUser, type HttpResult, login, readResult, type TestClient, type TestUser } from './index.js';
 
 /** A JSON request with an optional Bearer token, the way admin tools and SPAs call Tessera. */
 export async function api(
@@ -16,14 +16,7 @@ export async function api(
     body = JSON.stringify(options.body);
   }
   const response = await fetch(`${t.url}${path}`, { method, headers, body });
-  const text = await response.text();
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    parsed = {};
-  }
-  return { status: response.status, headers: response.headers, body: parsed, text };
+  return readResult(response);
 }
 
 export interface TestAdmin extends TestUser {

@@ -1,4 +1,4 @@
-import type { TestClient, TestUser } from './index.js';
+import { readResult, type TestClient, type TestUser } from './index.js';
 
 /** One Set-Cookie header, read for assertions. */
 export interface SetCookie {
@@ -90,13 +90,7 @@ export class BrowserAgent {
     Object.assign(headers, options.headers);
     const sent = Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined));
     const response = await fetch(`${this.target.url}${path}`, { method, headers: sent, body });
-    const text = await response.text();
-    let parsed: Record<string, unknown> = {};
-    try {
-      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      parsed = {};
-    }
+    const result = await readResult(response);
     const setCookies = response.headers.getSetCookie().map(parseSetCookie);
     for (const cookie of setCookies) {
       if (cookie.attributes.get('max-age') === '0') this.jar.delete(cookie.name);
@@ -104,7 +98,7 @@ export class BrowserAgent {
     }
     const csrf = response.headers.get('x-csrf-token');
     if (csrf) this.csrf = csrf;
-    return { status: response.status, headers: response.headers, body: parsed, text, setCookies };
+    return { ...result, setCookies };
   }
 
   /** GET /auth/csrf: the token for the agent's state. */

@@ -62,14 +62,19 @@ export async function postForm(
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body,
   });
+  return readResult(response);
+}
+
+/** A response as tests read it: status, headers, the raw text and, when it is JSON, the body. */
+export async function readResult(response: Response): Promise<HttpResult> {
   const text = await response.text();
-  let parsed: Record<string, unknown> = {};
+  let body: Record<string, unknown> = {};
   try {
-    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   } catch {
-    parsed = {};
+    body = {};
   }
-  return { status: response.status, headers: response.headers, body: parsed, text };
+  return { status: response.status, headers: response.headers, body, text };
 }
 
 /** The token endpoint, authenticated with client_secret_basic (or as a public client). */
