@@ -1,14 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
-import { AdminBearerGuard } from '../auth-guard/bearer.guard.js';
+import { Body, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { AdminController } from './admin-controller.decorator.js';
 import { actorOf, CurrentPrincipal, type Principal } from '../auth-guard/principal.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { boolean, oneOf, optional, parseInput, required, string, stringArray } from '../http/json-input.js';
 import { CLIENT_KEY, pageBody, pageQuery, pageRequest } from '../http/pagination.js';
 import { notFound } from './admin-users.controller.js';
-import { NoStoreInterceptor } from './no-store.interceptor.js';
 import { clientView } from './views.js';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../http/openapi.js';
 
 const NEW_CLIENT = {
   client_id: required(string(1, 128)),
@@ -21,12 +18,7 @@ const NEW_CLIENT = {
   audience: optional(string(1, 1024)),
 };
 
-@ApiTags('admin')
-@ApiBearerAuth('bearer')
-@ApiErrors(400, 401, 403, 404, 409, 503)
-@Controller('admin/clients')
-@UseGuards(AdminBearerGuard)
-@UseInterceptors(NoStoreInterceptor)
+@AdminController('admin/clients')
 export class AdminClientsController {
   constructor(private readonly clients: ClientsService) {}
 

@@ -1,15 +1,12 @@
-import { Controller, Get, HttpCode, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Get, HttpCode, Post, Query } from '@nestjs/common';
+import { AdminController } from './admin-controller.decorator.js';
 import { AUDIT_EVENT_TYPES } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
-import { AdminBearerGuard } from '../auth-guard/bearer.guard.js';
 import { actorOf, CurrentPrincipal, type Principal } from '../auth-guard/principal.js';
 import { oneOf, optional, parseInput, timestamp, uuid } from '../http/json-input.js';
 import { pageBody, pageQuery, pageRequest, SERIAL_KEY } from '../http/pagination.js';
 import { KeysService } from '../oauth/keys/keys.service.js';
-import { NoStoreInterceptor } from './no-store.interceptor.js';
 import { eventView } from './views.js';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../http/openapi.js';
 
 const EVENT_QUERY = {
   type: optional(oneOf(AUDIT_EVENT_TYPES)),
@@ -19,12 +16,7 @@ const EVENT_QUERY = {
   ...pageQuery(SERIAL_KEY),
 };
 
-@ApiTags('admin')
-@ApiBearerAuth('bearer')
-@ApiErrors(400, 401, 403, 404, 409, 503)
-@Controller('admin')
-@UseGuards(AdminBearerGuard)
-@UseInterceptors(NoStoreInterceptor)
+@AdminController('admin')
 export class AdminEventsController {
   constructor(
     private readonly audit: AuditService,

@@ -1,16 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Res} from '@nestjs/common';
+import { AdminController } from './admin-controller.decorator.js';
 import type { FastifyReply } from 'fastify';
-import { AdminBearerGuard } from '../auth-guard/bearer.guard.js';
 import { actorOf, CurrentPrincipal, type Principal } from '../auth-guard/principal.js';
 import { boolean, optional, parseInput, required, string } from '../http/json-input.js';
 import { pageBody, pageQuery, pageRequest, UUID_KEY } from '../http/pagination.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { UsersService } from '../users/users.service.js';
-import { NoStoreInterceptor } from './no-store.interceptor.js';
 import { sessionView, userView } from './views.js';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../http/openapi.js';
 
 const NEW_USER = { username: required(string(1, 256)), password: required(string(1, 1024)), admin: optional(boolean) };
 const USER_CHANGE = { disabled: optional(boolean), password: optional(string(1, 1024)), admin: optional(boolean) };
@@ -21,12 +18,7 @@ export function notFound(what: string): OAuthError {
   return new OAuthError('not_found', `no such ${what}`);
 }
 
-@ApiTags('admin')
-@ApiBearerAuth('bearer')
-@ApiErrors(400, 401, 403, 404, 409, 503)
-@Controller('admin')
-@UseGuards(AdminBearerGuard)
-@UseInterceptors(NoStoreInterceptor)
+@AdminController('admin')
 export class AdminUsersController {
   constructor(
     private readonly users: UsersService,
