@@ -1,4 +1,4 @@
-import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Res} from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { AdminController } from './admin-controller.decorator.js';
 import type { FastifyReply } from 'fastify';
 import { actorOf, CurrentPrincipal, type Principal } from '../auth-guard/principal.js';

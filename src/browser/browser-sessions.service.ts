@@ -55,12 +55,15 @@ export class BrowserSessionsService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** The session of the refresh cookie; undefined when there is none or its token is unknown. */
+  /**
+   * The live session of the refresh cookie; undefined when there is none, its token is
+   * unknown or its family is over (a session that ended has nothing left to protect).
+   */
   async resolve(cookies: RequestCookies): Promise<BrowserSession | undefined> {
     const presented = cookies.one(REFRESH_COOKIE);
     if (presented === undefined) return undefined;
     const record = await this.refreshTokens.describe(presented);
-    if (!record) return undefined;
+    if (!record || !this.isAlive(record.family)) return undefined;
     return { presented, family: record.family, client: await this.clients.findById(record.family.clientId) };
   }
 
@@ -96,14 +99,14 @@ export class BrowserSessionsService {
    * token the cookie holds is kept while it is valid, so tabs that share it agree.
    */
   csrfToken(cookies: RequestCookies, session: BrowserSession | undefined): CsrfGrant {
-    const live = session && this.isAlive(session.family) ? session.family : undefined;
+    const live = session?.family;
     const binding = live ? familyBinding(live.id) : LOGIN_BINDING;
     const current = cookies.one(CSRF_COOKIE);
     const token = current !== undefined && this.csrf.verify(current, binding) ? current : this.csrf.issue(binding);
     return { token, maxAge: live ? this.remainingLife(live) : undefined };
   }
 
-  isAlive(family: Family): boolean {
+  private isAlive(family: Family): boolean {
     return family.revokedAt === null && this.remainingLife(family) > 0;
   }
 

@@ -35,8 +35,7 @@ export class BrowserLoginGuard implements CanActivate {
     if (!client.allowedOrigins.includes(origin)) throw forbidden('the Origin is not registered for this client');
     const cookies = RequestCookies.from(request.headers.cookie);
     const token = submittedCsrfToken(request, cookies);
-    const current = await this.sessions.resolve(cookies);
-    const replaced = current && this.sessions.isAlive(current.family) ? current.family : undefined;
+    const replaced = (await this.sessions.resolve(cookies))?.family;
     const valid = this.csrf.verify(token, LOGIN_BINDING) || (replaced !== undefined && this.csrf.verify(token, familyBinding(replaced.id)));
     if (!valid) throw forbidden('the CSRF token is not valid for logging in');
     setLoginContext(request, { client, params, replaced });

@@ -27,9 +27,8 @@ export class BrowserSessionGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const origin = requiredOrigin(request);
     const cookies = RequestCookies.from(request.headers.cookie);
-    const resolved = await this.sessions.resolve(cookies);
-    // A family that is over has nothing left to protect: answered like no session at all.
-    const session = resolved && this.sessions.isAlive(resolved.family) ? resolved : undefined;
+    // A family that is over is answered like no session at all (see resolve).
+    const session = await this.sessions.resolve(cookies);
     if (!session) {
       if (!(await this.origins.isBrowserOrigin(origin))) throw forbidden('the Origin is not registered for a browser client');
       setSessionContext(request, { session: undefined, csrfToken: undefined });
