@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type AppDependencies, AppModule } from './app.module.js';
 import { BrowserOrigins } from './browser/browser-origins.service.js';
-import { browserCors } from './browser/cors.js';
+import { registerBrowserCors } from './browser/cors.js';
 import { securityHeaders } from './browser/security-headers.js';
 import type { LogLevel } from './config/config.js';
 import { setupOpenApi } from './http/openapi.js';
@@ -59,7 +59,7 @@ export async function createApp(deps: AppDependencies, logger?: LoggerService): 
   // 400 invalid_request for the missing form instead of a bare 415.
   app.useBodyParser('*', { bodyLimit: BODY_LIMIT }, async () => undefined);
   app.useSecurityHeaders(securityHeaders(deps.config));
-  app.enableCors({ delegator: browserCors(app.get(BrowserOrigins)) });
+  registerBrowserCors(app.getHttpAdapter().getInstance(), app.get(BrowserOrigins));
   setupOpenApi(app, deps.config);
   await app.init();
   return app;

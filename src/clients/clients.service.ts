@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { InvalidInputError } from '../common/errors.js';
@@ -46,6 +47,7 @@ const MIN_SECRET_LENGTH = 32;
 @Injectable()
 export class ClientsService {
   private readonly recent: LruCache<string, { readonly client: Client; readonly at: number }>;
+  private readonly matchedSecrets = new WeakMap<Client, Buffer>();
 
   constructor(
     private readonly store: ClientStore,
@@ -112,9 +114,21 @@ export class ClientsService {
     return client;
   }
 
-  /** Constant-time check of a presented secret against the stored keyed hash. */
+  /**
+   * Constant-time check of a presented secret against the stored keyed hash. A secret
+   * that matched is remembered with the client record it matched (a record from
+   * findRecent lives at most REVOCATION_MAX_STALENESS_MS), so a resource server sending
+   * the same Basic credentials on every introspection costs one constant-time
+   * comparison, not an HMAC.
+   */
   secretMatches(client: Client, secret: string): boolean {
-    return client.secretHash !== null && this.hashers.clientSecret.matches(secret, client.secretHash);
+    if (client.secretHash === null) return false;
+    const presented = Buffer.from(secret, 'utf8');
+    const matched = this.matchedSecrets.get(client);
+    if (matched !== undefined && matched.length === presented.length && timingSafeEqual(matched, presented)) return true;
+    if (!this.hashers.clientSecret.matches(secret, client.secretHash)) return false;
+    this.matchedSecrets.set(client, presented);
+    return true;
   }
 
   private validate(input: NewClient): Omit<Client, 'secretHash'> {

@@ -29,4 +29,16 @@ describe('LruCache', () => {
     expect(cache.get('a')).toBeUndefined();
     expect(cache.size).toBe(0);
   });
+
+  it('keeps an entry that is hit again and again while colder ones come and go', () => {
+    const cache = new LruCache<string, number>(8);
+    cache.set('hot', 0);
+    for (let i = 1; i <= 100; i++) {
+      cache.set(`cold-${i}`, i);
+      expect(cache.get('hot')).toBe(0);
+    }
+    expect(cache.size).toBe(8);
+    expect(cache.get('cold-92')).toBeUndefined();
+    expect(cache.get('cold-100')).toBe(100);
+  });
 });

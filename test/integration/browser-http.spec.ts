@@ -93,7 +93,7 @@ describe('browser sessions over HTTP: CORS and security headers', () => {
         ['preflight', await preflight(t, '/auth/login', ORIGIN)],
       ];
       expect(responses.map(([label, response]) => `${label} ${response.status}`)).toEqual([
-        '200 200', '200 jwks 200', '204 204', '400 400', '401 401', '403 403', '404 404', '413 413', 'preflight 200',
+        '200 200', '200 jwks 200', '204 204', '400 400', '401 401', '403 403', '404 404', '413 413', 'preflight 204',
       ]);
       for (const [, response] of responses) {
         expectSecurityHeaders(response.headers);

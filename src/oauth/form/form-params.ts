@@ -48,6 +48,8 @@ export class FormParams {
 }
 
 function decode(component: string): string {
+  // Most names and values (tokens, grant types) need no decoding at all.
+  if (component.indexOf('%') === -1 && component.indexOf('+') === -1) return component;
   try {
     // decodeURIComponent throws on a malformed escape and on bytes that are not UTF-8.
     return decodeURIComponent(component.replace(/\+/g, ' '));
