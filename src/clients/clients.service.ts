@@ -99,10 +99,11 @@ export class ClientsService {
   }
 
   /**
-   * A client read at most REVOCATION_MAX_STALENESS_MS ago, so that introspection, the
-   * resource servers' hot path, authenticates its caller without a database round trip:
-   * a client changed or deleted elsewhere is honoured no longer than a revocation is
-   * unknown. Unknown ids are never cached.
+   * A client read at most REVOCATION_MAX_STALENESS_MS ago, so that the token,
+   * introspection and revocation endpoints authenticate their caller without a database
+   * round trip: a client changed or deleted elsewhere is honoured no longer than a
+   * revocation is unknown, and a write that still references a deleted one fails its
+   * foreign key (invalid_client, see referencingClient). Unknown ids are never cached.
    */
   async findRecent(id: string): Promise<Client | undefined> {
     const now = this.clock.now();

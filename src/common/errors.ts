@@ -21,3 +21,14 @@ export class InvalidInputError extends Error {
     this.name = 'InvalidInputError';
   }
 }
+
+/**
+ * The client was deleted after it authenticated (a client record may be up to
+ * REVOCATION_MAX_STALENESS_MS old on the token endpoint): rendered as invalid_client.
+ */
+export class UnknownClientError extends Error {
+  constructor() {
+    super('the client no longer exists');
+    this.name = 'UnknownClientError';
+  }
+}

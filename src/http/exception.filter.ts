@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DuplicateError, InvalidInputError, StorageUnavailableError } from '../common/errors.js';
+import { DuplicateError, InvalidInputError, StorageUnavailableError, UnknownClientError } from '../common/errors.js';
 import { OAuthError, type OAuthErrorCode } from '../oauth/errors/oauth-error.js';
 import { isDatabaseUnavailable } from '../persistence/availability.js';
 
@@ -31,6 +31,7 @@ export class ExceptionRenderer implements ExceptionFilter {
     if (exception instanceof OAuthError) return exception;
     // Domain rules broken by an admin's input: the message names the field and is safe to show.
     if (exception instanceof InvalidInputError) return OAuthError.invalidRequest(exception.message);
+    if (exception instanceof UnknownClientError) return OAuthError.invalidClient(false);
     if (exception instanceof DuplicateError) return new OAuthError('invalid_request', exception.message, {}, 409);
     if (exception instanceof StorageUnavailableError || isDatabaseUnavailable(exception)) return OAuthError.unavailable();
     const status = statusOf(exception);

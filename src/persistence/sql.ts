@@ -1,5 +1,5 @@
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
-import { DuplicateError } from '../common/errors.js';
+import { DuplicateError, UnknownClientError } from '../common/errors.js';
 
 export interface Rows<T> {
   readonly rows: T[];
@@ -37,6 +37,21 @@ export async function insertUnique(what: string, insert: () => Promise<unknown>)
     await insert();
   } catch (error) {
     if (isUniqueViolation(error)) throw new DuplicateError(what);
+    throw error;
+  }
+}
+
+/**
+ * Runs a write whose row references clients(id): a client deleted since the caller read
+ * it fails the foreign key (the delete's row lock orders the two), which is the caller's
+ * invalid_client, not a server error.
+ */
+export async function referencingClient<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    const driver = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string } | undefined) : undefined;
+    if (driver?.code === '23503' && driver.constraint?.includes('client_id')) throw new UnknownClientError();
     throw error;
   }
 }

@@ -88,4 +88,27 @@ describe('admin API: clients', () => {
 
     expect((await api(t, 'DELETE', `/admin/clients/${doomed.id}`, { token: admin.token })).status).toBe(404);
   });
+
+  it('a client deleted by another process: a login or opaque token it still asks for there is invalid_client, never a 500', async () => {
+    // The token endpoint authenticates from a client record up to REVOCATION_MAX_STALENESS_MS
+    // old: the other process still has the deleted client in that cache.
+    const other = await startTestApp({}, { db: t.db, clock: t.clock });
+    try {
+      const doomed = await createClient(t, { accessTokenFormat: 'opaque', grantTypes: ['password', 'refresh_token', 'client_credentials'] });
+      const user = await createUser(t);
+      const there = { url: other.url };
+      expect((await token(there, doomed, { grant_type: 'client_credentials' })).status).toBe(200);
+      expect((await api(t, 'DELETE', `/admin/clients/${doomed.id}`, { token: admin.token })).status).toBe(204);
+
+      const loginThere = await token(there, doomed, { grant_type: 'password', username: user.username, password: user.password });
+      expect(loginThere.status).toBe(401);
+      expect(loginThere.body.error).toBe('invalid_client');
+      const opaqueThere = await token(there, doomed, { grant_type: 'client_credentials' });
+      expect(opaqueThere.status).toBe(401);
+      expect(opaqueThere.body.error).toBe('invalid_client');
+      expect(await rows(t, `SELECT id FROM families WHERE client_id = $1`, [doomed.id])).toHaveLength(0);
+    } finally {
+      await other.close();
+    }
+  });
 });

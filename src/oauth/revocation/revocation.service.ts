@@ -25,7 +25,7 @@ export class RevocationService {
   async revoke(authorization: string | undefined, form: FormParams): Promise<void> {
     // RFC 7009 §2.1: confidential clients authenticate; public ones (auth method none)
     // identify themselves and may revoke their own tokens.
-    const client = await this.clientAuth.authenticate({ authorization, form });
+    const client = await this.clientAuth.authenticate({ authorization, form }, { recent: true });
     const token = form.require('token');
     const found = await this.lookup.find(token, form.get('token_type_hint'));
     if (!found) return;

@@ -28,7 +28,7 @@ export class TokenController {
   async token(@Req() request: FastifyRequest, @Body() body: unknown): Promise<TokenResponse> {
     const form = formOf(body);
     const grantType = form.require('grant_type');
-    const client = await this.clientAuth.authenticate({ authorization: request.headers.authorization, form });
+    const client = await this.clientAuth.authenticate({ authorization: request.headers.authorization, form }, { recent: true });
     return this.tokens.exchange(grantType, {
       client,
       form,

@@ -5,7 +5,7 @@ import {
   type OpaqueAccessToken,
   type OpaqueAccessTokenRecord,
 } from '../../oauth/access-token/access-token.js';
-import { execute } from '../sql.js';
+import { execute, referencingClient } from '../sql.js';
 
 interface TokenRow {
   hash: Buffer;
@@ -56,14 +56,14 @@ export class PgAccessTokenStore extends AccessTokenStore {
   }
 
   async insertOpaque(token: OpaqueAccessToken): Promise<void> {
-    await execute(
+    await referencingClient(() => execute(
       this.dataSource,
       `INSERT INTO opaque_access_tokens
          (hash, jti, client_id, subject, user_id, family_id, scope, audience, issued_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [token.hash, token.jti, token.clientId, token.subject, token.userId, token.familyId, token.scope, token.audience,
         token.issuedAt, token.expiresAt],
-    );
+    ));
   }
 
   async findOpaque(hash: Buffer): Promise<OpaqueAccessTokenRecord | undefined> {

@@ -14,7 +14,7 @@ import {
   type RevocationReason,
 } from '../../sessions/family.js';
 import { type Page, type PageRequest, pageOf } from '../../common/page.js';
-import { execute } from '../sql.js';
+import { execute, referencingClient } from '../sql.js';
 import { withTransactionRetry } from '../transaction.js';
 
 interface FamilyRow {
@@ -107,7 +107,7 @@ export class PgFamilyStore extends FamilyStore {
   }
 
   async start({ family, firstTokenHash }: NewFamily): Promise<boolean> {
-    return this.dataSource.transaction(async (m) => {
+    return referencingClient(() => this.dataSource.transaction(async (m) => {
       // FOR SHARE waits for a concurrent disabling to commit (and holds one off until this
       // commits), so a family is either refused here or revoked by the disabling after it.
       // The foreign key's own FOR KEY SHARE does not conflict with that UPDATE.
@@ -128,7 +128,7 @@ export class PgFamilyStore extends FamilyStore {
         firstTokenHash, family.id, family.createdAt,
       ]);
       return true;
-    });
+    }));
   }
 
   async refresh(
