@@ -174,6 +174,15 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
+  /**
+   * A jti revocation this process has just committed: known here at once, without
+   * waiting for the feed to bring it back (it will, and is then taken again, harmlessly).
+   */
+  learnJti(jti: string, until: Date): void {
+    const ms = until.getTime();
+    if (ms > this.clock.now()) this.jtis.set(jti, Math.max(ms, this.jtis.get(jti) ?? 0));
+  }
+
   private notePending(from: number, to: number, now: number): void {
     for (let id = Math.max(from, to - MAX_PENDING_IDS); id < to; id++) this.pending.set(id, now);
     for (const id of this.pending.keys()) {

@@ -86,8 +86,11 @@ export class AccessTokenStatus {
   async revokeJwt(claims: AccessTokenClaims): Promise<void> {
     const now = this.clock.now();
     if (now >= claims.exp * 1000) return;
-    await this.store.revokeJti(claims.jti, new Date(now), new Date(claims.exp * 1000));
-    await this.view.catchUp().catch(() => undefined);
+    const until = new Date(claims.exp * 1000);
+    await this.store.revokeJti(claims.jti, new Date(now), until);
+    // Introspection in this process shows it at once (CONTRACT "Access tokens"), without
+    // a read of the feed; other processes hear of it through NOTIFY or their next poll.
+    this.view.learnJti(claims.jti, until);
   }
 
   async revokeOpaque(record: OpaqueAccessTokenRecord): Promise<void> {
