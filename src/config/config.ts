@@ -31,6 +31,8 @@ export interface AppConfig {
   readonly revocationMaxStalenessMs: number;
   /** verified access tokens (and user names) kept in memory; 0 turns the caches off */
   readonly introspectionCacheSize: number;
+  /** revocations the in-process view holds; beyond it, introspection asks the database */
+  readonly revocationViewMaxEntries: number;
   /**
    * Fastify's trustProxy: false (the socket's address is the client's), true (trust
    * X-Forwarded-For entirely) or how many proxy hops in front of Tessera to trust.
@@ -158,6 +160,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     revocationPollIntervalMs,
     revocationMaxStalenessMs,
     introspectionCacheSize: integer(env, 'INTROSPECTION_CACHE_SIZE', 10_000, 0, 1_000_000),
+    revocationViewMaxEntries: integer(env, 'REVOCATION_VIEW_MAX_ENTRIES', 100_000, 1, 10_000_000),
     trustProxy: trustProxy(env),
   });
 }

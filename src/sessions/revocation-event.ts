@@ -32,6 +32,12 @@ export abstract class RevocationEventStore {
   /** Events with an id above `afterId` or in `pending`, lowest id first. */
   abstract read(afterId: number, pending: readonly number[]): Promise<RevocationEvent[]>;
 
+  /**
+   * Whether a live event concerns the token: its jti, its family, or its user disabled
+   * at or after it was issued. For a view that could not hold every event.
+   */
+  abstract concerns(token: { jti: string; sid?: string; sub: string; iat: number }, now: Date): Promise<boolean>;
+
   /** Deletes events and revoked-jti records that no live token can concern any more. */
   abstract prune(now: Date): Promise<void>;
 

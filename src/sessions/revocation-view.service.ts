@@ -54,6 +54,11 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private failing = false;
+  /**
+   * Until when the view may miss an event it had no room for (REVOCATION_VIEW_MAX_ENTRIES,
+   * ms): before then, a token it knows nothing against is checked in the database.
+   */
+  private incompleteUntil = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private subscription: FeedSubscription | undefined;
 
@@ -79,7 +84,10 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     await this.subscription?.close();
   }
 
-  /** True when a revocation this process knows of ends the token. */
+  /**
+   * True when a revocation this process knows of ends the token. False can be
+   * incomplete while the view is full: `isRevoked` is the definitive answer.
+   */
   revoked(token: RevocableToken): boolean {
     if (this.jtis.has(token.jti)) return true;
     if (token.sid === undefined) return false;
@@ -87,6 +95,23 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     const user = this.users.get(token.sub);
     // A user may be enabled again: only tokens issued before the disabling are dead.
     return user !== undefined && token.iat * 1000 <= user.revokedAt;
+  }
+
+  /** Whether any revocation ends the token: from memory, or from the feed's table when the view overflowed. */
+  async isRevoked(token: RevocableToken): Promise<boolean> {
+    if (this.revoked(token)) return true;
+    const now = this.clock.now();
+    if (now >= this.incompleteUntil) return false;
+    try {
+      return await this.store.concerns(token, new Date(now));
+    } catch (error) {
+      throw new StorageUnavailableError(error);
+    }
+  }
+
+  /** Revocations held in memory (bounded by REVOCATION_VIEW_MAX_ENTRIES). */
+  get size(): number {
+    return this.families.size + this.jtis.size + this.users.size;
   }
 
   isFresh(): boolean {
@@ -159,13 +184,17 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     if (until <= now) return;
     switch (event.kind) {
       case 'family':
-        this.families.set(event.subject, Math.max(until, this.families.get(event.subject) ?? 0));
+        this.remember(this.families, event.subject, until);
         return;
       case 'jti':
-        this.jtis.set(event.subject, Math.max(until, this.jtis.get(event.subject) ?? 0));
+        this.remember(this.jtis, event.subject, until);
         return;
       case 'user': {
         const known = this.users.get(event.subject);
+        if (known === undefined && this.size >= this.config.revocationViewMaxEntries) {
+          this.incompleteUntil = Math.max(this.incompleteUntil, until);
+          return;
+        }
         this.users.set(event.subject, {
           revokedAt: Math.max(event.createdAt.getTime(), known?.revokedAt ?? 0),
           until: Math.max(until, known?.until ?? 0),
@@ -180,7 +209,18 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
    */
   learnJti(jti: string, until: Date): void {
     const ms = until.getTime();
-    if (ms > this.clock.now()) this.jtis.set(jti, Math.max(ms, this.jtis.get(jti) ?? 0));
+    if (ms > this.clock.now()) this.remember(this.jtis, jti, ms);
+  }
+
+  /** Keeps `key` until `until`, or, when the view is full, notes that it is incomplete until then. */
+  private remember(map: Map<string, number>, key: string, until: number): boolean {
+    const known = map.get(key);
+    if (known === undefined && this.size >= this.config.revocationViewMaxEntries) {
+      this.incompleteUntil = Math.max(this.incompleteUntil, until);
+      return false;
+    }
+    map.set(key, Math.max(until, known ?? 0));
+    return true;
   }
 
   private notePending(from: number, to: number, now: number): void {

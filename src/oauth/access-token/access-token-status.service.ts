@@ -48,7 +48,7 @@ export class AccessTokenStatus {
     // Only a token that would be active needs the view to be fresh; a stale view with the
     // database away is 503, never a guess (CONTRACT "Endpoints").
     await this.view.ensureFresh();
-    if (this.view.revoked(claims)) return undefined;
+    if (await this.view.isRevoked(claims)) return undefined;
     return {
       token_type: 'Bearer',
       scope: claims.scope,
