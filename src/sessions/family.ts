@@ -55,6 +55,16 @@ export interface PreparedSuccessor {
   readonly sealed: Buffer;
 }
 
+/**
+ * What a plain rotation must match besides the token's own state, so the store can
+ * rotate in one guarded statement before reading anything: the authenticated client,
+ * and the narrower scope asked for (undefined keeps the family's).
+ */
+export interface RotationGuard {
+  readonly clientId: string;
+  readonly requestedScope: readonly string[] | undefined;
+}
+
 export interface RefreshOutcome {
   readonly verdict: RefreshVerdict;
   /** the family as it stands after the transaction */
@@ -90,6 +100,7 @@ export abstract class FamilyStore {
    */
   abstract refresh(
     tokenHash: Buffer,
+    guard: RotationGuard,
     judge: (snapshot: RefreshSnapshot) => RefreshVerdict,
     successor: PreparedSuccessor,
     now: Date,

@@ -85,6 +85,7 @@ export class RefreshTokensService {
     };
     const outcome = await this.families.refresh(
       presentedHash,
+      { clientId: client.id, requestedScope },
       (snapshot) =>
         judgeRefresh(snapshot, { clientId: client.id, now, graceSeconds: this.config.refreshReuseGrace, requestedScope }),
       prepared,

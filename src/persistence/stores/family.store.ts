@@ -12,6 +12,7 @@ import {
   type RefreshTokenRecord,
   type RefreshVerdict,
   type RevocationReason,
+  type RotationGuard,
 } from '../../sessions/family.js';
 import { type Page, type PageRequest, pageOf } from '../../common/page.js';
 import { execute, referencingClient } from '../sql.js';
@@ -61,8 +62,9 @@ const REVOKE = `
 // It guards itself: the sub-select locks the family row before any token row is touched
 // (the order every writer of a family follows) and yields it only while the family is
 // live and unexpired and its user enabled, re-checked on the latest row version if a
-// concurrent writer held the lock. So, run alone, it rotates exactly when the judge would
-// have said "rotate" under the lock, and otherwise changes nothing.
+// concurrent writer held the lock. With the client ($6) and the narrower scope asked for
+// ($7, or NULL) checked too, it rotates exactly when the judge would have said "rotate"
+// under the lock, and otherwise changes nothing.
 const ROTATE = `
   WITH used AS (
     UPDATE refresh_tokens SET used_at = $2, successor_hash = $3, successor_sealed = $4
@@ -70,6 +72,7 @@ const ROTATE = `
       SELECT f.id FROM families f JOIN users u ON u.id = f.user_id
       WHERE f.id = (SELECT family_id FROM refresh_tokens WHERE hash = $1)
         AND f.revoked_at IS NULL AND f.idle_expires_at > $2 AND f.absolute_expires_at > $2 AND u.disabled_at IS NULL
+        AND f.client_id = $6 AND ($7::text[] IS NULL OR $7::text[] <@ string_to_array(f.scope, ' '))
       FOR UPDATE OF f
     )
     RETURNING family_id, generation
@@ -99,6 +102,7 @@ const SNAPSHOT = `
 // 40001 serialization_failure, 40P01 deadlock_detected: the fast path leaves it to the locked one.
 const RETRYABLE = new Set(['40001', '40P01']);
 const UNDECIDED = Symbol('undecided');
+const ROTATED: RefreshVerdict = { kind: 'rotate' };
 
 @Injectable()
 export class PgFamilyStore extends FamilyStore {
@@ -133,13 +137,14 @@ export class PgFamilyStore extends FamilyStore {
 
   async refresh(
     tokenHash: Buffer,
+    guard: RotationGuard,
     judge: (snapshot: RefreshSnapshot) => RefreshVerdict,
     successor: PreparedSuccessor,
     now: Date,
     idleTtlSeconds: number,
     relevantUntil: Date,
   ): Promise<RefreshOutcome | undefined> {
-    const fast = await this.rotateUnlocked(tokenHash, judge, successor, now, idleTtlSeconds);
+    const fast = await this.rotateUnlocked(tokenHash, guard, judge, successor, now, idleTtlSeconds);
     if (fast !== UNDECIDED) return fast;
     return withTransactionRetry(this.dataSource, async (m) => {
       // Every writer of a family's tokens locks the family row first, so the rotations,
@@ -172,23 +177,28 @@ export class PgFamilyStore extends FamilyStore {
         sealedSuccessor: token.successor_sealed,
       };
       const verdict = judge(snapshot);
-      return this.apply(m, verdict, snapshot, tokenHash, successor, now, idleTtlSeconds, relevantUntil);
+      return this.apply(m, verdict, snapshot, tokenHash, guard, successor, now, idleTtlSeconds, relevantUntil);
     });
   }
 
   /**
-   * The common case in two statements and no explicit transaction (a refresh is on every
-   * client's session): read the snapshot; when the judge says "rotate", run the guarded
-   * rotation on its own. Anything else, a lost race included, is UNDECIDED and goes
-   * through the locked transaction, which reads and judges again.
+   * The common case in one statement and no explicit transaction (a refresh is on every
+   * client's session): the guarded rotation, which changes nothing unless the judge would
+   * say "rotate". When it does not rotate, read the snapshot and judge; a "rotate" then
+   * (the state changed in between) tries the guarded rotation once more. Anything else,
+   * a lost race included, is UNDECIDED and goes through the locked transaction, which
+   * reads and judges again.
    */
   private async rotateUnlocked(
     tokenHash: Buffer,
+    guard: RotationGuard,
     judge: (snapshot: RefreshSnapshot) => RefreshVerdict,
     successor: PreparedSuccessor,
     now: Date,
     idleTtlSeconds: number,
   ): Promise<RefreshOutcome | undefined | typeof UNDECIDED> {
+    const first = await this.tryRotate(tokenHash, guard, successor, now, idleTtlSeconds);
+    if (first !== UNDECIDED) return first;
     const { rows } = await prepared<FamilyRow & TokenRow & { user_disabled: boolean; token_used_at: Date | null }>(
       this.dataSource,
       'tessera_refresh_snapshot',
@@ -205,11 +215,21 @@ export class PgFamilyStore extends FamilyStore {
       sealedSuccessor: row.successor_sealed,
     });
     if (verdict.kind !== 'rotate') return UNDECIDED;
+    return this.tryRotate(tokenHash, guard, successor, now, idleTtlSeconds);
+  }
+
+  private async tryRotate(
+    tokenHash: Buffer,
+    guard: RotationGuard,
+    successor: PreparedSuccessor,
+    now: Date,
+    idleTtlSeconds: number,
+  ): Promise<RefreshOutcome | typeof UNDECIDED> {
     try {
       const rotated = await prepared<FamilyRow>(this.dataSource, 'tessera_refresh_rotate', ROTATE, [
-        tokenHash, now, successor.hash, successor.sealed, idleTtlSeconds,
+        tokenHash, now, successor.hash, successor.sealed, idleTtlSeconds, guard.clientId, guard.requestedScope ?? null,
       ]);
-      return rotated.rowCount === 1 ? { verdict, family: toFamily(rotated.rows[0]), sealedSuccessor: null } : UNDECIDED;
+      return rotated.rowCount === 1 ? { verdict: ROTATED, family: toFamily(rotated.rows[0]), sealedSuccessor: null } : UNDECIDED;
     } catch (error) {
       if (RETRYABLE.has((error as { code?: string }).code ?? '')) return UNDECIDED;
       throw error;
@@ -221,6 +241,7 @@ export class PgFamilyStore extends FamilyStore {
     verdict: RefreshVerdict,
     snapshot: RefreshSnapshot,
     tokenHash: Buffer,
+    guard: RotationGuard,
     successor: PreparedSuccessor,
     now: Date,
     idleTtlSeconds: number,
@@ -228,7 +249,9 @@ export class PgFamilyStore extends FamilyStore {
   ): Promise<RefreshOutcome> {
     switch (verdict.kind) {
       case 'rotate': {
-        const rotated = await execute<FamilyRow>(m, ROTATE, [tokenHash, now, successor.hash, successor.sealed, idleTtlSeconds]);
+        const rotated = await execute<FamilyRow>(m, ROTATE, [
+          tokenHash, now, successor.hash, successor.sealed, idleTtlSeconds, guard.clientId, guard.requestedScope ?? null,
+        ]);
         if (rotated.affected !== 1) throw new Error('rotation compare-and-set failed under the family lock');
         return { verdict, family: toFamily(rotated.rows[0]), sealedSuccessor: null };
       }
