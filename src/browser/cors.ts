@@ -49,7 +49,8 @@ function open(origin: string): CorsOptions {
     // DELETE: the user's own sessions under /auth/sessions (Bearer, CONTRACT "Browser sessions").
     methods: ['GET', 'POST', 'DELETE'],
     allowedHeaders: ['Content-Type', CSRF_HEADER, 'Authorization'],
-    exposedHeaders: [CSRF_HEADER],
+    // Retry-After is not CORS-safelisted: a page reads a throttled login's wait only if exposed.
+    exposedHeaders: [CSRF_HEADER, 'Retry-After'],
     maxAge: 600,
     // Answered by the plugin's OPTIONS route rather than inside its hook (which would
     // also answer a malformed preflight there), so that every preflight response gets
