@@ -1,6 +1,12 @@
 import { InitialSchema1764250000000 } from './1764250000000-InitialSchema.js';
 import { RevocationFeedAndOpaqueTokens1764300000000 } from './1764300000000-RevocationFeedAndOpaqueTokens.js';
-import { RevocationEventsBySubject1764400000000 } from './1764400000000-RevocationEventsBySubject.js';
+import { LoginThrottle1764400000000 } from './1764400000000-LoginThrottle.js';
+import { RevocationEventsBySubject1764500000000 } from './1764500000000-RevocationEventsBySubject.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
-export const migrations = [InitialSchema1764250000000, RevocationFeedAndOpaqueTokens1764300000000, RevocationEventsBySubject1764400000000];
+export const migrations = [
+  InitialSchema1764250000000,
+  RevocationFeedAndOpaqueTokens1764300000000,
+  LoginThrottle1764400000000,
+  RevocationEventsBySubject1764500000000,
+];

@@ -3,6 +3,7 @@ import type { Page, PageRequest } from '../common/page.js';
 export type AuditEventType =
   | 'login_succeeded'
   | 'login_failed'
+  | 'login_throttled'
   | 'refresh_token_reuse_detected'
   | 'session_revoked'
   | 'access_token_revoked'
@@ -17,6 +18,7 @@ export type AuditEventType =
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'login_succeeded',
   'login_failed',
+  'login_throttled',
   'refresh_token_reuse_detected',
   'session_revoked',
   'access_token_revoked',

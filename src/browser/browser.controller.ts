@@ -55,6 +55,7 @@ export class BrowserController {
   }
 
   @Post('login')
+  @ApiErrors(429)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')

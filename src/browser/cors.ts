@@ -6,6 +6,7 @@ import { CSRF_HEADER } from './request-checks.js';
 const ALLOW_METHODS = 'GET, POST, DELETE';
 const ALLOW_HEADERS = ['Content-Type', CSRF_HEADER, 'Authorization'].join(', ');
 const MAX_AGE = '600';
+const EXPOSE_HEADERS = [CSRF_HEADER, 'Retry-After'].join(', ');
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,7 +24,8 @@ function isAuthPath(url: string): boolean {
 function open(request: FastifyRequest, reply: FastifyReply, origin: string): void {
   reply.header('Access-Control-Allow-Origin', origin);
   reply.header('Access-Control-Allow-Credentials', 'true');
-  reply.header('Access-Control-Expose-Headers', CSRF_HEADER);
+  // Retry-After is not CORS-safelisted: a page reads a throttled login's wait only if exposed.
+  reply.header('Access-Control-Expose-Headers', EXPOSE_HEADERS);
   if (request.method === 'OPTIONS') {
     request.corsPreflight = true;
     reply.header('Access-Control-Allow-Methods', ALLOW_METHODS);

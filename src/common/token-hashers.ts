@@ -10,10 +10,13 @@ export class TokenHashers {
   readonly clientSecret: KeyedHasher;
   /** opaque access tokens (CONTRACT "Access tokens"): stored only as this hash */
   readonly opaqueAccessToken: KeyedHasher;
+  /** usernames as typed, the key of the login throttle: a mistyped password never lands in the table */
+  readonly loginThrottle: KeyedHasher;
 
   constructor(@Inject(CONFIG) config: ResolvedConfig) {
     this.refreshToken = new KeyedHasher(config.tokenHashSecret, 'refresh-token');
     this.clientSecret = new KeyedHasher(config.tokenHashSecret, 'client-secret');
     this.opaqueAccessToken = new KeyedHasher(config.tokenHashSecret, 'opaque-access-token');
+    this.loginThrottle = new KeyedHasher(config.tokenHashSecret, 'login-throttle');
   }
 }

@@ -44,7 +44,15 @@ describe('loadConfig', () => {
       revocationPollIntervalMs: 1_000,
       revocationMaxStalenessMs: 5_000,
       introspectionCacheSize: 10_000,
+      revocationViewMaxEntries: 100_000,
       trustProxy: false,
+      loginMaxFailures: 5,
+      loginLockoutMax: 900,
+      loginAccountMaxFailures: 20,
+      loginAccountWindow: 900,
+      introspectionMaxFailures: 300,
+      introspectionFailureWindow: 60,
+      clientAuthMaxFailures: 20,
     });
   });
 
@@ -67,7 +75,15 @@ describe('loadConfig', () => {
         REVOCATION_POLL_INTERVAL_MS: '250',
         REVOCATION_MAX_STALENESS_MS: '2000',
         INTROSPECTION_CACHE_SIZE: '0',
+        REVOCATION_VIEW_MAX_ENTRIES: '500',
         TRUST_PROXY: '2',
+        LOGIN_MAX_FAILURES: '3',
+        LOGIN_LOCKOUT_MAX: '600',
+        LOGIN_ACCOUNT_MAX_FAILURES: '50',
+        LOGIN_ACCOUNT_WINDOW: '3600',
+        INTROSPECTION_MAX_FAILURES: '0',
+        INTROSPECTION_FAILURE_WINDOW: '10',
+        CLIENT_AUTH_MAX_FAILURES: '5',
         ...SECRETS,
       },
       CWD,
@@ -93,7 +109,15 @@ describe('loadConfig', () => {
       revocationPollIntervalMs: 250,
       revocationMaxStalenessMs: 2000,
       introspectionCacheSize: 0,
+      revocationViewMaxEntries: 500,
       trustProxy: 2,
+      loginMaxFailures: 3,
+      loginLockoutMax: 600,
+      loginAccountMaxFailures: 50,
+      loginAccountWindow: 3600,
+      introspectionMaxFailures: 0,
+      introspectionFailureWindow: 10,
+      clientAuthMaxFailures: 5,
     });
   });
 
@@ -129,6 +153,14 @@ describe('loadConfig', () => {
     ['REFRESH_IDLE_TTL', 'above REFRESH_ABSOLUTE_TTL', { REFRESH_IDLE_TTL: '7201', REFRESH_ABSOLUTE_TTL: '7200' }],
     ['REVOCATION_MAX_STALENESS_MS', 'not above the poll interval', { REVOCATION_POLL_INTERVAL_MS: '1000', REVOCATION_MAX_STALENESS_MS: '1000' }],
     ['INTROSPECTION_CACHE_SIZE', 'negative', { INTROSPECTION_CACHE_SIZE: '-5' }],
+    ['REVOCATION_VIEW_MAX_ENTRIES', 'zero', { REVOCATION_VIEW_MAX_ENTRIES: '0' }],
+    ['LOGIN_MAX_FAILURES', 'zero', { LOGIN_MAX_FAILURES: '0' }],
+    ['LOGIN_LOCKOUT_MAX', 'above a day', { LOGIN_LOCKOUT_MAX: '86401' }],
+    ['LOGIN_ACCOUNT_MAX_FAILURES', 'not a number', { LOGIN_ACCOUNT_MAX_FAILURES: 'many' }],
+    ['LOGIN_ACCOUNT_WINDOW', 'zero', { LOGIN_ACCOUNT_WINDOW: '0' }],
+    ['INTROSPECTION_MAX_FAILURES', 'negative', { INTROSPECTION_MAX_FAILURES: '-1' }],
+    ['INTROSPECTION_FAILURE_WINDOW', 'zero', { INTROSPECTION_FAILURE_WINDOW: '0' }],
+    ['CLIENT_AUTH_MAX_FAILURES', 'a fraction', { CLIENT_AUTH_MAX_FAILURES: '2.5' }],
   ])('refuses %s (%s) with one line naming it', (variable, _label, env) => {
     const error = failure(env);
     expect(error.name).toBe('ConfigError');

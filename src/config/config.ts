@@ -38,6 +38,18 @@ export interface AppConfig {
    * X-Forwarded-For entirely) or how many proxy hops in front of Tessera to trust.
    */
   readonly trustProxy: boolean | number;
+  /** failed logins per (username, client IP) before each further one doubles a wait */
+  readonly loginMaxFailures: number;
+  /** the longest that wait gets, in seconds */
+  readonly loginLockoutMax: number;
+  /** failed logins per username from all IPs within loginAccountWindow before that name waits out the window */
+  readonly loginAccountMaxFailures: number;
+  readonly loginAccountWindow: number;
+  /** introspections of unknown or unverifiable tokens per client and window (per process); 0 = no limit */
+  readonly introspectionMaxFailures: number;
+  readonly introspectionFailureWindow: number;
+  /** failed client authentications per (client_id, client IP) and minute (per process); 0 = no limit */
+  readonly clientAuthMaxFailures: number;
 }
 
 export interface ResolvedConfig extends AppConfig {
@@ -162,5 +174,12 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     introspectionCacheSize: integer(env, 'INTROSPECTION_CACHE_SIZE', 10_000, 0, 1_000_000),
     revocationViewMaxEntries: integer(env, 'REVOCATION_VIEW_MAX_ENTRIES', 100_000, 1, 10_000_000),
     trustProxy: trustProxy(env),
+    loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1_000),
+    loginLockoutMax: integer(env, 'LOGIN_LOCKOUT_MAX', 900, 1, 86_400),
+    loginAccountMaxFailures: integer(env, 'LOGIN_ACCOUNT_MAX_FAILURES', 20, 1, 100_000),
+    loginAccountWindow: integer(env, 'LOGIN_ACCOUNT_WINDOW', 900, 1, 86_400),
+    introspectionMaxFailures: integer(env, 'INTROSPECTION_MAX_FAILURES', 300, 0, 1_000_000),
+    introspectionFailureWindow: integer(env, 'INTROSPECTION_FAILURE_WINDOW', 60, 1, 86_400),
+    clientAuthMaxFailures: integer(env, 'CLIENT_AUTH_MAX_FAILURES', 20, 0, 1_000_000),
   });
 }

@@ -20,6 +20,7 @@ const MEANING: Record<number, string> = {
   404: 'not_found',
   409: 'invalid_request: the name is taken',
   413: 'invalid_request: the body is over 64 KiB',
+  429: 'temporarily_unavailable, with Retry-After (seconds): too many failed logins, client authentications or introspections of unknown tokens',
   503: 'temporarily_unavailable, with Retry-After: the database cannot be reached',
 };
 

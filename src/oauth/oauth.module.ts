@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { ThrottleModule } from '../throttle/throttle.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ClientAuthService } from './client-auth/client-auth.service.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
@@ -18,7 +19,7 @@ import { TokenService } from './token/token.service.js';
 const GRANTS = [PasswordGrant, RefreshTokenGrant, ClientCredentialsGrant];
 
 @Module({
-  imports: [AuditModule, ClientsModule, SessionsModule, UsersModule],
+  imports: [AuditModule, ClientsModule, SessionsModule, ThrottleModule, UsersModule],
   controllers: [TokenController, JwksController, DiscoveryController],
   providers: [
     ClientAuthService,

@@ -6,6 +6,7 @@ import { BrowserOriginStore } from '../browser/browser-client.js';
 import { ClientStore } from '../clients/client.js';
 import { AccessTokenStore } from '../oauth/access-token/access-token.js';
 import { SigningKeyStore } from '../oauth/keys/signing-key.js';
+import { LoginThrottleStore } from '../throttle/login-throttle.js';
 import { FamilyStore } from '../sessions/family.js';
 import { RevocationEventStore } from '../sessions/revocation-event.js';
 import { UserStore } from '../users/user.js';
@@ -14,6 +15,7 @@ import { PgAuditStore } from './stores/audit.store.js';
 import { PgBrowserOriginStore } from './stores/browser-origin.store.js';
 import { PgClientStore } from './stores/client.store.js';
 import { PgFamilyStore } from './stores/family.store.js';
+import { PgLoginThrottleStore } from './stores/login-throttle.store.js';
 import { PgRevocationEventStore } from './stores/revocation-event.store.js';
 import { PgSigningKeyStore } from './stores/signing-key.store.js';
 import { PgUserStore } from './stores/user.store.js';
@@ -27,6 +29,7 @@ const STORES = [
   { provide: RevocationEventStore, useClass: PgRevocationEventStore },
   { provide: AccessTokenStore, useClass: PgAccessTokenStore },
   { provide: BrowserOriginStore, useClass: PgBrowserOriginStore },
+  { provide: LoginThrottleStore, useClass: PgLoginThrottleStore },
 ];
 
 /**

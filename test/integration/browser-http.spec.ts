@@ -72,7 +72,7 @@ describe('browser sessions over HTTP: CORS and security headers', () => {
       const csrf = await b.fetchCsrf();
       expect(csrf.headers.get('access-control-allow-origin')).toBe(ORIGIN);
       expect(csrf.headers.get('access-control-allow-credentials')).toBe('true');
-      expect(csrf.headers.get('access-control-expose-headers')).toBe('X-CSRF-Token');
+      expect(csrf.headers.get('access-control-expose-headers')).toBe('X-CSRF-Token, Retry-After');
       const refused = await new BrowserAgent(t, 'http://evil.example').fetchCsrf();
       expect(refused.status).toBe(403);
       expect(refused.headers.get('access-control-allow-origin')).toBeNull();

@@ -29,10 +29,15 @@ describe('OpenAPI', () => {
   it('describes the OAuth endpoints as forms with their RFC error responses', () => {
     for (const path of ['/oauth/token', '/oauth/introspect', '/oauth/revoke']) {
       const post = document.paths[path].post;
-      expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['400', '401', '503']));
+      expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['400', '401', '429', '503']));
       expect(JSON.stringify(post.requestBody)).toContain('application/x-www-form-urlencoded');
     }
     expect(Object.keys(document.paths['/admin/users'].post.responses)).toEqual(expect.arrayContaining(['400', '401', '403']));
+  });
+
+  it('documents the 429 of throttled logins where a password is tried, and only there among browser endpoints', () => {
+    expect(Object.keys(document.paths['/auth/login'].post.responses)).toEqual(expect.arrayContaining(['400', '403', '429']));
+    expect(Object.keys(document.paths['/auth/refresh'].post.responses)).not.toContain('429');
   });
 
   it('serves the UI with a CSP that lets only its own scripts run', async () => {

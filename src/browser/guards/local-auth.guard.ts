@@ -15,7 +15,8 @@ import { loginContextOf } from '../browser-context.js';
  * bodies are strict FormParams or JSON. So the strategy gets the two fields it reads,
  * and is this application's own instance: a fresh object per request with it as
  * prototype, exactly what passport makes of a named strategy, so the success and fail
- * actions passport sets on it are never shared by two requests.
+ * actions passport sets on it are never shared by two requests. A throttled attempt
+ * rejects with the strategy's 429, which the exception filter renders.
  */
 @Injectable()
 export class LocalAuthGuard implements CanActivate {
@@ -28,7 +29,12 @@ export class LocalAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const login = loginContextOf(request);
-    const credentials = { body: { username: login.params.username, password: login.params.password }, query: {} };
+    const credentials = {
+      body: { username: login.params.username, password: login.params.password },
+      query: {},
+      ip: request.ip,
+      clientId: login.client.id,
+    };
     const user = await new Promise<User | false>((resolve, reject) => {
       const authenticate = passport.authenticate(
         Object.create(this.strategy) as passport.Strategy,

@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { Client } from '../../clients/client.js';
 import { ClientsService } from '../../clients/clients.service.js';
+import { ClientAuthThrottle } from '../../throttle/request-throttles.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import type { FormParams } from '../form/form-params.js';
 
 export interface ClientCredentials {
   readonly authorization: string | undefined;
   readonly form: FormParams;
+  /** the client IP (request.ip): failures are throttled per client_id and IP */
+  readonly ip: string | undefined;
 }
 
 type Presented =
@@ -16,26 +19,30 @@ type Presented =
 
 /**
  * client_secret_basic, client_secret_post and none (RFC 6749 §2.3). One method per
- * request; every failure is the same 401 invalid_client, whatever was wrong.
+ * request; every failure is the same 401 invalid_client, whatever was wrong. Too many
+ * failures for one client_id from one IP: 429 until the minute is over, before the
+ * secret is even looked at, whether that client exists or not.
  */
 @Injectable()
 export class ClientAuthService {
-  constructor(private readonly clients: ClientsService) {}
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly throttle: ClientAuthThrottle,
+  ) {}
 
   /** `recent`: accept a client record up to REVOCATION_MAX_STALENESS_MS old (see ClientsService.findRecent). */
   async authenticate(credentials: ClientCredentials, options: { recent?: boolean } = {}): Promise<Client> {
     const presented = presentedCredentials(credentials);
-    const basic = presented.method === 'client_secret_basic';
+    this.throttle.check(presented.id, credentials.ip);
     const client = await (options.recent ? this.clients.findRecent(presented.id) : this.clients.findById(presented.id));
-    if (!client) throw OAuthError.invalidClient(basic);
-    if (presented.method === 'none') {
-      if (client.type !== 'public') throw OAuthError.invalidClient(false);
-      return client;
-    }
-    if (client.type !== 'confidential' || !this.clients.secretMatches(client, presented.secret)) {
-      throw OAuthError.invalidClient(basic);
-    }
-    return client;
+    if (client && this.proves(client, presented)) return client;
+    this.throttle.failed(presented.id, credentials.ip);
+    throw OAuthError.invalidClient(presented.method === 'client_secret_basic');
+  }
+
+  private proves(client: Client, presented: Presented): boolean {
+    if (presented.method === 'none') return client.type === 'public';
+    return client.type === 'confidential' && this.clients.secretMatches(client, presented.secret);
   }
 }
 

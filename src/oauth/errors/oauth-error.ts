@@ -65,6 +65,20 @@ export class OAuthError extends Error {
     );
   }
 
+  /**
+   * Too many failed attempts: 429 (RFC 6585 §4) with Retry-After. The code is RFC 6749's
+   * temporarily_unavailable, which clients already treat as "retry later"; the body is
+   * the same whatever was throttled, so it says nothing about whether a username exists.
+   */
+  static tooManyAttempts(retryAfterSeconds: number): OAuthError {
+    return new OAuthError(
+      'temporarily_unavailable',
+      'too many failed attempts, retry later',
+      { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+      429,
+    );
+  }
+
   static unavailable(retryAfterSeconds = 1): OAuthError {
     return new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable, retry later', {
       'Retry-After': String(retryAfterSeconds),

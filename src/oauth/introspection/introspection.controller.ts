@@ -1,4 +1,4 @@
-import { Body, Controller, Header, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Ip, Post } from '@nestjs/common';
 import { formOf } from '../form/form-params.js';
 import { type IntrospectionResponse, IntrospectionService } from './introspection.service.js';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
@@ -15,11 +15,15 @@ export class IntrospectionController {
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({ schema: formSchema(['token'], ['token_type_hint', 'client_id', 'client_secret']) })
   @ApiOkResponse({ description: 'RFC 7662 §2.2: {active: false}, or active with token_type, scope, client_id, username, sub, aud, iss, exp, iat, jti, sid' })
-  @ApiErrors(400, 401, 413, 503)
+  @ApiErrors(400, 401, 413, 429, 503)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  introspect(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<IntrospectionResponse> {
-    return this.introspection.introspect(authorization, formOf(body));
+  introspect(
+    @Headers('authorization') authorization: string | undefined,
+    @Ip() ip: string | undefined,
+    @Body() body: unknown,
+  ): Promise<IntrospectionResponse> {
+    return this.introspection.introspect({ authorization, form: formOf(body), ip });
   }
 }

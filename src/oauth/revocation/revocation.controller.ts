@@ -1,4 +1,4 @@
-import { Body, Controller, Header, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Ip, Post } from '@nestjs/common';
 import { formOf } from '../form/form-params.js';
 import { RevocationService } from './revocation.service.js';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
@@ -15,11 +15,15 @@ export class RevocationController {
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({ schema: formSchema(['token'], ['token_type_hint', 'client_id', 'client_secret']) })
   @ApiOkResponse({ description: 'RFC 7009 §2.2: an empty body, whether the token was live, unknown or already revoked' })
-  @ApiErrors(400, 401, 413, 503)
+  @ApiErrors(400, 401, 413, 429, 503)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  async revoke(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<void> {
-    await this.revocation.revoke(authorization, formOf(body));
+  async revoke(
+    @Headers('authorization') authorization: string | undefined,
+    @Ip() ip: string | undefined,
+    @Body() body: unknown,
+  ): Promise<void> {
+    await this.revocation.revoke({ authorization, form: formOf(body), ip });
   }
 }

@@ -4,7 +4,7 @@ import type { Client } from '../../clients/client.js';
 import { SessionRevoker } from '../../sessions/session-revoker.service.js';
 import { AccessTokenStatus } from '../access-token/access-token-status.service.js';
 import { type FoundToken, TokenLookup } from '../access-token/token-lookup.service.js';
-import { ClientAuthService } from '../client-auth/client-auth.service.js';
+import { type ClientCredentials, ClientAuthService } from '../client-auth/client-auth.service.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import type { FormParams } from '../form/form-params.js';
 
@@ -22,10 +22,11 @@ export class RevocationService {
     private readonly audit: AuditService,
   ) {}
 
-  async revoke(authorization: string | undefined, form: FormParams): Promise<void> {
+  async revoke(credentials: ClientCredentials): Promise<void> {
+    const { form } = credentials;
     // RFC 7009 §2.1: confidential clients authenticate; public ones (auth method none)
     // identify themselves and may revoke their own tokens.
-    const client = await this.clientAuth.authenticate({ authorization, form }, { recent: true });
+    const client = await this.clientAuth.authenticate(credentials, { recent: true });
     const token = form.require('token');
     const found = await this.lookup.find(token, form.get('token_type_hint'));
     if (!found) return;

@@ -21,14 +21,14 @@ export class TokenController {
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({ schema: formSchema(['grant_type'], ['username', 'password', 'refresh_token', 'scope', 'client_id', 'client_secret']) })
   @ApiOkResponse({ description: 'RFC 6749 §5.1: access_token, token_type, expires_in, refresh_token?, scope' })
-  @ApiErrors(400, 401, 413, 503)
+  @ApiErrors(400, 401, 413, 429, 503)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   async token(@Req() request: FastifyRequest, @Body() body: unknown): Promise<TokenResponse> {
     const form = formOf(body);
     const grantType = form.require('grant_type');
-    const client = await this.clientAuth.authenticate({ authorization: request.headers.authorization, form }, { recent: true });
+    const client = await this.clientAuth.authenticate({ authorization: request.headers.authorization, form, ip: request.ip }, { recent: true });
     return this.tokens.exchange(grantType, {
       client,
       form,

@@ -31,7 +31,7 @@ export class PasswordGrant implements GrantHandler {
     const password = form.require('password');
     const requested = requestedScope(form);
     if (!passwordWithinLimit(password)) throw OAuthError.invalidRequest('password is longer than 1024 bytes');
-    const user = await this.local.validate(username, password);
+    const user = await this.local.validate({ ip: meta.ip, clientId: client.id }, username, password);
     if (!user) {
       await this.audit.record({ type: 'login_failed', clientId: client.id, ip: meta.ip });
       // Never whether the username exists (RFC 9700 §4.16 and the contract).

@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * ask the feed directly whether a revocation concerns a token: by subject (jti, family
  * id or user id).
  */
-export class RevocationEventsBySubject1764400000000 implements MigrationInterface {
-  name = 'RevocationEventsBySubject1764400000000';
+export class RevocationEventsBySubject1764500000000 implements MigrationInterface {
+  name = 'RevocationEventsBySubject1764500000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE INDEX revocation_events_subject_idx ON revocation_events (subject, kind)`);
