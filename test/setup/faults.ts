@@ -1,3 +1,4 @@
+import { type Agent, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import type { HttpResult } from '../factories/index.js';
 
 /** Polls `probe` until it returns a value; bounded, so a missing recovery fails the test. */
@@ -29,4 +30,31 @@ export function expectUnavailable(result: HttpResult): void {
 export function expectNoServerError(result: { status: number; text: string }): void {
   expect(result.status === 503 || result.status < 500).toBe(true);
   expect(result.text).not.toMatch(LEAK);
+}
+
+export type Answer =
+  | { readonly status: number; readonly text: string; readonly headers: IncomingHttpHeaders; readonly at: number }
+  | { readonly error: string; readonly at: number };
+
+/**
+ * One HTTP/1.1 request through `agent` (keep-alive sockets a test controls), answering
+ * the status and body, or the socket error (ECONNREFUSED, ECONNRESET) instead of throwing.
+ */
+export function send(
+  agent: Agent | false,
+  url: string,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: string } = {},
+): Promise<Answer> {
+  return new Promise((resolve) => {
+    const request = httpRequest(new URL(path, url), { method, agent, headers: options.headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text, headers: response.headers, at: performance.now() }));
+      response.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message, at: performance.now() }));
+    });
+    request.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message, at: performance.now() }));
+    request.end(options.body);
+  });
 }
