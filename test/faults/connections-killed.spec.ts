@@ -6,7 +6,7 @@ import { jwtClaims } from '../factories/resource-server.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 import type { TestDatabase } from '../setup/database.js';
 import { eventually, expectNoServerError } from '../setup/faults.js';
-import { clusterDatabase, PgCluster } from '../setup/pg-cluster.js';
+import { clusterDatabase, describeWithCluster, PgCluster } from '../setup/pg-cluster.js';
 
 const CHAINS = 12;
 const REFRESHES_PER_CHAIN = 12;
@@ -26,7 +26,7 @@ interface Chain {
  * still works: unconsumed, or consumed with its successor reachable through the grace
  * rule. Checked against the tables themselves.
  */
-describe('Tessera\'s database connections killed during rotations', () => {
+describeWithCluster('Tessera\'s database connections killed during rotations', () => {
   let cluster: PgCluster;
   let db: TestDatabase;
   let t: TestApp;

@@ -4,7 +4,7 @@ import { createClient, createUser, type HttpResult, login, token, type TestClien
 import { INACTIVE_BODY, introspect, isActive, revoke } from '../factories/resource-server.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 import { eventually, expectUnavailable } from '../setup/faults.js';
-import { clusterDatabase, PgCluster } from '../setup/pg-cluster.js';
+import { clusterDatabase, describeWithCluster, PgCluster } from '../setup/pg-cluster.js';
 import type { TestDatabase } from '../setup/database.js';
 
 const STALENESS_MS = 1_000;
@@ -15,7 +15,7 @@ const ORIGIN = 'http://app.example.test';
  * endpoint that needs it answers 503 temporarily_unavailable with Retry-After, never a
  * 500 or a guess; started again, Tessera recovers by itself, without a restart.
  */
-describe('the database stops mid-run and starts again', () => {
+describeWithCluster('the database stops mid-run and starts again', () => {
   let cluster: PgCluster;
   let db: TestDatabase;
   let t: TestApp;

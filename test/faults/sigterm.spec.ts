@@ -4,7 +4,7 @@ import { createClient, createUser, login, type TestClient, type TestUser } from 
 import { startTestApp, TEST_SECRETS, type TestApp } from '../setup/app.js';
 import type { TestDatabase } from '../setup/database.js';
 import { type Answer, send } from '../setup/faults.js';
-import { clusterDatabase, PgCluster } from '../setup/pg-cluster.js';
+import { clusterDatabase, describeWithCluster, PgCluster } from '../setup/pg-cluster.js';
 import { type Child, childEnv, runNode, startNode } from '../setup/processes.js';
 
 const ISSUER = 'http://tessera.test';
@@ -18,7 +18,7 @@ const INTROSPECTIONS = 16;
  * accepted with its normal answer, takes no new work (new connections are refused or
  * answered 503) and exits 0.
  */
-describe('SIGTERM under load', () => {
+describeWithCluster('SIGTERM under load', () => {
   let cluster: PgCluster;
   let db: TestDatabase;
   let seed: TestApp;

@@ -29,7 +29,10 @@ export class PgCluster {
   static async start(): Promise<PgCluster> {
     const bin = postgresBinaries();
     const folder = mkdtempSync(join(tmpdir(), 'tessera-pg-'));
-    if (asRoot()) chownSync(folder, ownerOf('postgres').uid, ownerOf('postgres').gid);
+    if (asRoot()) {
+      const owner = ownerOf('postgres');
+      chownSync(folder, owner.uid, owner.gid);
+    }
     const dataDir = join(folder, 'data');
     run(bin, 'initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-locale']);
     const cluster = new PgCluster(bin, folder, dataDir, await freePort());
@@ -68,8 +71,25 @@ export class PgCluster {
   }
 }
 
+/**
+ * describe() for suites on a PgCluster. Without PostgreSQL binaries they fail with the
+ * reason (PgCluster.start throws it) wherever a real Postgres is expected: on CI and
+ * whenever DATABASE_URL is set. Only a machine on the embedded database and without
+ * binaries reports them skipped.
+ */
+export const describeWithCluster: jest.Describe =
+  findBinaries() || process.env.CI || process.env.DATABASE_URL ? describe : describe.skip;
+
 /** The PostgreSQL binaries: `pg_config --bindir`, else the newest /usr/lib/postgresql/<ver>/bin. */
 export function postgresBinaries(): string {
+  const found = findBinaries();
+  if (!found) {
+    throw new Error('no PostgreSQL server binaries (initdb, pg_ctl): install PostgreSQL 15 or put pg_config on PATH');
+  }
+  return found;
+}
+
+function findBinaries(): string | undefined {
   const candidates: string[] = [];
   const config = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
   if (config.status === 0) candidates.push(config.stdout.trim());
@@ -78,11 +98,7 @@ export function postgresBinaries(): string {
     const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((version) => join(root, version, 'bin')));
   }
-  const found = candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
-  if (!found) {
-    throw new Error('no PostgreSQL server binaries (initdb, pg_ctl): install PostgreSQL 15 or put pg_config on PATH');
-  }
-  return found;
+  return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
 }
 
 function asRoot(): boolean {
@@ -90,7 +106,11 @@ function asRoot(): boolean {
 }
 
 function ownerOf(user: string): { uid: number; gid: number } {
-  const id = (flag: string) => Number(spawnSync('id', [flag, user], { encoding: 'utf8' }).stdout.trim());
+  const id = (flag: string) => {
+    const result = spawnSync('id', [flag, user], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`initdb refuses to run as root, and there is no OS user ${user} to run it as`);
+    return Number(result.stdout.trim());
+  };
   return { uid: id('-u'), gid: id('-g') };
 }
 
