@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { ConsoleLogger, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type AppDependencies, AppModule } from './app.module.js';
 import { BrowserOrigins } from './browser/browser-origins.service.js';
 import { registerBrowserCors } from './browser/cors.js';
 import { securityHeaders } from './browser/security-headers.js';
 import type { LogLevel } from './config/config.js';
+import { GracefulFastifyAdapter } from './http/graceful-adapter.js';
 import { setupOpenApi } from './http/openapi.js';
 import { OAuthError } from './oauth/errors/oauth-error.js';
 import { FORM_CONTENT_TYPE, FormParams } from './oauth/form/form-params.js';
@@ -45,7 +46,7 @@ function trustProxy(setting: boolean | number): boolean | ((address: string, hop
 
 /** Composition only: the Nest application on Fastify, with Tessera's body parsing. */
 export async function createApp(deps: AppDependencies, logger?: LoggerService): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: trustProxy(deps.config.trustProxy) });
+  const adapter = new GracefulFastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: trustProxy(deps.config.trustProxy) });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(deps), adapter, {
     logger: logger ?? createLogger(deps.config.logLevel),
     bodyParser: false,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import pg from 'pg';
 import { DataSource, type DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 import { ClientEntity } from './entities/client.entity.js';
@@ -10,6 +11,21 @@ export const entities = [UserEntity, ClientEntity, SigningKeyEntity];
 // Any 64-bit constant unique to Tessera: serializes migrations across processes.
 const MIGRATION_LOCK = 7_265_391_004;
 
+/**
+ * A pool connection that always has an 'error' listener. The pool removes its own when
+ * it lends a connection, and TypeORM adds one only a promise tick later: a backend
+ * terminated just after its handshake (pg_terminate_backend, a failover) delivers
+ * ReadyForQuery and its FATAL in one read, and an 'error' event with no listener would
+ * be thrown out of the socket handler and end the process. The connection is marked
+ * unqueryable either way, so its borrower gets an error (503) and the pool drops it.
+ */
+export class GuardedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+
 export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
     type: 'postgres',
@@ -20,7 +36,7 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
-    extra: { max: poolSize, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 },
+    extra: { Client: GuardedClient, max: poolSize, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 },
   };
 }
 

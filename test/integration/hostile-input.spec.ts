@@ -1,45 +1,9 @@
 import fc from 'fast-check';
 import { createClient, createUser, login, type TestClient } from '../factories/index.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
-
-// Tables whose rows hostile input must never change (the audit log records failed logins by design).
-const GUARDED = ['users', 'clients', 'families', 'refresh_tokens', 'signing_keys', 'revoked_access_tokens', 'opaque_access_tokens', 'revocation_events'];
+import { GUARDED, hostileValue, rawBody } from '../setup/hostile.js';
 
 const NAMES = ['grant_type', 'username', 'password', 'refresh_token', 'scope', 'client_id', 'client_secret', 'token', 'token_type_hint'];
-const GRANTS = ['password', 'refresh_token', 'client_credentials', 'authorization_code', 'urn:x', ''];
-
-const b64 = (value: object | string) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
-
-/** Values an attacker would try: SQL, NULs, control and non-BMP characters, huge strings, JWT tricks. */
-const hostileValue = fc.oneof(
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.string({ unit: 'binary', maxLength: 20 }),
-  fc.constantFrom(
-    "' OR '1'='1",
-    "'; DROP TABLE users; --",
-    '\u0000',
-    'a\u0000b',
-    '%00',
-    '%',
-    '%E0%A4%A',
-    '%C3%28',
-    '../../etc/passwd',
-    '\\x00',
-    'null',
-    '[]',
-    '{}',
-    '𝕏'.repeat(300),
-    'A'.repeat(4096),
-    `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64({ sub: 'x', exp: 9999999999 })}.`,
-    `${b64({ alg: 'HS256', typ: 'at+jwt', kid: "' OR 1=1 --" })}.${b64({ sub: 'x' })}.AAAA`,
-    `${b64({ alg: 'ES256', typ: 'at+jwt', jku: 'http://127.0.0.1:9/jwks' })}.${b64({ sub: 'x' })}.AAAA`,
-    `${b64('not json')}.${b64('x')}.${b64('y')}`,
-    'a.b.c.d.e',
-    '...',
-  ),
-  ...GRANTS.map((grant) => fc.constant(grant)),
-);
 
 const hostileName = fc.oneof(
   fc.constantFrom(...NAMES),
@@ -55,8 +19,6 @@ const hostileForm = fc.oneof(
   fc.array(fc.tuple(hostileName, hostileValue), { maxLength: 6 }).map((pairs) => pairs.map(([n, v]) => `${n}=${v}`).join('&')),
   fc.string({ maxLength: 200 }),
 );
-
-const rawBody = fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes));
 
 const contentType = fc.constantFrom(
   'application/x-www-form-urlencoded',

@@ -1,0 +1,156 @@
+import type { Pool } from 'pg';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { TokenHashers } from '../../src/common/token-hashers.js';
+import { createClient, createUser, login, token, type TestClient, type TestUser } from '../factories/index.js';
+import { jwtClaims } from '../factories/resource-server.js';
+import { startTestApp, type TestApp } from '../setup/app.js';
+import type { TestDatabase } from '../setup/database.js';
+import { eventually, expectNoServerError } from '../setup/faults.js';
+import { clusterDatabase, describeWithCluster, PgCluster } from '../setup/pg-cluster.js';
+
+const CHAINS = 12;
+const REFRESHES_PER_CHAIN = 12;
+
+interface Chain {
+  readonly sid: string;
+  /** the refresh token the client holds: the last one it was given */
+  held: string;
+  readonly received: string[];
+  readonly statuses: number[];
+}
+
+/**
+ * CONTRACT "Refresh tokens": a refresh is one transaction, so a connection killed in the
+ * middle of it (pg_terminate_backend from an admin connection) either consumed the token
+ * and left its one successor, or changed nothing. Either way the client's last token
+ * still works: unconsumed, or consumed with its successor reachable through the grace
+ * rule. Checked against the tables themselves.
+ */
+describeWithCluster('Tessera\'s database connections killed during rotations', () => {
+  let cluster: PgCluster;
+  let db: TestDatabase;
+  let t: TestApp;
+  let app: TestClient;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    cluster = await PgCluster.start();
+    db = await clusterDatabase(cluster, 8);
+    t = await startTestApp({}, { db });
+    app = await createClient(t);
+    user = await createUser(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+    await cluster?.destroy();
+  });
+
+  /** Terminates Tessera's backends in a loop, from a connection of its own, until `done`. */
+  async function killer(done: () => boolean): Promise<number> {
+    const admin = await cluster.client();
+    let killed = 0;
+    try {
+      while (!done()) {
+        // Busy backends most of the time (mid-statement, mid-transaction), now and then all of them.
+        const which = Math.random() < 0.7 ? `AND state <> 'idle'` : '';
+        const { rows } = await admin.query(
+          `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+           WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND datname = current_database() ${which}`,
+        );
+        killed += rows[0].n;
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+      }
+    } finally {
+      await admin.end();
+    }
+    return killed;
+  }
+
+  async function refreshChain(chain: Chain): Promise<void> {
+    for (let i = 0; i < REFRESHES_PER_CHAIN; i++) {
+      const result = await token(t, app, { grant_type: 'refresh_token', refresh_token: chain.held });
+      chain.statuses.push(result.status);
+      expectNoServerError(result);
+      if (result.status !== 200) continue;
+      chain.held = String(result.body.refresh_token);
+      chain.received.push(chain.held);
+    }
+  }
+
+  it('leaves every chain with one successor per token and the client\'s last token working', async () => {
+    const chains: Chain[] = [];
+    for (let i = 0; i < CHAINS; i++) {
+      const session = await login(t, app, user);
+      chains.push({ sid: String(jwtClaims(session.access_token).sid), held: session.refresh_token, received: [], statuses: [] });
+    }
+    let running = true;
+    const killing = killer(() => !running);
+    try {
+      await Promise.all(chains.map((chain) => refreshChain(chain)));
+    } finally {
+      running = false;
+    }
+    const killed = await killing;
+    const statuses = chains.flatMap((chain) => chain.statuses);
+    // The fault happened: backends died and some refreshes were refused (503) for it.
+    expect(killed).toBeGreaterThan(0);
+    expect(statuses.filter((status) => status === 503).length).toBeGreaterThan(0);
+    // Nothing but success or "try again": no token was lost (invalid_grant) or broke the server.
+    expect(statuses.filter((status) => status !== 200 && status !== 503)).toEqual([]);
+
+    // No token was issued twice.
+    const received = chains.flatMap((chain) => chain.received);
+    expect(new Set(received).size).toBe(received.length);
+
+    // The last token each client holds still refreshes, once the killing has stopped.
+    for (const chain of chains) {
+      const result = await eventually('a refresh after the storm', async () => {
+        const answer = await token(t, app, { grant_type: 'refresh_token', refresh_token: chain.held });
+        return answer.status === 503 ? undefined : answer;
+      });
+      expect({ sid: chain.sid, status: result.status, body: result.status === 200 ? 'ok' : result.body }).toEqual({ sid: chain.sid, status: 200, body: 'ok' });
+      chain.held = String(result.body.refresh_token);
+    }
+    await expectWellFormedChains(chains);
+  });
+
+  // What the storm above found: a backend killed right after its handshake sends its FATAL
+  // in the same read as ReadyForQuery, before the borrower has put an 'error' listener on
+  // the connection; without one of its own, the event was thrown and ended the process.
+  it('a pooled connection that fails before its borrower listens does not throw', async () => {
+    const pool = (db.dataSource.driver as PostgresDriver).master as Pool;
+    const client = await pool.connect();
+    try {
+      expect(() => client.emit('error', new Error('terminating connection due to administrator command'))).not.toThrow();
+    } finally {
+      client.release(true);
+    }
+  });
+
+  async function expectWellFormedChains(chains: Chain[]): Promise<void> {
+    const sids = chains.map((chain) => chain.sid);
+    const query = (sql: string) => db.dataSource.query(sql, [sids]);
+    // Every used token has exactly one successor row; no successor has two parents.
+    expect(await query(`SELECT t.generation FROM refresh_tokens t WHERE t.family_id = ANY($1) AND t.used_at IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM refresh_tokens s WHERE s.hash = t.successor_hash AND s.family_id = t.family_id AND s.generation = t.generation + 1)`)).toEqual([]);
+    expect(await query(`SELECT successor_hash FROM refresh_tokens WHERE family_id = ANY($1) AND successor_hash IS NOT NULL
+      GROUP BY successor_hash HAVING count(*) > 1`)).toEqual([]);
+    // Each family is one unbroken chain 0..n with one live token at its end, and alive.
+    const families = await query(`SELECT f.id, f.revoked_at, count(t.*)::int AS tokens, max(t.generation) AS last,
+        count(t.*) FILTER (WHERE t.used_at IS NULL)::int AS unused
+      FROM families f JOIN refresh_tokens t ON t.family_id = f.id WHERE f.id = ANY($1) GROUP BY f.id`);
+    expect(families).toHaveLength(CHAINS);
+    for (const family of families) {
+      expect(family).toEqual({ id: family.id, revoked_at: null, tokens: family.last + 1, last: family.last, unused: 1 });
+    }
+    // Every token a client received is a row of its chain, and the one it holds is the live end.
+    const hash = (value: string) => t.app.get(TokenHashers).refreshToken.hash(value);
+    for (const chain of chains) {
+      const rows = await db.dataSource.query(`SELECT hash, used_at FROM refresh_tokens WHERE family_id = $1`, [chain.sid]);
+      const stored = new Map<string, Date | null>(rows.map((row: { hash: Buffer; used_at: Date | null }) => [row.hash.toString('hex'), row.used_at]));
+      for (const value of chain.received) expect(stored.has(hash(value).toString('hex'))).toBe(true);
+      expect(stored.get(hash(chain.held).toString('hex'))).toBeNull();
+    }
+  }
+});
