@@ -11,6 +11,7 @@ import type { ResolvedConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ExceptionRenderer } from './http/exception.filter.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { IntrospectionModule } from './oauth/introspection/introspection.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { RevocationModule } from './oauth/revocation/revocation.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         CommonModule.forRoot(clock, random),
         PersistenceModule.forRoot(dataSource),
+        MetricsModule,
         OAuthModule,
         IntrospectionModule,
         RevocationModule,

@@ -1,33 +1,24 @@
 import 'reflect-metadata';
-import { ConsoleLogger, type LoggerService } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type AppDependencies, AppModule } from './app.module.js';
 import { BrowserOrigins } from './browser/browser-origins.service.js';
 import { registerBrowserCors } from './browser/cors.js';
 import { securityHeaders } from './browser/security-headers.js';
-import type { LogLevel } from './config/config.js';
 import { GracefulFastifyAdapter } from './http/graceful-adapter.js';
 import { setupOpenApi } from './http/openapi.js';
+import { observeRequests } from './http/request-observer.js';
+import { createLogger, type TesseraLogger } from './logging/logger.js';
+import { requestIdFor } from './logging/request-context.js';
+import { Metrics } from './metrics/metrics.js';
 import { OAuthError } from './oauth/errors/oauth-error.js';
 import { FORM_CONTENT_TYPE, FormParams } from './oauth/form/form-params.js';
 
 /** 64 KiB is far more than any OAuth request needs; larger bodies get 413. */
 export const BODY_LIMIT = 64 * 1024;
 
-const NEST_LEVELS: Record<LogLevel, Array<'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose'>> = {
-  silent: [],
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
-
-export function createLogger(level: LogLevel): LoggerService {
-  return new ConsoleLogger('tessera', { json: true, logLevels: NEST_LEVELS[level] });
-}
+export { createLogger } from './logging/logger.js';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -45,12 +36,15 @@ function trustProxy(setting: boolean | number): boolean | ((address: string, hop
 }
 
 /** Composition only: the Nest application on Fastify, with Tessera's body parsing. */
-export async function createApp(deps: AppDependencies, logger?: LoggerService): Promise<NestFastifyApplication> {
-  const adapter = new GracefulFastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: trustProxy(deps.config.trustProxy) });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(deps), adapter, {
-    logger: logger ?? createLogger(deps.config.logLevel),
-    bodyParser: false,
+export async function createApp(deps: AppDependencies, logger?: TesseraLogger): Promise<NestFastifyApplication> {
+  const log = logger ?? createLogger(deps.config.logLevel);
+  const adapter = new GracefulFastifyAdapter({
+    bodyLimit: BODY_LIMIT,
+    trustProxy: trustProxy(deps.config.trustProxy),
+    genReqId: (request: IncomingMessage) => requestIdFor(request.headers['x-request-id']),
   });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(deps), adapter, { logger: log, bodyParser: false });
+  observeRequests(app.getHttpAdapter().getInstance(), app.get(Metrics), log.pino);
   // Strict RFC 6749 form parsing: repeated or bracketed parameters are refused, never merged.
   app.useBodyParser(FORM_CONTENT_TYPE, { bodyLimit: BODY_LIMIT }, async (_request: unknown, body: Buffer) =>
     FormParams.parse(utf8(body)),

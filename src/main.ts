@@ -6,6 +6,7 @@ import { superviseWorkers } from './cluster.js';
 import { loadConfig } from './config/config.js';
 import { withSecrets } from './config/dev-secrets.js';
 import { loadWorkers } from './config/workers.js';
+import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import { type Database, openDatabase } from './persistence/open-database.js';
 import { oneLineError } from './common/one-line-error.js';
 
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   if (workers > 1 && cluster.isPrimary) {
     // Migrations once, before any worker boots; the workers find the schema up to date.
     await (await openDatabase(config, { poolSize: 1 })).close();
+    serveClusterMetrics();
     superviseWorkers(workers, logger, `issuer ${config.issuer}, DATABASE_URL`);
     return;
   }

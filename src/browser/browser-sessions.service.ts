@@ -74,7 +74,7 @@ export class BrowserSessionsService {
     await this.audit.record({ type: 'login_succeeded', userId: user.id, clientId: client.id, familyId: family.id, ip: meta.ip });
     // A browser holds one session: the one its cookie held loses its token now, so it ends.
     if (replaced) await this.revoker.revoke([replaced.id], 'logout', `user:${replaced.userId}`);
-    const access = await this.accessTokens.issue({ client, subject: user.id, scope, sid: family.id });
+    const access = await this.accessTokens.issue({ client, grantType: 'password', subject: user.id, scope, sid: family.id });
     return this.grant(family, refreshToken, this.csrf.issue(familyBinding(family.id)), tokenResponse(access, scope));
   }
 
@@ -86,7 +86,7 @@ export class BrowserSessionsService {
   async refresh(session: BrowserSession & { client: Client }, csrfToken: string): Promise<BrowserGrant> {
     const { family, refreshToken } = await this.refreshTokens.rotate(session.presented, session.client, undefined);
     const scope = family.scope.split(' ').filter(Boolean);
-    const access = await this.accessTokens.issue({ client: session.client, subject: family.userId, scope, sid: family.id });
+    const access = await this.accessTokens.issue({ client: session.client, grantType: 'refresh_token', subject: family.userId, scope, sid: family.id });
     return this.grant(family, refreshToken, csrfToken, tokenResponse(access, scope));
   }
 

@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { FastifyReply } from 'fastify';
 import { DuplicateError, InvalidInputError, StorageUnavailableError, UnknownClientError } from '../common/errors.js';
 import { OAuthError, type OAuthErrorCode } from '../oauth/errors/oauth-error.js';
+import { maskSecrets, stackFrames } from '../logging/redaction.js';
 import { isDatabaseUnavailable } from '../persistence/availability.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
@@ -18,7 +19,9 @@ export class ExceptionRenderer implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const error = this.toOAuthError(exception);
     if (error.status >= 500 && error.code === 'server_error') {
-      this.logger.error(describe(exception), exception instanceof Error ? exception.stack : undefined);
+      // The message may quote input (a parser, a driver): long runs are masked, and the
+      // stack goes without its message line. Never the request or its body.
+      this.logger.error(maskSecrets(describe(exception)), exception instanceof Error ? stackFrames(exception) : undefined);
     }
     void reply
       .status(error.status)

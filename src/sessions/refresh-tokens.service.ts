@@ -8,6 +8,7 @@ import { opaqueToken, RANDOM, type Random } from '../common/random.js';
 import { TokenHashers } from '../common/token-hashers.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
+import { Metrics } from '../metrics/metrics.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 import type { User } from '../users/user.js';
 import { type Family, FamilyStore, type RefreshOutcome, type RefreshTokenRecord } from './family.js';
@@ -36,6 +37,7 @@ export class RefreshTokensService {
     private readonly hashers: TokenHashers,
     private readonly revoker: SessionRevoker,
     private readonly audit: AuditService,
+    private readonly metrics: Metrics,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
@@ -64,6 +66,7 @@ export class RefreshTokensService {
       // Disabled between the password check and now: the same answer as a wrong password.
       throw OAuthError.invalidGrant('invalid username or password');
     }
+    this.metrics.tokenIssued('password', 'refresh_token');
     return { family, refreshToken };
   }
 
@@ -107,13 +110,17 @@ export class RefreshTokensService {
     const { verdict, family } = outcome;
     switch (verdict.kind) {
       case 'rotate':
+        this.metrics.refreshRotated();
+        this.metrics.tokenIssued('refresh_token', 'refresh_token');
         return { family, refreshToken: successor };
       case 'grace': {
         const opened = outcome.sealedSuccessor && unseal(sealingKey, outcome.sealedSuccessor, presentedHash);
         if (!opened) throw OAuthError.invalidGrant();
+        this.metrics.refreshGraceHit();
         return { family, refreshToken: opened.toString() };
       }
       case 'reuse':
+        this.metrics.refreshReuseDetected(verdict.reason);
         this.logger.warn(`refresh token reuse (${verdict.reason}) in family ${family.id}: family revoked`);
         await this.audit.record({
           type: 'refresh_token_reuse_detected',

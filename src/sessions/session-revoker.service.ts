@@ -3,6 +3,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
+import { Metrics } from '../metrics/metrics.js';
 import { type Family, FamilyStore, type RevocationReason } from './family.js';
 import { revocationRelevantUntil } from './revocation-event.js';
 import { RevocationView } from './revocation-view.service.js';
@@ -18,6 +19,7 @@ export class SessionRevoker {
     private readonly families: FamilyStore,
     private readonly audit: AuditService,
     private readonly view: RevocationView,
+    private readonly metrics: Metrics,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -42,6 +44,7 @@ export class SessionRevoker {
   /** Records families that the store revoked as part of another transaction. */
   async recorded(families: readonly Family[], reason: RevocationReason, actor: string): Promise<void> {
     if (families.length === 0) return;
+    this.metrics.sessionsRevoked(reason, families.length);
     // Introspection in this process shows the revocation at once (CONTRACT "Access
     // tokens"); other processes hear of it through NOTIFY or their next poll.
     await this.view.catchUp().catch(() => undefined);

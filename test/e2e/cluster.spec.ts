@@ -1,6 +1,19 @@
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../setup/database.js';
 import { freePort, TEST_SECRETS } from '../setup/app.js';
+import { get } from 'node:http';
+import { metricValue, parseExposition } from '../factories/metrics.js';
 import { childEnv, type Child, lines, runNode, startNode } from '../setup/processes.js';
+
+/** A GET on a connection of its own, so that node:cluster hands it to the next worker. */
+function freshGet(url: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    }).on('error', reject);
+  });
+}
 
 const LISTENING = /listening on (http:\/\/127\.0\.0\.1:\d+) \(2 workers/;
 
@@ -37,6 +50,15 @@ describeOnPostgres('cluster mode (WORKERS)', () => {
       if (entry.message.startsWith('listening on') && !entry.message.includes('workers')) pids.add(entry.pid);
     }
     expect(pids.size).toBe(2);
+    // Each worker counts its own requests; a scrape, whichever worker answers, sums them all.
+    for (let i = 0; i < 6; i++) expect((await freshGet(`${url}/healthz`)).status).toBe(200);
+    for (let i = 0; i < 2; i++) {
+      const scraped = await freshGet(`${url}/metrics`);
+      expect(scraped.status).toBe(200);
+      const samples = parseExposition(scraped.text);
+      expect(metricValue(samples, 'tessera_http_request_duration_seconds_count', { route: '/healthz' })).toBe(6);
+      expect(metricValue(samples, 'tessera_http_request_duration_seconds_count', { route: '/oauth/jwks' })).toBe(10);
+    }
     const finished = await server.stop('SIGTERM');
     expect(finished.code).toBe(0);
     expect(finished.stdout).toContain('SIGTERM: stopping 2 workers');

@@ -16,7 +16,7 @@ describe('OpenAPI', () => {
     expect(operations).toEqual(
       expect.arrayContaining([
         'POST /oauth/token', 'POST /oauth/introspect', 'POST /oauth/revoke', 'GET /oauth/jwks',
-        'GET /.well-known/oauth-authorization-server', 'GET /healthz', 'GET /readyz',
+        'GET /.well-known/oauth-authorization-server', 'GET /healthz', 'GET /readyz', 'GET /metrics',
         'POST /admin/users', 'GET /admin/users', 'GET /admin/users/{id}', 'PATCH /admin/users/{id}',
         'GET /admin/users/{id}/sessions', 'DELETE /admin/users/{id}/sessions', 'DELETE /admin/sessions/{id}',
         'POST /admin/clients', 'GET /admin/clients', 'DELETE /admin/clients/{clientId}', 'GET /admin/events',
@@ -24,6 +24,11 @@ describe('OpenAPI', () => {
         'GET /auth/sessions', 'DELETE /auth/sessions/{id}', 'DELETE /auth/sessions',
       ]),
     );
+  });
+
+  it('describes GET /metrics as the Prometheus text format', () => {
+    const metrics = document.paths['/metrics'] as unknown as { get: { responses: Record<string, { content?: Record<string, unknown> }> } };
+    expect(Object.keys(metrics.get.responses['200'].content ?? {})).toEqual(['text/plain']);
   });
 
   it('describes the OAuth endpoints as forms with their RFC error responses', () => {

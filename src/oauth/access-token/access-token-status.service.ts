@@ -4,6 +4,7 @@ import { LruCache } from '../../common/lru-cache.js';
 import { TokenHashers } from '../../common/token-hashers.js';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
+import { Metrics } from '../../metrics/metrics.js';
 import { RevocationView } from '../../sessions/revocation-view.service.js';
 import { UsersService } from '../../users/users.service.js';
 import { AccessTokenStore, type OpaqueAccessTokenRecord } from './access-token.js';
@@ -26,6 +27,7 @@ export class AccessTokenStatus {
     private readonly hashers: TokenHashers,
     private readonly view: RevocationView,
     private readonly users: UsersService,
+    private readonly metrics: Metrics,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -91,10 +93,12 @@ export class AccessTokenStatus {
     // Introspection in this process shows it at once (CONTRACT "Access tokens"), without
     // a read of the feed; other processes hear of it through NOTIFY or their next poll.
     this.view.learnJti(claims.jti, until);
+    this.metrics.accessTokenRevoked('jwt');
   }
 
   async revokeOpaque(record: OpaqueAccessTokenRecord): Promise<void> {
     if (await this.store.revokeOpaque(record.hash, new Date(this.clock.now()))) {
+      this.metrics.accessTokenRevoked('opaque');
       await this.view.catchUp().catch(() => undefined);
     }
   }
@@ -106,6 +110,7 @@ export class AccessTokenStatus {
 
   private async username(userId: string): Promise<string | undefined> {
     const cached = this.usernames.get(userId);
+    this.metrics.introspectionCache('username', cached !== undefined);
     if (cached !== undefined) return cached;
     const user = await this.users.findById(userId);
     // A user disabled before the view's window began has no live token left (login and

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LruCache } from '../../common/lru-cache.js';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
+import { Metrics } from '../../metrics/metrics.js';
 import { verifySignature } from '../keys/jws.js';
 import { ACCESS_TOKEN_TYP, KeysService } from '../keys/keys.service.js';
 
@@ -46,6 +47,7 @@ export class AccessTokenVerifier {
 
   constructor(
     private readonly keys: KeysService,
+    private readonly metrics: Metrics,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
   ) {
     this.verified = new LruCache(config.introspectionCacheSize);
@@ -60,6 +62,7 @@ export class AccessTokenVerifier {
   /** The claims of a genuine access token of this server, or undefined. Expiry is not checked. */
   async verify(token: string): Promise<AccessTokenClaims | undefined> {
     const cached = this.verified.get(token);
+    this.metrics.introspectionCache('verified_token', cached !== undefined);
     if (cached) return cached;
     const jws = parseJws(token);
     if (!jws) return undefined;

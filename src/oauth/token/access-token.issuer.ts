@@ -1,16 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Client } from '../../clients/client.js';
+import type { Client, GrantType } from '../../clients/client.js';
 import { CLOCK, type Clock } from '../../common/clock.js';
 import { opaqueToken, RANDOM, type Random } from '../../common/random.js';
 import { TokenHashers } from '../../common/token-hashers.js';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
+import { Metrics } from '../../metrics/metrics.js';
 import { AccessTokenStore } from '../access-token/access-token.js';
 import { KeysService } from '../keys/keys.service.js';
 import { formatScope } from '../scope.js';
 
 export interface AccessTokenGrant {
   readonly client: Client;
+  /** the grant it is issued under (a browser login is `password`, its refresh `refresh_token`) */
+  readonly grantType: GrantType;
   /** the user id, or the client id for client_credentials (RFC 9068 §2.2) */
   readonly subject: string;
   readonly scope: readonly string[];
@@ -35,6 +38,7 @@ export class AccessTokenIssuer {
     private readonly keys: KeysService,
     private readonly store: AccessTokenStore,
     private readonly hashers: TokenHashers,
+    private readonly metrics: Metrics,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
@@ -46,6 +50,7 @@ export class AccessTokenIssuer {
     const jti = this.random.bytes(16).toString('base64url');
     const aud = grant.client.audience ?? this.config.accessTokenAudience;
     const scope = formatScope(grant.scope);
+    this.metrics.tokenIssued(grant.grantType, 'access_token');
     if (grant.client.accessTokenFormat === 'opaque') {
       const token = opaqueToken(this.random);
       await this.store.insertOpaque({

@@ -16,7 +16,7 @@ export class ClientCredentialsGrant implements GrantHandler {
     // The admin scope belongs to users with the admin role, never to a client on its own.
     const allowed = client.scopes.filter((scope) => scope !== ADMIN_ROLE);
     const scope = grantScope(requestedScope(form), allowed);
-    const access = await this.accessTokens.issue({ client, subject: client.id, scope });
+    const access = await this.accessTokens.issue({ client, grantType: this.grantType, subject: client.id, scope });
     return tokenResponse(access, scope);
   }
 }

@@ -40,7 +40,7 @@ export class PasswordGrant implements GrantHandler {
     const scope = loginScope(user, client, requested);
     const { family, refreshToken } = await this.refreshTokens.start(user, client, scope.join(' '), meta);
     await this.audit.record({ type: 'login_succeeded', userId: user.id, clientId: client.id, familyId: family.id, ip: meta.ip });
-    const access = await this.accessTokens.issue({ client, subject: user.id, scope, sid: family.id });
+    const access = await this.accessTokens.issue({ client, grantType: this.grantType, subject: user.id, scope, sid: family.id });
     // A client not registered for refresh_token could not use one: the session exists, the token is not handed out.
     return tokenResponse(access, scope, client.grantTypes.includes('refresh_token') ? refreshToken : undefined);
   }

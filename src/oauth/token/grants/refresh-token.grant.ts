@@ -21,7 +21,7 @@ export class RefreshTokenGrant implements GrantHandler {
     const { family, refreshToken } = await this.refreshTokens.rotate(presented, client, requested);
     // RFC 6749 §6: the new refresh token keeps the old scope; only the access token narrows.
     const scope = requested ?? family.scope.split(' ').filter(Boolean);
-    const access = await this.accessTokens.issue({ client, subject: family.userId, scope, sid: family.id });
+    const access = await this.accessTokens.issue({ client, grantType: this.grantType, subject: family.userId, scope, sid: family.id });
     return tokenResponse(access, scope, refreshToken);
   }
 }

@@ -1,0 +1,78 @@
+import { Writable } from 'node:stream';
+import { createLogger } from './logger.js';
+import { requestIdFor, runInRequest } from './request-context.js';
+
+function capture(level: Parameters<typeof createLogger>[0] = 'trace') {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger(level, stream), lines };
+}
+
+describe('TesseraLogger', () => {
+  it('writes Nest-style calls as JSON with level, context and message', () => {
+    const { logger, lines } = capture();
+    logger.log('listening', 'main');
+    logger.verbose('detail', 'keys');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'info', context: 'main', message: 'listening', pid: process.pid }),
+      expect.objectContaining({ level: 'trace', context: 'keys', message: 'detail' }),
+    ]);
+  });
+
+  it('honours the level: silent writes nothing, warn drops info', () => {
+    const silent = capture('silent');
+    silent.logger.error('boom', 'x');
+    expect(silent.lines).toEqual([]);
+    const warn = capture('warn');
+    warn.logger.log('quiet', 'x');
+    warn.logger.warn('loud', 'x');
+    expect(warn.lines.map((line) => line.message)).toEqual(['loud']);
+  });
+
+  it('puts the id of the request being handled on every line', async () => {
+    const { logger, lines } = capture();
+    await runInRequest('req-1', async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      logger.warn('inside', 'refresh');
+    });
+    logger.warn('outside', 'refresh');
+    expect(lines[0]).toMatchObject({ request_id: 'req-1', message: 'inside' });
+    expect(lines[1]).not.toHaveProperty('request_id');
+  });
+
+  it('censors credentials in logged objects at any depth', () => {
+    const { logger, lines } = capture();
+    const secret = 'c2VjcmV0LXRoYXQtbXVzdC1uZXZlci1iZS1sb2dnZWQ';
+    logger.log({ client_id: 'web', client_secret: secret, nested: { headers: { authorization: `Basic ${secret}`, cookie: secret }, refresh_token: secret } }, 'x');
+    logger.log({ password: secret, token: secret }, 'y');
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain(secret);
+    expect(lines[0]).toMatchObject({ data: { client_id: 'web', client_secret: '[redacted]' } });
+  });
+
+  it('logs an error with its frames and a masked message, never the message line of the stack', () => {
+    const { logger, lines } = capture();
+    const token = 'Q2xpZW50U2VjcmV0VGhhdE11c3ROb3RMZWFr0123456789';
+    const error = new SyntaxError(`Unexpected token in "${token}"`);
+    logger.error(error.message.replace(token, '[x]'), error.stack, 'http');
+    logger.error(error);
+    expect(JSON.stringify(lines)).not.toContain(token);
+    expect(lines[0]).toMatchObject({ level: 'error', context: 'http' });
+    expect(String(lines[0].stack)).toMatch(/^\s+at /);
+    expect(lines[1]).toMatchObject({ error: 'SyntaxError', message: 'Unexpected token in "[redacted]"' });
+  });
+});
+
+describe('requestIdFor', () => {
+  it('keeps a short, safe X-Request-Id and replaces anything else', () => {
+    expect(requestIdFor('abc.DEF_1-2')).toBe('abc.DEF_1-2');
+    for (const unsafe of ['', 'a b', 'x'.repeat(65), 'id\n{"level":"fatal"}', ['a', 'b'], undefined]) {
+      expect(requestIdFor(unsafe)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    }
+  });
+});

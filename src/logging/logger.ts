@@ -1,0 +1,94 @@
+import type { LoggerService } from '@nestjs/common';
+import { type DestinationStream, type Level, type Logger as Pino, pino } from 'pino';
+import type { LogLevel } from '../config/config.js';
+import { maskSecrets, REDACT_PATHS, scrub, stackFrames } from './redaction.js';
+import { currentRequestId } from './request-context.js';
+
+/** The pino logger of a process: JSON lines, each with the id of the request it belongs to. */
+export function createPino(level: LogLevel, destination?: DestinationStream): Pino {
+  const options = {
+    level,
+    // `message`, as Tessera's JSON lines have always been read (and the tests read them).
+    messageKey: 'message',
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    mixin: () => {
+      const requestId = currentRequestId();
+      return requestId === undefined ? {} : { request_id: requestId };
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+type NestLevel = 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
+
+const PINO_LEVEL: Record<NestLevel, Level> = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  debug: 'debug',
+  verbose: 'trace',
+};
+
+const LOOKS_LIKE_STACK = /^\s+at /m;
+
+/**
+ * Nest's LoggerService over pino, so Nest's own lines and every `new Logger(context)` of
+ * Tessera come out as the same JSON. Nest passes the context last; `error` may pass a
+ * stack before it.
+ */
+export class TesseraLogger implements LoggerService {
+  constructor(readonly pino: Pino) {}
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('log', message, params);
+  }
+
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('verbose', message, params);
+  }
+
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+
+  private write(nestLevel: NestLevel, message: unknown, params: unknown[]): void {
+    const level = PINO_LEVEL[nestLevel];
+    if (!this.pino.isLevelEnabled(level)) return;
+    const rest = params.filter((param) => param !== undefined);
+    const fields: Record<string, unknown> = {};
+    if (rest.length > 0 && typeof rest.at(-1) === 'string' && !LOOKS_LIKE_STACK.test(rest.at(-1) as string)) {
+      fields.context = rest.pop();
+    }
+    const stack = rest.find((param): param is string => typeof param === 'string' && LOOKS_LIKE_STACK.test(param));
+    if (stack !== undefined) fields.stack = stack.split('\n').filter((line) => /^\s+at /.test(line)).join('\n');
+    if (message instanceof Error) {
+      this.pino[level]({ ...fields, error: message.name, stack: stackFrames(message) }, maskSecrets(message.message));
+    } else if (typeof message === 'object' && message !== null) {
+      // Defensive: whatever object is logged, credentials in it are censored by name.
+      this.pino[level]({ ...fields, data: scrub(message) }, String(fields.context ?? ''));
+    } else {
+      this.pino[level](fields, String(message));
+    }
+  }
+}
+
+/** The process's logger, honouring LOG_LEVEL. */
+export function createLogger(level: LogLevel, destination?: DestinationStream): TesseraLogger {
+  return new TesseraLogger(createPino(level, destination));
+}

@@ -1,0 +1,32 @@
+export type TokenKind = 'access_token' | 'refresh_token';
+
+/** One completed HTTP request, as the route histogram sees it. */
+export interface CompletedRequest {
+  readonly method: string;
+  /** the route pattern (`/admin/users/:id`), never the URL; undefined when no route matched */
+  readonly route: string | undefined;
+  readonly status: number;
+  readonly seconds: number;
+}
+
+/**
+ * What Tessera counts, as its services see it: a port, so that sessions, tokens and
+ * introspection depend on these few calls and not on a metrics library. Each call is
+ * made where the event happens and costs a counter increment.
+ */
+export abstract class Metrics {
+  /** a token handed out by a grant (browser logins and refreshes are password and refresh_token) */
+  abstract tokenIssued(grantType: string, kind: TokenKind): void;
+  /** a refresh token exchanged for a new successor */
+  abstract refreshRotated(): void;
+  /** a repeated refresh answered with the same successor inside REFRESH_REUSE_GRACE */
+  abstract refreshGraceHit(): void;
+  abstract refreshReuseDetected(reason: string): void;
+  /** families (sessions) ended, by the reason they ended for */
+  abstract sessionsRevoked(reason: string, count: number): void;
+  /** an access token revoked by itself (RFC 7009), by its format */
+  abstract accessTokenRevoked(format: 'jwt' | 'opaque'): void;
+  /** a lookup in one of the introspection caches (verified JWTs, user names) */
+  abstract introspectionCache(cache: 'verified_token' | 'username', hit: boolean): void;
+  abstract requestCompleted(request: CompletedRequest): void;
+}

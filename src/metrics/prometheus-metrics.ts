@@ -1,0 +1,134 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PoolStats } from '../persistence/pool-stats.js';
+import { type CompletedRequest, Metrics, type TokenKind } from './metrics.js';
+
+// Seconds: a cached introspection takes well under a millisecond, a password check tens.
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** The one label value of every request no route matched: the label set stays bounded. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+type Child = { inc(value?: number): void };
+
+/** The Metrics port on prom-client: one registry per application, scraped at GET /metrics. */
+export class PrometheusMetrics extends Metrics {
+  readonly registry = new Registry();
+  private readonly latency: Histogram<'method' | 'route' | 'status_class'>;
+  private readonly latencyChildren = new Map<string, { observe(value: number): void }>();
+  private readonly issued: Counter<'grant_type' | 'kind'>;
+  private readonly rotations: Child;
+  private readonly graceHits: Child;
+  private readonly reuses: Counter<'reason'>;
+  private readonly sessions: Counter<'reason'>;
+  private readonly accessTokens: Counter<'format'>;
+  private readonly cache: Record<'verified_token' | 'username', Record<'hit' | 'miss', Child>>;
+
+  constructor(pool: () => PoolStats | undefined, options: { defaultMetrics?: boolean } = {}) {
+    super();
+    const registers = [this.registry];
+    this.latency = new Histogram({
+      name: 'tessera_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by route pattern, method and status class',
+      labelNames: ['method', 'route', 'status_class'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.issued = new Counter({
+      name: 'tessera_tokens_issued_total',
+      help: 'Tokens issued, by grant type and kind (access_token, refresh_token)',
+      labelNames: ['grant_type', 'kind'],
+      registers,
+    });
+    this.rotations = new Counter({ name: 'tessera_refresh_rotations_total', help: 'Refresh tokens exchanged for a new successor', registers });
+    this.graceHits = new Counter({
+      name: 'tessera_refresh_grace_hits_total',
+      help: 'Repeated refreshes answered with the same successor within REFRESH_REUSE_GRACE',
+      registers,
+    });
+    this.reuses = new Counter({
+      name: 'tessera_refresh_reuse_detected_total',
+      help: 'Refresh token reuse detected (the family is revoked), by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.sessions = new Counter({
+      name: 'tessera_sessions_revoked_total',
+      help: 'Sessions (refresh token families) ended, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.accessTokens = new Counter({
+      name: 'tessera_access_tokens_revoked_total',
+      help: 'Access tokens revoked by themselves (RFC 7009), by format',
+      labelNames: ['format'],
+      registers,
+    });
+    const lookups = new Counter({
+      name: 'tessera_introspection_cache_lookups_total',
+      help: 'Lookups in the in-process introspection caches, by cache and result (hit ratio = hit / all)',
+      labelNames: ['cache', 'result'],
+      registers,
+    });
+    const bind = (cache: 'verified_token' | 'username') => ({ hit: lookups.labels(cache, 'hit'), miss: lookups.labels(cache, 'miss') });
+    this.cache = { verified_token: bind('verified_token'), username: bind('username') };
+    this.poolGauges(pool);
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  tokenIssued(grantType: string, kind: TokenKind): void {
+    this.issued.labels(grantType, kind).inc();
+  }
+
+  refreshRotated(): void {
+    this.rotations.inc();
+  }
+
+  refreshGraceHit(): void {
+    this.graceHits.inc();
+  }
+
+  refreshReuseDetected(reason: string): void {
+    this.reuses.labels(reason).inc();
+  }
+
+  sessionsRevoked(reason: string, count: number): void {
+    if (count > 0) this.sessions.labels(reason).inc(count);
+  }
+
+  accessTokenRevoked(format: 'jwt' | 'opaque'): void {
+    this.accessTokens.labels(format).inc();
+  }
+
+  introspectionCache(cache: 'verified_token' | 'username', hit: boolean): void {
+    this.cache[cache][hit ? 'hit' : 'miss'].inc();
+  }
+
+  requestCompleted({ method, route, status, seconds }: CompletedRequest): void {
+    const known = METHODS.has(method) ? method : 'OTHER';
+    const statusClass = `${Math.floor(status / 100)}xx`;
+    const key = `${known} ${statusClass} ${route}`;
+    let child = this.latencyChildren.get(key);
+    if (!child) {
+      // Bounded: methods from a fixed set, routes from the route table, five status classes.
+      child = this.latency.labels(known, route ?? UNMATCHED_ROUTE, statusClass);
+      this.latencyChildren.set(key, child);
+    }
+    child.observe(seconds);
+  }
+
+  private poolGauges(pool: () => PoolStats | undefined): void {
+    const gauge = (name: string, help: string, read: (stats: PoolStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const stats = pool();
+          if (stats) this.set(read(stats));
+        },
+      });
+    gauge('tessera_db_pool_connections', 'Connections the database pool holds (busy and idle)', (s) => s.total);
+    gauge('tessera_db_pool_idle_connections', 'Idle connections of the database pool', (s) => s.idle);
+    gauge('tessera_db_pool_waiting_requests', 'Queries waiting for a connection of the database pool', (s) => s.waiting);
+  }
+}
