@@ -45,6 +45,9 @@ describe('loadConfig', () => {
       revocationMaxStalenessMs: 5_000,
       introspectionCacheSize: 10_000,
       trustProxy: false,
+      janitorInterval: 3_600,
+      janitorBatchSize: 1_000,
+      auditRetention: 0,
     });
   });
 
@@ -68,6 +71,9 @@ describe('loadConfig', () => {
         REVOCATION_MAX_STALENESS_MS: '2000',
         INTROSPECTION_CACHE_SIZE: '0',
         TRUST_PROXY: '2',
+        JANITOR_INTERVAL: '0',
+        JANITOR_BATCH_SIZE: '50',
+        AUDIT_RETENTION: '31536000',
         ...SECRETS,
       },
       CWD,
@@ -94,6 +100,9 @@ describe('loadConfig', () => {
       revocationMaxStalenessMs: 2000,
       introspectionCacheSize: 0,
       trustProxy: 2,
+      janitorInterval: 0,
+      janitorBatchSize: 50,
+      auditRetention: 31_536_000,
     });
   });
 
@@ -129,6 +138,10 @@ describe('loadConfig', () => {
     ['REFRESH_IDLE_TTL', 'above REFRESH_ABSOLUTE_TTL', { REFRESH_IDLE_TTL: '7201', REFRESH_ABSOLUTE_TTL: '7200' }],
     ['REVOCATION_MAX_STALENESS_MS', 'not above the poll interval', { REVOCATION_POLL_INTERVAL_MS: '1000', REVOCATION_MAX_STALENESS_MS: '1000' }],
     ['INTROSPECTION_CACHE_SIZE', 'negative', { INTROSPECTION_CACHE_SIZE: '-5' }],
+    ['JANITOR_INTERVAL', 'not a number', { JANITOR_INTERVAL: 'hourly' }],
+    ['JANITOR_INTERVAL', 'above a week', { JANITOR_INTERVAL: '604801' }],
+    ['JANITOR_BATCH_SIZE', 'zero', { JANITOR_BATCH_SIZE: '0' }],
+    ['AUDIT_RETENTION', 'negative', { AUDIT_RETENTION: '-1' }],
   ])('refuses %s (%s) with one line naming it', (variable, _label, env) => {
     const error = failure(env);
     expect(error.name).toBe('ConfigError');

@@ -36,6 +36,12 @@ export interface AppConfig {
    * X-Forwarded-For entirely) or how many proxy hops in front of Tessera to trust.
    */
   readonly trustProxy: boolean | number;
+  /** seconds between two runs of the in-process janitor; 0: never (use `tessera cleanup`) */
+  readonly janitorInterval: number;
+  /** rows the janitor deletes per statement, so no statement holds its locks for long */
+  readonly janitorBatchSize: number;
+  /** seconds audit events are kept; 0: forever (the default, CONTRACT "GET /admin/events") */
+  readonly auditRetention: number;
 }
 
 export interface ResolvedConfig extends AppConfig {
@@ -159,5 +165,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     revocationMaxStalenessMs,
     introspectionCacheSize: integer(env, 'INTROSPECTION_CACHE_SIZE', 10_000, 0, 1_000_000),
     trustProxy: trustProxy(env),
+    janitorInterval: integer(env, 'JANITOR_INTERVAL', 3_600, 0, 604_800),
+    janitorBatchSize: integer(env, 'JANITOR_BATCH_SIZE', 1_000, 1, 100_000),
+    auditRetention: integer(env, 'AUDIT_RETENTION', 0, 0, 3_153_600_000),
   });
 }
