@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { AuditStore } from '../audit/audit-event.js';
 import { BrowserOriginStore } from '../browser/browser-client.js';
 import { ClientStore } from '../clients/client.js';
+import { JanitorStore } from '../janitor/cleanup.js';
 import { AccessTokenStore } from '../oauth/access-token/access-token.js';
 import { SigningKeyStore } from '../oauth/keys/signing-key.js';
 import { FamilyStore } from '../sessions/family.js';
@@ -14,6 +15,7 @@ import { PgAuditStore } from './stores/audit.store.js';
 import { PgBrowserOriginStore } from './stores/browser-origin.store.js';
 import { PgClientStore } from './stores/client.store.js';
 import { PgFamilyStore } from './stores/family.store.js';
+import { PgJanitorStore } from './stores/janitor.store.js';
 import { PgRevocationEventStore } from './stores/revocation-event.store.js';
 import { PgSigningKeyStore } from './stores/signing-key.store.js';
 import { PgUserStore } from './stores/user.store.js';
@@ -27,6 +29,7 @@ const STORES = [
   { provide: RevocationEventStore, useClass: PgRevocationEventStore },
   { provide: AccessTokenStore, useClass: PgAccessTokenStore },
   { provide: BrowserOriginStore, useClass: PgBrowserOriginStore },
+  { provide: JanitorStore, useClass: PgJanitorStore },
 ];
 
 /**
