@@ -32,9 +32,6 @@ export abstract class RevocationEventStore {
   /** Events with an id above `afterId` or in `pending`, lowest id first. */
   abstract read(afterId: number, pending: readonly number[]): Promise<RevocationEvent[]>;
 
-  /** Deletes events and revoked-jti records that no live token can concern any more. */
-  abstract prune(now: Date): Promise<void>;
-
   /** Listens for commits of new events, reconnecting until closed. */
   abstract subscribe(listener: FeedListener): FeedSubscription;
 }
