@@ -10,6 +10,7 @@ import type { Random } from './common/random.js';
 import type { ResolvedConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { JanitorModule } from './janitor/janitor.module.js';
 import { ExceptionRenderer } from './http/exception.filter.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { IntrospectionModule } from './oauth/introspection/introspection.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
         AdminModule,
         AccountModule,
         HealthModule,
+        JanitorModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ExceptionRenderer }],
     };

@@ -25,6 +25,7 @@ export type Command =
     }
   | { name: 'keys rotate' }
   | { name: 'sessions revoke'; username: string }
+  | { name: 'cleanup'; batchSize: number | undefined }
   | { name: 'help' };
 
 export const USAGE = `usage: tessera <command>
@@ -34,7 +35,8 @@ export const USAGE = `usage: tessera <command>
                  [--scopes "a b"] [--introspect] [--origins <o1,o2>]
                  [--access-token-format jwt|opaque] [--audience <aud>] [--secret-stdin]
   keys rotate
-  sessions revoke --user <username>`;
+  sessions revoke --user <username>
+  cleanup [--batch-size <n>]                    one janitor pass now; prints what it deleted per table`;
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
@@ -67,6 +69,10 @@ export function parseCommand(argv: string[]): Command {
   if (first === 'migrate') {
     parse(argv.slice(1), {}, 0);
     return { name: 'migrate' };
+  }
+  if (first === 'cleanup') {
+    const { values } = parse(argv.slice(1), { 'batch-size': { type: 'string' } }, 0);
+    return { name: 'cleanup', batchSize: batchSize(values['batch-size']) };
   }
   switch (key) {
     case 'users create': {
@@ -114,4 +120,11 @@ export function parseCommand(argv: string[]): Command {
     default:
       throw new UsageError(`unknown command ${JSON.stringify(key)}; run \`tessera help\``);
   }
+}
+
+function batchSize(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 1 && n <= 100_000)) throw new UsageError(`--batch-size must be an integer from 1 to 100000 (got ${JSON.stringify(value)})`);
+  return n;
 }

@@ -6,6 +6,7 @@ import { InvalidInputError } from '../common/errors.js';
 import { oneLineError } from '../common/one-line-error.js';
 import { loadConfig } from '../config/config.js';
 import { withSecrets } from '../config/dev-secrets.js';
+import { describeCounts, JanitorService } from '../janitor/janitor.service.js';
 import { KeysService } from '../oauth/keys/keys.service.js';
 import { openDatabase } from '../persistence/open-database.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -90,6 +91,12 @@ async function execute(
       if (!user) throw new InvalidInputError('--user', `no user named ${JSON.stringify(command.username)}`);
       const revoked = await app.get(SessionsService).revokeAllOf(user.id, 'admin', ACTOR);
       process.stdout.write(`revoked: ${revoked}\n`);
+      return;
+    }
+    case 'cleanup': {
+      // Waits for a pass another process may be running, so the operator always gets one.
+      const counts = await app.get(JanitorService).runOnce({ batchSize: command.batchSize, wait: true });
+      process.stdout.write(`deleted: ${counts ? describeCounts(counts) : 'nothing'}\n`);
       return;
     }
   }

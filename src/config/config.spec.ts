@@ -53,6 +53,9 @@ describe('loadConfig', () => {
       introspectionMaxFailures: 300,
       introspectionFailureWindow: 60,
       clientAuthMaxFailures: 20,
+      janitorInterval: 3_600,
+      janitorBatchSize: 1_000,
+      auditRetention: 0,
     });
   });
 
@@ -84,6 +87,9 @@ describe('loadConfig', () => {
         INTROSPECTION_MAX_FAILURES: '0',
         INTROSPECTION_FAILURE_WINDOW: '10',
         CLIENT_AUTH_MAX_FAILURES: '5',
+        JANITOR_INTERVAL: '0',
+        JANITOR_BATCH_SIZE: '50',
+        AUDIT_RETENTION: '31536000',
         ...SECRETS,
       },
       CWD,
@@ -118,6 +124,9 @@ describe('loadConfig', () => {
       introspectionMaxFailures: 0,
       introspectionFailureWindow: 10,
       clientAuthMaxFailures: 5,
+      janitorInterval: 0,
+      janitorBatchSize: 50,
+      auditRetention: 31_536_000,
     });
   });
 
@@ -161,6 +170,10 @@ describe('loadConfig', () => {
     ['INTROSPECTION_MAX_FAILURES', 'negative', { INTROSPECTION_MAX_FAILURES: '-1' }],
     ['INTROSPECTION_FAILURE_WINDOW', 'zero', { INTROSPECTION_FAILURE_WINDOW: '0' }],
     ['CLIENT_AUTH_MAX_FAILURES', 'a fraction', { CLIENT_AUTH_MAX_FAILURES: '2.5' }],
+    ['JANITOR_INTERVAL', 'not a number', { JANITOR_INTERVAL: 'hourly' }],
+    ['JANITOR_INTERVAL', 'above a week', { JANITOR_INTERVAL: '604801' }],
+    ['JANITOR_BATCH_SIZE', 'zero', { JANITOR_BATCH_SIZE: '0' }],
+    ['AUDIT_RETENTION', 'negative', { AUDIT_RETENTION: '-1' }],
   ])('refuses %s (%s) with one line naming it', (variable, _label, env) => {
     const error = failure(env);
     expect(error.name).toBe('ConfigError');

@@ -50,6 +50,12 @@ export interface AppConfig {
   readonly introspectionFailureWindow: number;
   /** failed client authentications per (client_id, client IP) and minute (per process); 0 = no limit */
   readonly clientAuthMaxFailures: number;
+  /** seconds between two runs of the in-process janitor; 0: never (use `tessera cleanup`) */
+  readonly janitorInterval: number;
+  /** rows the janitor deletes per statement, so no statement holds its locks for long */
+  readonly janitorBatchSize: number;
+  /** seconds audit events are kept; 0: forever (the default, CONTRACT "GET /admin/events") */
+  readonly auditRetention: number;
 }
 
 export interface ResolvedConfig extends AppConfig {
@@ -181,5 +187,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     introspectionMaxFailures: integer(env, 'INTROSPECTION_MAX_FAILURES', 300, 0, 1_000_000),
     introspectionFailureWindow: integer(env, 'INTROSPECTION_FAILURE_WINDOW', 60, 1, 86_400),
     clientAuthMaxFailures: integer(env, 'CLIENT_AUTH_MAX_FAILURES', 20, 0, 1_000_000),
+    janitorInterval: integer(env, 'JANITOR_INTERVAL', 3_600, 0, 604_800),
+    janitorBatchSize: integer(env, 'JANITOR_BATCH_SIZE', 1_000, 1, 100_000),
+    auditRetention: integer(env, 'AUDIT_RETENTION', 0, 0, 3_153_600_000),
   });
 }

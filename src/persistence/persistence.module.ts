@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { AuditStore } from '../audit/audit-event.js';
 import { BrowserOriginStore } from '../browser/browser-client.js';
 import { ClientStore } from '../clients/client.js';
+import { JanitorStore } from '../janitor/cleanup.js';
 import { AccessTokenStore } from '../oauth/access-token/access-token.js';
 import { SigningKeyStore } from '../oauth/keys/signing-key.js';
 import { LoginThrottleStore } from '../throttle/login-throttle.js';
@@ -16,6 +17,7 @@ import { PgBrowserOriginStore } from './stores/browser-origin.store.js';
 import { PgClientStore } from './stores/client.store.js';
 import { PgFamilyStore } from './stores/family.store.js';
 import { PgLoginThrottleStore } from './stores/login-throttle.store.js';
+import { PgJanitorStore } from './stores/janitor.store.js';
 import { PgRevocationEventStore } from './stores/revocation-event.store.js';
 import { PgSigningKeyStore } from './stores/signing-key.store.js';
 import { PgUserStore } from './stores/user.store.js';
@@ -30,6 +32,7 @@ const STORES = [
   { provide: AccessTokenStore, useClass: PgAccessTokenStore },
   { provide: BrowserOriginStore, useClass: PgBrowserOriginStore },
   { provide: LoginThrottleStore, useClass: PgLoginThrottleStore },
+  { provide: JanitorStore, useClass: PgJanitorStore },
 ];
 
 /**

@@ -38,9 +38,6 @@ export abstract class RevocationEventStore {
    */
   abstract concerns(token: { jti: string; sid?: string; sub: string; iat: number }, now: Date): Promise<boolean>;
 
-  /** Deletes events and revoked-jti records that no live token can concern any more. */
-  abstract prune(now: Date): Promise<void>;
-
   /** Listens for commits of new events, reconnecting until closed. */
   abstract subscribe(listener: FeedListener): FeedSubscription;
 }

@@ -26,7 +26,6 @@ const STALE_WAIT_MS = 1_000;
 // it is looked for again on every read. At most this many are tracked.
 const MAX_PENDING_IDS = 1_000;
 const SWEEP_EVERY_MS = 10_000;
-const PRUNE_EVERY_MS = 60_000;
 
 /**
  * What this process knows of the revocations that live access tokens can outlive:
@@ -50,7 +49,6 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
   /** clock time at which the last successful read started; -Infinity: never */
   private freshAsOf = Number.NEGATIVE_INFINITY;
   private lastSweep = Number.NEGATIVE_INFINITY;
-  private lastPrune = Number.NEGATIVE_INFINITY;
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private failing = false;
@@ -232,6 +230,7 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private forgetOld(now: number): void {
+    // Memory only: the janitor deletes spent events from the table (src/janitor/).
     if (now - this.lastSweep >= SWEEP_EVERY_MS || now < this.lastSweep) {
       this.lastSweep = now;
       // A transaction that has not committed its event within a token lifetime
@@ -241,10 +240,6 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
       for (const [id, until] of this.families) if (until <= now) this.families.delete(id);
       for (const [id, until] of this.jtis) if (until <= now) this.jtis.delete(id);
       for (const [id, user] of this.users) if (user.until <= now) this.users.delete(id);
-    }
-    if (now - this.lastPrune >= PRUNE_EVERY_MS || now < this.lastPrune) {
-      this.lastPrune = now;
-      this.store.prune(new Date(now)).catch((error: Error) => this.logger.warn(`cannot prune the revocation feed: ${error.message}`));
     }
   }
 }

@@ -230,6 +230,9 @@ describe('bad input', () => {
     ['no password at all', ['users', 'create', 'carol'], { input: '' }, /input/],
     ['a short --secret-stdin secret', [...confidential, '--grants', 'password', '--secret-stdin'], { input: 'too-short\n' }, /secret/],
     ['a public client with client_credentials', [...publicClient, '--grants', 'client_credentials'], {}, /client_credentials/],
+    ['a zero --batch-size', ['cleanup', '--batch-size', '0'], {}, /--batch-size/],
+    ['a non-numeric --batch-size', ['cleanup', '--batch-size', 'all'], {}, /--batch-size/],
+    ['an argument to cleanup', ['cleanup', 'everything'], {}, /argument/],
   ])('refuses %s with one line on stderr and writes nothing', async (_case, args, options, reason) => {
     const before = await contents();
     const result = await tessera(args, options);
@@ -237,5 +240,75 @@ describe('bad input', () => {
     expect(line).toMatch(reason);
     expect(line).not.toContain(PASSWORD);
     expect(await contents()).toEqual(before);
+  });
+});
+
+describe('tessera cleanup', () => {
+  const LONG_AGO = new Date('2001-01-01T00:00:00Z');
+  const FAR_AHEAD = new Date('2100-01-01T00:00:00Z');
+
+  /** A session of the given absolute expiry with `tokens` refresh tokens; its id. */
+  async function session(userId: string, expiresAt: Date, tokens: number): Promise<string> {
+    const [{ id }] = await query<{ id: string }>(
+      `INSERT INTO families (id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at)
+       VALUES (gen_random_uuid(), $1, 'cleanup-client', '', $2, $2, $2, $2) RETURNING id`,
+      [userId, expiresAt],
+    );
+    await query(
+      `INSERT INTO refresh_tokens (hash, family_id, generation, issued_at)
+       SELECT sha256(($1::text || g)::bytea), $1::uuid, g, $2 FROM generate_series(0, $3 - 1) g`,
+      [id, expiresAt, tokens],
+    );
+    return id;
+  }
+
+  it('runs one pass in batches, prints what it deleted per table on one line and keeps what is live', async () => {
+    const [{ id: userId }] = await query<{ id: string }>(
+      `INSERT INTO users (id, username, password_hash, created_at, updated_at)
+       VALUES (gen_random_uuid(), 'cleanup-user', 'not a hash', now(), now()) RETURNING id`,
+    );
+    await query(`INSERT INTO clients (id, type, grant_types, created_at) VALUES ('cleanup-client', 'public', '{password}', now())`);
+    await session(userId, LONG_AGO, 3);
+    await session(userId, LONG_AGO, 2);
+    const live = await session(userId, FAR_AHEAD, 2);
+    for (const [jti, expiresAt] of [['old-jti', LONG_AGO], ['live-jti', FAR_AHEAD]] as const) {
+      await query(`INSERT INTO revoked_access_tokens (jti, revoked_at, expires_at) VALUES ($1, $2, $2)`, [jti, expiresAt]);
+      await query(
+        `INSERT INTO opaque_access_tokens (hash, jti, client_id, subject, scope, audience, issued_at, expires_at)
+         VALUES (sha256(convert_to($1::text, 'UTF8')), $1::text, 'cleanup-client', 'cleanup-client', '', 'aud', $2, $2)`,
+        [jti, expiresAt],
+      );
+    }
+    await query(
+      `INSERT INTO revocation_events (kind, subject, created_at, until)
+       SELECT 'jti', 'old-' || g, $1, $1 FROM generate_series(1, 3) g`,
+      [LONG_AGO],
+    );
+    await query(`INSERT INTO revocation_events (kind, subject, created_at, until) VALUES ('jti', 'live-jti', now(), $1)`, [FAR_AHEAD]);
+    const audit = await query<{ count: number }>(`SELECT count(*)::int AS count FROM audit_events`);
+
+    const result = await tessera(['cleanup', '--batch-size', '2']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      'deleted: opaque_access_tokens=1 refresh_tokens=5 families=2 revoked_access_tokens=1 revocation_events=2 audit_events=0 login_throttle=0\n',
+    );
+
+    expect(await query(`SELECT id FROM families WHERE client_id = 'cleanup-client'`)).toEqual([{ id: live }]);
+    expect(await query(`SELECT family_id FROM refresh_tokens WHERE family_id IN (SELECT id FROM families WHERE client_id = 'cleanup-client')`)).toEqual([
+      { family_id: live },
+      { family_id: live },
+    ]);
+    expect(await query(`SELECT jti FROM opaque_access_tokens WHERE client_id = 'cleanup-client'`)).toEqual([{ jti: 'live-jti' }]);
+    expect(await query(`SELECT jti FROM revoked_access_tokens WHERE jti IN ('old-jti', 'live-jti')`)).toEqual([{ jti: 'live-jti' }]);
+    // The newest spent event stays as the floor under the feed.
+    expect(await query(`SELECT subject FROM revocation_events ORDER BY id`)).toEqual([{ subject: 'old-3' }, { subject: 'live-jti' }]);
+    expect(await query(`SELECT count(*)::int AS count FROM audit_events`)).toEqual(audit);
+
+    const again = await tessera(['cleanup']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(
+      'deleted: opaque_access_tokens=0 refresh_tokens=0 families=0 revoked_access_tokens=0 revocation_events=0 audit_events=0 login_throttle=0\n',
+    );
   });
 });

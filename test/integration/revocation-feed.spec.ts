@@ -83,16 +83,14 @@ describe('revocation feed and view', () => {
     }
   });
 
-  it('ignores events that no longer matter, and prunes them from the table', async () => {
+  it('ignores events that no longer matter, and leaves deleting them to the janitor', async () => {
     await insertEvent(null, 'long-gone', new Date(t.clock.now() - 1_000));
     await view.catchUp();
     expect(view.revoked(jti('long-gone'))).toBe(false);
-    // The prune runs at most once a minute of the injected clock.
     t.clock.advance(61);
     await view.catchUp();
-    await new Promise((r) => setTimeout(r, 100));
     const rows = (await t.db.dataSource.query(`SELECT subject FROM revocation_events WHERE subject = 'long-gone'`)) as unknown[];
-    expect(rows).toEqual([]);
+    expect(rows).toHaveLength(1);
   });
 
   it('is stale once its last read is older than REVOCATION_MAX_STALENESS_MS, and reads again on demand', async () => {

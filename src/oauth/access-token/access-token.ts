@@ -41,7 +41,4 @@ export abstract class AccessTokenStore {
    * of its text), and announces it on the revocation feed, in one statement.
    */
   abstract revokeJti(jti: string, now: Date, expiresAt: Date): Promise<void>;
-
-  /** Deletes opaque tokens that expired before `before`. */
-  abstract deleteExpiredOpaque(before: Date): Promise<number>;
 }

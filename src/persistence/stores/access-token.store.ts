@@ -104,9 +104,4 @@ export class PgAccessTokenStore extends AccessTokenStore {
   async revokeJti(jti: string, now: Date, expiresAt: Date): Promise<void> {
     await execute(this.dataSource, REVOKE_JTI, [jti, now, expiresAt]);
   }
-
-  async deleteExpiredOpaque(before: Date): Promise<number> {
-    const { affected } = await execute(this.dataSource, `DELETE FROM opaque_access_tokens WHERE expires_at < $1`, [before]);
-    return affected;
-  }
 }

@@ -49,11 +49,6 @@ export class PgRevocationEventStore extends RevocationEventStore {
     return rows.length > 0;
   }
 
-  async prune(now: Date): Promise<void> {
-    await execute(this.dataSource, `DELETE FROM revocation_events WHERE until < $1`, [now]);
-    await execute(this.dataSource, `DELETE FROM revoked_access_tokens WHERE expires_at < $1`, [now]);
-  }
-
   subscribe(listener: FeedListener): FeedSubscription {
     const url = (this.dataSource.options as { url?: string }).url;
     if (!url) {

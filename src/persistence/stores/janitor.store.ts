@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { type CleanupBatches, JanitorStore } from '../../janitor/cleanup.js';
+import { execute } from '../sql.js';
+
+// One cluster-wide key. A session-level advisory lock is released by Postgres if the
+// process or its connection dies mid-pass, so a crash never leaves the janitor locked out.
+const LOCK_KEY = `hashtext('tessera.janitor')`;
+
+// Every delete names its rows by primary key through a LIMITed sub-select, so one
+// statement touches at most `limit` rows; SKIP LOCKED leaves a row that a rotation or
+// revocation holds to the next pass instead of waiting on it (or making it wait).
+const EXPIRED_OPAQUE = `
+  DELETE FROM opaque_access_tokens WHERE hash IN (
+    SELECT hash FROM opaque_access_tokens WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
+const TOKENS_OF_ENDED_FAMILIES = `
+  DELETE FROM refresh_tokens WHERE hash IN (
+    SELECT t.hash FROM families f JOIN refresh_tokens t ON t.family_id = f.id
+    WHERE f.absolute_expires_at < $1 LIMIT $2 FOR UPDATE OF t SKIP LOCKED)`;
+
+// Only families already emptied of tokens: the cascade then has nothing left to do, so
+// a family with a long chain never turns one statement into thousands of deletes.
+const ENDED_FAMILIES = `
+  DELETE FROM families WHERE id IN (
+    SELECT f.id FROM families f
+    WHERE f.absolute_expires_at < $1 AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id)
+    LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
+const EXPIRED_JTIS = `
+  DELETE FROM revoked_access_tokens WHERE jti IN (
+    SELECT jti FROM revoked_access_tokens WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
+// The feed is append-only (nothing to lock). The newest event created before $2 is kept
+// as a floor: a RevocationView that boots takes the ids below its first row for pruned
+// long ago, so an event still in flight must always have a committed row beneath it.
+const SPENT_EVENTS = `
+  DELETE FROM revocation_events WHERE id IN (
+    SELECT id FROM revocation_events
+    WHERE until < $1 AND created_at < $2
+      AND id < (SELECT id FROM revocation_events WHERE created_at < $2 ORDER BY id DESC LIMIT 1)
+    LIMIT $3)`;
+
+const OLD_AUDIT_EVENTS = `
+  DELETE FROM audit_events WHERE id IN (
+    SELECT id FROM audit_events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2)`;
+
+const EXPIRED_LOGIN_THROTTLES = `
+  DELETE FROM login_throttle WHERE (username_key, ip) IN (
+    SELECT username_key, ip FROM login_throttle WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
+@Injectable()
+export class PgJanitorStore extends JanitorStore {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async exclusively<T>(wait: boolean, work: (batches: CleanupBatches) => Promise<T>): Promise<T | undefined> {
+    // The lock belongs to a session: take it, run every batch and release it on one connection.
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const m = runner.manager;
+      if (wait) await execute(m, `SELECT pg_advisory_lock(${LOCK_KEY})`);
+      else {
+        const { rows } = await execute<{ locked: boolean }>(m, `SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`);
+        if (!rows[0]?.locked) return undefined;
+      }
+      try {
+        return await work(batchesOn(m));
+      } finally {
+        await execute(m, `SELECT pg_advisory_unlock(${LOCK_KEY})`);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+function batchesOn(m: EntityManager): CleanupBatches {
+  const deleted = async (sql: string, params: unknown[]) => (await execute(m, sql, params)).affected;
+  return {
+    expiredOpaqueTokens: (before, limit) => deleted(EXPIRED_OPAQUE, [before, limit]),
+    tokensOfEndedFamilies: (before, limit) => deleted(TOKENS_OF_ENDED_FAMILIES, [before, limit]),
+    endedFamilies: (before, limit) => deleted(ENDED_FAMILIES, [before, limit]),
+    expiredRevokedJtis: (before, limit) => deleted(EXPIRED_JTIS, [before, limit]),
+    spentRevocationEvents: (untilBefore, createdBefore, limit) => deleted(SPENT_EVENTS, [untilBefore, createdBefore, limit]),
+    auditEventsBefore: (before, limit) => deleted(OLD_AUDIT_EVENTS, [before, limit]),
+    expiredLoginThrottles: (before, limit) => deleted(EXPIRED_LOGIN_THROTTLES, [before, limit]),
+  };
+}
