@@ -4,6 +4,8 @@ import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { describeCounts, JanitorService } from './janitor.service.js';
 
+const FIRST_PASS_AFTER_MS = 5 * 60_000;
+
 /**
  * The janitor on a timer in every server process (JANITOR_INTERVAL; 0 turns it off).
  * Processes that tick together do not clean together: the one that gets the lock runs
@@ -13,6 +15,7 @@ import { describeCounts, JanitorService } from './janitor.service.js';
 export class JanitorTask extends PeriodicTask {
   protected readonly logger = new Logger('janitor');
   protected readonly everyMs: number;
+  private first: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly janitor: JanitorService,
@@ -23,7 +26,17 @@ export class JanitorTask extends PeriodicTask {
   }
 
   override onApplicationBootstrap(): void {
-    if (this.everyMs > 0) super.onApplicationBootstrap();
+    if (this.everyMs <= 0) return;
+    super.onApplicationBootstrap();
+    // A first pass soon after boot, so processes restarted more often than the interval
+    // (deploys, autoscaling) still clean.
+    this.first = setTimeout(() => void this.sweep(), Math.min(this.everyMs, FIRST_PASS_AFTER_MS));
+    this.first.unref();
+  }
+
+  override onApplicationShutdown(): void {
+    clearTimeout(this.first);
+    super.onApplicationShutdown();
   }
 
   protected async run(): Promise<number> {
