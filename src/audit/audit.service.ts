@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { Page, PageRequest } from '../common/page.js';
+import { WriteGroups } from '../common/write-groups.js';
 import { type AuditEvent, type AuditFilter, AuditStore, type StoredAuditEvent } from './audit-event.js';
 
 type Draft = Omit<AuditEvent, 'occurredAt'>;
@@ -11,8 +12,13 @@ const MAX_BATCH = 500;
 @Injectable()
 export class AuditService {
   private readonly logger = new Logger('audit');
-  private readonly waiting: Array<{ events: AuditEvent[]; done(): void }> = [];
-  private writing = false;
+  private readonly writes = new WriteGroups<AuditEvent>(async (events) => {
+    try {
+      await this.store.append(events);
+    } catch (error) {
+      this.logger.error(`could not record ${events.map((e) => e.type).join(', ')}: ${(error as Error).message}`);
+    }
+  }, MAX_BATCH);
 
   constructor(
     private readonly store: AuditStore,
@@ -23,39 +29,13 @@ export class AuditService {
    * Records events. An audit write that fails is logged, never turned into a failed
    * login or refresh: the security decision has already been committed.
    *
-   * Writes are grouped: while one INSERT is in flight, the events recorded meanwhile
-   * wait and then go in a single INSERT (at most MAX_BATCH rows), so a burst of
+   * Writes are grouped (WriteGroups, at most MAX_BATCH rows an INSERT), so a burst of
    * revocations costs a few commits instead of one each. Resolves once the events are
    * written (or the failure logged).
    */
   record(...drafts: Draft[]): Promise<void> {
     const occurredAt = new Date(this.clock.now());
-    const events = drafts.map((draft) => ({ ...draft, occurredAt }));
-    return new Promise((resolve) => {
-      this.waiting.push({ events, done: resolve });
-      if (!this.writing) void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    this.writing = true;
-    while (this.waiting.length > 0) {
-      const batch: Array<{ events: AuditEvent[]; done(): void }> = [];
-      let rows = 0;
-      while (this.waiting.length > 0 && (batch.length === 0 || rows + this.waiting[0].events.length <= MAX_BATCH)) {
-        const next = this.waiting.shift()!;
-        rows += next.events.length;
-        batch.push(next);
-      }
-      const events = batch.flatMap((entry) => entry.events);
-      try {
-        await this.store.append(events);
-      } catch (error) {
-        this.logger.error(`could not record ${events.map((e) => e.type).join(', ')}: ${(error as Error).message}`);
-      }
-      for (const entry of batch) entry.done();
-    }
-    this.writing = false;
+    return this.writes.add(...drafts.map((draft) => ({ ...draft, occurredAt })));
   }
 
   /** The audit log, newest first. */

@@ -2,14 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../../common/clock.js';
 import { LruCache } from '../../common/lru-cache.js';
 import { TokenHashers } from '../../common/token-hashers.js';
+import { WriteGroups } from '../../common/write-groups.js';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
 import { Metrics } from '../../metrics/metrics.js';
 import { RevocationView } from '../../sessions/revocation-view.service.js';
 import { UsersService } from '../../users/users.service.js';
-import { AccessTokenStore, type OpaqueAccessTokenRecord } from './access-token.js';
+import { AccessTokenStore, type JtiRevocation, type OpaqueAccessTokenRecord } from './access-token.js';
 import type { AccessTokenClaims } from './access-token.verifier.js';
 import type { TokenDescription } from './token-description.js';
+
+const MAX_JTIS_A_WRITE = 1_000;
 
 /**
  * Whether an access token is active (CONTRACT "POST /oauth/introspect"): its signature,
@@ -21,6 +24,7 @@ import type { TokenDescription } from './token-description.js';
 export class AccessTokenStatus {
   /** user id → username; usernames never change, and disabling is the view's business */
   private readonly usernames: LruCache<string, string>;
+  private readonly jtiRevocations = new WriteGroups<JtiRevocation>((revocations) => this.store.revokeJtis(revocations), MAX_JTIS_A_WRITE);
 
   constructor(
     private readonly store: AccessTokenStore,
@@ -89,7 +93,8 @@ export class AccessTokenStatus {
     const now = this.clock.now();
     if (now >= claims.exp * 1000) return;
     const until = new Date(claims.exp * 1000);
-    await this.store.revokeJti(claims.jti, new Date(now), until);
+    // Grouped with the revocations other requests make meanwhile: one commit for a burst.
+    await this.jtiRevocations.add({ jti: claims.jti, revokedAt: new Date(now), expiresAt: until });
     // Introspection in this process shows it at once (CONTRACT "Access tokens"), without
     // a read of the feed; other processes hear of it through NOTIFY or their next poll.
     this.view.learnJti(claims.jti, until);

@@ -37,8 +37,14 @@ export abstract class AccessTokenStore {
   abstract revokeOpaque(hash: Buffer, now: Date): Promise<boolean>;
 
   /**
-   * Remembers a JWT's jti as revoked until it expires (CONTRACT: by jti, never by a hash
-   * of its text), and announces it on the revocation feed, in one statement.
+   * Remembers JWTs' jtis as revoked until they expire (CONTRACT: by jti, never by a hash
+   * of the text), and announces them on the revocation feed, all in one statement.
    */
-  abstract revokeJti(jti: string, now: Date, expiresAt: Date): Promise<void>;
+  abstract revokeJtis(revocations: readonly JtiRevocation[]): Promise<void>;
+}
+
+export interface JtiRevocation {
+  readonly jti: string;
+  readonly revokedAt: Date;
+  readonly expiresAt: Date;
 }

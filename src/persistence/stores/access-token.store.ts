@@ -4,6 +4,7 @@ import {
   AccessTokenStore,
   type OpaqueAccessToken,
   type OpaqueAccessTokenRecord,
+  type JtiRevocation,
 } from '../../oauth/access-token/access-token.js';
 import { execute, referencingClient } from '../sql.js';
 
@@ -40,14 +41,16 @@ const REVOKE_OPAQUE = `
   )
   SELECT jti FROM revoked`;
 
-const REVOKE_JTI = `
+// Any number of jtis in one statement (one commit): the arrays are parallel.
+const REVOKE_JTIS = `
   WITH remembered AS (
-    INSERT INTO revoked_access_tokens (jti, revoked_at, expires_at) VALUES ($1, $2, $3)
+    INSERT INTO revoked_access_tokens (jti, revoked_at, expires_at)
+    SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
     ON CONFLICT (jti) DO NOTHING
-    RETURNING jti, expires_at
+    RETURNING jti, revoked_at, expires_at
   )
   INSERT INTO revocation_events (kind, subject, created_at, until)
-  SELECT 'jti', jti, $2, expires_at FROM remembered`;
+  SELECT 'jti', jti, revoked_at, expires_at FROM remembered`;
 
 @Injectable()
 export class PgAccessTokenStore extends AccessTokenStore {
@@ -101,7 +104,12 @@ export class PgAccessTokenStore extends AccessTokenStore {
     return rows.length > 0;
   }
 
-  async revokeJti(jti: string, now: Date, expiresAt: Date): Promise<void> {
-    await execute(this.dataSource, REVOKE_JTI, [jti, now, expiresAt]);
+  async revokeJtis(revocations: readonly JtiRevocation[]): Promise<void> {
+    if (revocations.length === 0) return;
+    await execute(this.dataSource, REVOKE_JTIS, [
+      revocations.map((r) => r.jti),
+      revocations.map((r) => r.revokedAt),
+      revocations.map((r) => r.expiresAt),
+    ]);
   }
 }
