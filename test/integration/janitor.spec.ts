@@ -43,6 +43,11 @@ function gone(before: Keyed, after: Keyed): Record<string, unknown>[] {
   return [...before].filter(([key]) => !after.has(key)).map(([, row]) => row);
 }
 
+// The embedded database is one Postgres session behind a socket: its advisory locks
+// cannot tell two processes apart (and only one process may open its data directory).
+// CI always runs these on a real server (DATABASE_URL).
+const itOnPostgres: jest.It = process.env.DATABASE_URL ? it : it.skip;
+
 const sid = (tokens: Record<string, string>) => jwtClaims(tokens.access_token).sid as string;
 
 describe('janitor', () => {
@@ -177,7 +182,7 @@ describe('janitor', () => {
     }
   });
 
-  it('skips a pass while another process holds the janitor lock', async () => {
+  itOnPostgres('skips a pass while another process holds the janitor lock', async () => {
     await insertEvent(t, null, 'spent-1', new Date(t.clock.now()));
     await insertEvent(t, null, 'spent-2', new Date(t.clock.now()));
     t.clock.advance(DAY);
@@ -195,7 +200,7 @@ describe('janitor', () => {
     }
   });
 
-  it('deletes everything expired in batches smaller than the backlog, from two processes at once', async () => {
+  itOnPostgres('deletes everything expired in batches smaller than the backlog, from two processes at once', async () => {
     await t.close();
     t = await startTestApp({ ...ENV, JANITOR_BATCH_SIZE: '4' });
     web = await createClient(t);
