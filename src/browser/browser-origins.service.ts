@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { LruCache } from '../common/lru-cache.js';
+import { RecentCache } from '../common/recent-cache.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { BrowserOriginStore, isBrowserClient } from './browser-client.js';
@@ -15,20 +15,18 @@ const CACHE_SIZE = 1_000;
  */
 @Injectable()
 export class BrowserOrigins {
-  private readonly known = new LruCache<string, { readonly allowed: boolean; readonly at: number }>(CACHE_SIZE);
+  private readonly known: RecentCache<string, boolean>;
 
   constructor(
     private readonly store: BrowserOriginStore,
-    @Inject(CONFIG) private readonly config: ResolvedConfig,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @Inject(CONFIG) config: ResolvedConfig,
+    @Inject(CLOCK) clock: Clock,
+  ) {
+    this.known = new RecentCache(CACHE_SIZE, config.revocationMaxStalenessMs, clock);
+  }
 
   async isBrowserOrigin(origin: string): Promise<boolean> {
-    const now = this.clock.now();
-    const hit = this.known.get(origin);
-    if (hit && now >= hit.at && now - hit.at <= this.config.revocationMaxStalenessMs) return hit.allowed;
-    const allowed = (await this.store.clientsWithOrigin(origin)).some(isBrowserClient);
-    this.known.set(origin, { allowed, at: now });
-    return allowed;
+    // false is an answer too, and kept: a refused origin costs one lookup per window.
+    return (await this.known.get(origin, async () => (await this.store.clientsWithOrigin(origin)).some(isBrowserClient))) ?? false;
   }
 }

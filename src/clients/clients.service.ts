@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { InvalidInputError } from '../common/errors.js';
-import { LruCache } from '../common/lru-cache.js';
+import { RecentCache } from '../common/recent-cache.js';
 import type { Page, PageRequest } from '../common/page.js';
 import { opaqueToken, RANDOM, type Random } from '../common/random.js';
 import { TokenHashers } from '../common/token-hashers.js';
@@ -46,7 +46,7 @@ const MIN_SECRET_LENGTH = 32;
 
 @Injectable()
 export class ClientsService {
-  private readonly recent: LruCache<string, { readonly client: Client; readonly at: number }>;
+  private readonly recent: RecentCache<string, Client>;
   private readonly matchedSecrets = new WeakMap<Client, Buffer>();
 
   constructor(
@@ -54,11 +54,11 @@ export class ClientsService {
     private readonly hashers: TokenHashers,
     private readonly audit: AuditService,
     private readonly revoker: SessionRevoker,
-    @Inject(CONFIG) private readonly config: ResolvedConfig,
+    @Inject(CONFIG) config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
   ) {
-    this.recent = new LruCache(config.introspectionCacheSize);
+    this.recent = new RecentCache(config.introspectionCacheSize, config.revocationMaxStalenessMs, clock);
   }
 
   async create(input: NewClient, actor: string): Promise<CreatedClient> {
@@ -105,14 +105,8 @@ export class ClientsService {
    * revocation is unknown, and a write that still references a deleted one fails its
    * foreign key (invalid_client, see referencingClient). Unknown ids are never cached.
    */
-  async findRecent(id: string): Promise<Client | undefined> {
-    const now = this.clock.now();
-    const hit = this.recent.get(id);
-    if (hit && now >= hit.at && now - hit.at <= this.config.revocationMaxStalenessMs) return hit.client;
-    const client = await this.store.findById(id);
-    if (client) this.recent.set(id, { client, at: now });
-    else this.recent.delete(id);
-    return client;
+  findRecent(id: string): Promise<Client | undefined> {
+    return this.recent.get(id, () => this.store.findById(id));
   }
 
   /**

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { InvalidInputError } from '../common/errors.js';
-import { LruCache } from '../common/lru-cache.js';
+import { RecentCache } from '../common/recent-cache.js';
 import type { Page, PageRequest } from '../common/page.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
@@ -33,7 +33,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 @Injectable()
 export class UsersService {
-  private readonly recent: LruCache<string, { readonly user: User; readonly at: number }>;
+  private readonly recent: RecentCache<string, User>;
 
   constructor(
     private readonly store: UserStore,
@@ -42,9 +42,9 @@ export class UsersService {
     private readonly revoker: SessionRevoker,
     private readonly view: RevocationView,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(CONFIG) private readonly config: ResolvedConfig,
+    @Inject(CONFIG) config: ResolvedConfig,
   ) {
-    this.recent = new LruCache(config.introspectionCacheSize);
+    this.recent = new RecentCache(config.introspectionCacheSize, config.revocationMaxStalenessMs, clock);
   }
 
   async create(input: NewUser, actor: string): Promise<User> {
@@ -95,14 +95,8 @@ export class UsersService {
    * every admin request: a role removed in another process is honoured no longer than a
    * revocation is unknown. Changes made through this service are seen at once here.
    */
-  async findRecent(id: string): Promise<User | undefined> {
-    const now = this.clock.now();
-    const hit = this.recent.get(id);
-    if (hit && now >= hit.at && now - hit.at <= this.config.revocationMaxStalenessMs) return hit.user;
-    const user = await this.findById(id);
-    if (user) this.recent.set(id, { user, at: now });
-    else this.recent.delete(id);
-    return user;
+  findRecent(id: string): Promise<User | undefined> {
+    return this.recent.get(id, () => this.findById(id));
   }
 
   /**
