@@ -189,10 +189,7 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
         return;
       case 'user': {
         const known = this.users.get(event.subject);
-        if (known === undefined && this.size >= this.config.revocationViewMaxEntries) {
-          this.incompleteUntil = Math.max(this.incompleteUntil, until);
-          return;
-        }
+        if (known === undefined && !this.roomFor(until)) return;
         this.users.set(event.subject, {
           revokedAt: Math.max(event.createdAt.getTime(), known?.revokedAt ?? 0),
           until: Math.max(until, known?.until ?? 0),
@@ -211,14 +208,17 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** Keeps `key` until `until`, or, when the view is full, notes that it is incomplete until then. */
-  private remember(map: Map<string, number>, key: string, until: number): boolean {
+  private remember(map: Map<string, number>, key: string, until: number): void {
     const known = map.get(key);
-    if (known === undefined && this.size >= this.config.revocationViewMaxEntries) {
-      this.incompleteUntil = Math.max(this.incompleteUntil, until);
-      return false;
-    }
+    if (known === undefined && !this.roomFor(until)) return;
     map.set(key, Math.max(until, known ?? 0));
-    return true;
+  }
+
+  /** Whether one more entry fits; when not, the view is incomplete until `until` (ms). */
+  private roomFor(until: number): boolean {
+    if (this.size < this.config.revocationViewMaxEntries) return true;
+    this.incompleteUntil = Math.max(this.incompleteUntil, until);
+    return false;
   }
 
   private notePending(from: number, to: number, now: number): void {

@@ -104,7 +104,8 @@ export class AccessTokenStatus {
   async revokeOpaque(record: OpaqueAccessTokenRecord): Promise<void> {
     if (await this.store.revokeOpaque(record.hash, new Date(this.clock.now()))) {
       this.metrics.accessTokenRevoked('opaque');
-      await this.view.catchUp().catch(() => undefined);
+      // As for a JWT: this process's view learns the jti it just committed, without a feed read.
+      this.view.learnJti(record.jti, record.expiresAt);
     }
   }
 
