@@ -3,6 +3,7 @@ import { RevocationFeedAndOpaqueTokens1764300000000 } from './1764300000000-Revo
 import { LoginThrottle1764400000000 } from './1764400000000-LoginThrottle.js';
 import { FamiliesAbsoluteExpiryIndex1764420000000 } from './1764420000000-FamiliesAbsoluteExpiryIndex.js';
 import { RevocationEventsBySubject1764500000000 } from './1764500000000-RevocationEventsBySubject.js';
+import { RotationFriendlyStorage1764600000000 } from './1764600000000-RotationFriendlyStorage.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   LoginThrottle1764400000000,
   FamiliesAbsoluteExpiryIndex1764420000000,
   RevocationEventsBySubject1764500000000,
+  RotationFriendlyStorage1764600000000,
 ];
