@@ -40,8 +40,21 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
   };
 }
 
-export function createDataSource(url: string, poolSize?: number): DataSource {
-  return new DataSource(dataSourceOptions(url, poolSize));
+const preparing = new WeakSet<DataSource>();
+
+/**
+ * `prepare`: run execute()'s statements as named prepared statements, which needs a
+ * session per connection: a Postgres server, not the embedded PGlite, whose connections
+ * all share its one session (a second connection's statement of the same name collides).
+ */
+export function createDataSource(url: string, poolSize?: number, options: { prepare?: boolean } = {}): DataSource {
+  const dataSource = new DataSource(dataSourceOptions(url, poolSize));
+  if (options.prepare) preparing.add(dataSource);
+  return dataSource;
+}
+
+export function preparesStatements(dataSource: DataSource): boolean {
+  return preparing.has(dataSource);
 }
 
 /**

@@ -22,7 +22,7 @@ export async function openDatabase(config: AppConfig, options: { poolSize?: numb
   const url = config.databaseUrl ?? embedded!.url;
   // PGlite is one Postgres session behind its socket server, which interleaves the
   // messages of concurrent connections: one connection per process keeps them whole.
-  const dataSource = createDataSource(url, embedded ? 1 : options.poolSize);
+  const dataSource = createDataSource(url, embedded ? 1 : options.poolSize, { prepare: !embedded });
   try {
     await dataSource.initialize();
     const applied = await migrate(dataSource);

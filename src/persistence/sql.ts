@@ -1,4 +1,8 @@
-import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient, QueryConfig } from 'pg';
+import { DataSource, type EntityManager, QueryFailedError, type QueryRunner } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { preparesStatements } from './data-source.js';
 import { DuplicateError, UnknownClientError } from '../common/errors.js';
 
 export interface Rows<T> {
@@ -11,6 +15,10 @@ export interface Rows<T> {
  * Raw SQL with one result shape. TypeORM's plain query() answers UPDATE … RETURNING
  * with [rows, count] and everything else with rows, so a compare-and-set that checked
  * `.length` would always see 2; the structured result has the real count.
+ *
+ * On a Postgres server each statement text is a named prepared statement, parsed and
+ * planned once per connection: for the joins on the token paths planning costs several
+ * times what running them does. Errors are TypeORM's QueryFailedError either way.
  */
 export async function execute<T = Record<string, unknown>>(
   source: DataSource | EntityManager,
@@ -18,7 +26,10 @@ export async function execute<T = Record<string, unknown>>(
   params: unknown[] = [],
 ): Promise<Rows<T>> {
   const shared = source instanceof DataSource ? undefined : source.queryRunner;
-  const runner = shared ?? (source instanceof DataSource ? source : source.connection).createQueryRunner();
+  const dataSource = source instanceof DataSource ? source : source.connection;
+  const name = preparesStatements(dataSource) ? statementName(sql) : undefined;
+  if (name !== undefined) return named<T>(dataSource, shared, { name, text: sql, values: params });
+  const runner = shared ?? dataSource.createQueryRunner();
   try {
     const result = await runner.query(sql, params, true);
     const rows = (result.records ?? []) as T[];
@@ -26,6 +37,44 @@ export async function execute<T = Record<string, unknown>>(
   } finally {
     if (!shared) await runner.release();
   }
+}
+
+async function named<T>(dataSource: DataSource, runner: QueryRunner | undefined, query: QueryConfig): Promise<Rows<T>> {
+  // In a transaction, its connection; else one borrowed from the pool TypeORM keeps.
+  // (connect() of a connected query runner returns its connection).
+  const borrowed = runner ? undefined : await connect(dataSource, query);
+  const client: PoolClient = borrowed ?? ((await runner!.connect()) as PoolClient);
+  try {
+    const result = await client.query(query);
+    return { rows: result.rows as T[], affected: result.rowCount ?? result.rows.length };
+  } catch (error) {
+    throw error instanceof QueryFailedError ? error : new QueryFailedError(query.text, query.values, error as Error);
+  } finally {
+    borrowed?.release();
+  }
+}
+
+async function connect(dataSource: DataSource, query: QueryConfig): Promise<PoolClient> {
+  try {
+    return await ((dataSource.driver as PostgresDriver).master as Pool).connect();
+  } catch (error) {
+    throw new QueryFailedError(query.text, query.values, error as Error);
+  }
+}
+
+// Statement texts are constants of the code; a text built with a varying part (a batch of
+// n rows) makes one name per shape. The cap keeps a bug of that kind from preparing
+// without bound: past it, texts run unnamed.
+const MAX_NAMED_STATEMENTS = 256;
+const names = new Map<string, string>();
+
+function statementName(sql: string): string | undefined {
+  let name = names.get(sql);
+  if (name === undefined && names.size < MAX_NAMED_STATEMENTS) {
+    name = `tessera_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    names.set(sql, name);
+  }
+  return name;
 }
 
 export function isUniqueViolation(error: unknown): boolean {

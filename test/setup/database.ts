@@ -36,7 +36,7 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     dropDatabase = () => embedded.close();
   }
   // Embedded PGlite is a single session: one connection, as in src/persistence/open-database.ts.
-  const dataSource = createDataSource(url, adminUrl ? 4 : 1);
+  const dataSource = createDataSource(url, adminUrl ? 4 : 1, { prepare: Boolean(adminUrl) });
   await dataSource.initialize();
   if (options.migrate !== false) await migrate(dataSource);
   return {

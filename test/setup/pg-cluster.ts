@@ -128,7 +128,7 @@ function run(bin: string, tool: string, args: string[]): void {
 
 /** The cluster's `postgres` database with Tessera's migrations applied, as a TestDatabase. */
 export async function clusterDatabase(cluster: PgCluster, poolSize = 10): Promise<TestDatabase> {
-  const dataSource = createDataSource(cluster.url, poolSize);
+  const dataSource = createDataSource(cluster.url, poolSize, { prepare: true });
   await dataSource.initialize();
   await migrate(dataSource);
   return {

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Pool, QueryResult, QueryResultRow } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import {
   type Family,
   FamilyStore,
@@ -204,12 +202,9 @@ export class PgFamilyStore extends FamilyStore {
   ): Promise<RefreshOutcome | undefined | typeof UNDECIDED> {
     const first = await this.tryRotate(tokenHash, guard, successor, now, idleTtlSeconds);
     if (first !== UNDECIDED) return first;
-    const { rows } = await prepared<FamilyRow & TokenRow & { user_disabled: boolean; token_used_at: Date | null }>(
-      this.dataSource,
-      'tessera_refresh_snapshot',
-      SNAPSHOT,
-      [tokenHash],
-    );
+    const { rows } = await execute<FamilyRow & TokenRow & { user_disabled: boolean; token_used_at: Date | null }>(this.dataSource, SNAPSHOT, [
+      tokenHash,
+    ]);
     const row = rows[0];
     if (!row) return undefined;
     const verdict = judge({
@@ -231,10 +226,10 @@ export class PgFamilyStore extends FamilyStore {
     idleTtlSeconds: number,
   ): Promise<RefreshOutcome | typeof UNDECIDED> {
     try {
-      const rotated = await prepared<FamilyRow>(this.dataSource, 'tessera_refresh_rotate', ROTATE, [
+      const rotated = await execute<FamilyRow>(this.dataSource, ROTATE, [
         tokenHash, now, successor.hash, successor.sealed, idleTtlSeconds, guard.clientId, guard.requestedScope ?? null,
       ]);
-      return rotated.rowCount === 1 ? { verdict: ROTATED, family: toFamily(rotated.rows[0]), sealedSuccessor: null } : UNDECIDED;
+      return rotated.affected === 1 ? { verdict: ROTATED, family: toFamily(rotated.rows[0]), sealedSuccessor: null } : UNDECIDED;
     } catch (error) {
       if (RETRYABLE.has((error as { code?: string }).code ?? '')) return UNDECIDED;
       throw error;
@@ -336,15 +331,6 @@ export async function revokeWithin(
 ): Promise<Family[]> {
   const { rows } = await execute<FamilyRow>(m, REVOKE, [ids, now, reason, actor, relevantUntil]);
   return rows.map(toFamily);
-}
-
-/**
- * A named statement on the pg pool under TypeORM: Postgres parses and plans it once per
- * connection instead of on every call, which for these joins costs more than running them.
- */
-function prepared<T extends QueryResultRow>(dataSource: DataSource, name: string, text: string, values: unknown[]): Promise<QueryResult<T>> {
-  const pool = (dataSource.driver as PostgresDriver).master as Pool;
-  return pool.query<T>({ name, text, values });
 }
 
 function toFamily(row: FamilyRow): Family {
