@@ -83,8 +83,8 @@ export class BrowserSessionsService {
    * tabs sending the same cookie at once both get its one successor. The CSRF token
    * stays the family's, so every tab keeps a valid one.
    */
-  async refresh(session: BrowserSession & { client: Client }, csrfToken: string): Promise<BrowserGrant> {
-    const { family, refreshToken } = await this.refreshTokens.rotate(session.presented, session.client, undefined);
+  async refresh(session: BrowserSession & { client: Client }, csrfToken: string, requestId?: string): Promise<BrowserGrant> {
+    const { family, refreshToken } = await this.refreshTokens.rotate(session.presented, session.client, undefined, { requestId });
     const scope = family.scope.split(' ').filter(Boolean);
     const access = await this.accessTokens.issue({ client: session.client, grantType: 'refresh_token', subject: family.userId, scope, sid: family.id });
     return this.grant(family, refreshToken, csrfToken, tokenResponse(access, scope));

@@ -63,7 +63,7 @@ export class BrowserController {
   async login(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Omit<TokenResponse, 'refresh_token'>> {
     const { client, params, replaced, user } = loginContextOf(request);
     if (!user) throw new Error('the local strategy did not run');
-    const meta = { ip: request.ip, userAgent: request.headers['user-agent'] };
+    const meta = { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id };
     return this.deliver(reply, await this.sessions.login(user, client, params.scope, meta, replaced));
   }
 
@@ -79,7 +79,7 @@ export class BrowserController {
       throw OAuthError.invalidGrant('there is no browser session');
     }
     try {
-      return this.deliver(reply, await this.sessions.refresh(session, csrfToken));
+      return this.deliver(reply, await this.sessions.refresh(session, csrfToken, request.id));
     } catch (error) {
       // The family is over (reuse, expiry, revocation): the browser forgets its cookies.
       if (error instanceof OAuthError && error.code === 'invalid_grant') this.setCookies(reply, clearedCookies(this.refreshPath));

@@ -1,8 +1,9 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DuplicateError, InvalidInputError, StorageUnavailableError, UnknownClientError } from '../common/errors.js';
 import { OAuthError, type OAuthErrorCode } from '../oauth/errors/oauth-error.js';
 import { maskSecrets, stackFrames } from '../logging/redaction.js';
+import { inRequest } from '../logging/request-context.js';
 import { isDatabaseUnavailable } from '../persistence/availability.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
@@ -21,7 +22,8 @@ export class ExceptionRenderer implements ExceptionFilter {
     if (error.status >= 500 && error.code === 'server_error') {
       // The message may quote input (a parser, a driver): long runs are masked, and the
       // stack goes without its message line. Never the request or its body.
-      this.logger.error(maskSecrets(describe(exception)), exception instanceof Error ? stackFrames(exception) : undefined);
+      const request = host.switchToHttp().getRequest<FastifyRequest | undefined>();
+      this.logger.error(maskSecrets(describe(exception)), exception instanceof Error ? stackFrames(exception) : undefined, inRequest(request?.id));
     }
     void reply
       .status(error.status)

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger } from './logger.js';
-import { requestIdFor, runInRequest } from './request-context.js';
+import { inRequest, requestIdFor } from './request-context.js';
 
 function capture(level: Parameters<typeof createLogger>[0] = 'trace') {
   const lines: Record<string, unknown>[] = [];
@@ -34,15 +34,15 @@ describe('TesseraLogger', () => {
     expect(warn.lines.map((line) => line.message)).toEqual(['loud']);
   });
 
-  it('puts the id of the request being handled on every line', async () => {
+  it('puts the id of the request a line is written for on that line, and keeps the context', () => {
     const { logger, lines } = capture();
-    await runInRequest('req-1', async () => {
-      await new Promise((resolve) => setImmediate(resolve));
-      logger.warn('inside', 'refresh');
-    });
-    logger.warn('outside', 'refresh');
-    expect(lines[0]).toMatchObject({ request_id: 'req-1', message: 'inside' });
-    expect(lines[1]).not.toHaveProperty('request_id');
+    logger.warn('inside', inRequest('req-1'), 'refresh');
+    logger.error('failed', '    at frame (file.js:1:1)', inRequest('req-2'), 'http');
+    logger.warn('outside', inRequest(undefined), 'refresh');
+    expect(lines[0]).toMatchObject({ request_id: 'req-1', message: 'inside', context: 'refresh' });
+    expect(lines[1]).toMatchObject({ request_id: 'req-2', message: 'failed', context: 'http', stack: '    at frame (file.js:1:1)' });
+    expect(lines[2]).not.toHaveProperty('request_id');
+    expect(lines[2]).toMatchObject({ context: 'refresh' });
   });
 
   it('censors credentials in logged objects at any depth', () => {

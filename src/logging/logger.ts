@@ -2,9 +2,9 @@ import type { LoggerService } from '@nestjs/common';
 import { type DestinationStream, type Level, type Logger as Pino, pino } from 'pino';
 import type { LogLevel } from '../config/config.js';
 import { maskSecrets, REDACT_PATHS, scrub, stackFrames } from './redaction.js';
-import { currentRequestId } from './request-context.js';
+import { RequestTag } from './request-context.js';
 
-/** The pino logger of a process: JSON lines, each with the id of the request it belongs to. */
+/** The pino logger of a process: JSON lines. */
 export function createPino(level: LogLevel, destination?: DestinationStream): Pino {
   const options = {
     level,
@@ -14,10 +14,6 @@ export function createPino(level: LogLevel, destination?: DestinationStream): Pi
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    mixin: () => {
-      const requestId = currentRequestId();
-      return requestId === undefined ? {} : { request_id: requestId };
-    },
   };
   return destination ? pino(options, destination) : pino(options);
 }
@@ -70,8 +66,10 @@ export class TesseraLogger implements LoggerService {
   private write(nestLevel: NestLevel, message: unknown, params: unknown[]): void {
     const level = PINO_LEVEL[nestLevel];
     if (!this.pino.isLevelEnabled(level)) return;
-    const rest = params.filter((param) => param !== undefined);
+    const rest = params.filter((param) => param !== undefined && !(param instanceof RequestTag));
     const fields: Record<string, unknown> = {};
+    const tag = params.find((param): param is RequestTag => param instanceof RequestTag);
+    if (tag) fields.request_id = tag.requestId;
     if (rest.length > 0 && typeof rest.at(-1) === 'string' && !LOOKS_LIKE_STACK.test(rest.at(-1) as string)) {
       fields.context = rest.pop();
     }

@@ -12,12 +12,15 @@ import { Metrics } from '../metrics/metrics.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 import type { User } from '../users/user.js';
 import { type Family, FamilyStore, type RefreshOutcome, type RefreshTokenRecord } from './family.js';
+import { inRequest } from '../logging/request-context.js';
 import { judgeRefresh } from './refresh-judge.js';
 import { SessionRevoker } from './session-revoker.service.js';
 
 export interface SessionMeta {
   readonly ip?: string;
   readonly userAgent?: string;
+  /** the HTTP request's id, for the log lines written on its behalf */
+  readonly requestId?: string;
 }
 
 export interface IssuedRefresh {
@@ -75,7 +78,12 @@ export class RefreshTokensService {
    * A retry of the immediate parent inside the grace window gets the same successor;
    * any other reuse revokes the whole family.
    */
-  async rotate(presented: string, client: Client, requestedScope: readonly string[] | undefined): Promise<IssuedRefresh> {
+  async rotate(
+    presented: string,
+    client: Client,
+    requestedScope: readonly string[] | undefined,
+    meta: Pick<SessionMeta, 'requestId'> = {},
+  ): Promise<IssuedRefresh> {
     const now = new Date(this.clock.now());
     const presentedHash = this.hashers.refreshToken.hash(presented);
     // The successor is readable only by someone holding the presented token: a copy of
@@ -97,7 +105,7 @@ export class RefreshTokensService {
       this.revoker.relevantUntil(now.getTime()),
     );
     if (!outcome) throw OAuthError.invalidGrant();
-    return this.settle(outcome, client, successor, sealingKey, presentedHash);
+    return this.settle(outcome, client, successor, sealingKey, presentedHash, meta);
   }
 
   private async settle(
@@ -106,6 +114,7 @@ export class RefreshTokensService {
     successor: string,
     sealingKey: Buffer,
     presentedHash: Buffer,
+    meta: Pick<SessionMeta, 'requestId'>,
   ): Promise<IssuedRefresh> {
     const { verdict, family } = outcome;
     switch (verdict.kind) {
@@ -121,7 +130,7 @@ export class RefreshTokensService {
       }
       case 'reuse':
         this.metrics.refreshReuseDetected(verdict.reason);
-        this.logger.warn(`refresh token reuse (${verdict.reason}) in family ${family.id}: family revoked`);
+        this.logger.warn(`refresh token reuse (${verdict.reason}) in family ${family.id}: family revoked`, inRequest(meta.requestId));
         await this.audit.record({
           type: 'refresh_token_reuse_detected',
           reason: verdict.reason,

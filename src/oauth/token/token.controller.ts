@@ -32,7 +32,7 @@ export class TokenController {
     return this.tokens.exchange(grantType, {
       client,
       form,
-      meta: { ip: request.ip, userAgent: request.headers['user-agent'] },
+      meta: { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id },
     });
   }
 }

@@ -15,10 +15,10 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly accessTokens: AccessTokenIssuer,
   ) {}
 
-  async handle({ client, form }: TokenRequest): Promise<TokenResponse> {
+  async handle({ client, form, meta }: TokenRequest): Promise<TokenResponse> {
     const presented = form.require('refresh_token');
     const requested = requestedScope(form);
-    const { family, refreshToken } = await this.refreshTokens.rotate(presented, client, requested);
+    const { family, refreshToken } = await this.refreshTokens.rotate(presented, client, requested, meta);
     // RFC 6749 §6: the new refresh token keeps the old scope; only the access token narrows.
     const scope = requested ?? family.scope.split(' ').filter(Boolean);
     const access = await this.accessTokens.issue({ client, grantType: this.grantType, subject: family.userId, scope, sid: family.id });
