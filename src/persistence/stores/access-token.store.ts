@@ -72,7 +72,8 @@ export class PgAccessTokenStore extends AccessTokenStore {
   async findOpaque(hash: Buffer): Promise<OpaqueAccessTokenRecord | undefined> {
     const { rows } = await execute<TokenRow>(
       this.dataSource,
-      `SELECT o.*, f.revoked_at IS NOT NULL AS family_revoked, u.username, u.disabled_at IS NOT NULL AS user_disabled
+      `SELECT o.hash, o.jti, o.client_id, o.subject, o.user_id, o.family_id, o.scope, o.audience, o.issued_at, o.expires_at, o.revoked_at,
+              f.revoked_at IS NOT NULL AS family_revoked, u.username, u.disabled_at IS NOT NULL AS user_disabled
        FROM opaque_access_tokens o
        LEFT JOIN families f ON f.id = o.family_id
        LEFT JOIN users u ON u.id = o.user_id

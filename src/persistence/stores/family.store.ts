@@ -37,13 +37,18 @@ interface TokenRow {
   successor_used: boolean;
 }
 
+// Columns by name, never *: a statement prepared on a connection (see execute) must keep
+// its result type when a migration run by a newer process adds a column meanwhile.
+const FAMILY = 'id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at, ip, user_agent, revoked_at, revoked_reason';
+const F = FAMILY.split(', ').map((column) => `f.${column}`).join(', ');
+
 // Revoking a family also announces it on the revocation feed, in the same statement, so
 // no path can end a session without every process's RevocationView hearing of it.
 const REVOKE = `
   WITH revoked AS (
     UPDATE families SET revoked_at = $2, revoked_reason = $3, revoked_by = $4
     WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL
-    RETURNING *
+    RETURNING ${FAMILY}
   ), wiped AS (
     UPDATE refresh_tokens t SET successor_sealed = NULL
     FROM revoked WHERE t.family_id = revoked.id AND t.successor_sealed IS NOT NULL
@@ -51,7 +56,7 @@ const REVOKE = `
     INSERT INTO revocation_events (kind, subject, created_at, until)
     SELECT 'family', revoked.id::text, $2, $5 FROM revoked
   )
-  SELECT * FROM revoked`;
+  SELECT ${FAMILY} FROM revoked`;
 
 // One compare-and-set: the presented token is marked used only if it was unused, its one
 // successor is inserted, the parent's sealed copy of the presented token is wiped (its
@@ -90,11 +95,11 @@ export const ROTATE = `
   UPDATE families f
   SET last_used_at = $2, idle_expires_at = LEAST($2::timestamptz + make_interval(secs => $5), f.absolute_expires_at)
   FROM successor WHERE f.id = successor.family_id
-  RETURNING f.*`;
+  RETURNING ${F}`;
 
 // What the judge needs about a presented token, in one consistent read without a lock.
 const SNAPSHOT = `
-  SELECT f.*, u.disabled_at IS NOT NULL AS user_disabled,
+  SELECT ${F}, u.disabled_at IS NOT NULL AS user_disabled,
          t.used_at AS token_used_at, t.successor_sealed, s.used_at IS NOT NULL AS successor_used
   FROM refresh_tokens t
   JOIN families f ON f.id = t.family_id
@@ -155,7 +160,7 @@ export class PgFamilyStore extends FamilyStore {
       // every Tessera process, and the reads below see the winner's committed writes.
       const locked = await execute<FamilyRow & { user_disabled: boolean }>(
         m,
-        `SELECT f.*, u.disabled_at IS NOT NULL AS user_disabled
+        `SELECT ${F}, u.disabled_at IS NOT NULL AS user_disabled
          FROM families f JOIN users u ON u.id = f.user_id
          WHERE f.id = (SELECT family_id FROM refresh_tokens WHERE hash = $1)
          FOR UPDATE OF f`,
@@ -276,7 +281,7 @@ export class PgFamilyStore extends FamilyStore {
   async describe(tokenHash: Buffer): Promise<RefreshTokenRecord | undefined> {
     const { rows } = await execute<FamilyRow & { token_issued_at: Date; token_used_at: Date | null; username: string; user_disabled: boolean }>(
       this.dataSource,
-      `SELECT f.*, t.issued_at AS token_issued_at, t.used_at AS token_used_at,
+      `SELECT ${F}, t.issued_at AS token_issued_at, t.used_at AS token_used_at,
               u.username, u.disabled_at IS NOT NULL AS user_disabled
        FROM refresh_tokens t JOIN families f ON f.id = t.family_id JOIN users u ON u.id = f.user_id
        WHERE t.hash = $1`,
@@ -295,14 +300,14 @@ export class PgFamilyStore extends FamilyStore {
   }
 
   async findById(id: string): Promise<Family | undefined> {
-    const { rows } = await execute<FamilyRow>(this.dataSource, `SELECT * FROM families WHERE id = $1`, [id]);
+    const { rows } = await execute<FamilyRow>(this.dataSource, `SELECT ${FAMILY} FROM families WHERE id = $1`, [id]);
     return rows[0] && toFamily(rows[0]);
   }
 
   async listOfUser(userId: string, page: PageRequest, liveOnly = false): Promise<Page<Family>> {
     const { rows } = await execute<FamilyRow>(
       this.dataSource,
-      `SELECT * FROM families WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
+      `SELECT ${FAMILY} FROM families WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3::uuid))
          AND (NOT $5 OR revoked_at IS NULL)
        ORDER BY created_at DESC, id DESC LIMIT $4`,
       [userId, page.after?.at ?? null, page.after?.id ?? null, page.limit + 1, liveOnly],
