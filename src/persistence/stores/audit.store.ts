@@ -10,19 +10,28 @@ export class PgAuditStore extends AuditStore {
     super();
   }
 
+  /**
+   * One statement whatever the batch's size (a group commit gathers any number of events):
+   * one text to prepare, where a VALUES list would make one per size.
+   */
   async append(events: readonly AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const values: unknown[] = [];
-    const tuples = events.map((event, i) => {
-      values.push(event.type, event.occurredAt, event.actor ?? null, event.userId ?? null, event.clientId ?? null,
-        event.familyId ?? null, event.reason ?? null, event.ip ?? null, JSON.stringify(event.details ?? {}));
-      const base = i * 9;
-      return `(${Array.from({ length: 9 }, (_, k) => `$${base + k + 1}`).join(', ')})`;
-    });
+    const column = <T>(pick: (event: AuditEvent) => T) => events.map(pick);
     await execute(
       this.dataSource,
-      `INSERT INTO audit_events (type, occurred_at, actor, user_id, client_id, family_id, reason, ip, details) VALUES ${tuples.join(', ')}`,
-      values,
+      `INSERT INTO audit_events (type, occurred_at, actor, user_id, client_id, family_id, reason, ip, details)
+       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::uuid[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::jsonb[])`,
+      [
+        column((event) => event.type),
+        column((event) => event.occurredAt),
+        column((event) => event.actor ?? null),
+        column((event) => event.userId ?? null),
+        column((event) => event.clientId ?? null),
+        column((event) => event.familyId ?? null),
+        column((event) => event.reason ?? null),
+        column((event) => event.ip ?? null),
+        column((event) => JSON.stringify(event.details ?? {})),
+      ],
     );
   }
 
