@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource, type DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
@@ -55,6 +56,14 @@ export function createDataSource(url: string, poolSize?: number, options: { prep
 
 export function preparesStatements(dataSource: DataSource): boolean {
   return preparing.has(dataSource);
+}
+
+/** From now on this process runs its statements unnamed on `dataSource` (see execute). */
+export function stopPreparing(dataSource: DataSource): void {
+  if (!preparing.delete(dataSource)) return;
+  new Logger('database').warn(
+    'the database session outlives its connections (an embedded PGlite behind a proxy, or a transaction-mode pooler): statements now run unprepared',
+  );
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { DataSource, type EntityManager, QueryFailedError, type QueryRunner } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
-import { preparesStatements } from './data-source.js';
+import { preparesStatements, stopPreparing } from './data-source.js';
 import { DuplicateError, UnknownClientError } from '../common/errors.js';
 
 export interface Rows<T> {
@@ -28,7 +28,17 @@ export async function execute<T = Record<string, unknown>>(
   const shared = source instanceof DataSource ? undefined : source.queryRunner;
   const dataSource = source instanceof DataSource ? source : source.connection;
   const name = preparesStatements(dataSource) ? statementName(sql) : undefined;
-  if (name !== undefined) return named<T>(dataSource, shared, { name, text: sql, values: params });
+  if (name !== undefined) {
+    try {
+      return await named<T>(dataSource, shared, { name, text: sql, values: params });
+    } catch (error) {
+      if (!SESSION_MISMATCH.has((error as { code?: string }).code ?? '')) throw error;
+      stopPreparing(dataSource);
+      // It failed before running: outside a transaction it runs again, unnamed; a
+      // transaction is aborted by the error and its caller sees it (once per process).
+      if (shared) throw error;
+    }
+  }
   const runner = shared ?? dataSource.createQueryRunner();
   try {
     const result = await runner.query(sql, params, true);
@@ -61,6 +71,11 @@ async function connect(dataSource: DataSource, query: QueryConfig): Promise<Pool
     throw new QueryFailedError(query.text, query.values, error as Error);
   }
 }
+
+// 42P05 duplicate_prepared_statement, 26000 invalid_sql_statement_name: the server's
+// session is not this connection's own (PGlite behind a proxy, a transaction-mode
+// pooler), so names cannot be kept per connection.
+const SESSION_MISMATCH = new Set(['42P05', '26000']);
 
 // Statement texts are constants of the code; a text built with a varying part (a batch of
 // n rows) makes one name per shape. The cap keeps a bug of that kind from preparing
