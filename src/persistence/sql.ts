@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
-import { DataSource, type EntityManager, QueryFailedError, type QueryRunner } from 'typeorm';
+import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { preparesStatements, stopPreparing } from './data-source.js';
 import { DuplicateError, UnknownClientError } from '../common/errors.js';
@@ -16,9 +16,12 @@ export interface Rows<T> {
  * with [rows, count] and everything else with rows, so a compare-and-set that checked
  * `.length` would always see 2; the structured result has the real count.
  *
- * On a Postgres server each statement text is a named prepared statement, parsed and
- * planned once per connection: for the joins on the token paths planning costs several
- * times what running them does. Errors are TypeORM's QueryFailedError either way.
+ * On a Postgres server each statement text run outside a transaction (every statement
+ * of the token hot paths) is a named prepared statement, parsed and planned once per
+ * connection: for their joins planning costs several times what running them does.
+ * Statements in a transaction run unnamed: if the session turned out not to be the
+ * connection's own, a failed Parse would abort the transaction, where outside one the
+ * statement simply runs again. Errors are TypeORM's QueryFailedError either way.
  */
 export async function execute<T = Record<string, unknown>>(
   source: DataSource | EntityManager,
@@ -27,16 +30,14 @@ export async function execute<T = Record<string, unknown>>(
 ): Promise<Rows<T>> {
   const shared = source instanceof DataSource ? undefined : source.queryRunner;
   const dataSource = source instanceof DataSource ? source : source.connection;
-  const name = preparesStatements(dataSource) ? statementName(sql) : undefined;
+  const name = !shared && preparesStatements(dataSource) ? statementName(sql) : undefined;
   if (name !== undefined) {
     try {
-      return await named<T>(dataSource, shared, { name, text: sql, values: params });
+      return await named<T>(dataSource, { name, text: sql, values: params });
     } catch (error) {
       if (!SESSION_MISMATCH.has((error as { code?: string }).code ?? '')) throw error;
+      // It failed before running: it runs again, unnamed, as every statement will now.
       stopPreparing(dataSource);
-      // It failed before running: outside a transaction it runs again, unnamed; a
-      // transaction is aborted by the error and its caller sees it (once per process).
-      if (shared) throw error;
     }
   }
   const runner = shared ?? dataSource.createQueryRunner();
@@ -49,18 +50,16 @@ export async function execute<T = Record<string, unknown>>(
   }
 }
 
-async function named<T>(dataSource: DataSource, runner: QueryRunner | undefined, query: QueryConfig): Promise<Rows<T>> {
-  // In a transaction, its connection; else one borrowed from the pool TypeORM keeps.
-  // (connect() of a connected query runner returns its connection).
-  const borrowed = runner ? undefined : await connect(dataSource, query);
-  const client: PoolClient = borrowed ?? ((await runner!.connect()) as PoolClient);
+/** On a connection borrowed from the pool TypeORM keeps. */
+async function named<T>(dataSource: DataSource, query: QueryConfig): Promise<Rows<T>> {
+  const client = await connect(dataSource, query);
   try {
     const result = await client.query(query);
     return { rows: result.rows as T[], affected: result.rowCount ?? result.rows.length };
   } catch (error) {
     throw error instanceof QueryFailedError ? error : new QueryFailedError(query.text, query.values, error as Error);
   } finally {
-    borrowed?.release();
+    client.release();
   }
 }
 
