@@ -52,22 +52,15 @@ export async function execute<T = Record<string, unknown>>(
 
 /** On a connection borrowed from the pool TypeORM keeps. */
 async function named<T>(dataSource: DataSource, query: QueryConfig): Promise<Rows<T>> {
-  const client = await connect(dataSource, query);
+  let client: PoolClient | undefined;
   try {
+    client = await ((dataSource.driver as PostgresDriver).master as Pool).connect();
     const result = await client.query(query);
     return { rows: result.rows as T[], affected: result.rowCount ?? result.rows.length };
   } catch (error) {
-    throw error instanceof QueryFailedError ? error : new QueryFailedError(query.text, query.values, error as Error);
-  } finally {
-    client.release();
-  }
-}
-
-async function connect(dataSource: DataSource, query: QueryConfig): Promise<PoolClient> {
-  try {
-    return await ((dataSource.driver as PostgresDriver).master as Pool).connect();
-  } catch (error) {
     throw new QueryFailedError(query.text, query.values, error as Error);
+  } finally {
+    client?.release();
   }
 }
 
