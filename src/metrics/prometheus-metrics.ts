@@ -1,5 +1,6 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client';
 import type { PoolStats } from '../persistence/pool-stats.js';
+import { LatencyHistogram } from './latency-histogram.js';
 import { type CompletedRequest, Metrics, type TokenKind } from './metrics.js';
 
 // Seconds: a cached introspection takes well under a millisecond, a password check tens.
@@ -13,8 +14,11 @@ type Child = { inc(value?: number): void };
 /** The Metrics port on prom-client: one registry per application, scraped at GET /metrics. */
 export class PrometheusMetrics extends Metrics {
   readonly registry = new Registry();
-  private readonly latency: Histogram<'method' | 'route' | 'status_class'>;
-  private readonly latencyChildren = new Map<string, { observe(value: number): void }>();
+  private readonly latency = new LatencyHistogram(
+    'tessera_http_request_duration_seconds',
+    'Time to answer an HTTP request, by route pattern, method and status class',
+    LATENCY_BUCKETS,
+  );
   private readonly issued: Counter<'grant_type' | 'kind'>;
   private readonly rotations: Child;
   private readonly graceHits: Child;
@@ -26,13 +30,7 @@ export class PrometheusMetrics extends Metrics {
   constructor(pool: () => PoolStats | undefined, options: { defaultMetrics?: boolean } = {}) {
     super();
     const registers = [this.registry];
-    this.latency = new Histogram({
-      name: 'tessera_http_request_duration_seconds',
-      help: 'Time to answer an HTTP request, by route pattern, method and status class',
-      labelNames: ['method', 'route', 'status_class'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    this.registry.registerMetric(this.latency as unknown as Metric);
     this.issued = new Counter({
       name: 'tessera_tokens_issued_total',
       help: 'Tokens issued, by grant type and kind (access_token, refresh_token)',
@@ -106,14 +104,8 @@ export class PrometheusMetrics extends Metrics {
   requestCompleted({ method, route, status, seconds }: CompletedRequest): void {
     const known = METHODS.has(method) ? method : 'OTHER';
     const statusClass = `${Math.floor(status / 100)}xx`;
-    const key = `${known} ${statusClass} ${route}`;
-    let child = this.latencyChildren.get(key);
-    if (!child) {
-      // Bounded: methods from a fixed set, routes from the route table, five status classes.
-      child = this.latency.labels(known, route ?? UNMATCHED_ROUTE, statusClass);
-      this.latencyChildren.set(key, child);
-    }
-    child.observe(seconds);
+    // Bounded: methods from a fixed set, routes from the route table, five status classes.
+    this.latency.observe(`${known} ${statusClass} ${route}`, () => ({ method: known, route: route ?? UNMATCHED_ROUTE, status_class: statusClass }), seconds);
   }
 
   private poolGauges(pool: () => PoolStats | undefined): void {
