@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { cryptoRandom } from './random.js';
 
 // RFC 5869 §2.2: an absent salt is HashLen zero bytes.
 const NO_SALT = Buffer.alloc(32);
@@ -41,7 +42,8 @@ const TAG_BYTES = 16;
 
 /** AES-256-GCM; the output is iv ‖ tag ‖ ciphertext. `aad` binds the blob to its row. */
 export function seal(key: Buffer, plaintext: Buffer, aad: Buffer = Buffer.alloc(0)): Buffer {
-  const iv = randomBytes(IV_BYTES);
+  // Random 96-bit IVs (NIST SP 800-38D §8.2.2), far below its 2^32 invocations per key.
+  const iv = cryptoRandom.bytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(aad);
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
