@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client';
 import type { PoolStats } from '../persistence/pool-stats.js';
-import { LatencyHistogram } from './latency-histogram.js';
+import { type BoundCounter, KeyedCounter, LatencyHistogram } from './keyed-metrics.js';
 import { type CompletedRequest, Metrics, type TokenKind } from './metrics.js';
 
 // Seconds: a cached introspection takes well under a millisecond, a password check tens.
@@ -9,7 +9,6 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 /** The one label value of every request no route matched: the label set stays bounded. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
-type Child = { inc(value?: number): void };
 
 /** The Metrics port on prom-client: one registry per application, scraped at GET /metrics. */
 export class PrometheusMetrics extends Metrics {
@@ -19,24 +18,19 @@ export class PrometheusMetrics extends Metrics {
     'Time to answer an HTTP request, by route pattern, method and status class',
     LATENCY_BUCKETS,
   );
-  private readonly issued: Counter<'grant_type' | 'kind'>;
-  private readonly rotations: Child;
-  private readonly graceHits: Child;
+  private readonly issued = new KeyedCounter('tessera_tokens_issued_total', 'Tokens issued, by grant type and kind (access_token, refresh_token)');
+  private readonly rotations: BoundCounter;
+  private readonly graceHits: BoundCounter;
   private readonly reuses: Counter<'reason'>;
   private readonly sessions: Counter<'reason'>;
   private readonly accessTokens: Counter<'format'>;
-  private readonly cache: Record<'verified_token' | 'username', Record<'hit' | 'miss', Child>>;
+  private readonly cache: Record<'verified_token' | 'username', Record<'hit' | 'miss', BoundCounter>>;
 
   constructor(pool: () => PoolStats | undefined, options: { defaultMetrics?: boolean } = {}) {
     super();
     const registers = [this.registry];
     this.registry.registerMetric(this.latency as unknown as Metric);
-    this.issued = new Counter({
-      name: 'tessera_tokens_issued_total',
-      help: 'Tokens issued, by grant type and kind (access_token, refresh_token)',
-      labelNames: ['grant_type', 'kind'],
-      registers,
-    });
+    this.registry.registerMetric(this.issued as unknown as Metric);
     this.rotations = new Counter({ name: 'tessera_refresh_rotations_total', help: 'Refresh tokens exchanged for a new successor', registers });
     this.graceHits = new Counter({
       name: 'tessera_refresh_grace_hits_total',
@@ -61,20 +55,22 @@ export class PrometheusMetrics extends Metrics {
       labelNames: ['format'],
       registers,
     });
-    const lookups = new Counter({
-      name: 'tessera_introspection_cache_lookups_total',
-      help: 'Lookups in the in-process introspection caches, by cache and result (hit ratio = hit / all)',
-      labelNames: ['cache', 'result'],
-      registers,
+    const lookups = new KeyedCounter(
+      'tessera_introspection_cache_lookups_total',
+      'Lookups in the in-process introspection caches, by cache and result (hit ratio = hit / all)',
+    );
+    this.registry.registerMetric(lookups as unknown as Metric);
+    const bind = (cache: 'verified_token' | 'username') => ({
+      hit: lookups.labels(`${cache} hit`, () => ({ cache, result: 'hit' })),
+      miss: lookups.labels(`${cache} miss`, () => ({ cache, result: 'miss' })),
     });
-    const bind = (cache: 'verified_token' | 'username') => ({ hit: lookups.labels(cache, 'hit'), miss: lookups.labels(cache, 'miss') });
     this.cache = { verified_token: bind('verified_token'), username: bind('username') };
     this.poolGauges(pool);
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
   tokenIssued(grantType: string, kind: TokenKind): void {
-    this.issued.labels(grantType, kind).inc();
+    this.issued.labels(`${grantType} ${kind}`, () => ({ grant_type: grantType, kind })).inc();
   }
 
   refreshRotated(): void {
