@@ -9,7 +9,6 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 /** The one label value of every request no route matched: the label set stays bounded. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
-
 /** The Metrics port on prom-client: one registry per application, scraped at GET /metrics. */
 export class PrometheusMetrics extends Metrics {
   readonly registry = new Registry();
