@@ -12,8 +12,9 @@ const POOL_BYTES = 4_096;
 /**
  * Bytes from the system CSPRNG, drawn a page at a time: each call into OpenSSL costs more
  * than the 12 to 32 bytes a token, jti or IV needs (4% of a client_credentials request
- * when each took its own call). Every byte is handed out once, as a copy, and the page is
- * refilled only when it is used up, so no caller shares memory with the pool or another.
+ * when each took its own call). Every byte is handed out once, as a copy, and zeroed in
+ * the page as it goes (the page holds no copy of a token once issued); the page is refilled
+ * only when used up, so no caller shares memory with the pool or with another caller.
  */
 export class PooledRandom implements Random {
   private readonly pool = Buffer.allocUnsafeSlow(POOL_BYTES);
