@@ -15,11 +15,9 @@ export interface ClientCredentials {
 
 const MAX_REMEMBERED_HEADER = 512;
 
-type BasicCredentials = { id: string; secret: string };
-type Presented =
-  | { method: 'client_secret_basic'; id: string; secret: string }
-  | { method: 'client_secret_post'; id: string; secret: string }
-  | { method: 'none'; id: string };
+/** A client id and secret, sent in a Basic header or in the form. */
+type IdAndSecret = { id: string; secret: string };
+type Presented = ({ method: 'client_secret_basic' | 'client_secret_post' } & IdAndSecret) | { method: 'none'; id: string };
 
 /**
  * client_secret_basic, client_secret_post and none (RFC 6749 §2.3). One method per
@@ -33,7 +31,7 @@ export class ClientAuthService {
   // decoding it (a regular expression, base64, two URL decodings) was a tenth of a cached
   // introspection's own work. Malformed headers are remembered too (null); a long header is
   // decoded each time, so the cache stays under a megabyte whatever is sent.
-  private readonly basicHeaders = new LruCache<string, BasicCredentials | null>(1_024);
+  private readonly basicHeaders = new LruCache<string, IdAndSecret | null>(1_024);
 
   constructor(
     private readonly clients: ClientsService,
@@ -50,7 +48,7 @@ export class ClientAuthService {
     throw OAuthError.invalidClient(presented.method === 'client_secret_basic');
   }
 
-  private basic(header: string | undefined): BasicCredentials | undefined {
+  private basic(header: string | undefined): IdAndSecret | undefined {
     if (header === undefined) return undefined;
     if (header.length > MAX_REMEMBERED_HEADER) return parseBasic(header);
     let parsed = this.basicHeaders.get(header);
@@ -67,7 +65,7 @@ export class ClientAuthService {
   }
 }
 
-function presentedCredentials({ authorization, form }: ClientCredentials, basic: BasicCredentials | undefined): Presented {
+function presentedCredentials({ authorization, form }: ClientCredentials, basic: IdAndSecret | undefined): Presented {
   const postedId = form.get('client_id');
   const postedSecret = form.get('client_secret');
   if (basic) {
@@ -86,7 +84,7 @@ function presentedCredentials({ authorization, form }: ClientCredentials, basic:
 }
 
 /** RFC 6749 §2.3.1: id and secret are form-urlencoded, then joined by ':' and base64-encoded. */
-function parseBasic(header: string): BasicCredentials | undefined {
+function parseBasic(header: string): IdAndSecret | undefined {
   const match = /^basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
   if (!match) return undefined;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
