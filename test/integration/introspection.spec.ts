@@ -124,13 +124,13 @@ describe('POST /oauth/introspect (RFC 7662)', () => {
       expect(result.body).not.toHaveProperty('sid');
     });
 
-    it('describes a live refresh token as token_type refresh_token', async () => {
+    it('describes a live refresh token without a token_type: RFC 6749 §7.1 types are access token types', async () => {
       const { refresh_token } = await login(t, app, user, 'read');
       const result = await introspect(t, resourceServer, refresh_token);
       expect(result.status).toBe(200);
+      expect(result.body).not.toHaveProperty('token_type');
       expect(result.body).toMatchObject({
         active: true,
-        token_type: 'refresh_token',
         scope: 'read',
         client_id: app.id,
         username: user.username,
@@ -224,7 +224,8 @@ describe('POST /oauth/introspect (RFC 7662)', () => {
       const access = await introspect(t, resourceServer, access_token, { token_type_hint: hint });
       const refresh = await introspect(t, resourceServer, refresh_token, { token_type_hint: hint });
       expect(access.body).toMatchObject({ active: true, token_type: 'Bearer' });
-      expect(refresh.body).toMatchObject({ active: true, token_type: 'refresh_token' });
+      expect(refresh.body).toMatchObject({ active: true, sid: expect.any(String) });
+      expect(refresh.body).not.toHaveProperty('token_type');
     });
   });
 });

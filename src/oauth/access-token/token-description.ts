@@ -3,7 +3,12 @@
  * ever built for a token that was proven active; everything else is {active: false}.
  */
 export interface TokenDescription {
-  readonly token_type: 'Bearer' | 'refresh_token';
+  /**
+   * RFC 7662 §2.2 points to RFC 6749 §7.1 (access token types): access tokens only. A
+   * refresh token has no such type, so the member is absent for it (node-oidc-provider
+   * does the same); a resource server that requires "Bearer" never takes one for access.
+   */
+  readonly token_type?: 'Bearer';
   readonly scope: string;
   readonly client_id: string;
   /** absent for client_credentials tokens: there is no user */

@@ -73,7 +73,6 @@ export class TokenLookup {
     const { family } = record;
     const expiresAt = Math.min(family.idleExpiresAt.getTime(), family.absoluteExpiresAt.getTime());
     return {
-      token_type: 'refresh_token',
       scope: family.scope,
       client_id: family.clientId,
       username: record.username,

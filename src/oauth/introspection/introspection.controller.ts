@@ -14,7 +14,7 @@ export class IntrospectionController {
   @ApiSecurity('client')
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({ schema: formSchema(['token'], ['token_type_hint', 'client_id', 'client_secret']) })
-  @ApiOkResponse({ description: 'RFC 7662 §2.2: {active: false}, or active with token_type, scope, client_id, username, sub, aud, iss, exp, iat, jti, sid' })
+  @ApiOkResponse({ description: 'RFC 7662 §2.2: {active: false}, or active with token_type ("Bearer", access tokens only), scope, client_id, username, sub, aud, iss, exp, iat, jti, sid' })
   @ApiErrors(400, 401, 413, 429, 503)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
