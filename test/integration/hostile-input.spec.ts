@@ -66,7 +66,7 @@ describe('hostile input', () => {
     } else if (path === '/oauth/introspect') {
       expect(JSON.parse(result.text)).toEqual({ active: false });
     } else if (path === '/oauth/revoke') {
-      expect(result.text).toBe('');
+      expect(result.text).toBe('{}');
     }
   }
 

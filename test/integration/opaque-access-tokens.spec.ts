@@ -84,7 +84,7 @@ describe('opaque access tokens (CONTRACT "Access tokens")', () => {
     const sibling = (await token(t, app, { grant_type: 'refresh_token', refresh_token: session.refresh_token })).body;
     const result = await revoke(t, app, session.access_token);
     expect(result.status).toBe(200);
-    expect(result.text).toBe('');
+    expect(result.text).toBe('{}');
     expect((await introspect(t, resourceServer, session.access_token)).text).toBe(INACTIVE_BODY);
     expect(await isActive(t, resourceServer, sibling.access_token as string)).toBe(true);
     const [row] = (await t.db.dataSource.query(

@@ -53,13 +53,14 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
   });
 
   describe('revoking a refresh token', () => {
-    it('answers 200 with an empty body and ends the whole family and its access tokens', async () => {
+    it('answers 200 with {} and ends the whole family and its access tokens', async () => {
       const first = await login(t, app, user);
       const second = await token(t, app, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
       const current = second.body as Record<string, string>;
       const result = await revoke(t, app, current.refresh_token);
       expect(result.status).toBe(200);
-      expect(result.text).toBe('');
+      expect(result.text).toBe('{}');
+      expect(result.headers.get('content-type')).toBe('application/json; charset=utf-8');
       expect(result.headers.get('cache-control')).toBe('no-store');
       expect(result.headers.get('pragma')).toBe('no-cache');
       for (const dead of [first.access_token, current.access_token, current.refresh_token]) {
@@ -128,7 +129,7 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
       const before = await events();
       const result = await revoke(t, app, value);
       expect(result.status).toBe(200);
-      expect(result.text).toBe('');
+      expect(result.text).toBe('{}');
       expect(await events()).toBe(before);
     });
 
