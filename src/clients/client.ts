@@ -32,6 +32,8 @@ export abstract class ClientStore {
    * it revoked, or undefined when the client does not exist.
    */
   abstract delete(id: string, reason: RevocationReason, actor: string, now: Date, relevantUntil: Date): Promise<Family[] | undefined>;
+  /** Every scope some client is registered with, each once, sorted. */
+  abstract registeredScopes(): Promise<string[]>;
   /** Throws DuplicateError when the client id is taken. */
   abstract insert(client: Client): Promise<void>;
 }

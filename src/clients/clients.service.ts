@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { InvalidInputError } from '../common/errors.js';
+import { oneLineError } from '../common/one-line-error.js';
 import { RecentCache } from '../common/recent-cache.js';
 import type { Page, PageRequest } from '../common/page.js';
 import { opaqueToken, RANDOM, type Random } from '../common/random.js';
@@ -20,6 +21,7 @@ import {
   type GrantType,
   INTROSPECT_PERMISSION,
 } from './client.js';
+import { RegisteredScopes } from './registered-scopes.js';
 
 export interface NewClient {
   readonly id: string;
@@ -43,11 +45,15 @@ export interface CreatedClient {
 // RFC 6749 Appendix A.1 allows any VSCHAR; Tessera keeps ids safe in URLs, logs and headers.
 const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
 const MIN_SECRET_LENGTH = 32;
+/** A client registered by another process shows in the metadata within this (clients cache it 300 s anyway). */
+const SCOPES_MAX_AGE_MS = 30_000;
 
 @Injectable()
 export class ClientsService {
   private readonly recent: RecentCache<string, Client>;
   private readonly matchedSecrets = new WeakMap<Client, Buffer>();
+  private readonly scopes: RegisteredScopes;
+  private readonly logger = new Logger('clients');
 
   constructor(
     private readonly store: ClientStore,
@@ -59,6 +65,9 @@ export class ClientsService {
     @Inject(RANDOM) private readonly random: Random,
   ) {
     this.recent = new RecentCache(config.introspectionCacheSize, config.revocationMaxStalenessMs, clock);
+    this.scopes = new RegisteredScopes(() => store.registeredScopes(), SCOPES_MAX_AGE_MS, clock, (error) =>
+      this.logger.warn(`cannot read the registered scopes, the metadata keeps the last known: ${oneLineError(error)}`),
+    );
   }
 
   async create(input: NewClient, actor: string): Promise<CreatedClient> {
@@ -70,6 +79,7 @@ export class ClientsService {
     }
     const stored: Client = { ...client, secretHash: secret === undefined ? null : this.hashers.clientSecret.hash(secret) };
     await this.store.insert(stored);
+    this.scopes.invalidate();
     await this.audit.record({ type: 'client_created', actor, clientId: stored.id });
     return { client: stored, secret };
   }
@@ -92,10 +102,16 @@ export class ClientsService {
     const now = this.clock.now();
     const revoked = await this.store.delete(id, 'client_deleted', actor, new Date(now), this.revoker.relevantUntil(now));
     this.recent.delete(id);
+    this.scopes.invalidate();
     if (revoked === undefined) return undefined;
     await this.revoker.recorded(revoked, 'client_deleted', actor);
     await this.audit.record({ type: 'client_deleted', actor, clientId: id, details: { sessions_revoked: revoked.length } });
     return revoked.length;
+  }
+
+  /** Every scope some client is registered with (RFC 8414 scopes_supported), sorted. */
+  registeredScopes(): Promise<readonly string[]> {
+    return this.scopes.get();
   }
 
   /**

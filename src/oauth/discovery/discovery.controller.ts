@@ -1,19 +1,31 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ADMIN_SCOPE } from '../../auth-guard/bearer.guard.js';
+import { ClientsService } from '../../clients/clients.service.js';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
 import { TokenService } from '../token/token.service.js';
-import { ApiTags } from '@nestjs/swagger';
 
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
 const CONFIDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+/** Scopes Tessera itself gives a meaning to, whether or not a client is registered with them yet. */
+const BUILT_IN_SCOPES = [ADMIN_SCOPE];
 
-/** RFC 8414 authorization server metadata. */
+/**
+ * RFC 8414 authorization server metadata, for what exists: no authorization endpoint
+ * (§2: REQUIRED only when a grant type uses it), so no response type, PKCE method or
+ * RFC 9207 member either.
+ */
 @ApiTags('discovery')
 @Controller('.well-known')
 export class DiscoveryController {
-  private readonly metadata: Record<string, unknown>;
+  private readonly metadata: Readonly<Record<string, unknown>>;
 
-  constructor(@Inject(CONFIG) config: ResolvedConfig, tokens: TokenService) {
+  constructor(
+    @Inject(CONFIG) config: ResolvedConfig,
+    tokens: TokenService,
+    private readonly clients: ClientsService,
+  ) {
     const base = config.issuer;
     this.metadata = Object.freeze({
       issuer: base,
@@ -22,18 +34,23 @@ export class DiscoveryController {
       introspection_endpoint: `${base}/oauth/introspect`,
       revocation_endpoint: `${base}/oauth/revoke`,
       grant_types_supported: tokens.grantTypes,
+      // §2: REQUIRED; empty, since there is no authorization endpoint to send one to.
       response_types_supported: [],
       token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+      // RFC 7662 §2.1: introspection callers are confidential clients.
       introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,
+      // RFC 7009 §2.1: public clients identify themselves to revoke their own tokens.
       revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
-      scopes_supported: ['admin'],
+      // §2: where a developer learns how to register a client (there is no RFC 7591 endpoint).
+      service_documentation: `${base}/docs`,
       access_token_signing_alg_values_supported: [config.signingAlg],
     });
   }
 
   @Get('oauth-authorization-server')
   @Header('Cache-Control', 'public, max-age=300')
-  metadataDocument(): Record<string, unknown> {
-    return this.metadata;
+  async metadataDocument(): Promise<Record<string, unknown>> {
+    const registered = await this.clients.registeredScopes();
+    return { ...this.metadata, scopes_supported: [...new Set([...BUILT_IN_SCOPES, ...registered])].sort() };
   }
 }

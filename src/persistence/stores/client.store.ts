@@ -41,6 +41,11 @@ export class PgClientStore extends ClientStore {
     });
   }
 
+  async registeredScopes(): Promise<string[]> {
+    const result = await execute<{ scope: string }>(this.dataSource, `SELECT DISTINCT unnest(scopes) AS scope FROM clients ORDER BY 1`);
+    return result.rows.map((row) => row.scope);
+  }
+
   async insert(client: Client): Promise<void> {
     await insertUnique(`client ${client.id}`, () =>
       this.clients.insert({

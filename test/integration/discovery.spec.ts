@@ -1,0 +1,66 @@
+import { ClientsService } from '../../src/clients/clients.service.js';
+import { createClient, readResult } from '../factories/index.js';
+import { startTestApp, type TestApp } from '../setup/app.js';
+
+const ISSUER = 'http://tessera.test';
+
+async function metadata(t: TestApp): Promise<Record<string, unknown>> {
+  const result = await readResult(await fetch(`${t.url}/.well-known/oauth-authorization-server`));
+  expect(result.status).toBe(200);
+  return result.body;
+}
+
+/** A client written by another process: this one learns of it only by reading the table. */
+async function insertElsewhere(t: TestApp, id: string, scopes: string[]): Promise<void> {
+  await t.db.dataSource.query(
+    `INSERT INTO clients (id, type, grant_types, scopes, permissions, allowed_origins, access_token_format, created_at)
+     VALUES ($1, 'public', '{password}', $2, '{}', '{}', 'jwt', now())`,
+    [id, scopes],
+  );
+}
+
+describe('RFC 8414 metadata', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('describes exactly what exists: no authorization endpoint, nor anything that needs one', async () => {
+    expect(await metadata(t)).toEqual({
+      issuer: ISSUER,
+      token_endpoint: `${ISSUER}/oauth/token`,
+      jwks_uri: `${ISSUER}/oauth/jwks`,
+      introspection_endpoint: `${ISSUER}/oauth/introspect`,
+      revocation_endpoint: `${ISSUER}/oauth/revoke`,
+      grant_types_supported: ['password', 'refresh_token', 'client_credentials'],
+      response_types_supported: [],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      service_documentation: `${ISSUER}/docs`,
+      access_token_signing_alg_values_supported: ['ES256'],
+      scopes_supported: ['admin'],
+    });
+  });
+
+  it('lists the scopes clients are registered with: at once for a change made here, after deletion too', async () => {
+    const web = await createClient(t, { scopes: ['read', 'write'] });
+    await createClient(t, { scopes: ['orders:read', 'read'] });
+    expect((await metadata(t)).scopes_supported).toEqual(['admin', 'orders:read', 'read', 'write']);
+    await t.app.get(ClientsService).delete(web.id, 'test');
+    expect((await metadata(t)).scopes_supported).toEqual(['admin', 'orders:read', 'read']);
+  });
+
+  it('shows a client registered by another process within 30 s, without a query per fetch before that', async () => {
+    const before = (await metadata(t)).scopes_supported;
+    await insertElsewhere(t, 'elsewhere', ['reports']);
+    t.clock.advance(29);
+    expect((await metadata(t)).scopes_supported).toEqual(before);
+    t.clock.advance(2);
+    expect((await metadata(t)).scopes_supported).toEqual(expect.arrayContaining(['reports']));
+  });
+});
