@@ -1,10 +1,12 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { methodNotAllowed } from './method-not-allowed.js';
 
 const UNAVAILABLE = JSON.stringify({ error: 'temporarily_unavailable', error_description: 'the server is shutting down, retry later' });
 
 /**
- * Fastify under Nest, stopping gracefully. From the moment the application starts to
+ * Fastify under Nest, answering 405 for a known path asked with the wrong method (see
+ * method-not-allowed.ts) and stopping gracefully. From the moment the application starts to
  * close (SIGTERM), a request that arrives is answered 503 temporarily_unavailable, and
  * every answer, those of the requests already in flight included, carries
  * `Connection: close`. Without that, a keep-alive connection whose request was in flight
@@ -30,6 +32,16 @@ export class GracefulFastifyAdapter extends FastifyAdapter {
     fastify.addHook('onSend', (request, reply, payload, done) => {
       if (this.closing && request.raw.httpVersionMajor < 2) void reply.header('Connection', 'close');
       done(null, payload);
+    });
+  }
+
+  /** Nest's 404 for unknown routes, preceded by the 405 of a known path asked with another method. */
+  override setNotFoundHandler(handler: (request: FastifyRequest, reply: FastifyReply) => unknown) {
+    return super.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+      // Thrown, so that the one exception filter renders it like every other error.
+      const refusal = methodNotAllowed(this.getInstance(), request);
+      if (refusal) throw refusal;
+      return handler(request, reply);
     });
   }
 
