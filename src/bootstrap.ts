@@ -6,6 +6,7 @@ import { type AppDependencies, AppModule } from './app.module.js';
 import { BrowserOrigins } from './browser/browser-origins.service.js';
 import { registerBrowserCors } from './browser/cors.js';
 import { securityHeaders } from './browser/security-headers.js';
+import { earlyErrorHandlers } from './http/early-errors.js';
 import { GracefulFastifyAdapter } from './http/graceful-adapter.js';
 import { setupOpenApi } from './http/openapi.js';
 import { observeRequests } from './http/request-observer.js';
@@ -38,10 +39,15 @@ function trustProxy(setting: boolean | number): boolean | ((address: string, hop
 /** Composition only: the Nest application on Fastify, with Tessera's body parsing. */
 export async function createApp(deps: AppDependencies, logger?: TesseraLogger): Promise<NestFastifyApplication> {
   const log = logger ?? createLogger(deps.config.logLevel);
+  const security = securityHeaders(deps.config);
   const adapter = new GracefulFastifyAdapter({
     bodyLimit: BODY_LIMIT,
     trustProxy: trustProxy(deps.config.trustProxy),
     genReqId: (request: IncomingMessage) => requestIdFor(request.headers['x-request-id']),
+    ...earlyErrorHandlers(security),
+    // Fastify's own drain answer is a bare framework 503; routed instead, a request that
+    // arrives while closing gets the adapter's 503 temporarily_unavailable like any other.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(deps), adapter, { logger: log, bodyParser: false });
   observeRequests(app.getHttpAdapter().getInstance(), app.get(Metrics), log.pino);
@@ -53,7 +59,7 @@ export async function createApp(deps: AppDependencies, logger?: TesseraLogger): 
   // Any other body is read (within the limit) and dropped: each endpoint then answers
   // 400 invalid_request for the missing form instead of a bare 415.
   app.useBodyParser('*', { bodyLimit: BODY_LIMIT }, async () => undefined);
-  app.useSecurityHeaders(securityHeaders(deps.config));
+  app.useSecurityHeaders(security);
   registerBrowserCors(app.getHttpAdapter().getInstance(), app.get(BrowserOrigins));
   setupOpenApi(app, deps.config);
   await app.init();

@@ -60,10 +60,26 @@ function codeFor(status: number): OAuthErrorCode {
   return 'invalid_request';
 }
 
+// Fastify's body parsing errors, which Nest hands over as HttpExceptions: Tessera's
+// words, so that no answer names the framework or could quote the request.
+const FRAMEWORK_MESSAGES: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'the body is not valid JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'the body is empty',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'the body does not match its Content-Length',
+};
+
+function frameworkCode(exception: unknown): string | undefined {
+  const cause = exception instanceof HttpException ? exception.cause : exception;
+  if (!(cause instanceof Error) || cause.name !== 'FastifyError') return undefined;
+  return String((cause as { code?: unknown }).code);
+}
+
 function clientMessage(exception: unknown, status: number): string {
   if (status === 413) return 'the request body is too large';
   if (status === 415) return 'unsupported content type';
   if (status === 404) return 'no such resource';
+  const framework = frameworkCode(exception);
+  if (framework !== undefined) return FRAMEWORK_MESSAGES[framework] ?? 'the request is malformed';
   if (exception instanceof HttpException) {
     const response = exception.getResponse();
     const message = typeof response === 'object' && response !== null ? (response as { message?: unknown }).message : response;
