@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { SecurityHeadersOptions } from '@nestjs/common';
 import { resolveSecurityHeaders } from '@nestjs/core/security/security-headers.js';
@@ -29,6 +29,19 @@ function payload([, code, description]: Refusal): string {
   return JSON.stringify({ error: code, error_description: description });
 }
 
+function rawAnswer(refusal: Refusal, headers: Readonly<Record<string, string>>): string {
+  const body = payload(refusal);
+  const head = [
+    `HTTP/1.1 ${refusal[0]} ${STATUS_CODES[refusal[0]]}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    `Content-Type: ${JSON_TYPE}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    // The parser cannot go on after a bad request: the connection ends with the answer.
+    'Connection: close',
+  ];
+  return `${head.join('\r\n')}\r\n\r\n${body}`;
+}
+
 /**
  * Answers, in RFC 6749 §5.2 shape and with the headers of every other answer
  * (no-store, the security headers), the requests that fail before a route runs. Neither
@@ -48,19 +61,20 @@ export function earlyErrorHandlers(security: SecurityHeadersOptions): Pick<Fasti
     },
     clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket) {
       // A reset connection has no one to answer (Node's documented clientError pattern).
-      if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
-      const refusal = parserRefusal(error);
-      const body = payload(refusal);
-      const head = [
-        `HTTP/1.1 ${refusal[0]} ${STATUS_CODES[refusal[0]]}`,
-        ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-        `Content-Type: ${JSON_TYPE}`,
-        `Content-Length: ${Buffer.byteLength(body)}`,
-        // The parser cannot go on after this request: the connection ends with the answer.
-        'Connection: close',
-      ];
-      socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
-      socket.destroy();
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const answer = rawAnswer(parserRefusal(error), headers);
+      const refuse = () => {
+        if (socket.writable) socket.write(answer);
+        socket.destroy();
+      };
+      // The response in progress on the socket, which Node's own default handler consults.
+      const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (!inFlight || inFlight.writableFinished) return refuse();
+      // RFC 9112 §9.3.2: a request pipelined before the bad one is answered first, in order.
+      if (inFlight.req.complete) return void inFlight.once('close', refuse);
+      // The bad bytes are this request's own body: answer at once, unless its answer has begun.
+      if (inFlight.headersSent) return void socket.destroy();
+      refuse();
     },
   };
 }

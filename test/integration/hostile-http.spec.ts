@@ -83,6 +83,15 @@ describe('hostile HTTP: every answer is an OAuth error with Tessera headers, wha
       expect(answer.headers.get('connection')).toBe('close');
     });
 
+    it('after the answer of a request pipelined before the bad one', async () => {
+      const both = await exchange(t, `GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n${MARKER} nonsense\r\n\r\n`);
+      expect(both.status).toBe(200);
+      const second = both.body.slice(both.body.indexOf('HTTP/1.1 '));
+      const [head, body] = second.split('\r\n\r\n');
+      expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+      expect(JSON.parse(body)).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+    });
+
     it('whatever bytes arrive', async () => {
       await fc.assert(
         fc.asyncProperty(rawBody, async (bytes) => {
