@@ -69,11 +69,18 @@ export function earlyErrorHandlers(security: SecurityHeadersOptions): Pick<Fasti
       };
       // The response in progress on the socket, which Node's own default handler consults.
       const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-      if (!inFlight || inFlight.writableFinished) return refuse();
-      // RFC 9112 §9.3.2: a request pipelined before the bad one is answered first, in order.
-      if (inFlight.req.complete) return void inFlight.once('close', refuse);
-      // The bad bytes are this request's own body: answer at once, unless its answer has begun.
-      if (inFlight.headersSent) return void socket.destroy();
+      if (inFlight && !inFlight.writableFinished) {
+        // RFC 9112 §9.3.2: a request pipelined before the bad one is answered first, in order.
+        if (inFlight.req.complete) {
+          inFlight.once('close', refuse);
+          return;
+        }
+        // The bad bytes are this request's own body: answered at once, unless its answer has begun.
+        if (inFlight.headersSent) {
+          socket.destroy();
+          return;
+        }
+      }
       refuse();
     },
   };
