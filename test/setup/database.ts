@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrate } from '../../src/persistence/data-source.js';
-import { startEmbeddedDatabase } from '../../src/persistence/embedded.js';
+import { startFromTemplate } from './pglite-template.js';
 
 export interface TestDatabase {
   /** connection string of this test file's own database */
@@ -14,8 +14,8 @@ export interface TestDatabase {
 
 /**
  * A throwaway database per test file: on the server in DATABASE_URL when it is set
- * (CI: the machine's Postgres), else an in-memory embedded PGlite. Real migrations,
- * never synchronize.
+ * (CI: the machine's Postgres), else an in-memory embedded PGlite loaded from a migrated
+ * template (test/setup/pglite-template.ts). Real migrations, never synchronize.
  */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = process.env.DATABASE_URL;
@@ -31,14 +31,15 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
       await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     };
   } else {
-    const embedded = await startEmbeddedDatabase();
+    const embedded = await startFromTemplate(options.migrate !== false);
     url = embedded.url;
     dropDatabase = () => embedded.close();
   }
   // Embedded PGlite is a single session: one connection, as in src/persistence/open-database.ts.
   const dataSource = createDataSource(url, adminUrl ? 4 : 1, { prepare: Boolean(adminUrl) });
   await dataSource.initialize();
-  if (options.migrate !== false) await migrate(dataSource);
+  // The embedded template comes migrated already.
+  if (adminUrl && options.migrate !== false) await migrate(dataSource);
   return {
     url,
     dataSource,
