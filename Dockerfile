@@ -6,7 +6,7 @@
 # The CLI runs in the same image: `docker run ... tessera node bin/tessera.js users create alice --admin`
 # (with compose: `docker compose exec tessera node bin/tessera.js ...`).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- build: all dependencies, then swc compiles src/ and migrations/ into dist/ ---
 FROM ${NODE_IMAGE} AS build

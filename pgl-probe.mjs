@@ -1,0 +1,14 @@
+import { PGlite } from '@electric-sql/pglite';
+let t = performance.now();
+const db = await PGlite.create({});
+console.log('boot ms', Math.round(performance.now() - t));
+t = performance.now();
+const r = await db.query('select 1');
+console.log('q ms', Math.round(performance.now() - t));
+t = performance.now();
+const tar = await db.dumpDataDir('none');
+console.log('dump ms', Math.round(performance.now() - t), tar.size);
+t = performance.now();
+const db2 = await PGlite.create({ loadDataDir: tar });
+console.log('boot from dump ms', Math.round(performance.now() - t));
+console.log(process.memoryUsage().rss/1e6);
