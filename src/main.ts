@@ -13,7 +13,7 @@ import { oneLineError } from './common/one-line-error.js';
 async function main(): Promise<void> {
   const config = withSecrets(loadConfig(process.env));
   const workers = loadWorkers(process.env);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { format: config.logFormat });
   if (workers > 1 && cluster.isPrimary) {
     // Migrations once, before any worker boots; the workers find the schema up to date.
     await (await openDatabase(config, { poolSize: 1 })).close();
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     return;
   }
   const database: Database = await openDatabase(config);
+  if (database.applied.length > 0) logger.log(`applied migrations ${database.applied.join(', ')}`, 'database');
   let app: NestFastifyApplication | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
