@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client';
 import type { PoolStats } from '../persistence/pool-stats.js';
 import { type BoundCounter, KeyedCounter, LatencyHistogram } from './keyed-metrics.js';
-import { type CompletedRequest, Metrics, type TokenKind } from './metrics.js';
+import { type CompletedRequest, Metrics, type RevocationViewAge, type TokenKind } from './metrics.js';
 
 // Seconds: a cached introspection takes well under a millisecond, a password check tens.
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -24,6 +24,7 @@ export class PrometheusMetrics extends Metrics {
   private readonly sessions: Counter<'reason'>;
   private readonly accessTokens: Counter<'format'>;
   private readonly cache: Record<'verified_token' | 'username', Record<'hit' | 'miss', BoundCounter>>;
+  private readRevocationView: (() => RevocationViewAge) | undefined;
 
   constructor(pool: () => PoolStats | undefined, options: { defaultMetrics?: boolean } = {}) {
     super();
@@ -65,6 +66,7 @@ export class PrometheusMetrics extends Metrics {
     });
     this.cache = { verified_token: bind('verified_token'), username: bind('username') };
     this.poolGauges(pool);
+    this.revocationViewGauges();
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -101,6 +103,32 @@ export class PrometheusMetrics extends Metrics {
     const statusClass = `${Math.floor(status / 100)}xx`;
     // Bounded: methods from a fixed set, routes from the route table, five status classes.
     this.latency.observe(`${known} ${statusClass} ${route}`, () => ({ method: known, route: route ?? UNMATCHED_ROUTE, status_class: statusClass }), seconds);
+  }
+
+  revocationView(read: () => RevocationViewAge): void {
+    this.readRevocationView = read;
+  }
+
+  private revocationViewGauges(): void {
+    const view = () => this.readRevocationView?.();
+    const gauge = (name: string, help: string, value: (age: RevocationViewAge) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        // Across cluster workers: the stalest worker is the one whose introspections answer 503.
+        aggregator: 'max',
+        collect() {
+          const age = view();
+          if (age) this.set(value(age));
+        },
+      });
+    gauge('tessera_revocation_view_age_seconds', 'Seconds since this process last read the revocation feed (before its first read: since it started)', (a) => a.ageSeconds);
+    gauge(
+      'tessera_revocation_view_max_age_seconds',
+      'REVOCATION_MAX_STALENESS_MS in seconds: with an older revocation view, introspection answers 503',
+      (a) => a.maxAgeSeconds,
+    );
   }
 
   private poolGauges(pool: () => PoolStats | undefined): void {
