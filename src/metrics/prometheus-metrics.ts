@@ -25,12 +25,17 @@ export class PrometheusMetrics extends Metrics {
   private readonly accessTokens: Counter<'format'>;
   private readonly cache: Record<'verified_token' | 'username', Record<'hit' | 'miss', BoundCounter>>;
   private readRevocationView: (() => RevocationViewAge) | undefined;
+  private readonly unavailable = new KeyedCounter(
+    'tessera_http_unavailable_total',
+    'Requests answered 503 (database unreachable, revocation view too old), by route pattern and method',
+  );
 
   constructor(pool: () => PoolStats | undefined, options: { defaultMetrics?: boolean } = {}) {
     super();
     const registers = [this.registry];
     this.registry.registerMetric(this.latency as unknown as Metric);
     this.registry.registerMetric(this.issued as unknown as Metric);
+    this.registry.registerMetric(this.unavailable as unknown as Metric);
     this.rotations = new Counter({ name: 'tessera_refresh_rotations_total', help: 'Refresh tokens exchanged for a new successor', registers });
     this.graceHits = new Counter({
       name: 'tessera_refresh_grace_hits_total',
@@ -103,6 +108,8 @@ export class PrometheusMetrics extends Metrics {
     const statusClass = `${Math.floor(status / 100)}xx`;
     // Bounded: methods from a fixed set, routes from the route table, five status classes.
     this.latency.observe(`${known} ${statusClass} ${route}`, () => ({ method: known, route: route ?? UNMATCHED_ROUTE, status_class: statusClass }), seconds);
+    // 503 is Tessera failing closed on a dependency, not a bug (500): alerted on by itself.
+    if (status === 503) this.unavailable.labels(`${known} ${route}`, () => ({ method: known, route: route ?? UNMATCHED_ROUTE })).inc();
   }
 
   revocationView(read: () => RevocationViewAge): void {
