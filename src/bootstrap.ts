@@ -38,7 +38,7 @@ function trustProxy(setting: boolean | number): boolean | ((address: string, hop
 
 /** Composition only: the Nest application on Fastify, with Tessera's body parsing. */
 export async function createApp(deps: AppDependencies, logger?: TesseraLogger): Promise<NestFastifyApplication> {
-  const log = logger ?? createLogger(deps.config.logLevel);
+  const log = logger ?? createLogger(deps.config.logLevel, { format: deps.config.logFormat });
   const security = securityHeaders(deps.config);
   const adapter = new GracefulFastifyAdapter({
     bodyLimit: BODY_LIMIT,

@@ -5,15 +5,17 @@ import { createApp, createLogger } from './bootstrap.js';
 import { superviseWorkers } from './cluster.js';
 import { loadConfig } from './config/config.js';
 import { withSecrets } from './config/dev-secrets.js';
+import { withEnvFile } from './config/env-file.js';
 import { loadWorkers } from './config/workers.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import { type Database, openDatabase } from './persistence/open-database.js';
 import { oneLineError } from './common/one-line-error.js';
 
 async function main(): Promise<void> {
-  const config = withSecrets(loadConfig(process.env));
-  const workers = loadWorkers(process.env);
-  const logger = createLogger(config.logLevel);
+  const env = withEnvFile(process.env);
+  const config = withSecrets(loadConfig(env));
+  const workers = loadWorkers(env);
+  const logger = createLogger(config.logLevel, { format: config.logFormat });
   if (workers > 1 && cluster.isPrimary) {
     // Migrations once, before any worker boots; the workers find the schema up to date.
     await (await openDatabase(config, { poolSize: 1 })).close();
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
     return;
   }
   const database: Database = await openDatabase(config);
+  if (database.applied.length > 0) logger.log(`applied migrations ${database.applied.join(', ')}`, 'database');
   let app: NestFastifyApplication | undefined;
   let stopping = false;
   const stop = async (signal: string) => {

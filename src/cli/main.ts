@@ -6,6 +6,7 @@ import { InvalidInputError } from '../common/errors.js';
 import { oneLineError } from '../common/one-line-error.js';
 import { loadConfig } from '../config/config.js';
 import { withSecrets } from '../config/dev-secrets.js';
+import { withEnvFile } from '../config/env-file.js';
 import { describeCounts, JanitorService } from '../janitor/janitor.service.js';
 import { KeysService } from '../oauth/keys/keys.service.js';
 import { openDatabase } from '../persistence/open-database.js';
@@ -16,12 +17,13 @@ import { readPassword, readSecret } from './prompt.js';
 
 const ACTOR = 'cli';
 
-async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+async function run(argv: string[], processEnv: NodeJS.ProcessEnv): Promise<void> {
   const command = parseCommand(argv);
   if (command.name === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  const env = withEnvFile(processEnv);
   const config = withSecrets(loadConfig(env));
   // Read interactive input before opening the database, so a prompt never holds a connection.
   const password = command.name === 'users create' ? (env.TESSERA_PASSWORD ?? (await readPassword())) : undefined;

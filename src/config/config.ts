@@ -4,6 +4,9 @@ export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'EdDSA', 'RS256'];
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** `auto`: human-readable lines when standard output is a terminal, JSON lines otherwise. */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
 
 /** The one typed view of the environment. Nothing outside config/ reads process.env. */
 export interface AppConfig {
@@ -24,6 +27,7 @@ export interface AppConfig {
   readonly keyEncryptionSecret: string | undefined;
   readonly tokenHashSecret: string | undefined;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
   readonly dataDir: string;
   /** how often each process re-reads the revocation feed even without a notification */
   readonly revocationPollIntervalMs: number;
@@ -174,6 +178,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     keyEncryptionSecret: secret(env, 'KEY_ENCRYPTION_SECRET', production),
     tokenHashSecret: secret(env, 'TOKEN_HASH_SECRET', production),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, 'auto'),
     dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw),
     revocationPollIntervalMs,
     revocationMaxStalenessMs,

@@ -10,7 +10,7 @@ function capture(level: Parameters<typeof createLogger>[0] = 'trace') {
       done();
     },
   });
-  return { logger: createLogger(level, stream), lines };
+  return { logger: createLogger(level, { destination: stream }), lines };
 }
 
 describe('TesseraLogger', () => {
@@ -32,6 +32,19 @@ describe('TesseraLogger', () => {
     warn.logger.log('quiet', 'x');
     warn.logger.warn('loud', 'x');
     expect(warn.lines.map((line) => line.message)).toEqual(['loud']);
+  });
+
+  it("writes Nest's boot narration at debug, so info shows only Tessera's own lines", () => {
+    const info = capture('info');
+    info.logger.log('Mapped {/oauth/token, POST} route', 'RouterExplorer');
+    info.logger.log('AppModule dependencies initialized', 'InstanceLoader');
+    info.logger.log('Nest application successfully started', 'NestApplication');
+    info.logger.log('listening on http://127.0.0.1:3000', 'main');
+    info.logger.error('Nest could not find X element', 'NestFactory');
+    expect(info.lines.map((line) => line.message)).toEqual(['listening on http://127.0.0.1:3000', 'Nest could not find X element']);
+    const debug = capture('debug');
+    debug.logger.log('Mapped {/oauth/token, POST} route', 'RouterExplorer');
+    expect(debug.lines).toEqual([expect.objectContaining({ level: 'debug', context: 'RouterExplorer' })]);
   });
 
   it('puts the id of the request a line is written for on that line, and keeps the context', () => {

@@ -1,11 +1,19 @@
 import type { LoggerService } from '@nestjs/common';
 import { type DestinationStream, type Level, type Logger as Pino, pino } from 'pino';
-import type { LogLevel } from '../config/config.js';
+import type { LogFormat, LogLevel } from '../config/config.js';
+import { prettyStream, resolveFormat } from './pretty.js';
 import { maskSecrets, REDACT_PATHS, scrub, stackFrames } from './redaction.js';
 import { RequestTag } from './request-context.js';
 
-/** The pino logger of a process: JSON lines. */
-export function createPino(level: LogLevel, destination?: DestinationStream): Pino {
+export interface LogOutput {
+  /** default `json`; `auto` is pretty when standard output is a terminal */
+  readonly format?: LogFormat;
+  /** default standard output */
+  readonly destination?: DestinationStream;
+}
+
+/** The pino logger of a process: JSON lines, or pretty lines for a person (redacted alike). */
+export function createPino(level: LogLevel, output: LogOutput = {}): Pino {
   const options = {
     level,
     // `message`, as Tessera's JSON lines have always been read (and the tests read them).
@@ -15,7 +23,11 @@ export function createPino(level: LogLevel, destination?: DestinationStream): Pi
     formatters: { level: (label: string) => ({ level: label }) },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
-  return destination ? pino(options, destination) : pino(options);
+  const isTTY = output.destination === undefined && process.stdout.isTTY === true;
+  if (resolveFormat(output.format ?? 'json', isTTY) === 'pretty') {
+    return pino(options, prettyStream(output.destination ?? pino.destination(1)));
+  }
+  return output.destination ? pino(options, output.destination) : pino(options);
 }
 
 type NestLevel = 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
@@ -30,6 +42,15 @@ const PINO_LEVEL: Record<NestLevel, Level> = {
 };
 
 const LOOKS_LIKE_STACK = /^\s+at /m;
+
+// Nest's own boot narration (one line per module and per route: 60-odd lines) is for
+// whoever debugs the wiring; an operator at `info` sees only what Tessera says.
+const NEST_CHATTER = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
+function levelOf(nestLevel: NestLevel, params: unknown[]): Level {
+  if (nestLevel === 'log' && typeof params.at(-1) === 'string' && NEST_CHATTER.has(params.at(-1) as string)) return 'debug';
+  return PINO_LEVEL[nestLevel];
+}
 
 /**
  * Nest's LoggerService over pino, so Nest's own lines and every `new Logger(context)` of
@@ -64,7 +85,7 @@ export class TesseraLogger implements LoggerService {
   }
 
   private write(nestLevel: NestLevel, message: unknown, params: unknown[]): void {
-    const level = PINO_LEVEL[nestLevel];
+    const level = levelOf(nestLevel, params);
     if (!this.pino.isLevelEnabled(level)) return;
     const rest = params.filter((param) => param !== undefined && !(param instanceof RequestTag));
     const fields: Record<string, unknown> = {};
@@ -86,7 +107,7 @@ export class TesseraLogger implements LoggerService {
   }
 }
 
-/** The process's logger, honouring LOG_LEVEL. */
-export function createLogger(level: LogLevel, destination?: DestinationStream): TesseraLogger {
-  return new TesseraLogger(createPino(level, destination));
+/** The process's logger, honouring LOG_LEVEL and LOG_FORMAT. */
+export function createLogger(level: LogLevel, output?: LogOutput): TesseraLogger {
+  return new TesseraLogger(createPino(level, output));
 }

@@ -29,4 +29,13 @@ export abstract class Metrics {
   /** a lookup in one of the introspection caches (verified JWTs, user names) */
   abstract introspectionCache(cache: 'verified_token' | 'username', hit: boolean): void;
   abstract requestCompleted(request: CompletedRequest): void;
+  /** how to read, at scrape time, the revocation view's age and the age past which it is not trusted */
+  abstract revocationView(read: () => RevocationViewAge): void;
+}
+
+export interface RevocationViewAge {
+  /** since the last successful read of the revocation feed (before the first: since the process started) */
+  readonly ageSeconds: number;
+  /** REVOCATION_MAX_STALENESS_MS: older than this, introspection answers 503 */
+  readonly maxAgeSeconds: number;
 }

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client';
 import type { PoolStats } from '../persistence/pool-stats.js';
 import { type BoundCounter, KeyedCounter, LatencyHistogram } from './keyed-metrics.js';
-import { type CompletedRequest, Metrics, type TokenKind } from './metrics.js';
+import { type CompletedRequest, Metrics, type RevocationViewAge, type TokenKind } from './metrics.js';
 
 // Seconds: a cached introspection takes well under a millisecond, a password check tens.
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -24,12 +24,18 @@ export class PrometheusMetrics extends Metrics {
   private readonly sessions: Counter<'reason'>;
   private readonly accessTokens: Counter<'format'>;
   private readonly cache: Record<'verified_token' | 'username', Record<'hit' | 'miss', BoundCounter>>;
+  private readRevocationView: (() => RevocationViewAge) | undefined;
+  private readonly unavailable = new KeyedCounter(
+    'tessera_http_unavailable_total',
+    'Requests answered 503 (database unreachable, revocation view too old), by route pattern and method',
+  );
 
   constructor(pool: () => PoolStats | undefined, options: { defaultMetrics?: boolean } = {}) {
     super();
     const registers = [this.registry];
     this.registry.registerMetric(this.latency as unknown as Metric);
     this.registry.registerMetric(this.issued as unknown as Metric);
+    this.registry.registerMetric(this.unavailable as unknown as Metric);
     this.rotations = new Counter({ name: 'tessera_refresh_rotations_total', help: 'Refresh tokens exchanged for a new successor', registers });
     this.graceHits = new Counter({
       name: 'tessera_refresh_grace_hits_total',
@@ -65,6 +71,7 @@ export class PrometheusMetrics extends Metrics {
     });
     this.cache = { verified_token: bind('verified_token'), username: bind('username') };
     this.poolGauges(pool);
+    this.revocationViewGauges();
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -101,6 +108,34 @@ export class PrometheusMetrics extends Metrics {
     const statusClass = `${Math.floor(status / 100)}xx`;
     // Bounded: methods from a fixed set, routes from the route table, five status classes.
     this.latency.observe(`${known} ${statusClass} ${route}`, () => ({ method: known, route: route ?? UNMATCHED_ROUTE, status_class: statusClass }), seconds);
+    // 503 is Tessera failing closed on a dependency, not a bug (500): alerted on by itself.
+    if (status === 503) this.unavailable.labels(`${known} ${route}`, () => ({ method: known, route: route ?? UNMATCHED_ROUTE })).inc();
+  }
+
+  revocationView(read: () => RevocationViewAge): void {
+    this.readRevocationView = read;
+  }
+
+  private revocationViewGauges(): void {
+    const view = () => this.readRevocationView?.();
+    const gauge = (name: string, help: string, value: (age: RevocationViewAge) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        // Across cluster workers: the stalest worker is the one whose introspections answer 503.
+        aggregator: 'max',
+        collect() {
+          const age = view();
+          if (age) this.set(value(age));
+        },
+      });
+    gauge('tessera_revocation_view_age_seconds', 'Seconds since this process last read the revocation feed (before its first read: since it started)', (a) => a.ageSeconds);
+    gauge(
+      'tessera_revocation_view_max_age_seconds',
+      'REVOCATION_MAX_STALENESS_MS in seconds: with an older revocation view, introspection answers 503',
+      (a) => a.maxAgeSeconds,
+    );
   }
 
   private poolGauges(pool: () => PoolStats | undefined): void {

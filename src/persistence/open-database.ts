@@ -38,11 +38,15 @@ export async function openDatabase(config: AppConfig, options: { poolSize?: numb
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
     await embedded?.close().catch(() => undefined);
-    const target = new URL(url);
-    const where = `${target.hostname}:${target.port || 5432}${target.pathname}`;
-    if (isDatabaseUnavailable(error)) throw new Error(`cannot reach the database at ${where} (${reason(error)})`);
-    throw new Error(`database at ${where}: ${reason(error)}`);
+    const where = embedded ? `the embedded database in ${config.dataDir}` : `the database at ${server(url)}`;
+    if (isDatabaseUnavailable(error)) throw new Error(`cannot reach ${where} (${reason(error)})`);
+    throw new Error(`${where}: ${reason(error)}`);
   }
+}
+
+function server(url: string): string {
+  const target = new URL(url);
+  return `${target.hostname}:${target.port || 5432}${target.pathname}`;
 }
 
 function reason(error: unknown): string {

@@ -3,6 +3,7 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import { StorageUnavailableError } from '../common/errors.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
+import { Metrics } from '../metrics/metrics.js';
 import {
   type FeedSubscription,
   REVOCATION_MARGIN_SECONDS,
@@ -64,7 +65,16 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     private readonly store: RevocationEventStore,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    metrics: Metrics,
+  ) {
+    // Before its first read the view is as old as the process: finite, so it crosses the
+    // cluster's IPC (JSON has no Infinity) and still grows past the limit.
+    const bornAt = this.clock.now();
+    metrics.revocationView(() => ({
+      ageSeconds: (this.clock.now() - Math.max(this.freshAsOf, bornAt)) / 1000,
+      maxAgeSeconds: this.config.revocationMaxStalenessMs / 1000,
+    }));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.catchUp().catch(() => undefined);

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../setup/database.js';
-import { type Child, childEnv, type ChildEnv, type Finished, lines, runNode, startNode } from '../setup/processes.js';
+import { type Child, childEnv, type ChildEnv, type Finished, lines, ROOT, runNode, startNode } from '../setup/processes.js';
 
 const SECRETS = {
   KEY_ENCRYPTION_SECRET: 'boot-test-key-encryption-secret-0123456789',
@@ -120,6 +120,21 @@ describe('a boot that must fail', () => {
     expect(stderr[0].startsWith('tessera: cannot reach the database at 127.0.0.1:1/x ')).toBe(true);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
+
+  it('stops the server and the CLI with one line naming the line of a malformed .env, never its text', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, '.env'), `PORT=1\nKEY_ENCRYPTION_SECRET ${SECRETS.KEY_ENCRYPTION_SECRET}\n`);
+    const env = childEnv({ TESSERA_DATA_DIR: dir });
+    const results = [
+      await runNode([join(ROOT, 'dist/src/main.js')], env, { cwd: dir, timeoutMs: 60_000 }),
+      await runNode([join(ROOT, 'bin/tessera.js'), 'migrate'], env, { cwd: dir, timeoutMs: 60_000 }),
+    ];
+    for (const result of results) {
+      expect(result.code).toBe(1);
+      expect(lines(result.stderr)).toEqual(['tessera: .env line 2 must be NAME=value, a # comment or blank']);
+      expect(result.stdout).toBe('');
+    }
+  });
 });
 
 describe('a server on DATABASE_URL', () => {
@@ -160,6 +175,35 @@ describe('a server on DATABASE_URL', () => {
 
     const stopped = await child.stop('SIGTERM');
     expect(stopped.code).toBe(0);
+    // At info, a boot says what Tessera did (migrations, the address), not how Nest wired it.
+    const logged = lines(stopped.stdout).map((line) => JSON.parse(line) as { level: string; context?: string; message: string });
+    expect(logged.length).toBeLessThanOrEqual(4);
+    expect(logged.filter((line) => line.context === 'RouterExplorer' || line.context === 'InstanceLoader')).toEqual([]);
+    expect(logged.filter((line) => line.level === 'debug' || line.level === 'trace')).toEqual([]);
+  });
+
+  it('reads .env in its working directory, under the real environment, for the server and the CLI', async () => {
+    const dir = tempDir();
+    const issuer = 'https://dotenv.example.com';
+    writeFileSync(join(dir, '.env'), `# local settings\nISSUER=${issuer}\nDATABASE_URL=${db.url}\nLOG_FORMAT=pretty\nLOG_LEVEL=debug\n`);
+    // LOG_LEVEL is also in the real environment, which wins over the file.
+    const env = childEnv({ PORT: '0', LOG_LEVEL: 'info', TESSERA_DATA_DIR: dir, ...SECRETS });
+    const child = startNode([join(ROOT, 'dist/src/main.js')], env, '', dir);
+    children.push(child);
+    const port = await child.waitFor((stdout) => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1], 'listening log line');
+    const metadata = await getJson(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`);
+    expect(metadata.body.issuer).toBe(issuer);
+
+    // The CLI in the same directory finds the same database through .env: already migrated.
+    const migrate = await runNode([join(ROOT, 'bin/tessera.js'), 'migrate'], childEnv({ TESSERA_DATA_DIR: dir, ...SECRETS }), { cwd: dir, timeoutMs: 60_000 });
+    expect({ code: migrate.code, stdout: migrate.stdout }).toEqual({ code: 0, stdout: 'the schema is up to date\n' });
+
+    const stopped = await child.stop('SIGTERM');
+    expect(stopped.code).toBe(0);
+    const logged = lines(stopped.stdout);
+    expect(logged.length).toBeGreaterThanOrEqual(2);
+    for (const line of logged) expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{3} (INFO |WARN |ERROR) /);
+    expect(logged.filter((line) => / INFO  listening on /.test(line))).toHaveLength(1);
   });
 });
 

@@ -1,6 +1,7 @@
 import { createClient, createUser, login, postForm, token, type TestClient, type TestUser } from '../factories/index.js';
 import { metricValue, type Sample, scrape } from '../factories/metrics.js';
 import { introspect, revoke } from '../factories/resource-server.js';
+import { PrometheusMetrics } from '../../src/metrics/prometheus-metrics.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 const GRACE = 10;
@@ -119,6 +120,19 @@ describe('GET /metrics', () => {
     expect(metricValue(samples, 'tessera_db_pool_idle_connections')).toBeLessThanOrEqual(total);
     expect(samples.some((s) => s.name === 'tessera_db_pool_waiting_requests')).toBe(true);
     expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
+  });
+
+  it("reports the revocation view's age and the age past which introspection answers 503", async () => {
+    const samples = await scrape(t);
+    expect(metricValue(samples, 'tessera_revocation_view_max_age_seconds')).toBe(t.config.revocationMaxStalenessMs / 1000);
+    const age = metricValue(samples, 'tessera_revocation_view_age_seconds');
+    expect(age).toBeGreaterThanOrEqual(0);
+    expect(age).toBeLessThanOrEqual(t.config.revocationMaxStalenessMs / 1000);
+    // Read at scrape time: the clock moves on, the age with it (until the next read of the feed).
+    const gauge = t.app.get(PrometheusMetrics).registry.getSingleMetric('tessera_revocation_view_age_seconds')!;
+    t.clock.advance(3600);
+    const [{ value }] = (await gauge.get()).values;
+    expect(value).toBeGreaterThanOrEqual(3600);
   });
 
   it('is answered with the text format and no-store', async () => {

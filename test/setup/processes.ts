@@ -107,15 +107,19 @@ export class Child {
   }
 }
 
-/** Starts `node <args…>` in the repository root; standard input gets `input`, then EOF. */
-export function startNode(args: string[], env: NodeJS.ProcessEnv, input = ''): Child {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+/** Starts `node <args…>` in `cwd` (the repository root); standard input gets `input`, then EOF. */
+export function startNode(args: string[], env: NodeJS.ProcessEnv, input = '', cwd = ROOT): Child {
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.on('error', () => undefined);
   child.stdin.end(input);
   return new Child(child);
 }
 
 /** Runs `node <args…>` to its exit (killed after `timeoutMs`). */
-export function runNode(args: string[], env: NodeJS.ProcessEnv, options: { input?: string; timeoutMs?: number } = {}): Promise<Finished> {
-  return startNode(args, env, options.input).finish(options.timeoutMs);
+export function runNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { input?: string; timeoutMs?: number; cwd?: string } = {},
+): Promise<Finished> {
+  return startNode(args, env, options.input, options.cwd).finish(options.timeoutMs);
 }
