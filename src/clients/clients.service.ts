@@ -49,6 +49,15 @@ export interface RotatedSecret {
   readonly secret: string;
 }
 
+// The audit log names what changed as the admin API does.
+const CHANGE_NAMES: Readonly<Record<keyof ClientChange, string>> = {
+  grantTypes: 'grant_types',
+  scopes: 'scopes',
+  introspect: 'introspect',
+  origins: 'origins',
+  accessTokenFormat: 'access_token_format',
+  audience: 'audience',
+};
 const MIN_SECRET_LENGTH = 32;
 /** Long enough to roll a new secret out to every deployment of a client, short enough to bound a leak. */
 export const MAX_SECRET_GRACE_SECONDS = 7 * 24 * 3600;
@@ -134,7 +143,7 @@ export class ClientsService {
     );
     this.recent.delete(id);
     if (updated === undefined) return undefined;
-    const fields = Object.keys(change).filter((key) => change[key as keyof ClientChange] !== undefined);
+    const fields = Object.entries(CHANGE_NAMES).filter(([key]) => change[key as keyof ClientChange] !== undefined).map(([, name]) => name);
     await this.audit.record({ type: 'client_updated', actor, clientId: id, details: { fields: fields.join(',') } });
     return updated;
   }
