@@ -1,17 +1,13 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Client } from '../clients/client.js';
-import { type ClientChange, ClientsService } from '../clients/clients.service.js';
+import { ClientsService } from '../clients/clients.service.js';
 import { clientView } from '../admin/views.js';
-import type { OptionValue, ParsedCommand } from './arguments.js';
+import { clientSettings } from './client-options.js';
 import { CommandFailed } from './failure.js';
 import { table } from './table.js';
 import { ACTOR, type Handler } from './user-commands.js';
 
 const PAGE = 200;
-
-function list(value: OptionValue | undefined, separator: RegExp): string[] | undefined {
-  return typeof value === 'string' ? value.split(separator).map((item) => item.trim()).filter(Boolean) : undefined;
-}
 
 function noSuchClient(id: string): CommandFailed {
   return new CommandFailed(`<client_id>: no client ${JSON.stringify(id)}`);
@@ -34,21 +30,9 @@ function describe(client: Client): string {
   return lines.map(([name, value]) => `${name}: ${value}`.trimEnd()).join('\n') + '\n';
 }
 
-/** The options of `clients create` and `clients update`, as the service's words; absent options stay undefined. */
-function settings(options: ParsedCommand['options']): ClientChange {
-  return {
-    grantTypes: list(options.grants, /,/),
-    scopes: list(options.scopes, /\s+/),
-    introspect: options.introspect as boolean | undefined,
-    origins: list(options.origins, /,/),
-    accessTokenFormat: options['access-token-format'] as 'jwt' | 'opaque' | undefined,
-    audience: options.audience as string | null | undefined,
-  };
-}
-
 export const CLIENT_COMMANDS: Readonly<Record<string, Handler>> = {
   'clients create': async (command, app, { secret }) => {
-    const given = settings(command.options);
+    const given = clientSettings(command.options);
     const created = await app.get(ClientsService).create(
       {
         ...given,
@@ -86,7 +70,7 @@ export const CLIENT_COMMANDS: Readonly<Record<string, Handler>> = {
   },
 
   'clients update': async (command, app) => {
-    const client = await app.get(ClientsService).update(command.args.client_id, settings(command.options), ACTOR);
+    const client = await app.get(ClientsService).update(command.args.client_id, clientSettings(command.options), ACTOR);
     if (!client) throw noSuchClient(command.args.client_id);
     process.stdout.write(describe(client));
   },

@@ -1,6 +1,8 @@
 import { loadConfig } from '../config/config.js';
 import { withSecrets } from '../config/dev-secrets.js';
+import { validPassword, validUsername } from '../users/user-rules.js';
 import { type ParsedCommand, parseCommandLine } from './arguments.js';
+import { checkNewClient } from './client-options.js';
 import { describeFailure } from './failure.js';
 import { readPassword, readSecret } from './prompt.js';
 
@@ -15,8 +17,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     (line.exitCode === 0 ? process.stdout : process.stderr).write(`${line.text}\n`);
     return line.exitCode;
   }
+  if (line.command.name === 'users create') validUsername(line.command.args.username);
+  if (line.command.name === 'clients create') checkNewClient(line.command);
   const config = withSecrets(loadConfig(env));
   const input = await readInput(line.command, env);
+  if (input.password !== undefined) validPassword(input.password);
   const { run } = await import('./run.js');
   await run(line.command, config, input);
   return 0;
