@@ -1,8 +1,9 @@
 import { verify } from '@node-rs/argon2';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrations } from '../../migrations/index.js';
+import { COMMANDS } from '../../src/cli/command-table.js';
 import { TokenHashers } from '../../src/common/token-hashers.js';
 import { loadConfig, type ResolvedConfig } from '../../src/config/config.js';
 import { createTestDatabase, type TestDatabase } from '../setup/database.js';
@@ -17,10 +18,15 @@ const PASSWORD = 'correct horse battery staple';
 let db: TestDatabase;
 let dataDir: string;
 let migrated: Finished;
+/** the generated secret of web-app, from `clients create` */
+let webAppSecret: string;
 
-function tessera(args: string[], options: { env?: Record<string, string | undefined>; input?: string } = {}): Promise<Finished> {
+function tessera(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; input?: string; nodeOptions?: string[] } = {},
+): Promise<Finished> {
   const env = childEnv({ DATABASE_URL: db.url, TESSERA_DATA_DIR: dataDir, ...SECRETS, ...options.env });
-  return runNode(['bin/tessera.js', ...args], env, { input: options.input, timeoutMs: 60_000 });
+  return runNode([...(options.nodeOptions ?? []), 'bin/tessera.js', ...args], env, { input: options.input, timeoutMs: 60_000 });
 }
 
 function field(stdout: string, name: string): string {
@@ -48,9 +54,10 @@ async function contents(): Promise<Record<string, string>> {
   return digests;
 }
 
-function expectOneLineFailure(result: Finished): string {
+function expectOneLineFailure(result: Finished, code?: number): string {
   expect(result.code).not.toBe(0);
   expect(result.code).not.toBeNull();
+  if (code !== undefined) expect(result.code).toBe(code);
   expect(result.stdout).toBe('');
   const stderr = lines(result.stderr);
   expect(stderr).toHaveLength(1);
@@ -138,6 +145,7 @@ describe('tessera clients create', () => {
     expect(field(result.stdout, 'client_id')).toBe('web-app');
     expect(result.stdout.match(/client_secret:/g)).toHaveLength(1);
     const secret = field(result.stdout, 'client_secret');
+    webAppSecret = secret;
     expect(secret.length).toBeGreaterThanOrEqual(32);
     const row = await storedClient('web-app');
     expect(row.type).toBe('confidential');
@@ -202,6 +210,118 @@ describe('tessera clients create', () => {
   });
 });
 
+describe('usage and help', () => {
+  const helpOf = async (args: string[]) => {
+    const result = await tessera(args);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    return result.stdout;
+  };
+
+  it('with no command prints the usage on stderr and exits 2', async () => {
+    const result = await tessera([]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^usage: tessera <command>/);
+    for (const command of COMMANDS) expect(result.stderr).toContain(`  ${command.name}`);
+  });
+
+  it('--help, -h and help print every command on stdout and exit 0', async () => {
+    const help = await helpOf(['--help']);
+    for (const command of COMMANDS) expect(help).toContain(`  ${command.name}`);
+    expect(await helpOf(['-h'])).toBe(help);
+    expect(await helpOf(['help'])).toBe(help);
+  });
+
+  it('help <group> lists that group only', async () => {
+    const help = await helpOf(['help', 'users']);
+    for (const sub of ['create', 'list', 'disable', 'enable', 'set-password']) expect(help).toContain(`  users ${sub}`);
+    expect(help).not.toContain('clients');
+  });
+
+  it('help <command> and <command> --help describe its arguments and every option', async () => {
+    const help = await helpOf(['clients', 'create', '--help']);
+    expect(help).toMatch(/^usage: tessera clients create <client_id> --type confidential\|public --grants <g1,g2>/);
+    for (const option of ['--type', '--grants', '--scopes', '--introspect', '--origins', '--access-token-format', '--audience', '--secret-stdin']) {
+      expect(help).toContain(`\n  ${option}`);
+    }
+    expect(await helpOf(['help', 'clients', 'create'])).toBe(help);
+    const rotate = await helpOf(['clients', 'rotate-secret', 'web', '-h']);
+    expect(rotate).toContain('--grace <seconds>');
+    expect(await helpOf(['help', 'clients', 'rotate-secret'])).toBe(rotate);
+  });
+
+  it.each<[string, string[], string | RegExp]>([
+    ['a group without its command', ['users'], 'tessera: "users" needs a command: users create|list|disable|enable|set-password'],
+    ['a misspelt command', ['client', 'create', 'x'], /^tessera: unknown command "client create"; did you mean "clients create"\?/],
+    ['a misspelt subcommand', ['users', 'lst'], /^tessera: unknown command "users lst"; did you mean "users list"\?/],
+    ['an unknown command', ['frobnicate'], /^tessera: unknown command "frobnicate" \(commands: migrate, users, clients, keys, sessions, cleanup/],
+    ['help for an unknown command', ['help', 'clients', 'frob'], /^tessera: unknown command "clients frob"/],
+    ['a misspelt option', ['clients', 'create', 'x', '--type', 'public', '--grants', 'password', '--scope', 'a'], /unknown option --scope for "clients create"; did you mean --scopes\?$/],
+    ['an option of another command', ['users', 'list', '--admin'], /^tessera: unknown option --admin for "users list" \(options: --limit\)$/],
+    ['a missing argument', ['users', 'create'], /^tessera: missing <username>: tessera users create <username>/],
+    ['a missing client id', ['clients', 'show'], /^tessera: missing <client_id>/],
+    ['an extra argument', ['clients', 'show', 'a', 'b'], /^tessera: unexpected argument "b"/],
+    ['a missing value', ['clients', 'create', 'x', '--grants', 'password', '--type'], /^tessera: --type needs a value: confidential\|public$/],
+    ['a value for a switch', ['users', 'create', 'x', '--admin=yes'], /^tessera: --admin takes no value$/],
+    ['an option given twice', ['users', 'list', '--limit', '1', '--limit', '2'], /^tessera: --limit is given more than once$/],
+    ['a bad --limit', ['users', 'list', '--limit', '0'], /^tessera: --limit must be an integer from 1 to 10000 \(got "0"\)$/],
+    ['a bad --grace', ['clients', 'rotate-secret', 'x', '--grace', '604801'], /^tessera: --grace must be an integer from 0 to 604800/],
+    ['an update with nothing to change', ['clients', 'update', 'x'], /^tessera: nothing to change: give at least one of --grants/],
+    ['a required option missing', ['sessions', 'revoke'], /^tessera: --user is required/],
+  ])('refuses %s with exit 2 and one line', async (_case, args, reason) => {
+    const line = expectOneLineFailure(await tessera(args), 2);
+    if (typeof reason === 'string') expect(line).toBe(reason);
+    else expect(line).toMatch(reason);
+  });
+
+  describe('loads the application only for a valid command', () => {
+    let dir: string;
+    let log: string;
+    beforeAll(() => {
+      // A module resolve hook (node:module register) that writes down every module loaded.
+      dir = mkdtempSync(join(tmpdir(), 'tessera-cli-modules-'));
+      log = join(dir, 'modules.log');
+      writeFileSync(
+        join(dir, 'hook.mjs'),
+        `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(${JSON.stringify(log)}, result.url + '\\n');
+  return result;
+}`,
+      );
+      writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hook.mjs')}`)});\n`);
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    async function loadedBy(args: string[], env: Record<string, string> = {}): Promise<{ result: Finished; modules: string[] }> {
+      writeFileSync(log, '');
+      const result = await tessera(args, { nodeOptions: ['--import', join(dir, 'register.mjs')], env });
+      return { result, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+    }
+
+    const heavy = /\/node_modules\/(@nestjs\/|typeorm\/|pg\/|@electric-sql\/)|\/dist\/src\/(app\.module|cli\/run)\.js$/;
+
+    it('--help and usage errors never import Nest, TypeORM, pg or the app module', async () => {
+      for (const args of [['--help'], ['clients', 'create', '--help'], ['client', 'create', 'x'], ['users', 'create']]) {
+        const { result, modules } = await loadedBy(args);
+        expect(result.code === 0 || result.code === 2).toBe(true);
+        expect(modules.some((url) => url.endsWith('/dist/src/cli/main.js'))).toBe(true);
+        expect(modules.some((url) => url.endsWith('/dist/src/cli/command-table.js'))).toBe(true);
+        expect(modules.filter((url) => heavy.test(url))).toEqual([]);
+      }
+    });
+
+    it('a valid command does (the hook sees them)', async () => {
+      const { result, modules } = await loadedBy(['users', 'list']);
+      expect(result.code).toBe(0);
+      expect(modules.some((url) => url.includes('/node_modules/@nestjs/core/'))).toBe(true);
+      expect(modules.some((url) => url.endsWith('/dist/src/cli/run.js'))).toBe(true);
+    });
+  });
+});
+
 describe('bad input', () => {
   beforeAll(async () => {
     // The names the duplicate cases collide with; this also creates the signing key, so
@@ -213,30 +333,37 @@ describe('bad input', () => {
 
   const confidential = ['clients', 'create', 'new-client', '--type', 'confidential'];
   const publicClient = ['clients', 'create', 'new-client', '--type', 'public'];
-  it.each<[string, string[], { env?: Record<string, string>; input?: string }, RegExp]>([
-    ['an unknown command', ['frobnicate'], {}, /unknown command "frobnicate"/],
-    ['an unknown subcommand', ['users', 'delete', 'alice'], {}, /unknown command "users delete"/],
-    ['an unknown option', ['users', 'create', 'carol', '--bogus'], { env: { TESSERA_PASSWORD: PASSWORD } }, /--bogus/],
-    ['a missing username', ['users', 'create'], { env: { TESSERA_PASSWORD: PASSWORD } }, /argument/],
-    ['a missing --type', ['clients', 'create', 'new-client', '--grants', 'password'], {}, /--type/],
-    ['a missing --grants', confidential, {}, /--grants/],
-    ['a bad grant name', [...confidential, '--grants', 'password,implicit'], {}, /grants.*"implicit"/],
-    ['a bad --type', ['clients', 'create', 'new-client', '--type', 'trusted', '--grants', 'password'], {}, /type/],
-    ['a bad --access-token-format', [...confidential, '--grants', 'password', '--access-token-format', 'saml'], {}, /access_token_format/],
-    ['an origin with a path', [...confidential, '--grants', 'password', '--origins', 'https://app.example.com/login'], {}, /origins/],
-    ['a duplicate username', ['users', 'create', 'taken'], { env: { TESSERA_PASSWORD: PASSWORD } }, /taken already exists/],
-    ['a duplicate client id', ['clients', 'create', 'taken-client', '--type', 'public', '--grants', 'password'], {}, /taken-client already exists/],
-    ['a short password', ['users', 'create', 'carol'], { env: { TESSERA_PASSWORD: 'short' } }, /password/],
-    ['no password at all', ['users', 'create', 'carol'], { input: '' }, /input/],
-    ['a short --secret-stdin secret', [...confidential, '--grants', 'password', '--secret-stdin'], { input: 'too-short\n' }, /secret/],
-    ['a public client with client_credentials', [...publicClient, '--grants', 'client_credentials'], {}, /client_credentials/],
-    ['a zero --batch-size', ['cleanup', '--batch-size', '0'], {}, /--batch-size/],
-    ['a non-numeric --batch-size', ['cleanup', '--batch-size', 'all'], {}, /--batch-size/],
-    ['an argument to cleanup', ['cleanup', 'everything'], {}, /argument/],
-  ])('refuses %s with one line on stderr and writes nothing', async (_case, args, options, reason) => {
+  it.each<[string, string[], { env?: Record<string, string>; input?: string }, RegExp, number]>([
+    ['an unknown command', ['frobnicate'], {}, /unknown command "frobnicate"/, 2],
+    ['an unknown subcommand', ['users', 'delete', 'alice'], {}, /unknown command "users delete"/, 2],
+    ['an unknown option', ['users', 'create', 'carol', '--bogus'], { env: { TESSERA_PASSWORD: PASSWORD } }, /--bogus/, 2],
+    ['a missing username', ['users', 'create'], { env: { TESSERA_PASSWORD: PASSWORD } }, /missing <username>/, 2],
+    ['a missing --type', ['clients', 'create', 'new-client', '--grants', 'password'], {}, /--type/, 2],
+    ['a missing --grants', confidential, {}, /--grants/, 2],
+    ['a bad grant name', [...confidential, '--grants', 'password,implicit'], {}, /^tessera: --grants: unknown grant type "implicit"/, 2],
+    ['a bad --type', ['clients', 'create', 'new-client', '--type', 'trusted', '--grants', 'password'], {}, /^tessera: --type must be confidential or public \(got "trusted"\)$/, 2],
+    ['a bad --access-token-format', [...confidential, '--grants', 'password', '--access-token-format', 'saml'], {}, /^tessera: --access-token-format must be jwt or opaque/, 2],
+    ['an origin with a path', [...confidential, '--grants', 'password', '--origins', 'https://app.example.com/login'], {}, /^tessera: --origins: /, 2],
+    ['a duplicate username', ['users', 'create', 'taken'], { env: { TESSERA_PASSWORD: PASSWORD } }, /taken already exists/, 1],
+    ['a duplicate client id', ['clients', 'create', 'taken-client', '--type', 'public', '--grants', 'password'], {}, /taken-client already exists/, 1],
+    ['a short password', ['users', 'create', 'carol'], { env: { TESSERA_PASSWORD: 'short' } }, /^tessera: the password: must be at least 8/, 2],
+    ['no password at all', ['users', 'create', 'carol'], { input: '' }, /^tessera: no password: set TESSERA_PASSWORD/, 2],
+    ['a short --secret-stdin secret', [...confidential, '--grants', 'password', '--secret-stdin'], { input: 'too-short\n' }, /^tessera: the secret from standard input: must be at least/, 2],
+    ['a public client with client_credentials', [...publicClient, '--grants', 'client_credentials'], {}, /^tessera: --grants: client_credentials needs a confidential client$/, 2],
+    ['a zero --batch-size', ['cleanup', '--batch-size', '0'], {}, /--batch-size/, 2],
+    ['a non-numeric --batch-size', ['cleanup', '--batch-size', 'all'], {}, /--batch-size/, 2],
+    ['a set-password without a password', ['users', 'set-password', 'taken'], { input: '' }, /^tessera: no password: set TESSERA_PASSWORD/, 2],
+    ['a set-password too short', ['users', 'set-password', 'taken'], { env: { TESSERA_PASSWORD: 'short' } }, /^tessera: the password: /, 2],
+    ['an empty --audience', [...confidential, '--grants', 'password', '--audience', ' '], {}, /^tessera: --audience: may not be empty$/, 2],
+    ['an update breaking a rule', ['clients', 'update', 'taken-client', '--introspect'], {}, /^tessera: --introspect: needs a confidential client$/, 2],
+    ['a rotation for a public client', ['clients', 'rotate-secret', 'taken-client'], {}, /^tessera: <client_id>: names a public client/, 2],
+    ['an unknown user', ['users', 'disable', 'nobody'], {}, /^tessera: <username>: no user named "nobody"$/, 1],
+    ['an unknown client', ['clients', 'delete', 'nobody'], {}, /^tessera: <client_id>: no client "nobody"$/, 1],
+    ['an argument to cleanup', ['cleanup', 'everything'], {}, /unexpected argument "everything"/, 2],
+  ])('refuses %s with one line on stderr and writes nothing', async (_case, args, options, reason, code) => {
     const before = await contents();
     const result = await tessera(args, options);
-    const line = expectOneLineFailure(result);
+    const line = expectOneLineFailure(result, code);
     expect(line).toMatch(reason);
     expect(line).not.toContain(PASSWORD);
     expect(await contents()).toEqual(before);
