@@ -27,6 +27,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const [first] = argv;
   if (first === undefined) return { kind: 'help', text: usage(), exitCode: 2 };
   if (first === 'help' || HELP_FLAGS.has(first)) return { kind: 'help', text: helpFor(argv.slice(1)), exitCode: 0 };
+  if (GROUPS.includes(first) && HELP_FLAGS.has(argv[1])) return { kind: 'help', text: groupHelp(first), exitCode: 0 };
   const { spec, rest } = findCommand(argv);
   const end = rest.indexOf('--');
   if ((end === -1 ? rest : rest.slice(0, end)).some((arg) => HELP_FLAGS.has(arg))) return { kind: 'help', text: commandHelp(spec), exitCode: 0 };

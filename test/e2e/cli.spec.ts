@@ -409,6 +409,7 @@ describe('usage and help', () => {
     const help = await helpOf(['help', 'users']);
     for (const sub of ['create', 'list', 'disable', 'enable', 'set-password']) expect(help).toContain(`  users ${sub}`);
     expect(help).not.toContain('clients');
+    expect(await helpOf(['users', '--help'])).toBe(help);
   });
 
   it('help <command> and <command> --help describe its arguments and every option', async () => {
