@@ -1,4 +1,3 @@
-import type { INestApplicationContext } from '@nestjs/common';
 import type { Client } from '../clients/client.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { clientView } from '../admin/views.js';

@@ -1,6 +1,5 @@
 import { api, createAdmin, rows, type TestAdmin } from '../factories/admin.js';
 import { createClient, postForm, type TestClient, token } from '../factories/index.js';
-import { introspect } from '../factories/resource-server.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 /** The client as it authenticates with a given secret (client_secret_basic). */
