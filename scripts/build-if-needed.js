@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Compiles src/ and migrations/ into dist/ with swc when any source is newer than the
 // last build, so `npm start` and `npx tessera` work straight after `npm install`.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +25,8 @@ export function buildIfNeeded() {
     process.stderr.write('tessera: dist/ is missing or stale and swc is not installed; run `npm install` first\n');
     process.exit(1);
   }
+  // Loaded only to build: `tessera --help` runs this check on every call and must stay quick.
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
   const result = spawnSync(swc, ['src', 'migrations', '-d', 'dist', '--config-file', '.swcrc', '--quiet'], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],

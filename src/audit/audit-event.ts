@@ -13,6 +13,8 @@ export type AuditEventType =
   | 'user_created'
   | 'client_created'
   | 'client_deleted'
+  | 'client_updated'
+  | 'client_secret_rotated'
   | 'key_rotated';
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
@@ -28,6 +30,8 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'user_created',
   'client_created',
   'client_deleted',
+  'client_updated',
+  'client_secret_rotated',
   'key_rotated',
 ];
 

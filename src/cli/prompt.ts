@@ -1,8 +1,9 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
+import { UsageError } from './arguments.js';
 
-/** One line from standard input, or from a hidden prompt when it is a terminal. */
-async function readLine(prompt: string, hidden: boolean): Promise<string> {
+/** One line from standard input, or from a hidden prompt when it is a terminal; undefined when it ends first. */
+async function readLine(prompt: string, hidden: boolean): Promise<string | undefined> {
   const tty = process.stdin.isTTY === true;
   let muted = false;
   const output = new Writable({
@@ -22,17 +23,22 @@ async function readLine(prompt: string, hidden: boolean): Promise<string> {
       rl.once('close', () => resolve(undefined));
     });
     if (tty) process.stderr.write('\n');
-    if (line === undefined) throw new Error('no input on standard input');
     return line;
   } finally {
     rl.close();
   }
 }
 
-export function readPassword(): Promise<string> {
-  return readLine('password: ', true);
+export async function readPassword(): Promise<string> {
+  const line = await readLine('password: ', true);
+  if (line === undefined) {
+    throw new UsageError('no password: set TESSERA_PASSWORD, or give it at the prompt or as one line on standard input');
+  }
+  return line;
 }
 
-export function readSecret(): Promise<string> {
-  return readLine('client secret: ', true);
+export async function readSecret(): Promise<string> {
+  const line = await readLine('client secret: ', true);
+  if (line === undefined) throw new UsageError('no secret on standard input (--secret-stdin reads one line from it)');
+  return line;
 }

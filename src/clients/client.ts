@@ -12,6 +12,9 @@ export interface Client {
   readonly type: ClientType;
   /** HMAC-SHA-256 of the secret; null for public clients */
   readonly secretHash: Buffer | null;
+  /** the secret a rotation replaced, accepted until previousSecretExpiresAt (same hash) */
+  readonly previousSecretHash?: Buffer | null;
+  readonly previousSecretExpiresAt?: Date | null;
   readonly grantTypes: readonly GrantType[];
   readonly scopes: readonly string[];
   readonly permissions: readonly string[];
@@ -20,6 +23,9 @@ export interface Client {
   readonly audience: string | null;
   readonly createdAt: Date;
 }
+
+/** What `clients update` may change: the registration, never the type or the secret. */
+export type ClientSettings = Pick<Client, 'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience'>;
 
 export abstract class ClientStore {
   abstract findById(id: string): Promise<Client | undefined>;
@@ -36,4 +42,16 @@ export abstract class ClientStore {
   abstract registeredScopes(): Promise<string[]>;
   /** Throws DuplicateError when the client id is taken. */
   abstract insert(client: Client): Promise<void>;
+  /**
+   * Reads the client under a row lock, asks `change` for its new settings (it may throw
+   * to refuse them) and writes them, in one transaction: two concurrent updates never
+   * undo each other. Undefined when the client does not exist.
+   */
+  abstract update(id: string, change: (current: Client) => ClientSettings): Promise<Client | undefined>;
+  /**
+   * Replaces a confidential client's secret hash in one statement. The replaced hash stays
+   * valid until `previousExpiresAt`, or not at all when that is null; a secret kept from an
+   * earlier rotation is dropped. Undefined when there is no such confidential client.
+   */
+  abstract rotateSecret(id: string, secretHash: Buffer, previousExpiresAt: Date | null): Promise<Client | undefined>;
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual } from '../common/crypto.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { InvalidInputError } from '../common/errors.js';
@@ -10,17 +11,9 @@ import { opaqueToken, RANDOM, type Random } from '../common/random.js';
 import { TokenHashers } from '../common/token-hashers.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
-import { parseScope } from '../oauth/scope.js';
 import { SessionRevoker } from '../sessions/session-revoker.service.js';
-import {
-  type AccessTokenFormat,
-  type Client,
-  ClientStore,
-  type ClientType,
-  GRANT_TYPES,
-  type GrantType,
-  INTROSPECT_PERMISSION,
-} from './client.js';
+import { type AccessTokenFormat, type Client, ClientStore, type ClientType, INTROSPECT_PERMISSION } from './client.js';
+import { CLIENT_ID, validClientId, validSettings } from './client-rules.js';
 import { RegisteredScopes } from './registered-scopes.js';
 
 export interface NewClient {
@@ -42,11 +35,36 @@ export interface CreatedClient {
   readonly secret: string | undefined;
 }
 
-// RFC 6749 Appendix A.1 allows any VSCHAR; Tessera keeps ids safe in URLs, logs and headers.
-const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
+/** What an admin may change; undefined members stay as they are, `audience: null` removes it. */
+export interface ClientChange {
+  readonly grantTypes?: readonly string[];
+  readonly scopes?: readonly string[];
+  readonly introspect?: boolean;
+  readonly origins?: readonly string[];
+  readonly accessTokenFormat?: AccessTokenFormat;
+  readonly audience?: string | null;
+}
+
+export interface RotatedSecret {
+  readonly client: Client;
+  /** shown once, never stored */
+  readonly secret: string;
+}
+
+// The audit log names what changed as the admin API does.
+const CHANGE_NAMES: Readonly<Record<keyof ClientChange, string>> = {
+  grantTypes: 'grant_types',
+  scopes: 'scopes',
+  introspect: 'introspect',
+  origins: 'origins',
+  accessTokenFormat: 'access_token_format',
+  audience: 'audience',
+};
 const MIN_SECRET_LENGTH = 32;
 /** A client registered by another process shows in the metadata within this (clients cache it 300 s anyway). */
 const SCOPES_MAX_AGE_MS = 30_000;
+/** Long enough to roll a new secret out to every deployment of a client, short enough to bound a leak. */
+export const MAX_SECRET_GRACE_SECONDS = 7 * 24 * 3600;
 
 @Injectable()
 export class ClientsService {
@@ -71,7 +89,12 @@ export class ClientsService {
   }
 
   async create(input: NewClient, actor: string): Promise<CreatedClient> {
-    const client = this.validate(input);
+    const client: Omit<Client, 'secretHash'> = {
+      id: validClientId(input.id),
+      type: input.type,
+      ...validSettings(input),
+      createdAt: new Date(this.clock.now()),
+    };
     const secret = client.type === 'confidential' ? (input.secret ?? opaqueToken(this.random)) : undefined;
     if (input.secret !== undefined && client.type === 'public') throw new InvalidInputError('secret', 'public clients have no secret');
     if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) {
@@ -115,6 +138,55 @@ export class ClientsService {
   }
 
   /**
+   * Changes a client's registration; what the change leaves out stays, and the result
+   * must pass the same rules as a new client. Tokens already issued keep their scope; the
+   * token endpoint checks the grant types on every request. Undefined when there is no
+   * such client.
+   */
+  async update(id: string, change: ClientChange, actor: string): Promise<Client | undefined> {
+    if (!CLIENT_ID.test(id)) return undefined;
+    const updated = await this.store.update(id, (current) =>
+      validSettings({
+        type: current.type,
+        grantTypes: change.grantTypes ?? current.grantTypes,
+        scopes: change.scopes ?? current.scopes,
+        introspect: change.introspect ?? current.permissions.includes(INTROSPECT_PERMISSION),
+        origins: change.origins ?? current.allowedOrigins,
+        accessTokenFormat: change.accessTokenFormat ?? current.accessTokenFormat,
+        audience: change.audience === undefined ? current.audience : change.audience,
+        otherPermissions: current.permissions,
+      }),
+    );
+    this.recent.delete(id);
+    this.scopes.invalidate();
+    if (updated === undefined) return undefined;
+    const fields = Object.entries(CHANGE_NAMES).filter(([key]) => change[key as keyof ClientChange] !== undefined).map(([, name]) => name);
+    await this.audit.record({ type: 'client_updated', actor, clientId: id, details: { fields: fields.join(',') } });
+    return updated;
+  }
+
+  /**
+   * A new generated secret; the replaced one keeps working for `graceSeconds` (0: not at
+   * all), so that a client's deployments can move to the new one without an outage, while
+   * a leaked secret can be killed at once. Undefined when there is no such client.
+   */
+  async rotateSecret(id: string, graceSeconds: number, actor: string): Promise<RotatedSecret | undefined> {
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_SECRET_GRACE_SECONDS) {
+      throw new InvalidInputError('grace_seconds', `must be an integer from 0 to ${MAX_SECRET_GRACE_SECONDS}`);
+    }
+    const current = CLIENT_ID.test(id) ? await this.store.findById(id) : undefined;
+    if (current === undefined) return undefined;
+    if (current.type !== 'confidential') throw new InvalidInputError('client_id', 'names a public client, which has no secret');
+    const secret = opaqueToken(this.random);
+    const expiresAt = graceSeconds > 0 ? new Date(this.clock.now() + graceSeconds * 1000) : null;
+    const client = await this.store.rotateSecret(id, this.hashers.clientSecret.hash(secret), expiresAt);
+    this.recent.delete(id);
+    if (client === undefined) return undefined;
+    await this.audit.record({ type: 'client_secret_rotated', actor, clientId: id, details: { grace_seconds: graceSeconds } });
+    return { client, secret };
+  }
+
+  /**
    * A client read at most REVOCATION_MAX_STALENESS_MS ago, so that the token,
    * introspection and revocation endpoints authenticate their caller without a database
    * round trip: a client changed or deleted elsewhere is honoured no longer than a
@@ -126,73 +198,25 @@ export class ClientsService {
   }
 
   /**
-   * Constant-time check of a presented secret against the stored keyed hash. A secret
-   * that matched is remembered with the client record it matched (a record from
-   * findRecent lives at most REVOCATION_MAX_STALENESS_MS), so a resource server sending
-   * the same Basic credentials on every introspection costs one constant-time
-   * comparison, not an HMAC.
+   * Constant-time check of a presented secret against the stored keyed hash, and against
+   * the hash a rotation replaced while its grace period lasts. A current secret that
+   * matched is remembered with the client record it matched (a record from findRecent
+   * lives at most REVOCATION_MAX_STALENESS_MS), so a resource server sending the same
+   * Basic credentials on every introspection costs one constant-time comparison, not an
+   * HMAC. A previous secret is never remembered: it must stop at its expiry.
    */
   secretMatches(client: Client, secret: string): boolean {
     if (client.secretHash === null) return false;
     const presented = Buffer.from(secret, 'utf8');
     const matched = this.matchedSecrets.get(client);
     if (matched !== undefined && matched.length === presented.length && timingSafeEqual(matched, presented)) return true;
-    if (!this.hashers.clientSecret.matches(secret, client.secretHash)) return false;
-    this.matchedSecrets.set(client, presented);
-    return true;
-  }
-
-  private validate(input: NewClient): Omit<Client, 'secretHash'> {
-    if (!CLIENT_ID.test(input.id)) {
-      throw new InvalidInputError('client_id', 'must be 1-128 characters of A-Z a-z 0-9 . _ ~ -, starting with a letter or digit');
+    const hash = this.hashers.clientSecret.hash(secret);
+    if (constantTimeEqual(hash, client.secretHash)) {
+      this.matchedSecrets.set(client, presented);
+      return true;
     }
-    if (input.type !== 'confidential' && input.type !== 'public') throw new InvalidInputError('type', 'must be confidential or public');
-    const grantTypes = unique(input.grantTypes);
-    if (grantTypes.length === 0) throw new InvalidInputError('grants', 'must name at least one grant type');
-    for (const grant of grantTypes) {
-      if (!(GRANT_TYPES as readonly string[]).includes(grant)) {
-        throw new InvalidInputError('grants', `unknown grant type ${JSON.stringify(grant)} (expected ${GRANT_TYPES.join(', ')})`);
-      }
-    }
-    // RFC 6749 §4.4: client_credentials is for confidential clients only.
-    if (input.type === 'public' && grantTypes.includes('client_credentials')) {
-      throw new InvalidInputError('grants', 'client_credentials needs a confidential client');
-    }
-    if (input.introspect && input.type === 'public') throw new InvalidInputError('introspect', 'needs a confidential client');
-    const format = input.accessTokenFormat ?? 'jwt';
-    if (format !== 'jwt' && format !== 'opaque') throw new InvalidInputError('access_token_format', 'must be jwt or opaque');
-    const scopes = parseScope((input.scopes ?? []).join(' '));
-    if (scopes === null) throw new InvalidInputError('scopes', 'must be space-separated RFC 6749 §3.3 scope tokens');
-    const audience = input.audience?.trim();
-    if (audience !== undefined && audience === '') throw new InvalidInputError('audience', 'may not be empty');
-    return {
-      id: input.id,
-      type: input.type,
-      grantTypes: grantTypes as GrantType[],
-      scopes,
-      permissions: input.introspect ? [INTROSPECT_PERMISSION] : [],
-      allowedOrigins: unique((input.origins ?? []).map(validOrigin)),
-      accessTokenFormat: format,
-      audience: audience ?? null,
-      createdAt: new Date(this.clock.now()),
-    };
+    const previous = client.previousSecretHash;
+    const until = client.previousSecretExpiresAt;
+    return previous != null && until != null && this.clock.now() < until.getTime() && constantTimeEqual(hash, previous);
   }
-}
-
-function unique<T>(values: readonly T[]): T[] {
-  return [...new Set(values)];
-}
-
-function validOrigin(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new InvalidInputError('origins', `${JSON.stringify(raw)} is not an origin`);
-  }
-  // An origin is scheme://host[:port] and nothing else (RFC 6454).
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== raw.replace(/\/$/, '')) {
-    throw new InvalidInputError('origins', `${JSON.stringify(raw)} is not an http(s) origin without a path`);
-  }
-  return url.origin;
 }

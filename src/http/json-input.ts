@@ -89,6 +89,20 @@ export const timestamp: Rule<Date> = (value) => {
   return date && !Number.isNaN(date.getTime()) ? { ok: true, value: date } : { ok: false, message: 'must be an RFC 3339 date-time' };
 };
 
+/** A JSON number that is an integer within bounds. */
+export const integer =
+  (min: number, max: number): Rule<number> =>
+  (value) =>
+    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+      ? { ok: true, value }
+      : { ok: false, message: `must be an integer from ${min} to ${max}` };
+
+/** The rule's value, or null (JSON null clears a member in a PATCH). */
+export const nullable =
+  <T>(rule: Rule<T>): Rule<T | null> =>
+  (value) =>
+    value === null ? { ok: true, value: null } : rule(value);
+
 /** A decimal integer given as query text. */
 export const queryInteger =
   (min: number, max: number): Rule<number> =>

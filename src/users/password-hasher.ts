@@ -3,8 +3,7 @@ import type { OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Argon2Thread } from './argon2-thread.js';
 
-/** Refused before any hashing: argon2 work must not be something a caller can inflate. */
-export const MAX_PASSWORD_BYTES = 1024;
+export { MAX_PASSWORD_BYTES } from './user-rules.js';
 
 // OWASP's argon2id baseline (m=19 MiB, t=2, p=1), on its own low-priority thread.
 const OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;

@@ -2,15 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { InvalidInputError } from '../common/errors.js';
 import { RecentCache } from '../common/recent-cache.js';
 import type { Page, PageRequest } from '../common/page.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { RevocationView } from '../sessions/revocation-view.service.js';
 import { SessionRevoker } from '../sessions/session-revoker.service.js';
-import { MAX_PASSWORD_BYTES, PasswordHasher } from './password-hasher.js';
+import { PasswordHasher } from './password-hasher.js';
 import { ADMIN_ROLE, type User, UserStore } from './user.js';
+import { passwordWithinLimit, usernameWithinLimit, validPassword, validUsername } from './user-rules.js';
+
+export { passwordWithinLimit } from './user-rules.js';
 
 /** What an admin may change; undefined members stay as they are. */
 export interface UserUpdate {
@@ -25,11 +27,7 @@ export interface NewUser {
   readonly admin?: boolean;
 }
 
-const MIN_PASSWORD_LENGTH = 8;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_USERNAME_LENGTH = 256;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 @Injectable()
 export class UsersService {
@@ -70,7 +68,7 @@ export class UsersService {
    * disabled user all cost one argon2id verification and give the same answer.
    */
   async authenticate(username: string, password: string): Promise<User | undefined> {
-    if (!passwordWithinLimit(password) || username.length > MAX_USERNAME_LENGTH) return undefined;
+    if (!passwordWithinLimit(password) || !usernameWithinLimit(username)) return undefined;
     const user = await this.store.findByUsername(username);
     if (!user) return this.hasher.verifyDummy(password).then(() => undefined);
     const valid = await this.hasher.verify(user.passwordHash, password);
@@ -142,27 +140,7 @@ export class UsersService {
   }
 }
 
-function validPassword(password: string): void {
-  if ([...password].length < MIN_PASSWORD_LENGTH) throw new InvalidInputError('password', `must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (!passwordWithinLimit(password)) throw new InvalidInputError('password', `must be at most ${MAX_PASSWORD_BYTES} bytes`);
-}
-
 function withRole(roles: readonly string[], role: string, present: boolean): string[] {
   const others = roles.filter((r) => r !== role);
   return present ? [...others, role] : others;
-}
-
-export function passwordWithinLimit(password: string): boolean {
-  return Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
-}
-
-function validUsername(raw: string): string {
-  const username = raw.normalize('NFC');
-  if (username.length === 0 || username.length > MAX_USERNAME_LENGTH) {
-    throw new InvalidInputError('username', `must be 1 to ${MAX_USERNAME_LENGTH} characters`);
-  }
-  if (CONTROL.test(username) || username.trim() !== username) {
-    throw new InvalidInputError('username', 'may not contain control characters or surrounding spaces');
-  }
-  return username;
 }

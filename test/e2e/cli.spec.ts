@@ -17,6 +17,8 @@ const PASSWORD = 'correct horse battery staple';
 let db: TestDatabase;
 let dataDir: string;
 let migrated: Finished;
+/** the generated secret of web-app, from `clients create` */
+let webAppSecret: string;
 
 function tessera(args: string[], options: { env?: Record<string, string | undefined>; input?: string } = {}): Promise<Finished> {
   const env = childEnv({ DATABASE_URL: db.url, TESSERA_DATA_DIR: dataDir, ...SECRETS, ...options.env });
@@ -48,9 +50,10 @@ async function contents(): Promise<Record<string, string>> {
   return digests;
 }
 
-function expectOneLineFailure(result: Finished): string {
+function expectOneLineFailure(result: Finished, code?: number): string {
   expect(result.code).not.toBe(0);
   expect(result.code).not.toBeNull();
+  if (code !== undefined) expect(result.code).toBe(code);
   expect(result.stdout).toBe('');
   const stderr = lines(result.stderr);
   expect(stderr).toHaveLength(1);
@@ -138,6 +141,7 @@ describe('tessera clients create', () => {
     expect(field(result.stdout, 'client_id')).toBe('web-app');
     expect(result.stdout.match(/client_secret:/g)).toHaveLength(1);
     const secret = field(result.stdout, 'client_secret');
+    webAppSecret = secret;
     expect(secret.length).toBeGreaterThanOrEqual(32);
     const row = await storedClient('web-app');
     expect(row.type).toBe('confidential');
@@ -202,6 +206,178 @@ describe('tessera clients create', () => {
   });
 });
 
+describe('tessera users list|disable|enable|set-password', () => {
+  async function userId(username: string): Promise<string> {
+    const [row] = await query<{ id: string }>('SELECT id FROM users WHERE username = $1', [username]);
+    return row.id;
+  }
+
+  /** A live session of the user with the public client spa. */
+  async function session(username: string): Promise<string> {
+    const [{ id }] = await query<{ id: string }>(
+      `INSERT INTO families (id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at)
+       VALUES (gen_random_uuid(), $1, 'spa', '', now(), now(), now() + interval '1 day', now() + interval '1 day') RETURNING id`,
+      [await userId(username)],
+    );
+    return id;
+  }
+
+  const revokedReason = async (family: string) =>
+    (await query<{ revoked_reason: string | null }>('SELECT revoked_reason FROM families WHERE id = $1', [family]))[0].revoked_reason;
+  const cliEvents = async (type: string, username: string) =>
+    query<{ actor: string; details: Record<string, unknown> }>(`SELECT actor, details FROM audit_events WHERE type = $1 AND user_id = $2 ORDER BY id`, [
+      type,
+      await userId(username),
+    ]);
+
+  it('lists users newest first with their roles and status; --limit cuts the list and says so', async () => {
+    const result = await tessera(['users', 'list']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const [header, ...rows] = lines(result.stdout).map((line) => line.split(/\s+/));
+    expect(header).toEqual(['USER_ID', 'USERNAME', 'ROLES', 'STATUS', 'CREATED_AT']);
+    expect(rows.map((row) => row.slice(0, 4))).toEqual([
+      [await userId('bob'), 'bob', '-', 'enabled'],
+      [await userId('alice'), 'alice', 'admin', 'enabled'],
+    ]);
+    const one = await tessera(['users', 'list', '--limit', '1']);
+    expect(one.code).toBe(0);
+    expect(lines(one.stdout).map((line) => line.split(/\s+/)[1])).toEqual(['USERNAME', 'bob']);
+    expect(one.stderr).toBe('showing the newest 1 users; --limit shows more\n');
+  });
+
+  it('disable ends every session of the user and is idempotent; enable lets them back in', async () => {
+    const family = await session('bob');
+    const disabled = await tessera(['users', 'disable', 'bob']);
+    expect(disabled.code).toBe(0);
+    expect(disabled.stdout).toBe('disabled: bob (every session ended)\n');
+    expect((await query('SELECT disabled_at FROM users WHERE username = $1', ['bob']))[0].disabled_at).not.toBeNull();
+    expect(await revokedReason(family)).toBe('user_disabled');
+    expect(await cliEvents('user_disabled', 'bob')).toEqual([{ actor: 'cli', details: {} }]);
+
+    const again = await tessera(['users', 'disable', 'bob']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe('bob was already disabled\n');
+    expect(await cliEvents('user_disabled', 'bob')).toHaveLength(1);
+
+    const enabled = await tessera(['users', 'enable', 'bob']);
+    expect(enabled.code).toBe(0);
+    expect(enabled.stdout).toBe('enabled: bob\n');
+    expect((await query('SELECT disabled_at FROM users WHERE username = $1', ['bob']))[0].disabled_at).toBeNull();
+    expect(await cliEvents('user_enabled', 'bob')).toEqual([{ actor: 'cli', details: {} }]);
+    expect((await tessera(['users', 'enable', 'bob'])).stdout).toBe('bob was already enabled\n');
+  });
+
+  it('set-password stores the new password from TESSERA_PASSWORD or standard input and ends every session', async () => {
+    const family = await session('bob');
+    const changed = await tessera(['users', 'set-password', 'bob'], { env: { TESSERA_PASSWORD: 'a brand new password' } });
+    expect(changed.stderr).toBe('');
+    expect(changed.code).toBe(0);
+    expect(changed.stdout).toBe('password changed: bob (every session ended)\n');
+    const hash = async () => (await query<{ password_hash: string }>('SELECT password_hash FROM users WHERE username = $1', ['bob']))[0].password_hash;
+    expect(await verify(await hash(), 'a brand new password')).toBe(true);
+    expect(await revokedReason(family)).toBe('password_changed');
+    expect(await cliEvents('user_updated', 'bob')).toEqual([{ actor: 'cli', details: { fields: 'password' } }]);
+
+    const fromStdin = await tessera(['users', 'set-password', 'bob'], { input: 'typed at the prompt\n' });
+    expect(fromStdin.code).toBe(0);
+    expect(await verify(await hash(), 'typed at the prompt')).toBe(true);
+  });
+});
+
+describe('tessera clients list|show|update|rotate-secret|delete', () => {
+  let hashers: TokenHashers;
+  beforeAll(() => {
+    hashers = new TokenHashers(loadConfig(SECRETS) as ResolvedConfig);
+  });
+
+  const client = async (id: string) => (await query<Record<string, unknown>>('SELECT * FROM clients WHERE id = $1', [id]))[0];
+  const cliEvents = (type: string, id: string) =>
+    query<{ actor: string; details: Record<string, unknown> }>(`SELECT actor, details FROM audit_events WHERE type = $1 AND client_id = $2 ORDER BY id`, [type, id]);
+
+  it('lists every client newest first, never a secret', async () => {
+    const result = await tessera(['clients', 'list']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const [header, ...rows] = lines(result.stdout).map((line) => line.split(/\s+/));
+    expect(header).toEqual(['CLIENT_ID', 'TYPE', 'GRANT_TYPES', 'SCOPES', 'CREATED_AT']);
+    expect(rows.map((row) => row.slice(0, 3))).toEqual([
+      ['spa', 'public', 'password,refresh_token'],
+      ['resource-server', 'confidential', 'client_credentials'],
+      ['chosen', 'confidential', 'client_credentials'],
+      ['web-app', 'confidential', 'password,refresh_token'],
+    ]);
+    expect(result.stdout).not.toContain(webAppSecret);
+  });
+
+  it('shows one client', async () => {
+    const result = await tessera(['clients', 'show', 'resource-server']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        'client_id: resource-server',
+        'type: confidential',
+        'grant_types: client_credentials',
+        'scopes: read write',
+        'introspect: true',
+        'origins: https://app.example.com,http://localhost:5173',
+        'access_token_format: opaque',
+        'audience: https://api.example.com',
+        `created_at: ${((await client('resource-server')).created_at as Date).toISOString()}`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('update changes only the options given and records client_updated', async () => {
+    const before = await client('resource-server');
+    const result = await tessera(['clients', 'update', 'resource-server', '--scopes', 'read', '--no-introspect', '--no-audience']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('scopes: read\nintrospect: false\n');
+    expect(await client('resource-server')).toEqual({ ...before, scopes: ['read'], permissions: [], audience: null });
+    expect(await cliEvents('client_updated', 'resource-server')).toEqual([{ actor: 'cli', details: { fields: 'scopes,introspect,audience' } }]);
+
+    const grants = await tessera(['clients', 'update', 'resource-server', '--grants', 'client_credentials,password', '--audience', 'https://other.example.com']);
+    expect(grants.code).toBe(0);
+    expect(await client('resource-server')).toMatchObject({ grant_types: ['client_credentials', 'password'], audience: 'https://other.example.com', scopes: ['read'] });
+  });
+
+  it('rotate-secret prints a new secret once and keeps the old one for --grace seconds only', async () => {
+    const started = Date.now();
+    const rotated = await tessera(['clients', 'rotate-secret', 'web-app', '--grace', '120']);
+    expect(rotated.code).toBe(0);
+    expect(rotated.stderr).toBe('the secret is shown once: store it now\n');
+    const secret = field(rotated.stdout, 'client_secret');
+    expect(rotated.stdout.match(/client_secret:/g)).toHaveLength(1);
+    const row = (await client('web-app')) as { secret_hash: Buffer; previous_secret_hash: Buffer; previous_secret_expires_at: Date };
+    expect(hashers.clientSecret.matches(secret, row.secret_hash)).toBe(true);
+    expect(hashers.clientSecret.matches(webAppSecret, row.previous_secret_hash)).toBe(true);
+    expect(field(rotated.stdout, 'previous_secret_expires_at')).toBe(row.previous_secret_expires_at.toISOString());
+    expect(row.previous_secret_expires_at.getTime()).toBeGreaterThanOrEqual(started + 120_000);
+    expect(row.previous_secret_expires_at.getTime()).toBeLessThanOrEqual(Date.now() + 120_000);
+
+    const now = await tessera(['clients', 'rotate-secret', 'web-app']);
+    expect(now.code).toBe(0);
+    expect(field(now.stdout, 'previous_secret_expires_at')).toBe('now (the old secret no longer works)');
+    const after = await client('web-app');
+    expect(hashers.clientSecret.matches(field(now.stdout, 'client_secret'), after.secret_hash as Buffer)).toBe(true);
+    expect(after).toMatchObject({ previous_secret_hash: null, previous_secret_expires_at: null });
+    expect(await cliEvents('client_secret_rotated', 'web-app')).toEqual([
+      { actor: 'cli', details: { grace_seconds: 120 } },
+      { actor: 'cli', details: { grace_seconds: 0 } },
+    ]);
+  });
+
+  it('delete removes the client and says how many sessions ended', async () => {
+    const result = await tessera(['clients', 'delete', 'chosen']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('deleted: chosen\nsessions revoked: 0\n');
+    expect(await client('chosen')).toBeUndefined();
+    expect(await cliEvents('client_deleted', 'chosen')).toEqual([{ actor: 'cli', details: { sessions_revoked: 0 } }]);
+  });
+});
+
 describe('bad input', () => {
   beforeAll(async () => {
     // The names the duplicate cases collide with; this also creates the signing key, so
@@ -213,30 +389,37 @@ describe('bad input', () => {
 
   const confidential = ['clients', 'create', 'new-client', '--type', 'confidential'];
   const publicClient = ['clients', 'create', 'new-client', '--type', 'public'];
-  it.each<[string, string[], { env?: Record<string, string>; input?: string }, RegExp]>([
-    ['an unknown command', ['frobnicate'], {}, /unknown command "frobnicate"/],
-    ['an unknown subcommand', ['users', 'delete', 'alice'], {}, /unknown command "users delete"/],
-    ['an unknown option', ['users', 'create', 'carol', '--bogus'], { env: { TESSERA_PASSWORD: PASSWORD } }, /--bogus/],
-    ['a missing username', ['users', 'create'], { env: { TESSERA_PASSWORD: PASSWORD } }, /argument/],
-    ['a missing --type', ['clients', 'create', 'new-client', '--grants', 'password'], {}, /--type/],
-    ['a missing --grants', confidential, {}, /--grants/],
-    ['a bad grant name', [...confidential, '--grants', 'password,implicit'], {}, /grants.*"implicit"/],
-    ['a bad --type', ['clients', 'create', 'new-client', '--type', 'trusted', '--grants', 'password'], {}, /type/],
-    ['a bad --access-token-format', [...confidential, '--grants', 'password', '--access-token-format', 'saml'], {}, /access_token_format/],
-    ['an origin with a path', [...confidential, '--grants', 'password', '--origins', 'https://app.example.com/login'], {}, /origins/],
-    ['a duplicate username', ['users', 'create', 'taken'], { env: { TESSERA_PASSWORD: PASSWORD } }, /taken already exists/],
-    ['a duplicate client id', ['clients', 'create', 'taken-client', '--type', 'public', '--grants', 'password'], {}, /taken-client already exists/],
-    ['a short password', ['users', 'create', 'carol'], { env: { TESSERA_PASSWORD: 'short' } }, /password/],
-    ['no password at all', ['users', 'create', 'carol'], { input: '' }, /input/],
-    ['a short --secret-stdin secret', [...confidential, '--grants', 'password', '--secret-stdin'], { input: 'too-short\n' }, /secret/],
-    ['a public client with client_credentials', [...publicClient, '--grants', 'client_credentials'], {}, /client_credentials/],
-    ['a zero --batch-size', ['cleanup', '--batch-size', '0'], {}, /--batch-size/],
-    ['a non-numeric --batch-size', ['cleanup', '--batch-size', 'all'], {}, /--batch-size/],
-    ['an argument to cleanup', ['cleanup', 'everything'], {}, /argument/],
-  ])('refuses %s with one line on stderr and writes nothing', async (_case, args, options, reason) => {
+  it.each<[string, string[], { env?: Record<string, string>; input?: string }, RegExp, number]>([
+    ['an unknown command', ['frobnicate'], {}, /unknown command "frobnicate"/, 2],
+    ['an unknown subcommand', ['users', 'delete', 'alice'], {}, /unknown command "users delete"/, 2],
+    ['an unknown option', ['users', 'create', 'carol', '--bogus'], { env: { TESSERA_PASSWORD: PASSWORD } }, /--bogus/, 2],
+    ['a missing username', ['users', 'create'], { env: { TESSERA_PASSWORD: PASSWORD } }, /missing <username>/, 2],
+    ['a missing --type', ['clients', 'create', 'new-client', '--grants', 'password'], {}, /--type/, 2],
+    ['a missing --grants', confidential, {}, /--grants/, 2],
+    ['a bad grant name', [...confidential, '--grants', 'password,implicit'], {}, /^tessera: --grants: unknown grant type "implicit"/, 2],
+    ['a bad --type', ['clients', 'create', 'new-client', '--type', 'trusted', '--grants', 'password'], {}, /^tessera: --type must be confidential or public \(got "trusted"\)$/, 2],
+    ['a bad --access-token-format', [...confidential, '--grants', 'password', '--access-token-format', 'saml'], {}, /^tessera: --access-token-format must be jwt or opaque/, 2],
+    ['an origin with a path', [...confidential, '--grants', 'password', '--origins', 'https://app.example.com/login'], {}, /^tessera: --origins: /, 2],
+    ['a duplicate username', ['users', 'create', 'taken'], { env: { TESSERA_PASSWORD: PASSWORD } }, /taken already exists/, 1],
+    ['a duplicate client id', ['clients', 'create', 'taken-client', '--type', 'public', '--grants', 'password'], {}, /taken-client already exists/, 1],
+    ['a short password', ['users', 'create', 'carol'], { env: { TESSERA_PASSWORD: 'short' } }, /^tessera: the password: must be at least 8/, 2],
+    ['no password at all', ['users', 'create', 'carol'], { input: '' }, /^tessera: no password: set TESSERA_PASSWORD/, 2],
+    ['a short --secret-stdin secret', [...confidential, '--grants', 'password', '--secret-stdin'], { input: 'too-short\n' }, /^tessera: the secret from standard input: must be at least/, 2],
+    ['a public client with client_credentials', [...publicClient, '--grants', 'client_credentials'], {}, /^tessera: --grants: client_credentials needs a confidential client$/, 2],
+    ['a zero --batch-size', ['cleanup', '--batch-size', '0'], {}, /--batch-size/, 2],
+    ['a non-numeric --batch-size', ['cleanup', '--batch-size', 'all'], {}, /--batch-size/, 2],
+    ['a set-password without a password', ['users', 'set-password', 'taken'], { input: '' }, /^tessera: no password: set TESSERA_PASSWORD/, 2],
+    ['a set-password too short', ['users', 'set-password', 'taken'], { env: { TESSERA_PASSWORD: 'short' } }, /^tessera: the password: /, 2],
+    ['an empty --audience', [...confidential, '--grants', 'password', '--audience', ' '], {}, /^tessera: --audience: may not be empty$/, 2],
+    ['an update breaking a rule', ['clients', 'update', 'taken-client', '--introspect'], {}, /^tessera: --introspect: needs a confidential client$/, 2],
+    ['a rotation for a public client', ['clients', 'rotate-secret', 'taken-client'], {}, /^tessera: <client_id>: names a public client/, 2],
+    ['an unknown user', ['users', 'disable', 'nobody'], {}, /^tessera: <username>: no user named "nobody"$/, 1],
+    ['an unknown client', ['clients', 'delete', 'nobody'], {}, /^tessera: <client_id>: no client "nobody"$/, 1],
+    ['an argument to cleanup', ['cleanup', 'everything'], {}, /unexpected argument "everything"/, 2],
+  ])('refuses %s with one line on stderr and writes nothing', async (_case, args, options, reason, code) => {
     const before = await contents();
     const result = await tessera(args, options);
-    const line = expectOneLineFailure(result);
+    const line = expectOneLineFailure(result, code);
     expect(line).toMatch(reason);
     expect(line).not.toContain(PASSWORD);
     expect(await contents()).toEqual(before);
@@ -301,8 +484,8 @@ describe('tessera cleanup', () => {
     ]);
     expect(await query(`SELECT jti FROM opaque_access_tokens WHERE client_id = 'cleanup-client'`)).toEqual([{ jti: 'live-jti' }]);
     expect(await query(`SELECT jti FROM revoked_access_tokens WHERE jti IN ('old-jti', 'live-jti')`)).toEqual([{ jti: 'live-jti' }]);
-    // The newest spent event stays as the floor under the feed.
-    expect(await query(`SELECT subject FROM revocation_events ORDER BY id`)).toEqual([{ subject: 'old-3' }, { subject: 'live-jti' }]);
+    // The newest spent event stays as the floor under the feed (the users tests above left live events of other kinds).
+    expect(await query(`SELECT subject FROM revocation_events WHERE kind = 'jti' ORDER BY id`)).toEqual([{ subject: 'old-3' }, { subject: 'live-jti' }]);
     expect(await query(`SELECT count(*)::int AS count FROM audit_events`)).toEqual(audit);
 
     const again = await tessera(['cleanup']);

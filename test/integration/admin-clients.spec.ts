@@ -89,6 +89,73 @@ describe('admin API: clients', () => {
     expect((await api(t, 'DELETE', `/admin/clients/${doomed.id}`, { token: admin.token })).status).toBe(404);
   });
 
+  it('shows one client by id, never its secret; 404 for an unknown one', async () => {
+    const client = await createClient(t, { scopes: ['read'], origins: ['https://app.example.com'], audience: 'https://api.example.com' });
+    const shown = await api(t, 'GET', `/admin/clients/${client.id}`, { token: admin.token });
+    expect(shown.status).toBe(200);
+    expect(shown.headers.get('cache-control')).toBe('no-store');
+    expect(shown.body).toEqual({
+      client_id: client.id,
+      type: 'confidential',
+      grant_types: ['password', 'refresh_token', 'client_credentials'],
+      scopes: ['read'],
+      introspect: false,
+      origins: ['https://app.example.com'],
+      access_token_format: 'jwt',
+      audience: 'https://api.example.com',
+      created_at: client.client.createdAt.toISOString(),
+    });
+    expect(shown.text).not.toContain(client.secret!);
+    expect((await api(t, 'GET', '/admin/clients/no-such-client', { token: admin.token })).status).toBe(404);
+  });
+
+  it('PATCH changes only what the body names, at once, and records client_updated', async () => {
+    const client = await createClient(t, { scopes: ['read', 'write'], audience: 'https://api.example.com' });
+    expect((await token(t, client, { grant_type: 'client_credentials', scope: 'write' })).status).toBe(200);
+
+    const patched = await api(t, 'PATCH', `/admin/clients/${client.id}`, {
+      token: admin.token,
+      body: { grant_types: ['password', 'refresh_token'], scopes: ['read'], introspect: true, audience: null },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ grant_types: ['password', 'refresh_token'], scopes: ['read'], introspect: true, audience: null, origins: [] });
+    expect((await api(t, 'GET', `/admin/clients/${client.id}`, { token: admin.token })).body).toEqual(patched.body);
+
+    const refused = await token(t, client, { grant_type: 'client_credentials' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('unauthorized_client');
+    const user = await createUser(t);
+    expect((await token(t, client, { grant_type: 'password', username: user.username, password: user.password, scope: 'write' })).body.error).toBe('invalid_scope');
+
+    const format = await api(t, 'PATCH', `/admin/clients/${client.id}`, { token: admin.token, body: { access_token_format: 'opaque' } });
+    expect(format.body).toMatchObject({ access_token_format: 'opaque', scopes: ['read'], introspect: true });
+    const events = await rows(t, `SELECT actor, details FROM audit_events WHERE type = 'client_updated' AND client_id = $1 ORDER BY id`, [client.id]);
+    expect(events).toEqual([
+      { actor: `user:${admin.user.id}`, details: { fields: 'grant_types,scopes,introspect,audience' } },
+      { actor: `user:${admin.user.id}`, details: { fields: 'access_token_format' } },
+    ]);
+  });
+
+  it('PATCH answers 400 naming bad, unknown and rule-breaking fields, 404 for an unknown client, and changes nothing', async () => {
+    const spa = await createClient(t, { type: 'public', grantTypes: ['password', 'refresh_token'] });
+    const before = await rows(t, `SELECT * FROM clients WHERE id = $1`, [spa.id]);
+    const bad = await api(t, 'PATCH', `/admin/clients/${spa.id}`, {
+      token: admin.token,
+      body: { grant_types: 'password', type: 'confidential', access_token_format: 'saml' },
+    });
+    expect(bad.status).toBe(400);
+    for (const part of ['grant_types: must be an array', 'type: unknown field', 'access_token_format: must be one of jwt, opaque']) {
+      expect(bad.body.error_description).toContain(part);
+    }
+    const rule = await api(t, 'PATCH', `/admin/clients/${spa.id}`, { token: admin.token, body: { introspect: true } });
+    expect(rule.status).toBe(400);
+    expect(rule.body.error_description).toMatch(/^introspect: /);
+    const grants = await api(t, 'PATCH', `/admin/clients/${spa.id}`, { token: admin.token, body: { grant_types: ['client_credentials'] } });
+    expect(grants.body.error_description).toMatch(/^grants: client_credentials needs a confidential client/);
+    expect(await rows(t, `SELECT * FROM clients WHERE id = $1`, [spa.id])).toEqual(before);
+    expect((await api(t, 'PATCH', '/admin/clients/no-such-client', { token: admin.token, body: { scopes: [] } })).status).toBe(404);
+  });
+
   it('a client deleted by another process: a login or opaque token it still asks for there is invalid_client, never a 500', async () => {
     // The token endpoint authenticates from a client record up to REVOCATION_MAX_STALENESS_MS
     // old: the other process still has the deleted client in that cache.

@@ -6,6 +6,8 @@ export class ClientEntity {
   @PrimaryColumn('text') id: string;
   @Column('text') type: ClientType;
   @Column('bytea', { name: 'secret_hash', nullable: true }) secretHash: Buffer | null;
+  @Column('bytea', { name: 'previous_secret_hash', nullable: true }) previousSecretHash: Buffer | null;
+  @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true }) previousSecretExpiresAt: Date | null;
   @Column('text', { name: 'grant_types', array: true }) grantTypes: GrantType[];
   @Column('text', { array: true }) scopes: string[];
   @Column('text', { array: true }) permissions: string[];

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
-import { type Client, ClientStore } from '../../clients/client.js';
+import { type Client, type ClientSettings, ClientStore } from '../../clients/client.js';
 import { type Page, type PageRequest, pageOf } from '../../common/page.js';
 import type { Family, RevocationReason } from '../../sessions/family.js';
 import { ClientEntity } from '../entities/client.entity.js';
@@ -56,5 +56,41 @@ export class PgClientStore extends ClientStore {
         allowedOrigins: [...client.allowedOrigins],
       }),
     );
+  }
+
+  async update(id: string, change: (current: Client) => ClientSettings): Promise<Client | undefined> {
+    return withTransactionRetry(this.dataSource, async (m) => {
+      const clients = m.getRepository(ClientEntity);
+      const current = await clients.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!current) return undefined;
+      const settings = change(current);
+      await clients.update(
+        { id },
+        {
+          grantTypes: [...settings.grantTypes],
+          scopes: [...settings.scopes],
+          permissions: [...settings.permissions],
+          allowedOrigins: [...settings.allowedOrigins],
+          accessTokenFormat: settings.accessTokenFormat,
+          audience: settings.audience,
+        },
+      );
+      return { ...current, ...settings };
+    });
+  }
+
+  async rotateSecret(id: string, secretHash: Buffer, previousExpiresAt: Date | null): Promise<Client | undefined> {
+    // The right-hand sides read the row as it was: the old secret_hash becomes the previous one.
+    const rotated = await execute(
+      this.dataSource,
+      `UPDATE clients
+          SET previous_secret_hash = CASE WHEN $3::timestamptz IS NULL THEN NULL ELSE secret_hash END,
+              previous_secret_expires_at = $3::timestamptz,
+              secret_hash = $2
+        WHERE id = $1 AND type = 'confidential'
+       RETURNING id`,
+      [id, secretHash, previousExpiresAt],
+    );
+    return rotated.affected === 0 ? undefined : this.findById(id);
   }
 }

@@ -1,0 +1,131 @@
+/**
+ * Every command of `tessera`, declared once: the parser, the usage text and the per-command
+ * help all read this table. It imports nothing, so `--help` and usage errors answer before
+ * the application is loaded.
+ */
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  /** the value's placeholder in help, e.g. `<g1,g2>` */
+  readonly value?: string;
+  readonly choices?: readonly string[];
+  readonly integer?: { readonly min: number; readonly max: number };
+  readonly required?: boolean;
+  /** also accepts --no-<name>: false for a boolean, null (remove) for a string */
+  readonly negatable?: boolean;
+  readonly help: string;
+}
+
+export interface CommandSpec {
+  readonly name: string;
+  /** positional arguments, all required */
+  readonly args: readonly string[];
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly summary: string;
+  /** help text shown by `tessera help <command>` below the synopsis */
+  readonly details?: string;
+  /** at least one option must be given (an update with nothing to change is a mistake) */
+  readonly needsAnOption?: boolean;
+}
+
+const GRANTS = 'password, refresh_token, client_credentials';
+
+const CLIENT_SETTINGS = {
+  grants: { type: 'string', value: '<g1,g2>', help: `grant types, comma-separated: ${GRANTS}` },
+  scopes: { type: 'string', value: '"a b"', help: 'the scopes the client may ask for, space-separated' },
+  introspect: { type: 'boolean', negatable: true, help: 'may introspect any token (a resource server); confidential clients only' },
+  origins: { type: 'string', value: '<o1,o2>', help: 'browser origins allowed to use /auth/*, comma-separated' },
+  'access-token-format': { type: 'string', value: 'jwt|opaque', choices: ['jwt', 'opaque'], help: 'JWT (RFC 9068) or opaque reference tokens' },
+  audience: { type: 'string', value: '<aud>', help: 'the aud of its access tokens (default: ACCESS_TOKEN_AUDIENCE)' },
+} as const satisfies Record<string, OptionSpec>;
+
+const PASSWORD_INPUT = 'The password is read from TESSERA_PASSWORD, or else from a hidden prompt (or one line of standard input).';
+
+export const COMMANDS: readonly CommandSpec[] = [
+  { name: 'migrate', args: [], options: {}, summary: 'apply the database migrations that have not run yet' },
+  {
+    name: 'users create',
+    args: ['username'],
+    options: { admin: { type: 'boolean', help: 'give the user the admin role (may get scope admin)' } },
+    summary: 'create a user',
+    details: PASSWORD_INPUT,
+  },
+  {
+    name: 'users list',
+    args: [],
+    options: { limit: { type: 'string', value: '<n>', integer: { min: 1, max: 10_000 }, help: 'show at most n users, newest first (default 100)' } },
+    summary: 'list users, newest first',
+  },
+  {
+    name: 'users disable',
+    args: ['username'],
+    options: {},
+    summary: 'disable a user: logins fail and every session ends',
+    details: 'Every session of the user is revoked and their access tokens introspect inactive at once.',
+  },
+  { name: 'users enable', args: ['username'], options: {}, summary: 'enable a disabled user' },
+  {
+    name: 'users set-password',
+    args: ['username'],
+    options: {},
+    summary: "set a user's password; ends every session of theirs",
+    details: `${PASSWORD_INPUT}\nA password is changed when it may be known to someone else, so every session made with the old one ends (reason password_changed).`,
+  },
+  {
+    name: 'clients create',
+    args: ['client_id'],
+    options: {
+      type: { type: 'string', value: 'confidential|public', choices: ['confidential', 'public'], required: true, help: 'a confidential client has a secret' },
+      ...CLIENT_SETTINGS,
+      grants: { ...CLIENT_SETTINGS.grants, required: true },
+      introspect: { type: 'boolean', help: CLIENT_SETTINGS.introspect.help },
+      audience: { type: 'string', value: '<aud>', help: CLIENT_SETTINGS.audience.help },
+      'secret-stdin': { type: 'boolean', help: 'read the secret from standard input instead of generating one' },
+    },
+    summary: 'register a client; prints a generated secret once',
+  },
+  { name: 'clients list', args: [], options: {}, summary: 'list clients, newest first' },
+  { name: 'clients show', args: ['client_id'], options: {}, summary: "show a client's registration (never its secret)" },
+  {
+    name: 'clients update',
+    args: ['client_id'],
+    options: { ...CLIENT_SETTINGS, audience: { ...CLIENT_SETTINGS.audience, negatable: true } },
+    summary: 'change a client: only the options given change',
+    details: '--no-introspect removes the permission, --no-audience the client\'s own audience. The type cannot change.',
+    needsAnOption: true,
+  },
+  {
+    name: 'clients delete',
+    args: ['client_id'],
+    options: {},
+    summary: 'delete a client and end its sessions',
+  },
+  {
+    name: 'clients rotate-secret',
+    args: ['client_id'],
+    options: {
+      grace: {
+        type: 'string',
+        value: '<seconds>',
+        integer: { min: 0, max: 604_800 },
+        help: 'how long the old secret keeps working (default 0: it stops at once; at most 7 days)',
+      },
+    },
+    summary: 'give a confidential client a new secret, printed once',
+    details: 'Without --grace the old secret stops working at once, as a leaked one must. With --grace,\nboth work until it ends, so that every deployment of the client can switch to the new one.',
+  },
+  { name: 'keys rotate', args: [], options: {}, summary: 'add a new signing key; it signs after KEY_PUBLISH_DELAY' },
+  {
+    name: 'sessions revoke',
+    args: [],
+    options: { user: { type: 'string', value: '<username>', required: true, help: 'the user whose sessions end' } },
+    summary: 'revoke every session of a user; prints revoked: N',
+  },
+  {
+    name: 'cleanup',
+    args: [],
+    options: { 'batch-size': { type: 'string', value: '<n>', integer: { min: 1, max: 100_000 }, help: 'rows deleted per statement' } },
+    summary: 'one janitor pass now; prints what it deleted per table',
+  },
+];
+
+export type CommandName = (typeof COMMANDS)[number]['name'];
