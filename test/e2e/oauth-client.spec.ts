@@ -1,8 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import { SIGNING_ALGS, type SigningAlg } from '../../src/config/config.js';
 import { createClient, createUser, type TestClient, type TestUser } from '../factories/index.js';
-import { freePort, startTestApp, type TestApp } from '../setup/app.js';
-import { FakeClock } from '../setup/clock.js';
+import { startAtOwnIssuer, type TestApp } from '../setup/app.js';
 
 /**
  * Tessera as a standard OAuth client library sees it: oauth4webapi discovers it (RFC 8414),
@@ -16,23 +15,6 @@ const AUDIENCE = 'https://api.example';
 
 /** The test server speaks plain http on 127.0.0.1; oauth4webapi refuses that unless told. */
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
-
-/**
- * Starts the app with ISSUER set to the URL it then listens on, so the issuer the library
- * discovers and checks is the one it fetched. The port was free a moment ago: retried if
- * another process takes it in between.
- */
-async function startAtOwnIssuer(env: Record<string, string>): Promise<TestApp> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    try {
-      // The library checks exp against the real clock: the server's clock starts at real time.
-      return await startTestApp({ ...env, ISSUER: `http://127.0.0.1:${port}` }, { port, clock: new FakeClock(Date.now()) });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 3) throw error;
-    }
-  }
-}
 
 /** The rejection of `promise`; fails the test when it resolves. */
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
