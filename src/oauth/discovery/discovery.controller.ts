@@ -3,6 +3,8 @@ import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
 import { TokenService } from '../token/token.service.js';
 import { ApiTags } from '@nestjs/swagger';
+import { Operation } from '../../http/openapi.js';
+import { ServerMetadata } from '../oauth.schemas.js';
 
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
 const CONFIDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
@@ -33,6 +35,7 @@ export class DiscoveryController {
 
   @Get('oauth-authorization-server')
   @Header('Cache-Control', 'public, max-age=300')
+  @Operation({ summary: 'Authorization server metadata (RFC 8414)', returns: ServerMetadata, fails: [] })
   metadataDocument(): Record<string, unknown> {
     return this.metadata;
   }
