@@ -3,22 +3,24 @@ import { z } from 'zod';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 
 /**
- * Reads a parameter through the zod schema given to its decorator: every bad, missing and
- * unknown member is named in one 400 invalid_request, and nothing is dropped or coerced.
- * The same schema documents the parameter in the OpenAPI document (@nestjs/swagger reads
- * the `schema` of @Body and @Query).
+ * Reads a JSON body or a query through its zod schema: every bad, missing and unknown
+ * member is named in one 400 invalid_request, and nothing is dropped or coerced.
  */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: 'body' | 'query'): z.output<S> {
+  // Fastify's query parser builds prototype-less objects of its own class; a body must be plain JSON.
+  if (what === 'body' ? !isPlainObject(value) : typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw OAuthError.invalidRequest(what === 'body' ? 'the body must be a JSON object (Content-Type: application/json)' : 'malformed query');
+  }
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw OAuthError.invalidRequest(`invalid ${what}: ${describeIssues(result.error.issues, value as object).join('; ')}`);
+}
+
+/** The same schema documents the parameter: @nestjs/swagger reads the `schema` of @Body and @Query. */
 class SchemaInputPipe implements PipeTransform {
   transform(value: unknown, { schema, type }: ArgumentMetadata): unknown {
     if (!(schema instanceof z.ZodType)) throw new Error('a schema input needs a zod schema');
-    const what = type === 'query' ? 'query' : 'body';
-    // Fastify's query parser builds prototype-less objects of its own class; a body must be plain JSON.
-    if (what === 'body' ? !isPlainObject(value) : typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw OAuthError.invalidRequest(what === 'body' ? 'the body must be a JSON object (Content-Type: application/json)' : 'malformed query');
-    }
-    const result = schema.safeParse(value);
-    if (result.success) return result.data;
-    throw OAuthError.invalidRequest(`invalid ${what}: ${describeIssues(result.error.issues, value as object).join('; ')}`);
+    return parseInput(schema, value, type === 'query' ? 'query' : 'body');
   }
 }
 
