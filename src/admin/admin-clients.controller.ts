@@ -1,31 +1,57 @@
-import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { z } from 'zod';
 import { AdminController } from './admin-controller.decorator.js';
 import { actorOf, CurrentPrincipal, type Principal } from '../auth-guard/principal.js';
 import { ClientsService, MAX_SECRET_GRACE_SECONDS } from '../clients/clients.service.js';
-import { boolean, integer, nullable, oneOf, optional, parseInput, required, string, stringArray } from '../http/json-input.js';
+import { ADMIN_FAILURES, Fails } from '../http/api-errors.js';
+import { Operation } from '../http/openapi.js';
 import { CLIENT_KEY, pageBody, pageQuery, pageRequest } from '../http/pagination.js';
+import { JsonBody, JsonQuery } from '../http/schema-input.js';
+import { flag, integer, oneOf, stringList, text } from '../http/schema-rules.js';
 import { notFound } from './admin-users.controller.js';
-import { clientView } from './views.js';
+import { ClientPage, ClientView, clientView } from './views.js';
 
-const NEW_CLIENT = {
-  client_id: required(string(1, 128)),
-  type: required(oneOf(['confidential', 'public'] as const)),
-  grant_types: required(stringArray(10)),
-  scopes: optional(stringArray(100)),
-  introspect: optional(boolean),
-  origins: optional(stringArray(100)),
-  access_token_format: optional(oneOf(['jwt', 'opaque'] as const)),
-  audience: optional(string(1, 1024)),
-};
-const CLIENT_CHANGE = {
-  grant_types: optional(stringArray(10)),
-  scopes: optional(stringArray(100)),
-  introspect: optional(boolean),
-  origins: optional(stringArray(100)),
-  access_token_format: optional(oneOf(['jwt', 'opaque'] as const)),
-  audience: optional(nullable(string(1, 1024))),
-};
-const SECRET_ROTATION = { grace_seconds: optional(integer(0, MAX_SECRET_GRACE_SECONDS)) };
+const NewClient = z
+  .strictObject({
+    client_id: text(1, 128),
+    type: oneOf(['confidential', 'public']),
+    grant_types: stringList(10).meta({ description: 'password, refresh_token, client_credentials' }),
+    scopes: stringList(100).optional(),
+    introspect: flag.meta({ description: 'may introspect any token (a resource server)' }).optional(),
+    origins: stringList(100).meta({ description: 'browser origins allowed to use /auth' }).optional(),
+    access_token_format: oneOf(['jwt', 'opaque']).optional(),
+    audience: text(1, 1024).optional(),
+  })
+  .meta({ id: 'NewClient' });
+type NewClient = z.output<typeof NewClient>;
+const ClientQuery = z.strictObject(pageQuery(CLIENT_KEY));
+const CreatedClient = ClientView.extend({
+  client_secret: z.string().meta({ description: 'confidential clients only; shown in this answer only' }).optional(),
+}).meta({ id: 'CreatedClient' });
+const ClientChange = z
+  .strictObject({
+    grant_types: stringList(10).optional(),
+    scopes: stringList(100).optional(),
+    introspect: flag.optional(),
+    origins: stringList(100).optional(),
+    access_token_format: oneOf(['jwt', 'opaque']).optional(),
+    audience: text(1, 1024).nullable().meta({ description: 'null removes the client\'s own audience' }).optional(),
+  })
+  .meta({ id: 'ClientChange' });
+type ClientChange = z.output<typeof ClientChange>;
+const SecretRotation = z
+  .strictObject({
+    grace_seconds: integer(0, MAX_SECRET_GRACE_SECONDS).meta({ description: 'how long the replaced secret keeps working; default 0' }).optional(),
+  })
+  .meta({ id: 'SecretRotation' });
+type SecretRotation = z.output<typeof SecretRotation>;
+const RotatedSecret = z
+  .object({
+    client_id: z.string(),
+    client_secret: z.string().meta({ description: 'shown in this answer only' }),
+    previous_secret_expires_at: z.iso.datetime().nullable().meta({ description: 'null when the replaced secret stopped at once' }),
+  })
+  .meta({ id: 'RotatedSecret' });
 
 @AdminController('admin/clients')
 export class AdminClientsController {
@@ -33,8 +59,14 @@ export class AdminClientsController {
 
   /** The generated secret is in this answer only: it is stored as a keyed hash. */
   @Post()
-  async create(@CurrentPrincipal() admin: Principal, @Body() body: unknown) {
-    const input = parseInput(body, NEW_CLIENT);
+  @Operation({
+    summary: 'Register a client',
+    description: 'A confidential client gets a generated secret, shown in this answer only.',
+    status: 201,
+    returns: CreatedClient,
+    fails: [...ADMIN_FAILURES, Fails.body, Fails.rule, Fails.taken, Fails.tooLarge],
+  })
+  async create(@CurrentPrincipal() admin: Principal, @JsonBody(NewClient) input: NewClient) {
     const { client, secret } = await this.clients.create(
       {
         id: input.client_id,
@@ -52,18 +84,21 @@ export class AdminClientsController {
   }
 
   @Get()
-  async list(@Query() query: unknown) {
-    return pageBody(await this.clients.list(pageRequest(parseInput(query, pageQuery(CLIENT_KEY), 'query'))), clientView);
+  @Operation({ summary: 'List clients', returns: ClientPage, fails: [...ADMIN_FAILURES, Fails.query] })
+  async list(@JsonQuery(ClientQuery) query: z.output<typeof ClientQuery>) {
+    return pageBody(await this.clients.list(pageRequest(query)), clientView);
   }
 
   /** Ends every session of the client (reason client_deleted), then deletes it. */
   @Delete(':clientId')
   @HttpCode(204)
+  @Operation({ summary: 'Delete a client and end its sessions', status: 204, fails: [...ADMIN_FAILURES, Fails.notFound('client')] })
   async delete(@CurrentPrincipal() admin: Principal, @Param('clientId') clientId: string): Promise<void> {
     if ((await this.clients.delete(clientId, actorOf(admin))) === undefined) throw notFound('client');
   }
 
   @Get(':clientId')
+  @Operation({ summary: 'Read a client', returns: ClientView, fails: [...ADMIN_FAILURES, Fails.notFound('client')] })
   async get(@Param('clientId') clientId: string) {
     const client = await this.clients.findById(clientId);
     if (!client) throw notFound('client');
@@ -72,8 +107,12 @@ export class AdminClientsController {
 
   /** Changes only what the body names; `audience: null` removes the client's own audience. */
   @Patch(':clientId')
-  async update(@CurrentPrincipal() admin: Principal, @Param('clientId') clientId: string, @Body() body: unknown) {
-    const input = parseInput(body, CLIENT_CHANGE);
+  @Operation({
+    summary: 'Change a client',
+    returns: ClientView,
+    fails: [...ADMIN_FAILURES, Fails.body, Fails.rule, Fails.notFound('client'), Fails.tooLarge],
+  })
+  async update(@CurrentPrincipal() admin: Principal, @Param('clientId') clientId: string, @JsonBody(ClientChange) input: ClientChange) {
     const client = await this.clients.update(
       clientId,
       {
@@ -96,8 +135,13 @@ export class AdminClientsController {
    */
   @Post(':clientId/secret')
   @HttpCode(200)
-  async rotateSecret(@CurrentPrincipal() admin: Principal, @Param('clientId') clientId: string, @Body() body: unknown) {
-    const { grace_seconds: grace = 0 } = parseInput(body ?? {}, SECRET_ROTATION);
+  @Operation({
+    summary: 'Rotate a confidential client\'s secret',
+    returns: RotatedSecret,
+    fails: [...ADMIN_FAILURES, Fails.body, Fails.rule, Fails.notFound('client'), Fails.tooLarge],
+  })
+  async rotateSecret(@CurrentPrincipal() admin: Principal, @Param('clientId') clientId: string, @JsonBody(SecretRotation, { optional: true }) input: SecretRotation) {
+    const grace = input.grace_seconds ?? 0;
     const rotated = await this.clients.rotateSecret(clientId, grace, actorOf(admin));
     if (!rotated) throw notFound('client');
     return {

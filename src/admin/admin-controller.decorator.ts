@@ -1,7 +1,6 @@
 import { applyDecorators, Controller, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AdminBearerGuard } from '../auth-guard/bearer.guard.js';
-import { ApiErrors } from '../http/openapi.js';
 import { NoStoreInterceptor } from './no-store.interceptor.js';
 
 /** An admin API controller: admin bearer token, no-store answers, documented as such. */
@@ -9,7 +8,6 @@ export function AdminController(path: string): ClassDecorator {
   return applyDecorators(
     ApiTags('admin'),
     ApiBearerAuth('bearer'),
-    ApiErrors(400, 401, 403, 404, 409, 503),
     Controller(path),
     UseGuards(AdminBearerGuard),
     UseInterceptors(NoStoreInterceptor),

@@ -1,20 +1,25 @@
-import { Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Get, HttpCode, Post } from '@nestjs/common';
+import { z } from 'zod';
 import { AdminController } from './admin-controller.decorator.js';
 import { AUDIT_EVENT_TYPES } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
 import { actorOf, CurrentPrincipal, type Principal } from '../auth-guard/principal.js';
-import { oneOf, optional, parseInput, timestamp, uuid } from '../http/json-input.js';
+import { ADMIN_FAILURES, Fails } from '../http/api-errors.js';
+import { Operation } from '../http/openapi.js';
 import { pageBody, pageQuery, pageRequest, SERIAL_KEY } from '../http/pagination.js';
+import { JsonQuery } from '../http/schema-input.js';
+import { oneOf, timestamp, uuid } from '../http/schema-rules.js';
 import { KeysService } from '../oauth/keys/keys.service.js';
-import { eventView } from './views.js';
+import { EventPage, eventView } from './views.js';
 
-const EVENT_QUERY = {
-  type: optional(oneOf(AUDIT_EVENT_TYPES)),
-  user_id: optional(uuid),
-  since: optional(timestamp),
-  until: optional(timestamp),
+const EventQuery = z.strictObject({
+  type: oneOf(AUDIT_EVENT_TYPES).optional(),
+  user_id: uuid.optional(),
+  since: timestamp.meta({ description: 'inclusive' }).optional(),
+  until: timestamp.meta({ description: 'exclusive' }).optional(),
   ...pageQuery(SERIAL_KEY),
-};
+});
+const RotatedKey = z.object({ kid: z.string().meta({ description: 'the new signing key' }) }).meta({ id: 'RotatedKey' });
 
 @AdminController('admin')
 export class AdminEventsController {
@@ -25,14 +30,21 @@ export class AdminEventsController {
 
   /** The audit log, newest first: `since` inclusive, `until` exclusive. */
   @Get('events')
-  async events(@Query() query: unknown) {
-    const { type, user_id: userId, since, until, ...page } = parseInput(query, EVENT_QUERY, 'query');
+  @Operation({ summary: 'Read the audit log, newest first', returns: EventPage, fails: [...ADMIN_FAILURES, Fails.query] })
+  async events(@JsonQuery(EventQuery) query: z.output<typeof EventQuery>) {
+    const { type, user_id: userId, since, until, ...page } = query;
     return pageBody(await this.audit.query({ type, userId, since, until }, pageRequest(page)), eventView);
   }
 
   /** The new key signs from now on; the old one stays in the JWKS until its last token has expired. */
   @Post('keys/rotate')
   @HttpCode(200)
+  @Operation({
+    summary: 'Rotate the signing key',
+    description: 'The old key stays in the JWKS until every token it signed has expired.',
+    returns: RotatedKey,
+    fails: ADMIN_FAILURES,
+  })
   async rotate(@CurrentPrincipal() admin: Principal) {
     return { kid: await this.keys.rotate(actorOf(admin)) };
   }

@@ -14,7 +14,12 @@ import { BrowserSessionGuard } from './guards/browser-session.guard.js';
 import { LocalAuthGuard } from './guards/local-auth.guard.js';
 import { CSRF_HEADER, forbidden, sameSiteOrigin } from './request-checks.js';
 import { ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../http/openapi.js';
+import { type Failure, Fails } from '../http/api-errors.js';
+import { Operation } from '../http/openapi.js';
+import { BrowserTokenResponse, LoginForm } from './browser.schemas.js';
+
+const forbidden403 = Fails.other(403, 'access_denied', 'the Origin, Sec-Fetch-Site or CSRF token (X-CSRF-Token header and cookie) is refused');
+const SESSION_FAILURES: readonly Failure[] = [forbidden403, Fails.unavailable];
 
 /**
  * The cookie transport of CONTRACT "Browser sessions". The refresh token travels only
@@ -23,7 +28,6 @@ import { ApiErrors } from '../http/openapi.js';
  * which cannot read Tessera's cookies.
  */
 @ApiTags('browser sessions')
-@ApiErrors(400, 401, 403, 503)
 @Controller('auth')
 export class BrowserController {
   private readonly refreshPath: string;
@@ -40,6 +44,12 @@ export class BrowserController {
   /** A CSRF token for the browser's state: its session's, or one to log in with. */
   @Get('csrf')
   @HttpCode(204)
+  @Operation({
+    summary: 'Get a CSRF token (cookie and X-CSRF-Token header)',
+    description: "The current session's token, or one to log in with.",
+    status: 204,
+    fails: SESSION_FAILURES,
+  })
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   async csrf(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
@@ -55,7 +65,22 @@ export class BrowserController {
   }
 
   @Post('login')
-  @ApiErrors(429)
+  @Operation({
+    summary: 'Log in: the refresh token goes into an HttpOnly cookie',
+    form: LoginForm,
+    accepts: ['application/json'],
+    returns: BrowserTokenResponse,
+    fails: [
+      Fails.other(400, 'invalid_request', 'a parameter is missing or not a string, or the body is neither a form nor a JSON object'),
+      Fails.other(400, 'invalid_scope', 'scope is malformed or not registered for the client'),
+      Fails.other(400, 'unauthorized_client', 'the client is not registered for browser sessions'),
+      Fails.other(400, 'invalid_grant', 'wrong username or password'),
+      Fails.other(401, 'invalid_client', 'no such client'),
+      ...SESSION_FAILURES,
+      Fails.tooLarge,
+      Fails.throttled,
+    ],
+  })
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
@@ -69,6 +94,11 @@ export class BrowserController {
 
   @Post('refresh')
   @HttpCode(200)
+  @Operation({
+    summary: "Rotate the cookie's refresh token and get a new access token",
+    returns: BrowserTokenResponse,
+    fails: [Fails.other(400, 'invalid_grant', 'no browser session, or it ended (the cookies are cleared)'), ...SESSION_FAILURES],
+  })
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   @UseGuards(BrowserSessionGuard)
@@ -89,6 +119,7 @@ export class BrowserController {
 
   @Post('logout')
   @HttpCode(204)
+  @Operation({ summary: 'Log out: end the session and clear its cookies', status: 204, fails: SESSION_FAILURES })
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   @UseGuards(BrowserSessionGuard)

@@ -2,7 +2,11 @@ import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { migrationsUpToDate } from '../persistence/data-source.js';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { Operation } from '../http/openapi.js';
+
+const Health = z.object({ status: z.string() }).meta({ id: 'Health' });
 
 @ApiTags('operations')
 @Controller()
@@ -11,12 +15,15 @@ export class HealthController {
 
   /** The process is up. */
   @Get('healthz')
+  @Operation({ summary: 'Liveness: the process is up', returns: Health, fails: [] })
   health(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   /** The database answers and every migration is applied: ready for traffic. */
   @Get('readyz')
+  @Operation({ summary: 'Readiness: the database answers and every migration is applied', returns: Health, fails: [] })
+  @ApiResponse({ status: 503, description: 'migrations pending, or the database unreachable (with Retry-After)', standardSchema: Health })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ status: string }> {
     try {
       if (await migrationsUpToDate(this.dataSource)) return { status: 'ready' };

@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import type { Keyset, Page, PageRequest } from '../common/page.js';
-import { type Rule, optional, queryInteger } from './json-input.js';
+import { queryInteger } from './schema-rules.js';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
@@ -14,25 +15,48 @@ export const UUID_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 export const SERIAL_KEY = /^[1-9][0-9]{0,17}$/;
 export const CLIENT_KEY = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
 
+const NOT_A_CURSOR = 'is not a cursor from a previous page';
+
 /** An opaque cursor: the (time, id) the next page starts below, base64url JSON. */
-const cursor = (idShape: RegExp): Rule<Keyset> => (value) => {
-  if (typeof value === 'string' && value.length <= 200 && /^[A-Za-z0-9_-]+$/.test(value)) {
-    try {
-      const decoded: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-      if (Array.isArray(decoded) && decoded.length === 2 && typeof decoded[0] === 'number' && typeof decoded[1] === 'string') {
-        const at = new Date(decoded[0]);
-        if (!Number.isNaN(at.getTime()) && idShape.test(decoded[1])) return { ok: true, value: { at, id: decoded[1] } };
-      }
-    } catch {
-      // fall through: not a cursor this server made
+const cursor = (idShape: RegExp) =>
+  z
+    .string({ error: NOT_A_CURSOR })
+    .max(200, NOT_A_CURSOR)
+    .regex(/^[A-Za-z0-9_-]+$/, NOT_A_CURSOR)
+    .meta({ description: 'the next_cursor of the previous page' })
+    .transform((value, context): Keyset => {
+      const key = decodeCursor(value, idShape);
+      if (key) return key;
+      context.issues.push({ code: 'custom', message: NOT_A_CURSOR, input: value });
+      return z.NEVER;
+    });
+
+function decodeCursor(value: string, idShape: RegExp): Keyset | undefined {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (Array.isArray(decoded) && decoded.length === 2 && typeof decoded[0] === 'number' && typeof decoded[1] === 'string') {
+      const at = new Date(decoded[0]);
+      if (!Number.isNaN(at.getTime()) && idShape.test(decoded[1])) return { at, id: decoded[1] };
     }
+  } catch {
+    // not a cursor this server made
   }
-  return { ok: false, message: 'is not a cursor from a previous page' };
-};
+  return undefined;
+}
 
 /** The `limit` and `cursor` query members of a list keyed by ids of this shape. */
 export function pageQuery(idShape: RegExp) {
-  return { limit: optional(queryInteger(1, MAX_LIMIT)), cursor: optional(cursor(idShape)) };
+  return {
+    limit: queryInteger(1, MAX_LIMIT).meta({ description: `items per page, default ${DEFAULT_LIMIT}` }).optional(),
+    cursor: cursor(idShape).optional(),
+  };
+}
+
+/** The answer of a paginated list of these items, as a named schema. */
+export function pageSchema(id: string, item: z.ZodType) {
+  return z
+    .object({ items: z.array(item), next_cursor: z.string().nullable().meta({ description: 'null on the last page' }) })
+    .meta({ id });
 }
 
 export function pageRequest(query: { limit?: number; cursor?: Keyset }): PageRequest {

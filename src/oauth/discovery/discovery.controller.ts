@@ -5,6 +5,8 @@ import { ClientsService } from '../../clients/clients.service.js';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
 import { TokenService } from '../token/token.service.js';
+import { Operation } from '../../http/openapi.js';
+import { ServerMetadata } from '../oauth.schemas.js';
 
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
 const CONFIDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
@@ -49,6 +51,7 @@ export class DiscoveryController {
 
   @Get('oauth-authorization-server')
   @Header('Cache-Control', 'public, max-age=300')
+  @Operation({ summary: 'Authorization server metadata (RFC 8414)', returns: ServerMetadata, fails: [] })
   async metadataDocument(): Promise<Record<string, unknown>> {
     const registered = await this.clients.registeredScopes();
     return { ...this.metadata, scopes_supported: [...new Set([...BUILT_IN_SCOPES, ...registered])].sort() };

@@ -1,8 +1,10 @@
 import { Body, Controller, Header, Headers, HttpCode, Ip, Post } from '@nestjs/common';
 import { formOf } from '../form/form-params.js';
 import { type IntrospectionResponse, IntrospectionService } from './introspection.service.js';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, formSchema } from '../../http/openapi.js';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Fails } from '../../http/api-errors.js';
+import { Operation } from '../../http/openapi.js';
+import { IntrospectionForm, IntrospectionResponse as IntrospectionResponseSchema } from '../oauth.schemas.js';
 
 @ApiTags('oauth')
 @Controller('oauth')
@@ -12,10 +14,13 @@ export class IntrospectionController {
   /** RFC 7662 §2.1; the response is never cached (RFC 7662 §4 and CONTRACT "Endpoints"). */
   @Post('introspect')
   @ApiSecurity('client')
-  @ApiConsumes('application/x-www-form-urlencoded')
-  @ApiBody({ schema: formSchema(['token'], ['token_type_hint', 'client_id', 'client_secret']) })
-  @ApiOkResponse({ description: 'RFC 7662 §2.2: {active: false}, or active with token_type ("Bearer", access tokens only), scope, client_id, username, sub, aud, iss, exp, iat, jti, sid' })
-  @ApiErrors(400, 401, 413, 429, 503)
+  @Operation({
+    summary: 'Introspect a token (RFC 7662)',
+    description: 'For confidential clients. Without the introspect permission a client learns only about its own tokens.',
+    form: IntrospectionForm,
+    returns: IntrospectionResponseSchema,
+    fails: [Fails.form, Fails.other(401, 'invalid_client', 'client authentication failed, or the client is public'), Fails.tooLarge, Fails.throttled, Fails.unavailable],
+  })
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')

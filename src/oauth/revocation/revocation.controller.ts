@@ -1,8 +1,10 @@
 import { Body, Controller, Header, Headers, HttpCode, Ip, Post } from '@nestjs/common';
 import { formOf } from '../form/form-params.js';
 import { RevocationService } from './revocation.service.js';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, formSchema } from '../../http/openapi.js';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Fails } from '../../http/api-errors.js';
+import { Operation } from '../../http/openapi.js';
+import { RevocationForm, RevocationResponse } from '../oauth.schemas.js';
 
 @ApiTags('oauth')
 @Controller('oauth')
@@ -16,10 +18,19 @@ export class RevocationController {
    */
   @Post('revoke')
   @ApiSecurity('client')
-  @ApiConsumes('application/x-www-form-urlencoded')
-  @ApiBody({ schema: formSchema(['token'], ['token_type_hint', 'client_id', 'client_secret']) })
-  @ApiOkResponse({ description: 'RFC 7009 §2.2: `{}`, whether the token was live, unknown or already revoked', schema: { type: 'object', additionalProperties: false } })
-  @ApiErrors(400, 401, 413, 429, 503)
+  @Operation({
+    summary: 'Revoke a token (RFC 7009)',
+    description: 'Answers 200 with an empty body whether the token was live, unknown or already revoked. A refresh token ends its whole session.',
+    form: RevocationForm,
+    fails: [
+      Fails.form,
+      Fails.other(400, 'invalid_request', 'the token is live but was issued to another client (RFC 7009 §2.1); it stays live'),
+      Fails.clientAuth,
+      Fails.tooLarge,
+      Fails.throttled,
+      Fails.unavailable,
+    ],
+  })
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')

@@ -4,8 +4,10 @@ import { ClientAuthService } from '../client-auth/client-auth.service.js';
 import { formOf } from '../form/form-params.js';
 import type { TokenResponse } from './grant-handler.js';
 import { TokenService } from './token.service.js';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, formSchema } from '../../http/openapi.js';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Fails } from '../../http/api-errors.js';
+import { Operation } from '../../http/openapi.js';
+import { TokenForm, TokenResponse as TokenResponseSchema } from '../oauth.schemas.js';
 
 @ApiTags('oauth')
 @Controller('oauth')
@@ -18,10 +20,23 @@ export class TokenController {
   /** RFC 6749 §3.2 */
   @Post('token')
   @ApiSecurity('client')
-  @ApiConsumes('application/x-www-form-urlencoded')
-  @ApiBody({ schema: formSchema(['grant_type'], ['username', 'password', 'refresh_token', 'scope', 'client_id', 'client_secret']) })
-  @ApiOkResponse({ description: 'RFC 6749 §5.1: access_token, token_type, expires_in, refresh_token?, scope' })
-  @ApiErrors(400, 401, 413, 429, 503)
+  @Operation({
+    summary: 'Issue tokens: password, refresh_token or client_credentials grant',
+    description: 'A refresh rotates the refresh token; a reused one ends its whole session (family).',
+    form: TokenForm,
+    returns: TokenResponseSchema,
+    fails: [
+      Fails.form,
+      Fails.other(400, 'invalid_grant', 'wrong username or password; a refresh token that is unknown, expired, revoked or reused'),
+      Fails.other(400, 'unauthorized_client', 'the client is not registered for this grant type'),
+      Fails.other(400, 'unsupported_grant_type', 'the grant type is not supported'),
+      Fails.other(400, 'invalid_scope', 'a scope is malformed, not registered for the client, or wider than granted'),
+      Fails.clientAuth,
+      Fails.tooLarge,
+      Fails.throttled,
+      Fails.unavailable,
+    ],
+  })
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')

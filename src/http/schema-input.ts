@@ -1,0 +1,60 @@
+import { type ArgumentMetadata, Body, type PipeTransform, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { OAuthError } from '../oauth/errors/oauth-error.js';
+
+/**
+ * Reads a JSON body or a query through its zod schema: every bad, missing and unknown
+ * member is named in one 400 invalid_request, and nothing is dropped or coerced.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: 'body' | 'query'): z.output<S> {
+  // Fastify's query parser builds prototype-less objects of its own class; a body must be plain JSON.
+  if (what === 'body' ? !isPlainObject(value) : typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw OAuthError.invalidRequest(what === 'body' ? 'the body must be a JSON object (Content-Type: application/json)' : 'malformed query');
+  }
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw OAuthError.invalidRequest(`invalid ${what}: ${describeIssues(result.error.issues, value as object).join('; ')}`);
+}
+
+/** The same schema documents the parameter: @nestjs/swagger reads the `schema` of @Body and @Query. */
+class SchemaInputPipe implements PipeTransform {
+  /** `bodyOptional`: a request without a body reads as `{}` (every member optional). */
+  constructor(private readonly bodyOptional = false) {}
+
+  transform(value: unknown, { schema, type }: ArgumentMetadata): unknown {
+    if (!(schema instanceof z.ZodType)) throw new Error('a schema input needs a zod schema');
+    if (type === 'query') return parseInput(schema, value, 'query');
+    return parseInput(schema, value === undefined && this.bodyOptional ? {} : value, 'body');
+  }
+}
+
+const schemaInput = new SchemaInputPipe();
+const optionalBodyInput = new SchemaInputPipe(true);
+
+/** A JSON body read through its schema: `@JsonBody(NewUser) input: NewUser`. */
+export const JsonBody = (schema: z.ZodType, options: { optional?: boolean } = {}): ParameterDecorator =>
+  Body({ schema, pipes: [options.optional ? optionalBodyInput : schemaInput] });
+
+/** The query members read through their schema; each becomes a documented query parameter. */
+export const JsonQuery = (schema: z.ZodType): ParameterDecorator => Query({ schema, pipes: [schemaInput] });
+
+/** "name: reason" once per member, unknown members first, the others in the schema's order. */
+function describeIssues(issues: readonly z.core.$ZodIssue[], input: object): string[] {
+  const unknown: string[] = [];
+  const reasons = new Map<string, string>();
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      unknown.push(...issue.keys.map((name) => `${name}: unknown field`));
+      continue;
+    }
+    const member = String(issue.path[0] ?? '');
+    if (!reasons.has(member)) reasons.set(member, Object.hasOwn(input, member) ? issue.message : 'required');
+  }
+  return [...unknown, ...[...reasons].map(([member, reason]) => `${member}: ${reason}`)];
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { GRANT_TYPES } from '../clients/client.js';
+
+/*
+ * The OAuth endpoints' forms and answers, for the OpenAPI document. The forms are read by
+ * FormParams, strictly and cheaply, on the hot path; these schemas only describe them.
+ * RFC 6749 §3.2: unrecognized parameters are ignored, so the forms are open objects.
+ */
+
+const clientCredentials = {
+  client_id: z.string().meta({ description: 'client_secret_post or a public client; with Basic, only if equal to its id' }).optional(),
+  client_secret: z.string().meta({ description: 'client_secret_post; never together with Basic' }).optional(),
+};
+
+export const TokenForm = z
+  .object({
+    grant_type: z.enum(GRANT_TYPES),
+    username: z.string().meta({ description: 'password grant' }).optional(),
+    password: z.string().meta({ description: 'password grant' }).optional(),
+    refresh_token: z.string().meta({ description: 'refresh_token grant' }).optional(),
+    scope: z.string().meta({ description: 'space-separated; on refresh, only narrower than granted' }).optional(),
+    ...clientCredentials,
+  })
+  .meta({ id: 'TokenRequest', description: 'RFC 6749 §4.3, §4.4, §6' });
+
+export const TokenResponse = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.int().meta({ description: 'seconds' }),
+    refresh_token: z.string().meta({ description: 'password and refresh_token grants' }).optional(),
+    scope: z.string(),
+  })
+  .meta({ id: 'TokenResponse', description: 'RFC 6749 §5.1' });
+
+const tokenTypeHint = z
+  .string()
+  .meta({ description: 'access_token or refresh_token: a hint only, every type is searched and an unknown hint is ignored' })
+  .optional();
+
+export const IntrospectionForm = z
+  .object({ token: z.string(), token_type_hint: tokenTypeHint, ...clientCredentials })
+  .meta({ id: 'IntrospectionRequest', description: 'RFC 7662 §2.1' });
+
+export const RevocationForm = z
+  .object({ token: z.string(), token_type_hint: tokenTypeHint, ...clientCredentials })
+  .meta({ id: 'RevocationRequest', description: 'RFC 7009 §2.1' });
+
+const ActiveToken = z.object({
+  active: z.literal(true),
+  token_type: z.literal('Bearer').meta({ description: 'access tokens only: a refresh token has no token type (RFC 7662 §2.2, RFC 6749 §7.1)' }).optional(),
+  scope: z.string(),
+  client_id: z.string(),
+  username: z.string().meta({ description: 'absent for client_credentials tokens' }).optional(),
+  sub: z.string(),
+  aud: z.union([z.string(), z.array(z.string())]).meta({ description: 'absent for refresh tokens' }).optional(),
+  iss: z.string(),
+  exp: z.int(),
+  iat: z.int(),
+  jti: z.string().meta({ description: 'absent for refresh tokens' }).optional(),
+  sid: z.string().meta({ description: 'the session (family) of a user login' }).optional(),
+});
+
+/** RFC 7009 §2.2: the client ignores the body; `{}` keeps JSON-parsing clients working. */
+export const RevocationResponse = z.strictObject({}).meta({ id: 'RevocationResponse', description: 'RFC 7009 §2.2: always `{}`' });
+
+export const IntrospectionResponse = z
+  .union([z.object({ active: z.literal(false) }), ActiveToken])
+  .meta({ id: 'IntrospectionResponse', description: 'RFC 7662 §2.2: {"active": false} and nothing more for any token not proven active' });
+
+export const ServerMetadata = z
+  .object({
+    issuer: z.string(),
+    token_endpoint: z.string(),
+    jwks_uri: z.string(),
+    introspection_endpoint: z.string(),
+    revocation_endpoint: z.string(),
+    grant_types_supported: z.array(z.string()),
+    response_types_supported: z.array(z.string()),
+    token_endpoint_auth_methods_supported: z.array(z.string()),
+    introspection_endpoint_auth_methods_supported: z.array(z.string()),
+    revocation_endpoint_auth_methods_supported: z.array(z.string()),
+    scopes_supported: z.array(z.string()),
+    access_token_signing_alg_values_supported: z.array(z.string()),
+    service_documentation: z.string(),
+  })
+  .meta({ id: 'AuthorizationServerMetadata', description: 'RFC 8414 §2' });
+
+export const Jwks = z
+  .object({
+    keys: z.array(
+      z.looseObject({ kty: z.string(), kid: z.string(), alg: z.string(), use: z.literal('sig') }).meta({ id: 'Jwk', description: 'RFC 7517 public key' }),
+    ),
+  })
+  .meta({ id: 'Jwks', description: 'RFC 7517 §5' });
