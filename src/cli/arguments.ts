@@ -48,7 +48,7 @@ interface Parsed {
 function parse(args: string[], options: Options, positionals: number): Parsed {
   let parsed: Parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true }) as Parsed;
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0].replace(/\. To specify a positional.*$/, ''));
   }
