@@ -45,7 +45,7 @@ export async function postForm(url, params, headers = {}) {
     redirect: 'manual',
   });
   const text = await response.text();
-  let body = {};
+  let body;
   try {
     body = text ? JSON.parse(text) : {};
   } catch {

@@ -95,7 +95,7 @@ export class Server {
 }
 
 function descendants(pid) {
-  let children = [];
+  let children;
   try {
     children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {

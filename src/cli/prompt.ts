@@ -7,7 +7,7 @@ async function readLine(prompt: string, hidden: boolean): Promise<string | undef
   const tty = process.stdin.isTTY === true;
   let muted = false;
   const output = new Writable({
-    write(chunk, _encoding, done) {
+    write(chunk: Buffer, _encoding, done) {
       if (!muted) process.stderr.write(chunk);
       done();
     },

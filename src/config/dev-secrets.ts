@@ -33,7 +33,7 @@ function readOrCreate(dataDir: string): StoredSecrets {
       return { keyEncryptionSecret: parsed.keyEncryptionSecret, tokenHashSecret: parsed.tokenHashSecret };
     }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
   const secrets: StoredSecrets = {
     keyEncryptionSecret: randomBytes(32).toString('base64url'),

@@ -100,7 +100,7 @@ export class TesseraLogger implements LoggerService {
       this.pino[level]({ ...fields, error: message.name, stack: stackFrames(message) }, maskSecrets(message.message));
     } else if (typeof message === 'object' && message !== null) {
       // Defensive: whatever object is logged, credentials in it are censored by name.
-      this.pino[level]({ ...fields, data: scrub(message) }, String(fields.context ?? ''));
+      this.pino[level]({ ...fields, data: scrub(message) }, typeof fields.context === 'string' ? fields.context : '');
     } else {
       this.pino[level](fields, String(message));
     }

@@ -28,8 +28,8 @@ describe('pretty lines', () => {
     logger.warn('refresh token reused', 'refresh');
     logger.pino.info({ request_id: 'req-1', route: '/oauth/token', status: 400, note: 'two words' }, 'request completed');
     const [first, second] = text().split('\n');
-    expect(first).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN  \[refresh\] refresh token reused$/);
-    expect(second).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  request completed request_id=req-1 route=\/oauth\/token status=400 note="two words"$/);
+    expect(first).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}\[refresh\] refresh token reused$/);
+    expect(second).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}request completed request_id=req-1 route=\/oauth\/token status=400 note="two words"$/);
     expect(text()).not.toMatch(/"level"|pid/);
   });
 

@@ -11,6 +11,7 @@ const HEAD = new Set(['level', 'time', 'pid', 'message', 'context', 'stack']);
 
 // Control characters (newlines, ESC) in a logged value would forge lines or drive the
 // terminal: shown escaped, as the JSON format does.
+// eslint-disable-next-line no-control-regex -- matching them is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 const BARE = /^[^\s"=]+$/;
 
@@ -22,6 +23,11 @@ function clock(time: unknown): string {
   const date = new Date(typeof time === 'string' || typeof time === 'number' ? time : Date.now());
   const two = (n: number) => String(n).padStart(2, '0');
   return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, '0')}`;
+}
+
+// The head's level and message: strings from pino; anything else as JSON, never [object Object].
+function plain(value: unknown): string {
+  return typeof value === 'string' ? value : value == null ? '' : JSON.stringify(value);
 }
 
 function shown(value: unknown): string {
@@ -41,9 +47,9 @@ export function prettyLine(json: string): string {
   } catch {
     return json.endsWith('\n') ? json : `${json}\n`;
   }
-  const head = [clock(entry.time), String(entry.level ?? '').toUpperCase().padEnd(5)];
+  const head = [clock(entry.time), plain(entry.level).toUpperCase().padEnd(5)];
   if (typeof entry.context === 'string' && entry.context !== '') head.push(`[${safe(entry.context)}]`);
-  head.push(safe(String(entry.message ?? '')));
+  head.push(safe(plain(entry.message)));
   const fields = Object.entries(entry)
     .filter(([name]) => !HEAD.has(name))
     .map(([name, value]) => `${safe(name)}=${shown(value)}`);

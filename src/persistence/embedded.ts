@@ -140,7 +140,7 @@ function alive(pid: number): boolean {
 async function runningOwner(dataDir: string): Promise<string | undefined> {
   let owner: { pid?: unknown; url?: unknown; socket?: unknown };
   try {
-    owner = JSON.parse(readFileSync(join(dataDir, OWNER_FILE), 'utf8'));
+    owner = JSON.parse(readFileSync(join(dataDir, OWNER_FILE), 'utf8')) as typeof owner;
   } catch {
     return undefined;
   }

@@ -39,8 +39,8 @@ export async function openDatabase(config: AppConfig, options: { poolSize?: numb
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
     await embedded?.close().catch(() => undefined);
     const where = embedded ? `the embedded database in ${config.dataDir}` : `the database at ${server(url)}`;
-    if (isDatabaseUnavailable(error)) throw new Error(`cannot reach ${where} (${reason(error)})`);
-    throw new Error(`${where}: ${reason(error)}`);
+    if (isDatabaseUnavailable(error)) throw new Error(`cannot reach ${where} (${reason(error)})`, { cause: error });
+    throw new Error(`${where}: ${reason(error)}`, { cause: error });
   }
 }
 

@@ -139,8 +139,8 @@ describe('browser sessions in Chromium', () => {
   }
 
   async function generations(sid: string): Promise<number[]> {
-    const rows = await t.db.dataSource.query(`SELECT generation FROM refresh_tokens WHERE family_id = $1 ORDER BY generation`, [sid]);
-    return rows.map((row: { generation: number }) => row.generation);
+    const rows = await t.db.dataSource.query<Array<{ generation: number }>>(`SELECT generation FROM refresh_tokens WHERE family_id = $1 ORDER BY generation`, [sid]);
+    return rows.map((row) => row.generation);
   }
 
   /** Calls a test hook of the page's SPA (window.spa, see browser/spa.js). */
@@ -195,7 +195,7 @@ describe('browser sessions in Chromium', () => {
     }
     const [stillA, stillB] = [await call(tabA, 'refresh'), await call(tabB, 'refresh')];
     expect([stillA.status, stillB.status]).toEqual([200, 200]);
-    const [family] = await t.db.dataSource.query(`SELECT revoked_at FROM families WHERE id = $1`, [sid]);
+    const [family] = await t.db.dataSource.query<Array<{ revoked_at: Date | null }>>(`SELECT revoked_at FROM families WHERE id = $1`, [sid]);
     expect(family.revoked_at).toBeNull();
     await expectHiddenFromScript(tabA, tabB);
 
@@ -229,7 +229,7 @@ describe('browser sessions in Chromium', () => {
     // Log out from one tab: the family is revoked, the cookie gone, the other tab out too.
     expect((await call(tabA, 'logout')).status).toBe(204);
     expect(await refreshCookie()).toBeUndefined();
-    const [ended] = await t.db.dataSource.query(`SELECT revoked_reason FROM families WHERE id = $1`, [sid]);
+    const [ended] = await t.db.dataSource.query<Array<{ revoked_reason: string | null }>>(`SELECT revoked_reason FROM families WHERE id = $1`, [sid]);
     expect(ended.revoked_reason).toBe('logout');
     expect(await call(tabB, 'refresh')).toMatchObject({ status: 400, error: 'invalid_grant' });
     expect(await call(tabB, 'start')).toMatchObject({ json: { loggedIn: false } });

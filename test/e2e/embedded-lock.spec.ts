@@ -26,9 +26,9 @@ describe('embedded database ownership', () => {
     const children = [0, 1].map(() => startNode(['--input-type=module', '-e', OPEN, dir], childEnv()));
     try {
       const opened = await Promise.all(
-        children.map((child) => child.waitFor((out) => (out.includes('}') ? JSON.parse(out.trim().split('\n')[0]) : undefined), 'an open', 60_000)),
+        children.map((child) => child.waitFor((out) => (out.includes('}') ? (JSON.parse(out.trim().split('\n')[0]) as { owner: boolean; url: string }) : undefined), 'an open', 60_000)),
       );
-      expect(opened.map((o: { owner: boolean }) => o.owner).sort()).toEqual([false, true]);
+      expect(opened.map((o) => o.owner).sort()).toEqual([false, true]);
       expect(opened[0].url).toBe(opened[1].url);
       const finished = await Promise.all(children.map((child) => child.finish(30_000)));
       expect(finished.map((f) => f.code)).toEqual([0, 0]);

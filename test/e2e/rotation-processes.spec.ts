@@ -41,12 +41,12 @@ describeOnPostgres('rotation across two server processes on one database', () =>
     postForm({ url }, '/oauth/token', { grant_type: 'refresh_token', refresh_token: refreshToken }, { authorization: client.basic });
 
   async function generations(sid: string): Promise<number[]> {
-    const rows = await db.dataSource.query(`SELECT generation FROM refresh_tokens WHERE family_id = $1 ORDER BY generation`, [sid]);
-    return rows.map((row: { generation: number }) => row.generation);
+    const rows = await db.dataSource.query<Array<{ generation: number }>>(`SELECT generation FROM refresh_tokens WHERE family_id = $1 ORDER BY generation`, [sid]);
+    return rows.map((row) => row.generation);
   }
 
   const sidOf = (accessToken: string): string =>
-    JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()).sid as string;
+    (JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()) as { sid: string }).sid;
 
   it('40 refreshes of one token split over both processes produce one successor', async () => {
     const first = await login({ ...t, url: urls[0] }, client, user);
@@ -55,7 +55,7 @@ describeOnPostgres('rotation across two server processes on one database', () =>
     expect(new Set(results.map((r) => r.body.refresh_token)).size).toBe(1);
     const sid = sidOf(first.access_token);
     expect(await generations(sid)).toEqual([0, 1]);
-    const [family] = await db.dataSource.query(`SELECT revoked_at FROM families WHERE id = $1`, [sid]);
+    const [family] = await db.dataSource.query<Array<{ revoked_at: Date | null }>>(`SELECT revoked_at FROM families WHERE id = $1`, [sid]);
     expect(family.revoked_at).toBeNull();
   });
 

@@ -35,5 +35,5 @@ export async function createAdmin(t: TestApp, client?: TestClient): Promise<Test
 
 /** Rows of a SQL query on the test's database. */
 export function rows<T = Record<string, unknown>>(t: TestApp, sql: string, params: unknown[] = []): Promise<T[]> {
-  return t.db.dataSource.query(sql, params) as Promise<T[]>;
+  return t.db.dataSource.query<T[]>(sql, params);
 }

@@ -68,7 +68,7 @@ export async function postForm(
 /** A response as tests read it: status, headers, the raw text and, when it is JSON, the body. */
 export async function readResult(response: Response): Promise<HttpResult> {
   const text = await response.text();
-  let body: Record<string, unknown> = {};
+  let body: Record<string, unknown>;
   try {
     body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   } catch {

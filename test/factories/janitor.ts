@@ -22,8 +22,8 @@ export type Table = (typeof TABLES)[number];
 
 /** Rows per table, read in one statement. */
 export async function rowCounts(t: TestApp): Promise<Record<Table, number>> {
-  const [row] = (await t.db.dataSource.query(
+  const [row] = await t.db.dataSource.query<Array<Record<Table, number>>>(
     `SELECT ${TABLES.map((table) => `(SELECT count(*)::int FROM ${table}) AS ${table}`).join(', ')}`,
-  )) as Array<Record<Table, number>>;
+  );
   return row;
 }

@@ -54,7 +54,7 @@ describeWithCluster('Tessera\'s database connections killed during rotations', (
       while (!done()) {
         // Busy backends most of the time (mid-statement, mid-transaction), now and then all of them.
         const which = Math.random() < 0.7 ? `AND state <> 'idle'` : '';
-        const { rows } = await admin.query(
+        const { rows } = await admin.query<{ n: number }>(
           `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
            WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND datname = current_database() ${which}`,
         );
@@ -130,14 +130,14 @@ describeWithCluster('Tessera\'s database connections killed during rotations', (
 
   async function expectWellFormedChains(chains: Chain[]): Promise<void> {
     const sids = chains.map((chain) => chain.sid);
-    const query = (sql: string) => db.dataSource.query(sql, [sids]);
+    const query = <Row = Record<string, unknown>>(sql: string) => db.dataSource.query<Row[]>(sql, [sids]);
     // Every used token has exactly one successor row; no successor has two parents.
     expect(await query(`SELECT t.generation FROM refresh_tokens t WHERE t.family_id = ANY($1) AND t.used_at IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM refresh_tokens s WHERE s.hash = t.successor_hash AND s.family_id = t.family_id AND s.generation = t.generation + 1)`)).toEqual([]);
     expect(await query(`SELECT successor_hash FROM refresh_tokens WHERE family_id = ANY($1) AND successor_hash IS NOT NULL
       GROUP BY successor_hash HAVING count(*) > 1`)).toEqual([]);
     // Each family is one unbroken chain 0..n with one live token at its end, and alive.
-    const families = await query(`SELECT f.id, f.revoked_at, count(t.*)::int AS tokens, max(t.generation) AS last,
+    const families = await query<{ id: string; last: number }>(`SELECT f.id, f.revoked_at, count(t.*)::int AS tokens, max(t.generation) AS last,
         count(t.*) FILTER (WHERE t.used_at IS NULL)::int AS unused
       FROM families f JOIN refresh_tokens t ON t.family_id = f.id WHERE f.id = ANY($1) GROUP BY f.id`);
     expect(families).toHaveLength(CHAINS);
@@ -147,8 +147,8 @@ describeWithCluster('Tessera\'s database connections killed during rotations', (
     // Every token a client received is a row of its chain, and the one it holds is the live end.
     const hash = (value: string) => t.app.get(TokenHashers).refreshToken.hash(value);
     for (const chain of chains) {
-      const rows = await db.dataSource.query(`SELECT hash, used_at FROM refresh_tokens WHERE family_id = $1`, [chain.sid]);
-      const stored = new Map<string, Date | null>(rows.map((row: { hash: Buffer; used_at: Date | null }) => [row.hash.toString('hex'), row.used_at]));
+      const rows = await db.dataSource.query<Array<{ hash: Buffer; used_at: Date | null }>>(`SELECT hash, used_at FROM refresh_tokens WHERE family_id = $1`, [chain.sid]);
+      const stored = new Map(rows.map((row) => [row.hash.toString('hex'), row.used_at]));
       for (const value of chain.received) expect(stored.has(hash(value).toString('hex'))).toBe(true);
       expect(stored.get(hash(chain.held).toString('hex'))).toBeNull();
     }

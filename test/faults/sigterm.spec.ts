@@ -85,7 +85,7 @@ describeWithCluster('SIGTERM under load', () => {
     expect(answered.filter((answer) => !('status' in answer) || ![200, 400, 429].includes(answer.status)).map(summary)).toEqual([]);
     const loginStatuses = (await Promise.all(logins)).map(summary);
     expect(loginStatuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(LOGINS - WRONG_PASSWORDS - 1);
-    for (const answer of await Promise.all(introspections)) expect('text' in answer && JSON.parse(answer.text).active).toBe(true);
+    for (const answer of await Promise.all(introspections)) expect('text' in answer && (JSON.parse(answer.text) as { active: unknown }).active).toBe(true);
     // The signal did come mid-flight: some answers were still to come.
     expect(answered.filter((answer) => answer.at > signalledAt).length).toBeGreaterThan(0);
     for (const answer of late) {

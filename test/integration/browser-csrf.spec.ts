@@ -41,8 +41,8 @@ describe('browser sessions: CSRF and origin checks', () => {
   }
 
   async function state(sid: string) {
-    const [family] = await t.db.dataSource.query(`SELECT revoked_at, last_used_at, idle_expires_at FROM families WHERE id = $1`, [sid]);
-    const tokens = await t.db.dataSource.query(`SELECT generation, used_at FROM refresh_tokens WHERE family_id = $1 ORDER BY generation`, [sid]);
+    const [family] = await t.db.dataSource.query<Array<Record<string, unknown>>>(`SELECT revoked_at, last_used_at, idle_expires_at FROM families WHERE id = $1`, [sid]);
+    const tokens = await t.db.dataSource.query<Array<Record<string, unknown>>>(`SELECT generation, used_at FROM refresh_tokens WHERE family_id = $1 ORDER BY generation`, [sid]);
     return { family, tokens };
   }
 
@@ -129,8 +129,8 @@ describe('browser sessions: CSRF and origin checks', () => {
 
     /** Families started and logins recorded for the client: a refused login neither starts one nor checks a password. */
     async function footprint() {
-      const [families] = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM families WHERE client_id = $1`, [loginOnly.id]);
-      const [logins] = await t.db.dataSource.query(
+      const [families] = await t.db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM families WHERE client_id = $1`, [loginOnly.id]);
+      const [logins] = await t.db.dataSource.query<Array<{ n: number }>>(
         `SELECT count(*)::int AS n FROM audit_events WHERE client_id = $1 AND type IN ('login_succeeded', 'login_failed')`,
         [loginOnly.id],
       );

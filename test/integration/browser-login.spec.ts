@@ -26,8 +26,8 @@ describe('browser sessions: login', () => {
   const browser = () => new BrowserAgent(t, ORIGIN);
 
   async function family(sid: string) {
-    const [row] = await t.db.dataSource.query(`SELECT * FROM families WHERE id = $1`, [sid]);
-    return row as { revoked_at: Date | null; revoked_reason: string | null; revoked_by: string | null; client_id: string };
+    const [row] = await t.db.dataSource.query<Array<{ revoked_at: Date | null; revoked_reason: string | null; revoked_by: string | null; client_id: string }>>(`SELECT * FROM families WHERE id = $1`, [sid]);
+    return row;
   }
 
   describe('POST /auth/login', () => {
@@ -84,14 +84,14 @@ describe('browser sessions: login', () => {
     it('answers a wrong password with invalid_grant, sets no session cookie and records the failure', async () => {
       const b = browser();
       await b.fetchCsrf();
-      const before = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE type = 'login_failed' AND client_id = $1`, [spa.id]);
+      const before = await t.db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM audit_events WHERE type = 'login_failed' AND client_id = $1`, [spa.id]);
       const result = await b.request('POST', '/auth/login', { form: { username: user.username, password: 'not the password', client_id: spa.id } });
       expect(result.status).toBe(400);
       expect(result.body).toEqual({ error: 'invalid_grant', error_description: 'invalid username or password' });
       expect(result.setCookies).toEqual([]);
       const unknownUser = await b.request('POST', '/auth/login', { form: { username: 'nobody-at-all', password: 'whatever1', client_id: spa.id } });
       expect(unknownUser.body).toEqual(result.body);
-      const after = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE type = 'login_failed' AND client_id = $1`, [spa.id]);
+      const after = await t.db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM audit_events WHERE type = 'login_failed' AND client_id = $1`, [spa.id]);
       expect(after[0].n - before[0].n).toBe(2);
     });
 

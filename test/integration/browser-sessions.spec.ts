@@ -29,13 +29,13 @@ describe('browser sessions', () => {
   const browser = () => new BrowserAgent(t, ORIGIN);
 
   async function family(sid: string) {
-    const [row] = await t.db.dataSource.query(`SELECT * FROM families WHERE id = $1`, [sid]);
-    return row as { revoked_at: Date | null; revoked_reason: string | null; revoked_by: string | null; client_id: string };
+    const [row] = await t.db.dataSource.query<Array<{ revoked_at: Date | null; revoked_reason: string | null; revoked_by: string | null; client_id: string }>>(`SELECT * FROM families WHERE id = $1`, [sid]);
+    return row;
   }
 
   async function generations(sid: string): Promise<number[]> {
-    const rows = await t.db.dataSource.query(`SELECT generation FROM refresh_tokens WHERE family_id = $1 ORDER BY generation`, [sid]);
-    return rows.map((row: { generation: number }) => row.generation);
+    const rows = await t.db.dataSource.query<Array<{ generation: number }>>(`SELECT generation FROM refresh_tokens WHERE family_id = $1 ORDER BY generation`, [sid]);
+    return rows.map((row) => row.generation);
   }
 
   describe('POST /auth/refresh', () => {

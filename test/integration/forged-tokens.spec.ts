@@ -44,9 +44,7 @@ describe('forged access tokens are inactive', () => {
     genuine = (await login(t, app, user, 'read')).access_token;
     header = jwtHeader(genuine);
     claims = jwtClaims(genuine);
-    const [row] = (await t.db.dataSource.query(`SELECT private_key_sealed FROM signing_keys WHERE kid = $1`, [header.kid])) as Array<{
-      private_key_sealed: Buffer;
-    }>;
+    const [row] = await t.db.dataSource.query<Array<{ private_key_sealed: Buffer }>>(`SELECT private_key_sealed FROM signing_keys WHERE kid = $1`, [header.kid]);
     const der = unseal(deriveKey(TEST_SECRETS.KEY_ENCRYPTION_SECRET, 'signing-key'), row.private_key_sealed, Buffer.from(header.kid as string));
     serverKey = createPrivateKey({ key: der!, format: 'der', type: 'pkcs8' });
     attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' });

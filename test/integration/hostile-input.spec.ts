@@ -43,7 +43,7 @@ describe('hostile input', () => {
   async function counts(): Promise<Record<string, number>> {
     const result: Record<string, number> = {};
     for (const table of GUARDED) {
-      result[table] = (await t.db.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
+      result[table] = (await t.db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
     }
     return result;
   }
@@ -109,13 +109,13 @@ describe('hostile input', () => {
   it('answers a body over 64 KiB with 413 and an RFC-style error', async () => {
     const result = await send('/oauth/token', `grant_type=password&username=${'a'.repeat(70 * 1024)}`, 'application/x-www-form-urlencoded', client.basic);
     expect(result.status).toBe(413);
-    expect(JSON.parse(result.text).error).toBe('invalid_request');
+    expect((JSON.parse(result.text) as { error: unknown }).error).toBe('invalid_request');
   });
 
   it('left every guarded table as it was, and the session still works', async () => {
     expect(await counts()).toEqual(before);
     const introspected = await send('/oauth/introspect', `token=${session.access_token}`, 'application/x-www-form-urlencoded', resourceServer.basic);
-    expect(JSON.parse(introspected.text).active).toBe(true);
+    expect((JSON.parse(introspected.text) as { active: unknown }).active).toBe(true);
     const refreshed = await send('/oauth/token', `grant_type=refresh_token&refresh_token=${session.refresh_token}`, 'application/x-www-form-urlencoded', client.basic);
     expect(refreshed.status).toBe(200);
   });

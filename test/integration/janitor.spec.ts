@@ -33,7 +33,7 @@ async function snapshot(t: TestApp): Promise<Record<string, Keyed>> {
   };
   const result: Record<string, Keyed> = {};
   for (const [table, sql] of Object.entries(queries)) {
-    const rows = (await t.db.dataSource.query(sql)) as Array<Record<string, unknown> & { key: string }>;
+    const rows = await t.db.dataSource.query<Array<Record<string, unknown> & { key: string }>>(sql);
     result[table] = new Map(rows.map((row) => [row.key, row]));
   }
   return result;
@@ -137,14 +137,12 @@ describe('janitor', () => {
     // A replayed rotated token of the live session is still reuse: the family is revoked and the theft recorded.
     const replay = await token(t, web, { grant_type: 'refresh_token', refresh_token: live.refresh_token });
     expect(replay.body.error).toBe('invalid_grant');
-    const [family] = (await t.db.dataSource.query(`SELECT revoked_reason FROM families WHERE id = $1`, [sid(live)])) as Array<{
-      revoked_reason: string;
-    }>;
+    const [family] = await t.db.dataSource.query<Array<{ revoked_reason: string }>>(`SELECT revoked_reason FROM families WHERE id = $1`, [sid(live)]);
     expect(family.revoked_reason).toBe('refresh_token_reuse');
-    const reuse = (await t.db.dataSource.query(
+    const reuse = await t.db.dataSource.query<Array<{ reason: string }>>(
       `SELECT reason FROM audit_events WHERE type = 'refresh_token_reuse_detected' AND family_id = $1`,
       [sid(live)],
-    )) as Array<{ reason: string }>;
+    );
     expect(reuse).toEqual([{ reason: 'after_grace' }]);
     expect((await token(t, web, { grant_type: 'refresh_token', refresh_token: liveNext.refresh_token })).body.error).toBe('invalid_grant');
     // Live tokens keep their state.
@@ -158,13 +156,13 @@ describe('janitor', () => {
     t.clock.advance(DAY);
     // A revocation allocates its id, another commits above it, the janitor runs, a process
     // boots, and only then does the first one commit.
-    const [{ id: inFlight }] = (await t.db.dataSource.query(`SELECT nextval('revocation_events_id_seq')::int AS id`)) as Array<{ id: number }>;
+    const [{ id: inFlight }] = await t.db.dataSource.query<Array<{ id: number }>>(`SELECT nextval('revocation_events_id_seq')::int AS id`);
     const above = await machineToken(t, web);
     await revoke(t, web, above);
     const late = await machineToken(t, web);
     const counts = await t.app.get(JanitorService).runOnce();
     expect(counts?.revocation_events).toBe(1);
-    const subjects = (await t.db.dataSource.query(`SELECT subject FROM revocation_events ORDER BY id`)) as Array<{ subject: string }>;
+    const subjects = await t.db.dataSource.query<Array<{ subject: string }>>(`SELECT subject FROM revocation_events ORDER BY id`);
     expect(subjects.map((row) => row.subject)).toEqual(['spent-2', jwtClaims(above).jti]);
 
     const pool = await anotherPool(t.db);

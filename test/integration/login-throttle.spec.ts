@@ -121,7 +121,7 @@ describe('login throttle', () => {
   it('stores no username, only its keyed hash, and every row expires', async () => {
     const user = await createUser(t);
     await fail(t, client, freshIp(), user.username, 1);
-    const rows = await t.db.dataSource.query(`SELECT username_key, ip, expires_at FROM login_throttle`);
+    const rows = await t.db.dataSource.query<unknown[]>(`SELECT username_key, ip, expires_at FROM login_throttle`);
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows as Array<{ username_key: Buffer; expires_at: Date }>) {
       expect(row.username_key).toHaveLength(32);
@@ -151,7 +151,7 @@ describe('login throttle', () => {
   it('records a login_throttled event when a failure starts a wait, and none for refused attempts', async () => {
     const user = await createUser(t);
     const ip = freshIp();
-    const count = async () => (await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE type = 'login_throttled' AND ip = $1`, [ip]))[0].n as number;
+    const count = async () => (await t.db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM audit_events WHERE type = 'login_throttled' AND ip = $1`, [ip]))[0].n;
     await fail(t, client, ip, user.username, 2);
     expect(await count()).toBe(0);
     await fail(t, client, ip, user.username, 1);

@@ -116,7 +116,7 @@ describe('GET /metrics', () => {
     const samples = await scrape(t);
     const total = metricValue(samples, 'tessera_db_pool_connections');
     expect(total).toBeGreaterThanOrEqual(1);
-    expect(total).toBeLessThanOrEqual(t.db.dataSource.driver.options.extra?.max ?? 10);
+    expect(total).toBeLessThanOrEqual((t.db.dataSource.driver.options.extra as { max?: number } | undefined)?.max ?? 10);
     expect(metricValue(samples, 'tessera_db_pool_idle_connections')).toBeLessThanOrEqual(total);
     expect(samples.some((s) => s.name === 'tessera_db_pool_waiting_requests')).toBe(true);
     expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);

@@ -55,8 +55,8 @@ async function snapshot(dataSource: DataSource): Promise<Snapshot> {
 }
 
 async function appliedCount(dataSource: DataSource): Promise<number> {
-  const [{ count }] = await dataSource.query(`SELECT count(*)::int AS count FROM ${MIGRATIONS_TABLE}`);
-  return count as number;
+  const [{ count }] = await dataSource.query<Array<{ count: number }>>(`SELECT count(*)::int AS count FROM ${MIGRATIONS_TABLE}`);
+  return count;
 }
 
 function migrationName(migration: (typeof migrations)[number]): string {

@@ -32,9 +32,7 @@ describe('opaque access tokens (CONTRACT "Access tokens")', () => {
     const session = await login(t, app, user, 'read');
     expect(session.access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(Buffer.from(session.access_token, 'base64url')).toHaveLength(32);
-    const rows = (await t.db.dataSource.query(`SELECT * FROM opaque_access_tokens WHERE client_id = $1`, [app.id])) as Array<
-      Record<string, unknown>
-    >;
+    const rows = await t.db.dataSource.query<Array<Record<string, unknown>>>(`SELECT * FROM opaque_access_tokens WHERE client_id = $1`, [app.id]);
     expect(rows).toHaveLength(1);
     expect(rows[0].hash).toEqual(keyedHash(session.access_token));
     expect(rows[0]).toMatchObject({ subject: user.user.id, user_id: user.user.id, scope: 'read', audience: 'http://tessera.test', revoked_at: null });
@@ -87,11 +85,11 @@ describe('opaque access tokens (CONTRACT "Access tokens")', () => {
     expect(result.text).toBe('{}');
     expect((await introspect(t, resourceServer, session.access_token)).text).toBe(INACTIVE_BODY);
     expect(await isActive(t, resourceServer, sibling.access_token as string)).toBe(true);
-    const [row] = (await t.db.dataSource.query(
+    const [row] = await t.db.dataSource.query<Array<{ revoked: boolean; remembered: boolean }>>(
       `SELECT o.revoked_at IS NOT NULL AS revoked, r.jti IS NOT NULL AS remembered
        FROM opaque_access_tokens o LEFT JOIN revoked_access_tokens r ON r.jti = o.jti WHERE o.hash = $1`,
       [keyedHash(session.access_token)],
-    )) as Array<{ revoked: boolean; remembered: boolean }>;
+    );
     expect(row).toEqual({ revoked: true, remembered: true });
     expect((await revoke(t, app, session.access_token)).status).toBe(200);
   });

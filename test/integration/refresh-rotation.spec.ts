@@ -30,19 +30,19 @@ describe('refresh token rotation', () => {
     token(t, by, { grant_type: 'refresh_token', refresh_token: refreshToken, ...extra });
 
   async function family(sid: string) {
-    const [row] = await t.db.dataSource.query(`SELECT * FROM families WHERE id = $1`, [sid]);
-    return row as { revoked_at: Date | null; revoked_reason: string | null; idle_expires_at: Date; absolute_expires_at: Date };
+    const [row] = await t.db.dataSource.query<Array<{ revoked_at: Date | null; revoked_reason: string | null; idle_expires_at: Date; absolute_expires_at: Date }>>(`SELECT * FROM families WHERE id = $1`, [sid]);
+    return row;
   }
 
   const sidOf = (accessToken: string): string =>
-    JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()).sid as string;
+    (JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()) as { sid: string }).sid;
 
   async function reuseEvents(sid: string): Promise<string[]> {
-    const rows = await t.db.dataSource.query(
+    const rows = await t.db.dataSource.query<Array<{ reason: string }>>(
       `SELECT reason FROM audit_events WHERE type = 'refresh_token_reuse_detected' AND family_id = $1`,
       [sid],
     );
-    return rows.map((row: { reason: string }) => row.reason);
+    return rows.map((row) => row.reason);
   }
 
   it('rotates: a new refresh token each time, the same family, the scope kept', async () => {
@@ -197,9 +197,9 @@ describe('refresh token rotation', () => {
       const first = await login(t, client, user);
       const key = Buffer.from(hkdfSync('sha256', TEST_SECRETS.TOKEN_HASH_SECRET, Buffer.alloc(0), 'tessera:refresh-token', 32));
       const expected = createHmac('sha256', key).update(first.refresh_token).digest();
-      const rows = await t.db.dataSource.query(`SELECT hash FROM refresh_tokens WHERE hash = $1`, [expected]);
+      const rows = await t.db.dataSource.query<unknown[]>(`SELECT hash FROM refresh_tokens WHERE hash = $1`, [expected]);
       expect(rows).toHaveLength(1);
-      const plain = await t.db.dataSource.query(
+      const plain = await t.db.dataSource.query<Array<{ n: number }>>(
         `SELECT count(*)::int AS n FROM refresh_tokens WHERE position($1::bytea IN hash) > 0 OR position($1::bytea IN coalesce(successor_sealed, ''::bytea)) > 0`,
         [Buffer.from(first.refresh_token)],
       );
@@ -211,7 +211,7 @@ describe('refresh token rotation', () => {
       const second = await refresh(first.refresh_token);
       const sid = sidOf(first.access_token);
       const sealed = async () =>
-        (await t.db.dataSource.query(`SELECT count(*)::int AS n FROM refresh_tokens WHERE family_id = $1 AND successor_sealed IS NOT NULL`, [sid]))[0].n;
+        (await t.db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM refresh_tokens WHERE family_id = $1 AND successor_sealed IS NOT NULL`, [sid]))[0].n;
       expect(await sealed()).toBe(1);
       await refresh(String(second.body.refresh_token));
       expect(await sealed()).toBe(1); // the parent's copy went; the new parent's copy is live
@@ -228,8 +228,8 @@ describe('refresh token rotation', () => {
       const results = await Promise.all(Array.from({ length: 50 }, () => refresh(first.refresh_token)));
       expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
       expect(new Set(results.map((r) => r.body.refresh_token)).size).toBe(1);
-      const rows = await t.db.dataSource.query(`SELECT generation FROM refresh_tokens WHERE family_id = $1 ORDER BY generation`, [sid]);
-      expect(rows.map((r: { generation: number }) => r.generation)).toEqual([0, 1]);
+      const rows = await t.db.dataSource.query<Array<{ generation: number }>>(`SELECT generation FROM refresh_tokens WHERE family_id = $1 ORDER BY generation`, [sid]);
+      expect(rows.map((r) => r.generation)).toEqual([0, 1]);
       expect((await family(sid)).revoked_at).toBeNull();
       expect((await refresh(String(results[0].body.refresh_token))).status).toBe(200);
     });
@@ -244,7 +244,7 @@ describe('refresh token rotation', () => {
         expect(tokens.size).toBe(1);
         current = String([...tokens][0]);
       }
-      const rows = await t.db.dataSource.query(`SELECT count(*)::int AS n, max(generation) AS g FROM refresh_tokens WHERE family_id = $1`, [sid]);
+      const rows = await t.db.dataSource.query<unknown[]>(`SELECT count(*)::int AS n, max(generation) AS g FROM refresh_tokens WHERE family_id = $1`, [sid]);
       expect(rows[0]).toEqual({ n: 6, g: 5 });
     });
   });

@@ -16,9 +16,7 @@ describe('revocation feed and view', () => {
 
   const jti = (subject: string) => ({ jti: subject, sub: 'nobody', iat: 0 });
   const nextIds = async (n: number): Promise<number[]> => {
-    const rows = (await t.db.dataSource.query(`SELECT nextval('revocation_events_id_seq') AS id FROM generate_series(1, $1)`, [n])) as Array<{
-      id: string;
-    }>;
+    const rows = await t.db.dataSource.query<Array<{ id: string }>>(`SELECT nextval('revocation_events_id_seq') AS id FROM generate_series(1, $1)`, [n]);
     return rows.map((row) => Number(row.id));
   };
   const insertEvent = (id: number | null, subject: string, until: Date) =>
@@ -89,7 +87,7 @@ describe('revocation feed and view', () => {
     expect(view.revoked(jti('long-gone'))).toBe(false);
     t.clock.advance(61);
     await view.catchUp();
-    const rows = (await t.db.dataSource.query(`SELECT subject FROM revocation_events WHERE subject = 'long-gone'`)) as unknown[];
+    const rows = await t.db.dataSource.query<unknown[]>(`SELECT subject FROM revocation_events WHERE subject = 'long-gone'`);
     expect(rows).toHaveLength(1);
   });
 
@@ -114,11 +112,7 @@ describe('revocation feed and view', () => {
     const reused = await token(t, app, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
     expect(reused.body.error).toBe('invalid_grant');
     const sid = jwtClaims(first.access_token).sid as string;
-    const rows = (await t.db.dataSource.query(`SELECT kind, created_at, until FROM revocation_events WHERE subject = $1`, [sid])) as Array<{
-      kind: string;
-      created_at: Date;
-      until: Date;
-    }>;
+    const rows = await t.db.dataSource.query<Array<{ kind: string; created_at: Date; until: Date }>>(`SELECT kind, created_at, until FROM revocation_events WHERE subject = $1`, [sid]);
     expect(rows).toHaveLength(1);
     expect(rows[0].kind).toBe('family');
     expect(rows[0].until.getTime() - rows[0].created_at.getTime()).toBe((300 + 60) * 1000);

@@ -10,7 +10,7 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
   let user: TestUser;
 
   const count = async (sql: string, params: unknown[] = []) =>
-    Number(((await t.db.dataSource.query(sql, params)) as Array<{ n: string }>)[0].n);
+    Number((await t.db.dataSource.query<Array<{ n: string }>>(sql, params))[0].n);
   const revokedJtis = () => count(`SELECT count(*) AS n FROM revoked_access_tokens`);
   const events = () => count(`SELECT count(*) AS n FROM revocation_events`);
 
@@ -69,9 +69,9 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
       const refreshed = await token(t, app, { grant_type: 'refresh_token', refresh_token: current.refresh_token });
       expect(refreshed.status).toBe(400);
       expect(refreshed.body.error).toBe('invalid_grant');
-      const [family] = (await t.db.dataSource.query(`SELECT revoked_reason, revoked_by FROM families WHERE id = $1`, [
+      const [family] = await t.db.dataSource.query<Array<{ revoked_reason: string; revoked_by: string }>>(`SELECT revoked_reason, revoked_by FROM families WHERE id = $1`, [
         jwtClaims(current.access_token).sid,
-      ])) as Array<{ revoked_reason: string; revoked_by: string }>;
+      ]);
       expect(family).toEqual({ revoked_reason: 'revoked', revoked_by: `client:${app.id}` });
     });
 
@@ -100,10 +100,7 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
       expect((await introspect(t, resourceServer, session.access_token)).text).toBe(INACTIVE_BODY);
       expect(await isActive(t, resourceServer, sibling.access_token as string)).toBe(true);
       expect(await isActive(t, resourceServer, sibling.refresh_token as string)).toBe(true);
-      const rows = (await t.db.dataSource.query(`SELECT jti, expires_at FROM revoked_access_tokens WHERE jti = $1`, [claims.jti])) as Array<{
-        jti: string;
-        expires_at: Date;
-      }>;
+      const rows = await t.db.dataSource.query<Array<{ jti: string; expires_at: Date }>>(`SELECT jti, expires_at FROM revoked_access_tokens WHERE jti = $1`, [claims.jti]);
       expect(rows).toHaveLength(1);
       expect(rows[0].expires_at.getTime()).toBe(claims.exp * 1000);
       // Kept by jti, never by (a hash of) its text.
@@ -182,10 +179,10 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
     const session = await login(t, app, user);
     await revoke(t, app, session.access_token);
     await revoke(t, app, session.refresh_token);
-    const rows = (await t.db.dataSource.query(
+    const rows = await t.db.dataSource.query<Array<{ type: string; actor: string; reason: string | null; details: Record<string, unknown> }>>(
       `SELECT type, actor, reason, details FROM audit_events WHERE family_id = $1 AND type <> 'login_succeeded' ORDER BY id`,
       [jwtClaims(session.access_token).sid],
-    )) as Array<{ type: string; actor: string; reason: string | null; details: Record<string, unknown> }>;
+    );
     expect(rows.map((row) => [row.type, row.actor])).toEqual([
       ['access_token_revoked', `client:${app.id}`],
       ['session_revoked', `client:${app.id}`],

@@ -60,7 +60,7 @@ describe('the rotation statement', () => {
        FROM families f, generate_series(0, 2) g`,
       [now],
     );
-    const [row] = await ds.query(`SELECT hash FROM refresh_tokens WHERE generation = 2 LIMIT 1`);
+    const [row] = await ds.query<Array<{ hash: Buffer }>>(`SELECT hash FROM refresh_tokens WHERE generation = 2 LIMIT 1`);
     live = row.hash;
   });
   afterAll(async () => { await db.drop(); });
@@ -74,10 +74,10 @@ describe('the rotation statement', () => {
         await runner.query(`SET LOCAL plan_cache_mode = ${mode}`);
         await runner.query(`PREPARE rotate_under_test (bytea, timestamptz, bytea, bytea, int, text, text[]) AS ${ROTATE}`);
         const hex = (bytes: Buffer) => `'\\x${bytes.toString('hex')}'::bytea`;
-        const [result] = await runner.query(
+        const [result] = (await runner.query(
           `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE rotate_under_test(${hex(live)}, now(), ${hex(randomBytes(32))}, ${hex(randomBytes(48))}, 3600, '${CLIENT}', NULL)`,
-        );
-        const plan = (result['QUERY PLAN'] as [{ Plan: PlanNode }])[0].Plan;
+        )) as Array<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>;
+        const plan = result['QUERY PLAN'][0].Plan;
         expect(plan['Actual Rows']).toBe(1); // it rotated
         const wide = nodes(plan).filter(
           (node) =>

@@ -115,11 +115,11 @@ describe('POST /oauth/token', () => {
     });
 
     it('starts no family and records login_failed when a login fails', async () => {
-      const before = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM families`);
+      const before = await t.db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM families`);
       await token(t, client, { grant_type: 'password', username: user.username, password: 'not-it-at-all' });
-      const after = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM families`);
+      const after = await t.db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM families`);
       expect(after[0].n).toBe(before[0].n);
-      const events = await t.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE type = 'login_failed'`);
+      const events = await t.db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM audit_events WHERE type = 'login_failed'`);
       expect(events[0].n).toBeGreaterThan(0);
     });
   });

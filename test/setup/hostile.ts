@@ -75,7 +75,7 @@ export const rawBody = fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.f
 /** Row counts of the guarded tables. */
 export async function guardedCounts(t: TestApp): Promise<Record<string, number>> {
   const result: Record<string, number> = {};
-  for (const table of GUARDED) result[table] = (await t.db.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
+  for (const table of GUARDED) result[table] = (await t.db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
   return result;
 }
 

@@ -43,8 +43,8 @@ export class TesseraServer {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output = { text: '' };
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const match = /listening on (http:\/\/[^\s"]+)/.exec(output.text);

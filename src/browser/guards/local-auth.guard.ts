@@ -39,8 +39,8 @@ export class LocalAuthGuard implements CanActivate {
       const authenticate = passport.authenticate(
         Object.create(this.strategy) as passport.Strategy,
         { session: false },
-        (error: unknown, proven: User | false) => (error ? reject(error) : resolve(proven)),
-      ) as (req: unknown, res: unknown, next: (error?: unknown) => void) => void;
+        (error: Error | null, proven: User | false) => (error ? reject(error) : resolve(proven)),
+      ) as (req: unknown, res: unknown, next: (error?: Error) => void) => void;
       authenticate(credentials, reply.raw, (error) => reject(error ?? new Error('passport ended without a result')));
     });
     if (!user) {

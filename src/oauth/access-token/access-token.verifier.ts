@@ -103,7 +103,7 @@ function claimsOf(payload: string, issuer: string): AccessTokenClaims | undefine
   return Object.freeze({
     iss: issuer,
     sub,
-    aud: aud as string | string[],
+    aud,
     exp: exp as number,
     iat: iat as number,
     jti,

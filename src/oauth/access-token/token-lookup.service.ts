@@ -38,9 +38,9 @@ export class TokenLookup {
       return claims && { kind: 'jwt', clientId: claims.client_id, claims };
     }
     if (!RANDOM_TOKEN.test(token)) return undefined;
-    const searches = hint === 'refresh_token' ? [this.findRefresh, this.findOpaque] : [this.findOpaque, this.findRefresh];
+    const searches = hint === 'refresh_token' ? (['findRefresh', 'findOpaque'] as const) : (['findOpaque', 'findRefresh'] as const);
     for (const search of searches) {
-      const found = await search.call(this, token);
+      const found = await this[search](token);
       if (found) return found;
     }
     return undefined;

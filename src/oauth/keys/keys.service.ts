@@ -134,7 +134,7 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
       const keys = await this.store.findPublishable(new Date(this.clock.now()));
       const verification = new Map<string, VerificationKey>();
       for (const key of keys) {
-        verification.set(key.kid, { kid: key.kid, alg: key.alg, key: publicKeyFromJwk(key.publicJwk as JsonWebKey) });
+        verification.set(key.kid, { kid: key.kid, alg: key.alg, key: publicKeyFromJwk(key.publicJwk) });
       }
       this.verificationKeys = verification;
       const active = keys.find((key) => key.retiredAt === null);
@@ -152,7 +152,7 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     const key: StoredSigningKey = {
       kid: pair.kid,
       alg: this.config.signingAlg,
-      publicJwk: pair.publicJwk as Record<string, unknown>,
+      publicJwk: pair.publicJwk,
       privateKeySealed: seal(this.sealingKey, der, Buffer.from(pair.kid)),
       createdAt: new Date(now),
       retiredAt: null,

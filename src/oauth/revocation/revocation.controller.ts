@@ -20,8 +20,9 @@ export class RevocationController {
   @ApiSecurity('client')
   @Operation({
     summary: 'Revoke a token (RFC 7009)',
-    description: 'Answers 200 with an empty body whether the token was live, unknown or already revoked. A refresh token ends its whole session.',
+    description: 'Answers 200 with `{}` whether the token was live, unknown or already revoked. A refresh token ends its whole session.',
     form: RevocationForm,
+    returns: RevocationResponse,
     fails: [
       Fails.form,
       Fails.other(400, 'invalid_request', 'the token is live but was issued to another client (RFC 7009 §2.1); it stays live'),

@@ -6,7 +6,6 @@ import { AccessTokenStatus } from '../access-token/access-token-status.service.j
 import { type FoundToken, TokenLookup } from '../access-token/token-lookup.service.js';
 import { type ClientCredentials, ClientAuthService } from '../client-auth/client-auth.service.js';
 import { OAuthError } from '../errors/oauth-error.js';
-import type { FormParams } from '../form/form-params.js';
 
 /**
  * RFC 7009 token revocation. Unknown, malformed and already revoked tokens all answer
