@@ -16,11 +16,14 @@ export const OUTAGE_QUIET_MS = 30_000;
 export class OutageLog {
   private lastSeenAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly logger: Pick<Logger, 'warn'>) {}
+  constructor(
+    private readonly logger: Pick<Logger, 'warn'>,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** Called with each error answered 503 because the database is unavailable. */
   unavailable(error: unknown): void {
-    const now = performance.now();
+    const now = this.now();
     const ongoing = now - this.lastSeenAt < OUTAGE_QUIET_MS;
     this.lastSeenAt = now;
     if (ongoing) return;
