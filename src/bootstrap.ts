@@ -6,6 +6,7 @@ import { type AppDependencies, AppModule } from './app.module.js';
 import { BrowserOrigins } from './browser/browser-origins.service.js';
 import { registerBrowserCors } from './browser/cors.js';
 import { securityHeaders } from './browser/security-headers.js';
+import { fastifyTrustProxy, trustProxyWarning } from './config/trust-proxy.js';
 import { earlyErrorHandlers } from './http/early-errors.js';
 import { GracefulFastifyAdapter } from './http/graceful-adapter.js';
 import { setupOpenApi } from './http/openapi.js';
@@ -31,18 +32,15 @@ function utf8(body: Buffer): string {
   }
 }
 
-/** TRUST_PROXY: a hop count trusts that many proxies nearest to Tessera (proxy-addr semantics). */
-function trustProxy(setting: boolean | number): boolean | ((address: string, hop: number) => boolean) {
-  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
-}
-
 /** Composition only: the Nest application on Fastify, with Tessera's body parsing. */
 export async function createApp(deps: AppDependencies, logger?: TesseraLogger): Promise<NestFastifyApplication> {
   const log = logger ?? createLogger(deps.config.logLevel, { format: deps.config.logFormat });
   const security = securityHeaders(deps.config);
+  const proxyWarning = trustProxyWarning(deps.config.trustProxy);
+  if (proxyWarning) log.warn(proxyWarning, 'config');
   const adapter = new GracefulFastifyAdapter({
     bodyLimit: BODY_LIMIT,
-    trustProxy: trustProxy(deps.config.trustProxy),
+    trustProxy: fastifyTrustProxy(deps.config.trustProxy),
     genReqId: (request: IncomingMessage) => requestIdFor(request.headers['x-request-id']),
     ...earlyErrorHandlers(security),
     // Fastify's own drain answer is a bare framework 503; routed instead, a request that

@@ -15,6 +15,7 @@ import { SessionRevoker } from '../sessions/session-revoker.service.js';
 import { type AccessTokenFormat, type Client, ClientStore, type ClientType, INTROSPECT_PERMISSION } from './client.js';
 import { CLIENT_ID, validClientId, validSettings } from './client-rules.js';
 import { RegisteredScopes } from './registered-scopes.js';
+import { estimatedSecretBits, MIN_SECRET_BITS } from './secret-strength.js';
 
 export interface NewClient {
   readonly id: string;
@@ -99,6 +100,11 @@ export class ClientsService {
     if (input.secret !== undefined && client.type === 'public') throw new InvalidInputError('secret', 'public clients have no secret');
     if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) {
       throw new InvalidInputError('secret', `must be at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    // A secret is checked with a cheap HMAC and a right one is never throttled (README
+    // "Brute force"): what bounds guessing a hand-set one is its strength.
+    if (input.secret !== undefined && estimatedSecretBits(input.secret) < MIN_SECRET_BITS) {
+      throw new InvalidInputError('secret', 'is too easy to guess (repeated or sequential characters, or too small an alphabet): use a random one');
     }
     const stored: Client = { ...client, secretHash: secret === undefined ? null : this.hashers.clientSecret.hash(secret) };
     await this.store.insert(stored);

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'EdDSA', 'RS256'];
@@ -37,11 +38,8 @@ export interface AppConfig {
   readonly introspectionCacheSize: number;
   /** revocations the in-process view holds; beyond it, introspection asks the database */
   readonly revocationViewMaxEntries: number;
-  /**
-   * Fastify's trustProxy: false (the socket's address is the client's), true (trust
-   * X-Forwarded-For entirely) or how many proxy hops in front of Tessera to trust.
-   */
-  readonly trustProxy: boolean | number;
+  /** Which X-Forwarded-For entries name the client (see trust-proxy.ts). */
+  readonly trustProxy: TrustProxy;
   /** failed logins per (username, client IP) before each further one doubles a wait */
   readonly loginMaxFailures: number;
   /** the longest that wait gets, in seconds */
@@ -127,14 +125,6 @@ function secret(env: Env, name: string, production: boolean): string | undefined
   return raw;
 }
 
-function trustProxy(env: Env): boolean | number {
-  const raw = present(env, 'TRUST_PROXY');
-  if (raw === undefined || raw === 'false') return false;
-  if (raw === 'true') return true;
-  if (/^\d{1,2}$/.test(raw) && Number(raw) >= 1) return Number(raw);
-  throw new ConfigError('TRUST_PROXY', 'true, false or a number of proxy hops from 1 to 99', raw);
-}
-
 /** Validates the environment once, at boot, into a frozen typed object. Throws ConfigError. */
 export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
   const nodeEnv = present(env, 'NODE_ENV') ?? 'development';
@@ -184,7 +174,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     revocationMaxStalenessMs,
     introspectionCacheSize: integer(env, 'INTROSPECTION_CACHE_SIZE', 10_000, 0, 1_000_000),
     revocationViewMaxEntries: integer(env, 'REVOCATION_VIEW_MAX_ENTRIES', 100_000, 1, 10_000_000),
-    trustProxy: trustProxy(env),
+    trustProxy: parseTrustProxy(present(env, 'TRUST_PROXY'), production),
     loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1_000),
     loginLockoutMax: integer(env, 'LOGIN_LOCKOUT_MAX', 900, 1, 86_400),
     loginAccountMaxFailures: integer(env, 'LOGIN_ACCOUNT_MAX_FAILURES', 20, 1, 100_000),

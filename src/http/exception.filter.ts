@@ -5,6 +5,7 @@ import { OAuthError, type OAuthErrorCode } from '../oauth/errors/oauth-error.js'
 import { maskSecrets, stackFrames } from '../logging/redaction.js';
 import { inRequest } from '../logging/request-context.js';
 import { isDatabaseUnavailable } from '../persistence/availability.js';
+import { OutageLog } from './outage-log.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
@@ -15,10 +16,12 @@ const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 @Catch()
 export class ExceptionRenderer implements ExceptionFilter {
   private readonly logger = new Logger('http');
+  private readonly outages = new OutageLog(new Logger('database'));
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const error = this.toOAuthError(exception);
+    if (databaseAway(exception)) this.outages.unavailable(exception);
     if (error.status >= 500 && error.code === 'server_error') {
       // The message may quote input (a parser, a driver): long runs are masked, and the
       // stack goes without its message line. Never the request or its body.
@@ -38,13 +41,17 @@ export class ExceptionRenderer implements ExceptionFilter {
     if (exception instanceof InvalidInputError) return OAuthError.invalidRequest(exception.message);
     if (exception instanceof UnknownClientError) return OAuthError.invalidClient(false);
     if (exception instanceof DuplicateError) return new OAuthError('invalid_request', exception.message, {}, 409);
-    if (exception instanceof StorageUnavailableError || isDatabaseUnavailable(exception)) return OAuthError.unavailable();
+    if (databaseAway(exception)) return OAuthError.unavailable();
     const status = statusOf(exception);
     if (status !== undefined && status >= 400 && status < 500) {
       return new OAuthError(codeFor(status), clientMessage(exception, status), {}, status);
     }
     return new OAuthError('server_error', 'an unexpected error occurred');
   }
+}
+
+function databaseAway(exception: unknown): boolean {
+  return exception instanceof StorageUnavailableError || isDatabaseUnavailable(exception);
 }
 
 function statusOf(exception: unknown): number | undefined {

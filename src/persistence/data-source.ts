@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource, type DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
+import { whileConnecting } from './availability.js';
 import { ClientEntity } from './entities/client.entity.js';
 import { SigningKeyEntity } from './entities/signing-key.entity.js';
 import { UserEntity } from './entities/user.entity.js';
@@ -19,11 +20,23 @@ const MIGRATION_LOCK = 7_265_391_004;
  * ReadyForQuery and its FATAL in one read, and an 'error' event with no listener would
  * be thrown out of the socket handler and end the process. The connection is marked
  * unqueryable either way, so its borrower gets an error (503) and the pool drops it.
+ *
+ * Errors of connect() are marked as such: some SQLSTATEs mean "the database is away"
+ * only when they refuse a connection (see availability.ts).
  */
 export class GuardedClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
     super(config);
     this.on('error', () => undefined);
+  }
+
+  override connect(): Promise<pg.Client>;
+  override connect(callback: (error: Error, client?: pg.Client) => void): void;
+  override connect(callback?: (error: Error, client?: pg.Client) => void): Promise<pg.Client> | void {
+    if (callback) return super.connect((error: Error, client?: pg.Client) => callback(error && whileConnecting(error), client));
+    return super.connect().catch((error: unknown) => {
+      throw whileConnecting(error);
+    });
   }
 }
 

@@ -41,6 +41,8 @@ export class IntrospectionThrottle {
 /**
  * Guessing a client secret: failed client authentications per presented client_id and
  * client IP, whether that client exists or not. Per process, like the introspection limit.
+ * Only failures are refused: the secret is checked first (a keyed hash, as cheap as the
+ * throttle), so a resource server sharing an IP with a guesser is never locked out.
  */
 @Injectable()
 export class ClientAuthThrottle {
@@ -53,13 +55,12 @@ export class ClientAuthThrottle {
     this.failures = new FailureWindow(config.clientAuthMaxFailures, CLIENT_AUTH_WINDOW_MS, CAPACITY);
   }
 
-  check(clientId: string, ip: string | undefined): void {
-    const wait = this.failures.retryAfter(key(clientId, ip), this.clock.now());
-    if (wait > 0) throw OAuthError.tooManyAttempts(wait);
-  }
-
+  /** Counts a failure; throws 429 instead when this client_id and IP are over their budget. */
   failed(clientId: string, ip: string | undefined): void {
-    this.failures.fail(key(clientId, ip), this.clock.now());
+    const now = this.clock.now();
+    const wait = this.failures.retryAfter(key(clientId, ip), now);
+    if (wait > 0) throw OAuthError.tooManyAttempts(wait);
+    this.failures.fail(key(clientId, ip), now);
   }
 }
 

@@ -95,4 +95,28 @@ describeWithCluster('the database stops mid-run and starts again', () => {
     expect((await introspect(t, resourceServer, session.access_token)).text).toBe(INACTIVE_BODY);
     expect((await token(t, app, { grant_type: 'refresh_token', refresh_token: String(refreshed.body.refresh_token) })).status).toBe(400);
   });
+
+  // Issue 19: the JWKS read the database and failed with it, while the process held the keys.
+  it('serves the last known JWKS, with its cache headers, while the database is stopped', async () => {
+    const before = await api(t, 'GET', '/oauth/jwks');
+    expect(before.status).toBe(200);
+    expect((before.body.keys as unknown[]).length).toBeGreaterThan(0);
+
+    cluster.stopServer('fast');
+    try {
+      t.clock.advance(3600); // far past any in-process cache of the set
+      const during = await api(t, 'GET', '/oauth/jwks');
+      expect({ status: during.status, body: during.body }).toEqual({ status: 200, body: before.body });
+      expect(during.headers.get('cache-control')).toBe(before.headers.get('cache-control'));
+      expect(during.headers.get('content-type')).toBe(before.headers.get('content-type'));
+      const wellKnown = await api(t, 'GET', '/.well-known/jwks.json');
+      expect({ status: wellKnown.status, body: wellKnown.body }).toEqual({ status: 200, body: before.body });
+      // Not from a cache in front of the database: what needs it is refused meanwhile.
+      expectUnavailable(await token(t, app, { grant_type: 'password', username: user.username, password: user.password }));
+    } finally {
+      cluster.startServer();
+    }
+    await eventually('readiness', async () => ((await api(t, 'GET', '/readyz')).status === 200 ? true : undefined));
+    expect((await api(t, 'GET', '/oauth/jwks')).body).toEqual(before.body);
+  });
 });

@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { ClientsService } from '../../src/clients/clients.service.js';
 import { createClient, createUser, type HttpResult, login, postForm, type TestClient, type TestUser, token } from '../factories/index.js';
 import { INACTIVE_BODY, introspect, revoke } from '../factories/resource-server.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
-const SETTINGS = { TRUST_PROXY: 'true', INTROSPECTION_MAX_FAILURES: '5', INTROSPECTION_FAILURE_WINDOW: '60', CLIENT_AUTH_MAX_FAILURES: '3' };
+// The test's requests come from 127.0.0.1, a trusted proxy: X-Forwarded-For names the client.
+const SETTINGS = { TRUST_PROXY: 'loopback', INTROSPECTION_MAX_FAILURES: '5', INTROSPECTION_FAILURE_WINDOW: '60', CLIENT_AUTH_MAX_FAILURES: '3' };
 
 function expectThrottled(result: HttpResult, retryAfter: number): void {
   expect(result.status).toBe(429);
@@ -67,18 +70,42 @@ describe('scan throttles', () => {
       postForm(t, '/oauth/token', params, { 'x-forwarded-for': ip, ...(authorization ? { authorization } : {}) });
     const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
-    it('refuses that client_id from that IP after too many wrong secrets, even with the right one, and only there', async () => {
+    it('refuses further wrong secrets for that client_id from that IP, and only there, until the minute is over', async () => {
       const target = await createClient(t);
       for (let i = 0; i < 3; i++) {
         expect((await tokenFrom('192.0.2.10', { grant_type: 'client_credentials' }, basic(target.id, `guess-${i}`))).status).toBe(401);
       }
-      expectThrottled(await tokenFrom('192.0.2.10', { grant_type: 'client_credentials' }, target.basic), 60);
+      expectThrottled(await tokenFrom('192.0.2.10', { grant_type: 'client_credentials' }, basic(target.id, 'guess-3')), 60);
       // The same limit guards introspection and revocation: it is one client authentication.
-      expectThrottled(await postForm(t, '/oauth/revoke', { token: 'x' }, { authorization: target.basic, 'x-forwarded-for': '192.0.2.10' }), 60);
-      expect((await tokenFrom('192.0.2.11', { grant_type: 'client_credentials' }, target.basic)).status).toBe(200);
-      expect((await tokenFrom('192.0.2.10', { grant_type: 'client_credentials' }, app.basic)).status).toBe(200);
+      expectThrottled(await postForm(t, '/oauth/revoke', { token: 'x' }, { authorization: basic(target.id, 'guess-4'), 'x-forwarded-for': '192.0.2.10' }), 60);
+      expect((await tokenFrom('192.0.2.11', { grant_type: 'client_credentials' }, basic(target.id, 'guess-5'))).status).toBe(401);
       t.clock.advance(60);
-      expect((await tokenFrom('192.0.2.10', { grant_type: 'client_credentials' }, target.basic)).status).toBe(200);
+      expect((await tokenFrom('192.0.2.10', { grant_type: 'client_credentials' }, basic(target.id, 'guess-6'))).status).toBe(401);
+    });
+
+    // Issue 19: 21 wrong secrets from a shared IP locked the resource server out for the minute.
+    it('never refuses the right secret because someone on the same IP failed', async () => {
+      const rs = await resourceServer();
+      const { access_token } = await login(t, app, user);
+      for (let i = 0; i < 5; i++) {
+        expect((await tokenFrom('192.0.2.30', { grant_type: 'client_credentials' }, basic(rs.id, `guess-${i}`))).status).toBe(i < 3 ? 401 : 429);
+      }
+      const introspected = await postForm(t, '/oauth/introspect', { token: access_token }, { authorization: rs.basic, 'x-forwarded-for': '192.0.2.30' });
+      expect(introspected.status).toBe(200);
+      expect(introspected.body.active).toBe(true);
+      expect((await tokenFrom('192.0.2.30', { grant_type: 'client_credentials' }, rs.basic)).status).toBe(200);
+      // The guesser is still refused, before and after the right secret was used.
+      expectThrottled(await tokenFrom('192.0.2.30', { grant_type: 'client_credentials' }, basic(rs.id, 'guess-9')), 60);
+    });
+
+    it('refuses a hand-set secret that is easy to guess at registration (what bounds guessing now)', async () => {
+      const register = (secret: string) =>
+        t.app.get(ClientsService).create({ id: `weak-${secret.length}-${secret[0]}`, type: 'confidential', grantTypes: ['client_credentials'], secret }, 'test');
+      for (const weak of ['short-secret', 'a'.repeat(40), 'password1234password1234password', 'abcdefghijklmnopqrstuvwxyz0123456789']) {
+        await expect(register(weak)).rejects.toThrow(/^secret: /);
+      }
+      const chosen = await register(randomBytes(16).toString('hex'));
+      expect(chosen.client.type).toBe('confidential');
     });
 
     it('treats a client_id that does not exist like one that does', async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -54,6 +54,21 @@ export class PgCluster {
   /** pg_ctl stop: `fast` rolls back open transactions, `immediate` is a crash. */
   stopServer(mode: 'fast' | 'immediate' = 'fast'): void {
     run(this.bin, 'pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', '-t', '30', 'stop']);
+  }
+
+  /**
+   * Puts `line` first in pg_hba.conf and reloads: e.g. password authentication for one
+   * role, where the rest of the cluster keeps trust.
+   */
+  async hbaFirst(line: string): Promise<void> {
+    const file = join(this.dataDir, 'pg_hba.conf');
+    writeFileSync(file, `${line}\n${readFileSync(file, 'utf8')}`);
+    const admin = await this.client();
+    try {
+      await admin.query('SELECT pg_reload_conf()');
+    } finally {
+      await admin.end();
+    }
   }
 
   /** A plain client on the cluster, for the test's own SQL (an admin connection). */

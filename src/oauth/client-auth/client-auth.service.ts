@@ -22,8 +22,8 @@ type Presented = ({ method: 'client_secret_basic' | 'client_secret_post' } & IdA
 /**
  * client_secret_basic, client_secret_post and none (RFC 6749 §2.3). One method per
  * request; every failure is the same 401 invalid_client, whatever was wrong. Too many
- * failures for one client_id from one IP: 429 until the minute is over, before the
- * secret is even looked at, whether that client exists or not.
+ * failures for one client_id from one IP: further failures are 429 until the minute is
+ * over, whether that client exists or not; the right secret still succeeds.
  */
 @Injectable()
 export class ClientAuthService {
@@ -41,7 +41,6 @@ export class ClientAuthService {
   /** `recent`: accept a client record up to REVOCATION_MAX_STALENESS_MS old (see ClientsService.findRecent). */
   async authenticate(credentials: ClientCredentials, options: { recent?: boolean } = {}): Promise<Client> {
     const presented = presentedCredentials(credentials, this.basic(credentials.authorization));
-    this.throttle.check(presented.id, credentials.ip);
     const client = await (options.recent ? this.clients.findRecent(presented.id) : this.clients.findById(presented.id));
     if (client && this.proves(client, presented)) return client;
     this.throttle.failed(presented.id, credentials.ip);

@@ -6,11 +6,12 @@ import { Operation } from '../../http/openapi.js';
 import { Jwks as JwksSchema } from '../oauth.schemas.js';
 
 @ApiTags('discovery')
-@Controller('oauth')
+@Controller()
 export class JwksController {
   constructor(private readonly keys: KeysService) {}
 
-  @Get('jwks')
+  /** CONTRACT "Signing keys": /.well-known/jwks.json serves the same set as the jwks_uri. */
+  @Get(['oauth/jwks', '.well-known/jwks.json'])
   @Header('Content-Type', 'application/jwk-set+json')
   @Header('Cache-Control', 'public, max-age=60')
   @Operation({

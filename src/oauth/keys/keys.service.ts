@@ -5,6 +5,8 @@ import { AuditService } from '../../audit/audit.service.js';
 import { CLOCK, type Clock } from '../../common/clock.js';
 import { deriveKey, seal, unseal } from '../../common/crypto.js';
 import { DuplicateError } from '../../common/errors.js';
+import { oneLineError } from '../../common/one-line-error.js';
+import { isDatabaseUnavailable } from '../../persistence/availability.js';
 import type { ResolvedConfig, SigningAlg } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
 import { generateKeyPair, JwsSigner, privateKeyFromDer, publicKeyFromJwk } from './jws.js';
@@ -45,6 +47,8 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
   /** performance.now() of the last reload for an unknown kid: a rate limit, not a domain time */
   private lastUnknownKidReload = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
+  /** a reload failed and said so: the next failures stay quiet until one succeeds */
+  private reloadFailing = false;
 
   constructor(
     private readonly store: SigningKeyStore,
@@ -69,7 +73,16 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
-      this.reload().catch((error: Error) => this.logger.warn(`cannot reload signing keys: ${error.message}`));
+      this.reload().then(
+        () => {
+          if (this.reloadFailing) this.logger.log('reading signing keys again');
+          this.reloadFailing = false;
+        },
+        (error: unknown) => {
+          if (!this.reloadFailing) this.logger.warn(`cannot reload signing keys, keeping the ones in memory: ${oneLineError(error)}`);
+          this.reloadFailing = true;
+        },
+      );
     }, RELOAD_EVERY_MS);
     this.timer.unref();
   }
@@ -119,19 +132,34 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     return this.signer;
   }
 
+  /**
+   * The publishable keys. While the database is away, the last set this process read (at
+   * boot, by a reload or for an earlier request): verifiers keep verifying the tokens they
+   * hold, and the keys in it are the ones this process verifies and signs with anyway.
+   */
   async jwks(): Promise<Jwks> {
     const now = this.clock.now();
     if (this.jwksCache && now - this.jwksCache.at < JWKS_CACHE_MS) return this.jwksCache.value;
-    const keys = await this.store.findPublishable(new Date(now));
+    try {
+      return this.remember(now, await this.store.findPublishable(new Date(now)));
+    } catch (error) {
+      if (this.jwksCache && isDatabaseUnavailable(error)) return this.jwksCache.value;
+      throw error;
+    }
+  }
+
+  private remember(at: number, keys: readonly StoredSigningKey[]): Jwks {
     const value: Jwks = { keys: keys.map((key) => ({ ...(key.publicJwk as JsonWebKey), kid: key.kid, alg: key.alg, use: 'sig' })) };
-    this.jwksCache = { at: now, value };
+    this.jwksCache = { at, value };
     return value;
   }
 
   /** Every publishable key for verification, and the active one for signing if it changed. */
   private reload(): Promise<void> {
     this.reloading ??= (async () => {
-      const keys = await this.store.findPublishable(new Date(this.clock.now()));
+      const now = this.clock.now();
+      const keys = await this.store.findPublishable(new Date(now));
+      this.remember(now, keys);
       const verification = new Map<string, VerificationKey>();
       for (const key of keys) {
         verification.set(key.kid, { kid: key.kid, alg: key.alg, key: publicKeyFromJwk(key.publicJwk) });
