@@ -39,6 +39,6 @@ function reason(error: unknown): string {
   const cause = unavailableCause(error) ?? (error as { cause?: unknown } | null)?.cause;
   if (cause === undefined || cause === null) return 'the revocation view is older than REVOCATION_MAX_STALENESS_MS';
   const { code, message } = cause as { code?: unknown; message?: unknown };
-  const line = typeof message === 'string' ? message.split('\n')[0] : String(cause);
+  const line = typeof message === 'string' ? message.split('\n')[0] : typeof cause === 'string' ? cause : 'no message';
   return maskSecrets(typeof code === 'string' && !line.includes(code) ? `${code} ${line}` : line);
 }
