@@ -4,6 +4,7 @@ import { LoginThrottle1764400000000 } from './1764400000000-LoginThrottle.js';
 import { FamiliesAbsoluteExpiryIndex1764420000000 } from './1764420000000-FamiliesAbsoluteExpiryIndex.js';
 import { RevocationEventsBySubject1764500000000 } from './1764500000000-RevocationEventsBySubject.js';
 import { RotationFriendlyStorage1764600000000 } from './1764600000000-RotationFriendlyStorage.js';
+import { ClientRevocations1764700000000 } from './1764700000000-ClientRevocations.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   FamiliesAbsoluteExpiryIndex1764420000000,
   RevocationEventsBySubject1764500000000,
   RotationFriendlyStorage1764600000000,
+  ClientRevocations1764700000000,
 ];
