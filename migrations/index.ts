@@ -5,6 +5,7 @@ import { FamiliesAbsoluteExpiryIndex1764420000000 } from './1764420000000-Famili
 import { RevocationEventsBySubject1764500000000 } from './1764500000000-RevocationEventsBySubject.js';
 import { RotationFriendlyStorage1764600000000 } from './1764600000000-RotationFriendlyStorage.js';
 import { ClientRevocations1764700000000 } from './1764700000000-ClientRevocations.js';
+import { NormalisedUsernames1764710000000 } from './1764710000000-NormalisedUsernames.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   RevocationEventsBySubject1764500000000,
   RotationFriendlyStorage1764600000000,
   ClientRevocations1764700000000,
+  NormalisedUsernames1764710000000,
 ];

@@ -5,6 +5,7 @@ import { TokenHashers } from '../common/token-hashers.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
+import { usernameKey } from '../users/username.js';
 import { clientIpKey } from './client-ip.js';
 import { forgetAfterSeconds, KNOWN_IP_SECONDS, type LoginPolicy, loginPolicy, retryAfterSeconds } from './login-policy.js';
 import { LoginThrottleStore } from './login-throttle.js';
@@ -73,14 +74,7 @@ export class LoginThrottle {
   }
 
   private key(attempt: LoginAttempt): Buffer {
-    return this.hashers.loginThrottle.hash(normalisedUsername(attempt.username));
+    // The RFC 8265 comparison key, as login compares: one account, one budget of guesses.
+    return this.hashers.loginThrottle.hash(usernameKey(attempt.username));
   }
-}
-
-/**
- * The throttle's view of a username: NFC (as usernames are stored) and case-folded, so
- * "Alice" and "ALICE" share one budget of guesses.
- */
-export function normalisedUsername(username: string): string {
-  return username.normalize('NFC').toLowerCase();
 }

@@ -11,6 +11,7 @@ import { RevocationView } from '../sessions/revocation-view.service.js';
 import { SessionRevoker } from '../sessions/session-revoker.service.js';
 import { MAX_PASSWORD_BYTES, PasswordHasher } from './password-hasher.js';
 import { ADMIN_ROLE, type User, UserStore } from './user.js';
+import { MAX_USERNAME_LENGTH, usernameKey, usernameProblem } from './username.js';
 
 /** What an admin may change; undefined members stay as they are. */
 export interface UserUpdate {
@@ -27,9 +28,6 @@ export interface NewUser {
 
 const MIN_PASSWORD_LENGTH = 8;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_USERNAME_LENGTH = 256;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 @Injectable()
 export class UsersService {
@@ -60,7 +58,7 @@ export class UsersService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.store.insert(user);
+    await this.store.insert(user, usernameKey(username));
     await this.audit.record({ type: 'user_created', actor, userId: user.id, details: { admin: Boolean(input.admin) } });
     return user;
   }
@@ -71,7 +69,7 @@ export class UsersService {
    */
   async authenticate(username: string, password: string): Promise<User | undefined> {
     if (!passwordWithinLimit(password) || username.length > MAX_USERNAME_LENGTH) return undefined;
-    const user = await this.store.findByUsername(username);
+    const user = await this.findByUsername(username);
     if (!user) return this.hasher.verifyDummy(password).then(() => undefined);
     const valid = await this.hasher.verify(user.passwordHash, password);
     return valid && !user.disabledAt ? user : undefined;
@@ -82,12 +80,18 @@ export class UsersService {
     return this.store.findById(id);
   }
 
+  /** The user whose name is the same username as this one under RFC 8265 (usernameKey). */
   findByUsername(username: string): Promise<User | undefined> {
-    return this.store.findByUsername(username);
+    // A name the profile refuses was never registered (the migration refused old ones too).
+    if (usernameProblem(username) !== undefined) return Promise.resolve(undefined);
+    return this.store.findByUsernameKey(usernameKey(username));
   }
 
+  /** `username` narrows the list to the one user with the same username under RFC 8265. */
   list(filter: { readonly username?: string }, page: PageRequest): Promise<Page<User>> {
-    return this.store.list(filter, page);
+    if (filter.username === undefined) return this.store.list({}, page);
+    if (usernameProblem(filter.username) !== undefined) return Promise.resolve({ items: [], next: undefined });
+    return this.store.list({ usernameKey: usernameKey(filter.username) }, page);
   }
 
   /**
@@ -156,13 +160,9 @@ export function passwordWithinLimit(password: string): boolean {
   return Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
 }
 
+/** The display form kept in users.username: NFC of what was typed, once the RFC 8265 rules hold. */
 function validUsername(raw: string): string {
-  const username = raw.normalize('NFC');
-  if (username.length === 0 || username.length > MAX_USERNAME_LENGTH) {
-    throw new InvalidInputError('username', `must be 1 to ${MAX_USERNAME_LENGTH} characters`);
-  }
-  if (CONTROL.test(username) || username.trim() !== username) {
-    throw new InvalidInputError('username', 'may not contain control characters or surrounding spaces');
-  }
-  return username;
+  const problem = usernameProblem(raw);
+  if (problem !== undefined) throw new InvalidInputError('username', problem);
+  return raw.normalize('NFC');
 }
