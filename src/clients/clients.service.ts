@@ -100,7 +100,8 @@ export class ClientsService {
   async delete(id: string, actor: string): Promise<number | undefined> {
     if (!CLIENT_ID.test(id)) return undefined;
     const now = this.clock.now();
-    const revoked = await this.store.delete(id, 'client_deleted', actor, new Date(now), this.revoker.relevantUntil(now), this.revoker.clientRelevantUntil(now));
+    const { revoker } = this;
+    const revoked = await this.store.delete(id, 'client_deleted', actor, new Date(now), revoker.relevantUntil(now), revoker.clientRelevantUntil(now));
     this.recent.delete(id);
     this.scopes.invalidate();
     if (revoked === undefined) return undefined;

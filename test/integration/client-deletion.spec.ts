@@ -57,11 +57,15 @@ describe('deleting a client', () => {
     const user = await createUser(t);
     const opaque = await clientCredentials(client);
     const session = await login(t, client, user);
-    for (const live of [opaque, session.access_token, session.refresh_token]) expect((await introspect(t, resourceServer, live)).body.active).toBe(true);
+    for (const live of [opaque, session.access_token, session.refresh_token]) {
+      expect((await introspect(t, resourceServer, live)).body.active).toBe(true);
+    }
 
     expect((await api(t, 'DELETE', '/admin/clients/deleted-opaque', { token: admin.token })).status).toBe(204);
 
-    for (const dead of [opaque, session.access_token, session.refresh_token]) expect((await introspect(t, resourceServer, dead)).body).toEqual({ active: false });
+    for (const dead of [opaque, session.access_token, session.refresh_token]) {
+      expect((await introspect(t, resourceServer, dead)).body).toEqual({ active: false });
+    }
   });
 
   it('refuses the id with 409 until every token of the deleted client has expired, and a later client inherits nothing', async () => {

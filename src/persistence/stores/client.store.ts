@@ -33,7 +33,14 @@ export class PgClientStore extends ClientStore {
     return pageOf<Client>(rows, page.limit, (client) => ({ at: client.createdAt, id: client.id }));
   }
 
-  async delete(id: string, reason: RevocationReason, actor: string, now: Date, relevantUntil: Date, tombstoneUntil: Date): Promise<Family[] | undefined> {
+  async delete(
+    id: string,
+    reason: RevocationReason,
+    actor: string,
+    now: Date,
+    relevantUntil: Date,
+    tombstoneUntil: Date,
+  ): Promise<Family[] | undefined> {
     return withTransactionRetry(this.dataSource, async (m) => {
       await execute(m, LOCK_CLIENT_ID, [id]);
       // FOR UPDATE conflicts with the FOR KEY SHARE that inserting a family takes on its
