@@ -4,6 +4,8 @@ import { LoginThrottle1764400000000 } from './1764400000000-LoginThrottle.js';
 import { FamiliesAbsoluteExpiryIndex1764420000000 } from './1764420000000-FamiliesAbsoluteExpiryIndex.js';
 import { RevocationEventsBySubject1764500000000 } from './1764500000000-RevocationEventsBySubject.js';
 import { RotationFriendlyStorage1764600000000 } from './1764600000000-RotationFriendlyStorage.js';
+import { ClientRevocations1764700000000 } from './1764700000000-ClientRevocations.js';
+import { NormalisedUsernames1764710000000 } from './1764710000000-NormalisedUsernames.js';
 import { ClientSecretRotation1764712000000 } from './1764712000000-ClientSecretRotation.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
@@ -14,5 +16,7 @@ export const migrations = [
   FamiliesAbsoluteExpiryIndex1764420000000,
   RevocationEventsBySubject1764500000000,
   RotationFriendlyStorage1764600000000,
+  ClientRevocations1764700000000,
+  NormalisedUsernames1764710000000,
   ClientSecretRotation1764712000000,
 ];

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp, createLogger } from './bootstrap.js';
+import type { GracefulFastifyAdapter } from './http/graceful-adapter.js';
 import { superviseWorkers } from './cluster.js';
 import { loadConfig } from './config/config.js';
 import { withSecrets } from './config/dev-secrets.js';
@@ -10,6 +11,9 @@ import { loadWorkers } from './config/workers.js';
 import { serveClusterMetrics } from './metrics/cluster-metrics.js';
 import { type Database, openDatabase } from './persistence/open-database.js';
 import { oneLineError } from './common/one-line-error.js';
+
+// After the drain, how long requests already accepted may take to finish.
+const FINISH_MS = 30_000;
 
 async function main(): Promise<void> {
   const env = withEnvFile(process.env);
@@ -31,6 +35,15 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: finishing in-flight requests and stopping`);
+    // Bounded: a request that never ends (a stuck client upload) cannot hold the exit.
+    setTimeout(() => {
+      logger.warn('in-flight requests did not finish in time: exiting anyway');
+      process.exit(1);
+    }, config.shutdownDrainMs + FINISH_MS).unref();
+    // New connections are answered 503 (Retry-After, Connection: close) while the listener
+    // stays open, rather than reset: a closed listener's backlog is dropped by the kernel.
+    (app?.getHttpAdapter() as GracefulFastifyAdapter | undefined)?.drain();
+    await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
     await app?.close();
     await database.close();
     process.exit(0);

@@ -8,7 +8,8 @@ import type { TokenResponse } from '../oauth/token/grant-handler.js';
 import { loginContextOf, sessionContextOf } from './browser-context.js';
 import { BrowserOrigins } from './browser-origins.service.js';
 import { type BrowserGrant, BrowserSessionsService } from './browser-sessions.service.js';
-import { clearedCookies, type CookieSet, csrfCookie, RequestCookies, refreshCookie, refreshCookiePath } from './cookies.js';
+import { DeviceCookies } from '../throttle/device-cookies.js';
+import { clearedCookies, type CookieSet, csrfCookie, deviceCookie, RequestCookies, refreshCookie, refreshCookiePath } from './cookies.js';
 import { BrowserLoginGuard } from './guards/browser-login.guard.js';
 import { BrowserSessionGuard } from './guards/browser-session.guard.js';
 import { LocalAuthGuard } from './guards/local-auth.guard.js';
@@ -36,6 +37,7 @@ export class BrowserController {
     private readonly sessions: BrowserSessionsService,
     private readonly origins: BrowserOrigins,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly devices: DeviceCookies,
     @Inject(CONFIG) config: ResolvedConfig,
   ) {
     this.refreshPath = refreshCookiePath(config);
@@ -89,7 +91,11 @@ export class BrowserController {
     const { client, params, replaced, user } = loginContextOf(request);
     if (!user) throw new Error('the local strategy did not run');
     const meta = { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id };
-    return this.deliver(reply, await this.sessions.login(user, client, params.scope, meta, replaced));
+    const grant = await this.sessions.login(user, client, params.scope, meta, replaced);
+    // This browser proved the password: its later attempts for this user have a budget of their own.
+    const device = this.devices.issue(user.username);
+    this.setCookies(reply, [deviceCookie(device.value, device.maxAge)]);
+    return this.deliver(reply, grant);
   }
 
   @Post('refresh')

@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { OAuthModule } from '../oauth/oauth.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { ThrottleModule } from '../throttle/throttle.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { BrowserController } from './browser.controller.js';
 import { BrowserOrigins } from './browser-origins.service.js';
@@ -14,7 +15,7 @@ import { LocalAuthGuard } from './guards/local-auth.guard.js';
 
 /** Browser sessions: the refresh token in an HttpOnly cookie, behind CSRF and origin checks. */
 @Module({
-  imports: [AuditModule, ClientsModule, OAuthModule, SessionsModule, UsersModule],
+  imports: [AuditModule, ClientsModule, OAuthModule, SessionsModule, ThrottleModule, UsersModule],
   controllers: [BrowserController],
   providers: [BrowserSessionsService, BrowserOrigins, CsrfTokens, BrowserLoginGuard, LocalAuthGuard, BrowserSessionGuard],
   exports: [BrowserOrigins],

@@ -1,6 +1,7 @@
 import type { CookieSerializeOptions } from '@nestjs/common';
 import type { AppConfig } from '../config/config.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
+import { DEVICE_COOKIE } from '../throttle/device-cookies.js';
 
 /**
  * The refresh token: `__Secure-` makes the browser refuse it unless it is Secure and
@@ -39,6 +40,11 @@ export function csrfCookie(token: string, maxAge?: number): CookieSet {
   return { name: CSRF_COOKIE, value: token, options: { ...BASE, httpOnly: false, path: '/', ...(maxAge === undefined ? {} : { maxAge }) } };
 }
 
+/** The OWASP device cookie of src/throttle/device-cookies.ts: HttpOnly, and `__Host-` (Path=/). */
+export function deviceCookie(value: string, maxAge: number): CookieSet {
+  return { name: DEVICE_COOKIE, value, options: { ...BASE, httpOnly: true, path: '/', maxAge } };
+}
+
 /** The two cookies expired; a prefixed cookie is only replaced by one with the same attributes. */
 export function clearedCookies(refreshPath: string): CookieSet[] {
   return [refreshCookie(refreshPath, '', 0), csrfCookie('', 0)];
@@ -64,6 +70,12 @@ export class RequestCookies {
       values.set(name, [...(values.get(name) ?? []), value]);
     }
     return new RequestCookies(values);
+  }
+
+  /** The cookie's value when sent exactly once and not empty; else undefined (a hint, never a refusal). */
+  only(name: string): string | undefined {
+    const found = this.values.get(name) ?? [];
+    return found.length === 1 && found[0] !== '' ? found[0] : undefined;
   }
 
   /** The cookie's value; undefined when absent or empty; 403 when sent more than once. */

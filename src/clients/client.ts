@@ -34,13 +34,25 @@ export abstract class ClientStore {
   /**
    * In one transaction: locks the client (a login starting for it waits, then fails its
    * foreign key), revokes its live families, announcing each on the revocation feed so
-   * that their access tokens die everywhere, and deletes the client. Returns the families
-   * it revoked, or undefined when the client does not exist.
+   * that their access tokens die everywhere, announces the client itself (a `client`
+   * event until `tombstoneUntil`: every token carrying its id dies, and the id is not
+   * registered again before then), and deletes the client. Returns the families it
+   * revoked, or undefined when the client does not exist.
    */
-  abstract delete(id: string, reason: RevocationReason, actor: string, now: Date, relevantUntil: Date): Promise<Family[] | undefined>;
+  abstract delete(
+    id: string,
+    reason: RevocationReason,
+    actor: string,
+    now: Date,
+    relevantUntil: Date,
+    tombstoneUntil: Date,
+  ): Promise<Family[] | undefined>;
   /** Every scope some client is registered with, each once, sorted. */
   abstract registeredScopes(): Promise<string[]>;
-  /** Throws DuplicateError when the client id is taken. */
+  /**
+   * Throws DuplicateError when the client id is taken, or was deleted less than a token
+   * lifetime ago (its tombstone is live at `client.createdAt`).
+   */
   abstract insert(client: Client): Promise<void>;
   /**
    * Reads the client under a row lock, asks `change` for its new settings (it may throw

@@ -129,10 +129,13 @@ export class ClientsService {
   async delete(id: string, actor: string): Promise<number | undefined> {
     if (!CLIENT_ID.test(id)) return undefined;
     const now = this.clock.now();
-    const revoked = await this.store.delete(id, 'client_deleted', actor, new Date(now), this.revoker.relevantUntil(now));
+    const { revoker } = this;
+    const revoked = await this.store.delete(id, 'client_deleted', actor, new Date(now), revoker.relevantUntil(now), revoker.clientRelevantUntil(now));
     this.recent.delete(id);
     this.scopes.invalidate();
     if (revoked === undefined) return undefined;
+    // Its tokens are inactive here at once, even those of no family (client_credentials).
+    await this.revoker.caughtUp();
     await this.revoker.recorded(revoked, 'client_deleted', actor);
     await this.audit.record({ type: 'client_deleted', actor, clientId: id, details: { sessions_revoked: revoked.length } });
     return revoked.length;

@@ -1,7 +1,7 @@
 /** A unique key was taken; stores translate the driver's 23505 into this. */
 export class DuplicateError extends Error {
-  constructor(what: string) {
-    super(`${what} already exists`);
+  constructor(what: string, why = 'already exists') {
+    super(`${what} ${why}`);
     this.name = 'DuplicateError';
   }
 }

@@ -12,11 +12,14 @@ export class TokenHashers {
   readonly opaqueAccessToken: KeyedHasher;
   /** usernames as typed, the key of the login throttle: a mistyped password never lands in the table */
   readonly loginThrottle: KeyedHasher;
+  /** the mac of device cookies (src/throttle/device-cookies.ts) */
+  readonly deviceCookie: KeyedHasher;
 
   constructor(@Inject(CONFIG) config: ResolvedConfig) {
     this.refreshToken = new KeyedHasher(config.tokenHashSecret, 'refresh-token');
     this.clientSecret = new KeyedHasher(config.tokenHashSecret, 'client-secret');
     this.opaqueAccessToken = new KeyedHasher(config.tokenHashSecret, 'opaque-access-token');
     this.loginThrottle = new KeyedHasher(config.tokenHashSecret, 'login-throttle');
+    this.deviceCookie = new KeyedHasher(config.tokenHashSecret, 'device-cookie');
   }
 }

@@ -29,6 +29,12 @@ export interface AppConfig {
   readonly tokenHashSecret: string | undefined;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
+  /**
+   * On SIGTERM, how long the listener stays open answering new requests 503 (with
+   * Retry-After and Connection: close) before it closes, so that load balancers see the
+   * refusal and move on instead of meeting a reset
+   */
+  readonly shutdownDrainMs: number;
   readonly dataDir: string;
   /** how often each process re-reads the revocation feed even without a notification */
   readonly revocationPollIntervalMs: number;
@@ -169,6 +175,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     tokenHashSecret: secret(env, 'TOKEN_HASH_SECRET', production),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, 'auto'),
+    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', 3_000, 0, 120_000),
     dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw),
     revocationPollIntervalMs,
     revocationMaxStalenessMs,

@@ -6,9 +6,10 @@ const UNAVAILABLE = JSON.stringify({ error: 'temporarily_unavailable', error_des
 
 /**
  * Fastify under Nest, answering 405 for a known path asked with the wrong method (see
- * method-not-allowed.ts) and stopping gracefully. From the moment the application starts to
- * close (SIGTERM), a request that arrives is answered 503 temporarily_unavailable, and
- * every answer, those of the requests already in flight included, carries
+ * method-not-allowed.ts) and stopping gracefully. From the moment the process starts to
+ * drain (SIGTERM, see main.ts; the listener stays open for SHUTDOWN_DRAIN_MS) or the
+ * application to close, a request that arrives is answered 503 temporarily_unavailable,
+ * and every answer, those of the requests already in flight included, carries
  * `Connection: close`. Without that, a keep-alive connection whose request was in flight
  * stays open after its answer, and the server waits for the client to close it
  * (Fastify's keepAliveTimeout, 72 s) before the process can exit.
@@ -43,6 +44,11 @@ export class GracefulFastifyAdapter extends FastifyAdapter {
       if (refusal) throw refusal;
       return handler(request, reply);
     });
+  }
+
+  /** From now on new requests are answered 503 and every connection closes after its answer; the listener stays open. */
+  drain(): void {
+    this.closing = true;
   }
 
   override beforeClose(): void {

@@ -3,13 +3,13 @@
  * in the transaction of the revocation itself. Every process tails it into its
  * RevocationView, so introspecting a JWT needs no database round trip.
  */
-export type RevocationKind = 'family' | 'user' | 'jti';
+export type RevocationKind = 'family' | 'user' | 'jti' | 'client';
 
 export interface RevocationEvent {
   /** increasing, but allocated before commit: a lower id may become visible later */
   readonly id: number;
   readonly kind: RevocationKind;
-  /** family id, user id or jti */
+  /** family id, user id, jti or client id */
   readonly subject: string;
   readonly createdAt: Date;
   /** after this, no token the event concerns can still be alive */
@@ -33,10 +33,10 @@ export abstract class RevocationEventStore {
   abstract read(afterId: number, pending: readonly number[]): Promise<RevocationEvent[]>;
 
   /**
-   * Whether a live event concerns the token: its jti, its family, or its user disabled
-   * at or after it was issued. For a view that could not hold every event.
+   * Whether a live event concerns the token: its jti, its family, its client deleted, or
+   * its user disabled at or after it was issued. For a view that could not hold every event.
    */
-  abstract concerns(token: { jti: string; sid?: string; sub: string; iat: number }, now: Date): Promise<boolean>;
+  abstract concerns(token: { jti: string; sid?: string; sub: string; iat: number; client_id: string }, now: Date): Promise<boolean>;
 
   /** Listens for commits of new events, reconnecting until closed. */
   abstract subscribe(listener: FeedListener): FeedSubscription;
@@ -56,4 +56,15 @@ export const REVOCATION_MARGIN_SECONDS = 60;
  */
 export function revocationRelevantUntil(nowMs: number, accessTokenTtlSeconds: number): Date {
   return new Date(nowMs + (accessTokenTtlSeconds + REVOCATION_MARGIN_SECONDS) * 1000);
+}
+
+/**
+ * When a client deletion stops mattering. A process may still authenticate the deleted
+ * client from its cache for up to REVOCATION_MAX_STALENESS_MS and sign a token for it, so
+ * the last token of the client expires at most that plus ACCESS_TOKEN_TTL after the
+ * deletion. Until then every token carrying the client id is dead and the id cannot be
+ * registered again (the event is the tombstone), so a `client` event needs no issue time.
+ */
+export function clientRevocationRelevantUntil(nowMs: number, accessTokenTtlSeconds: number, maxStalenessMs: number): Date {
+  return new Date(revocationRelevantUntil(nowMs, accessTokenTtlSeconds).getTime() + maxStalenessMs);
 }

@@ -19,6 +19,7 @@ export interface RevocableToken {
   readonly iat: number;
   /** the family, for tokens a user logged in for */
   readonly sid?: string;
+  readonly client_id: string;
 }
 
 // How long a request may wait for a catch-up read when the view is stale, before 503.
@@ -30,8 +31,8 @@ const SWEEP_EVERY_MS = 10_000;
 
 /**
  * What this process knows of the revocations that live access tokens can outlive:
- * revoked families, disabled users and revoked jtis of the last ACCESS_TOKEN_TTL (plus
- * a margin). It tails the revocation feed on boot, on every NOTIFY, on every reconnect of
+ * revoked families, disabled users, deleted clients and revoked jtis of the last
+ * ACCESS_TOKEN_TTL (plus a margin). It tails the revocation feed on boot, on every NOTIFY, on every reconnect of
  * the LISTEN connection and on a poll timer, the safety net for lost notifications.
  * Fail closed: the view is trusted only while its last successful read is younger than
  * REVOCATION_MAX_STALENESS_MS; past that, callers get StorageUnavailableError.
@@ -42,6 +43,8 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
   /** id → until (ms) */
   private readonly families = new Map<string, number>();
   private readonly jtis = new Map<string, number>();
+  /** deleted client ids: the id is not registered again before `until` (see clientRevocationRelevantUntil) */
+  private readonly clients = new Map<string, number>();
   private readonly users = new Map<string, { revokedAt: number; until: number }>();
   /** ids not seen yet below the highest seen one → when the hole was noticed (ms) */
   private readonly pending = new Map<number, number>();
@@ -97,12 +100,21 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
    * incomplete while the view is full: `isRevoked` is the definitive answer.
    */
   revoked(token: RevocableToken): boolean {
-    if (this.jtis.has(token.jti)) return true;
+    if (this.jtis.has(token.jti) || this.clientDeleted(token.client_id)) return true;
     if (token.sid === undefined) return false;
     if (this.families.has(token.sid)) return true;
     const user = this.users.get(token.sub);
     // A user may be enabled again: only tokens issued before the disabling are dead.
     return user !== undefined && token.iat * 1000 <= user.revokedAt;
+  }
+
+  /**
+   * A client id registered again once its tombstone is over names another client: the
+   * deletion is forgotten at its `until` exactly, not at the next sweep.
+   */
+  private clientDeleted(clientId: string): boolean {
+    const until = this.clients.get(clientId);
+    return until !== undefined && this.clock.now() < until;
   }
 
   /** Whether any revocation ends the token: from memory, or from the feed's table when the view overflowed. */
@@ -119,7 +131,7 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
 
   /** Revocations held in memory (bounded by REVOCATION_VIEW_MAX_ENTRIES). */
   get size(): number {
-    return this.families.size + this.jtis.size + this.users.size;
+    return this.families.size + this.jtis.size + this.users.size + this.clients.size;
   }
 
   isFresh(): boolean {
@@ -197,6 +209,9 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
       case 'jti':
         this.remember(this.jtis, event.subject, until);
         return;
+      case 'client':
+        this.remember(this.clients, event.subject, until);
+        return;
       case 'user': {
         const known = this.users.get(event.subject);
         if (known === undefined && !this.roomFor(until)) return;
@@ -249,6 +264,7 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
       for (const [id, noticed] of this.pending) if (now - noticed > pendingFor) this.pending.delete(id);
       for (const [id, until] of this.families) if (until <= now) this.families.delete(id);
       for (const [id, until] of this.jtis) if (until <= now) this.jtis.delete(id);
+      for (const [id, until] of this.clients) if (until <= now) this.clients.delete(id);
       for (const [id, user] of this.users) if (user.until <= now) this.users.delete(id);
     }
   }

@@ -5,7 +5,7 @@ import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.js';
 import { type Family, FamilyStore, type RevocationReason } from './family.js';
-import { revocationRelevantUntil } from './revocation-event.js';
+import { clientRevocationRelevantUntil, revocationRelevantUntil } from './revocation-event.js';
 import { RevocationView } from './revocation-view.service.js';
 
 /**
@@ -39,6 +39,16 @@ export class SessionRevoker {
   /** Until when the revocation events of a revocation made now matter (see revocationRelevantUntil). */
   relevantUntil(nowMs: number = this.clock.now()): Date {
     return revocationRelevantUntil(nowMs, this.config.accessTokenTtl);
+  }
+
+  /** Until when the deletion of a client made now matters (see clientRevocationRelevantUntil). */
+  clientRelevantUntil(nowMs: number = this.clock.now()): Date {
+    return clientRevocationRelevantUntil(nowMs, this.config.accessTokenTtl, this.config.revocationMaxStalenessMs);
+  }
+
+  /** Once this process's view has read the feed (a revocation just committed here shows at once). */
+  async caughtUp(): Promise<void> {
+    await this.view.catchUp().catch(() => undefined);
   }
 
   /** Records families that the store revoked as part of another transaction. */

@@ -38,6 +38,11 @@ export abstract class LoginThrottleStore {
   abstract read(usernameKey: Buffer, ip: string, now: Date): Promise<LoginThrottleState>;
   /** Counts one failure in both rows, atomically, in one statement; the rows after it. */
   abstract recordFailure(usernameKey: Buffer, ip: string, times: FailureTimes): Promise<LoginThrottleState>;
+  /**
+   * Counts one failure of a trusted device (`device` in place of an IP) alone, with the
+   * account+IP rules; the row after it. The account-wide row is not touched.
+   */
+  abstract recordDeviceFailure(usernameKey: Buffer, device: string, times: FailureTimes): Promise<AccountIpState>;
   /** Forgets the account+IP failures and marks the IP known until `knownUntil`. */
   abstract recordSuccess(usernameKey: Buffer, ip: string, now: Date, knownUntil: Date): Promise<void>;
   /** Deletes at most `limit` expired rows; how many it deleted. */

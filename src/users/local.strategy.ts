@@ -10,6 +10,8 @@ export interface LoginOrigin {
   /** the client IP: Fastify's request.ip, which honours TRUST_PROXY */
   readonly ip: string | undefined;
   readonly clientId?: string;
+  /** the browser's device cookie (browser login only), unverified: the throttle judges it */
+  readonly deviceCookie?: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
   }
 
   async validate(origin: LoginOrigin, username: string, password: string): Promise<User | false> {
-    const attempt = { username, ip: origin.ip, clientId: origin.clientId };
+    const attempt = { username, ip: origin.ip, clientId: origin.clientId, deviceCookie: origin.deviceCookie };
     await this.throttle.check(attempt);
     const user = await this.users.authenticate(username, password);
     await (user ? this.throttle.succeeded(attempt) : this.throttle.failed(attempt));

@@ -20,9 +20,10 @@ export interface UserChanges {
 /** Owned by its callers (users/, oauth/); implemented in persistence/. */
 export abstract class UserStore {
   abstract findById(id: string): Promise<User | undefined>;
-  abstract findByUsername(username: string): Promise<User | undefined>;
-  /** Throws DuplicateError when the username is taken. */
-  abstract insert(user: User): Promise<void>;
+  /** By the username's comparison key (usernameKey), never by the name as typed. */
+  abstract findByUsernameKey(key: string): Promise<User | undefined>;
+  /** Throws DuplicateError when a username with the same comparison key exists. */
+  abstract insert(user: User, usernameKey: string): Promise<void>;
   /**
    * Disables an enabled user and appends a `user` revocation event, relevant until
    * `relevantUntil`, in one statement. False when the user is unknown or already disabled.
@@ -32,6 +33,6 @@ export abstract class UserStore {
   abstract enable(id: string, now: Date): Promise<boolean>;
   /** Applies the changes; false when the user is unknown. */
   abstract update(id: string, changes: UserChanges, now: Date): Promise<boolean>;
-  /** Newest first; `username` narrows the list to that exact name. */
-  abstract list(filter: { readonly username?: string }, page: PageRequest): Promise<Page<User>>;
+  /** Newest first; `usernameKey` narrows the list to the user with that comparison key. */
+  abstract list(filter: { readonly usernameKey?: string }, page: PageRequest): Promise<Page<User>>;
 }

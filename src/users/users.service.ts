@@ -13,6 +13,7 @@ import { ADMIN_ROLE, type User, UserStore } from './user.js';
 import { passwordWithinLimit, usernameWithinLimit, validPassword, validUsername } from './user-rules.js';
 
 export { passwordWithinLimit } from './user-rules.js';
+import { usernameKey, usernameProblem } from './username.js';
 
 /** What an admin may change; undefined members stay as they are. */
 export interface UserUpdate {
@@ -58,7 +59,7 @@ export class UsersService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.store.insert(user);
+    await this.store.insert(user, usernameKey(username));
     await this.audit.record({ type: 'user_created', actor, userId: user.id, details: { admin: Boolean(input.admin) } });
     return user;
   }
@@ -69,7 +70,7 @@ export class UsersService {
    */
   async authenticate(username: string, password: string): Promise<User | undefined> {
     if (!passwordWithinLimit(password) || !usernameWithinLimit(username)) return undefined;
-    const user = await this.store.findByUsername(username);
+    const user = await this.findByUsername(username);
     if (!user) return this.hasher.verifyDummy(password).then(() => undefined);
     const valid = await this.hasher.verify(user.passwordHash, password);
     return valid && !user.disabledAt ? user : undefined;
@@ -80,12 +81,18 @@ export class UsersService {
     return this.store.findById(id);
   }
 
+  /** The user whose name is the same username as this one under RFC 8265 (usernameKey). */
   findByUsername(username: string): Promise<User | undefined> {
-    return this.store.findByUsername(username);
+    // A name the profile refuses was never registered (the migration refused old ones too).
+    if (usernameProblem(username) !== undefined) return Promise.resolve(undefined);
+    return this.store.findByUsernameKey(usernameKey(username));
   }
 
+  /** `username` narrows the list to the one user with the same username under RFC 8265. */
   list(filter: { readonly username?: string }, page: PageRequest): Promise<Page<User>> {
-    return this.store.list(filter, page);
+    if (filter.username === undefined) return this.store.list({}, page);
+    if (usernameProblem(filter.username) !== undefined) return Promise.resolve({ items: [], next: undefined });
+    return this.store.list({ usernameKey: usernameKey(filter.username) }, page);
   }
 
   /**

@@ -51,6 +51,14 @@ describe('tessera sessions revoke --user / keys rotate (the real CLI beside a ru
     expect(events).toEqual([{ actor: 'cli', reason: 'admin' }, { actor: 'cli', reason: 'admin' }]);
   });
 
+  it('finds the user under any RFC 8265 form of the name (--user ALICE is alice)', async () => {
+    const user = await createUser(t);
+    const session = await login(t, app, user);
+    const result = await tessera(['sessions', 'revoke', '--user', user.username.toUpperCase()]);
+    expect({ code: result.code, stdout: lines(result.stdout) }).toEqual({ code: 0, stdout: ['revoked: 1'] });
+    expect(await becomesInactive(session.access_token)).toBe(true);
+  });
+
   it('fails with one line for an unknown user, and revokes nothing', async () => {
     const user = await createUser(t);
     const session = await login(t, app, user);

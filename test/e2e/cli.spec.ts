@@ -447,8 +447,8 @@ describe('tessera cleanup', () => {
 
   it('runs one pass in batches, prints what it deleted per table on one line and keeps what is live', async () => {
     const [{ id: userId }] = await query<{ id: string }>(
-      `INSERT INTO users (id, username, password_hash, created_at, updated_at)
-       VALUES (gen_random_uuid(), 'cleanup-user', 'not a hash', now(), now()) RETURNING id`,
+      `INSERT INTO users (id, username, username_key, password_hash, created_at, updated_at)
+       VALUES (gen_random_uuid(), 'cleanup-user', 'cleanup-user', 'not a hash', now(), now()) RETURNING id`,
     );
     await query(`INSERT INTO clients (id, type, grant_types, created_at) VALUES ('cleanup-client', 'public', '{password}', now())`);
     await session(userId, LONG_AGO, 3);

@@ -1,8 +1,9 @@
 import type { Pool } from 'pg';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { ClientsService } from '../../src/clients/clients.service.js';
 import { TokenHashers } from '../../src/common/token-hashers.js';
 import { createClient, createUser, login, token, type TestClient, type TestUser } from '../factories/index.js';
-import { jwtClaims } from '../factories/resource-server.js';
+import { introspect, jwtClaims } from '../factories/resource-server.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 import type { TestDatabase } from '../setup/database.js';
 import { eventually, expectNoServerError } from '../setup/faults.js';
@@ -113,6 +114,48 @@ describeWithCluster('Tessera\'s database connections killed during rotations', (
       chain.held = String(result.body.refresh_token);
     }
     await expectWellFormedChains(chains);
+  });
+
+  // Issue 19, defect 1: a deletion is one transaction, so a killed one left the client
+  // whole (its token live, no tombstone) or gone with its tombstone (its token dead).
+  it('deletes each client wholly or not at all while connections die', async () => {
+    const resourceServer = await createClient(t, { grantTypes: ['client_credentials'], scopes: [], introspect: true });
+    const doomed: Array<{ client: TestClient; token: string }> = [];
+    for (let i = 0; i < CHAINS; i++) {
+      const client = await createClient(t, { grantTypes: ['client_credentials'], scopes: ['read'] });
+      doomed.push({ client, token: String((await token(t, client, { grant_type: 'client_credentials', scope: 'read' })).body.access_token) });
+    }
+    let running = true;
+    const killing = killer(() => !running);
+    // One after another, up to five tries each, as an operator would: some end deleted, some never manage.
+    const outcomes: string[] = [];
+    try {
+      for (const { client } of doomed) {
+        for (let i = 0; i < 5 && outcomes.at(-1) !== 'deleted'; i++) {
+          outcomes.push(await t.app.get(ClientsService).delete(client.id, 'test').then(() => 'deleted', () => 'failed'));
+        }
+        outcomes.push('next');
+      }
+    } finally {
+      running = false;
+    }
+    const killed = await killing;
+    // The fault happened, and yet some deletions went through.
+    expect(killed).toBeGreaterThan(0);
+    expect(outcomes).toContain('failed');
+    expect(outcomes).toContain('deleted');
+    for (const { client, token: accessToken } of doomed) {
+      const [row] = await db.dataSource.query<{ present: boolean; tombstone: boolean }[]>(
+        `SELECT EXISTS (SELECT 1 FROM clients WHERE id = $1) AS present,
+                EXISTS (SELECT 1 FROM revocation_events WHERE kind = 'client' AND subject = $1) AS tombstone`,
+        [client.id],
+      );
+      const answer = await eventually('an introspection after the storm', async () => {
+        const result = await introspect(t, resourceServer, accessToken);
+        return result.status === 503 ? undefined : result;
+      });
+      expect({ id: client.id, ...row, active: answer.body.active }).toEqual({ id: client.id, present: !row.tombstone, tombstone: row.tombstone, active: !row.tombstone });
+    }
   });
 
   // What the storm above found: a backend killed right after its handshake sends its FATAL

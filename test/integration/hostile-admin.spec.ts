@@ -110,6 +110,32 @@ describe('hostile input: the admin API', () => {
     );
   });
 
+  // Issue 19, defect 8: variants of one RFC 8265 username are one account.
+  it('never registers two usernames that are one under RFC 8265 (case, width, normalisation)', async () => {
+    const variants: Record<string, (name: string) => string> = {
+      upper: (name) => name.toUpperCase(),
+      lower: (name) => name.toLowerCase(),
+      nfd: (name) => name.normalize('NFD'),
+      fullwidth: (name) => name.replace(/[\x21-\x7e]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)),
+    };
+    const register = (username: string) =>
+      send('POST', '/admin/users', { type: 'application/json', body: JSON.stringify({ username, password: 'a password long enough' }) }, `Bearer ${admin.token}`);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }), fc.stringMatching(/^[A-Za-zß-ÿ0-9._@-]{1,10}$/)),
+        fc.constantFrom(...Object.keys(variants)),
+        async (name, variant) => {
+          const first = await register(name);
+          expectClientError(first, (status) => status === 201);
+          if (first.status !== 201) return;
+          const second = await register(variants[variant](name));
+          expect({ name, variant, refused: [400, 409].includes(second.status) }).toEqual({ name, variant, refused: true });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it('left the admin token working', async () => {
     const answer = await send('GET', `/admin/users/${admin.user.id}`, undefined, `Bearer ${admin.token}`);
     expect(answer.status).toBe(200);

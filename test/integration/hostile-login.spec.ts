@@ -18,6 +18,7 @@ describe('hostile input: POST /auth/login', () => {
   let confidential: TestClient;
   let user: TestUser;
   let victim: TestUser;
+  let locked: TestUser;
   let session: BrowserAgent;
   let attacker: BrowserAgent;
   let before: Record<string, number>;
@@ -28,6 +29,7 @@ describe('hostile input: POST /auth/login', () => {
     confidential = await createClient(t);
     user = await createUser(t);
     victim = await createUser(t);
+    locked = await createUser(t);
     session = new BrowserAgent(t, ORIGIN);
     await session.login(spa, user);
     attacker = new BrowserAgent(t, ORIGIN);
@@ -98,6 +100,30 @@ describe('hostile input: POST /auth/login', () => {
         expect(result.setCookie.filter((c) => c.startsWith('__Secure-tessera-refresh=') && !/Max-Age=0/i.test(c))).toEqual([]);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  // Issue 19, weak point 5: only a device cookie this server signed for this username lifts the lock.
+  it('no forged device cookie gets a throttled account past its lock', async () => {
+    const browser = new BrowserAgent(t, ORIGIN);
+    await browser.fetchCsrf();
+    const tryLogin = (password: string) => browser.request('POST', '/auth/login', { form: { username: locked.username, password, client_id: spa.id } });
+    for (let i = 0; i < 5; i++) expect((await tryLogin(`wrong-${i}`)).status).toBe(400);
+    expect((await tryLogin(locked.password)).status).toBe(429);
+    const base64url = fc.stringMatching(/^[A-Za-z0-9_-]+$/);
+    const forged = fc.oneof(
+      fc.tuple(base64url, fc.nat(), base64url).map(([nonce, expires, mac]) => `${nonce}.${expires}.${mac}`),
+      fc.tuple(fc.stringMatching(/^[A-Za-z0-9_-]{22}$/), fc.integer({ min: 1_700_000_000, max: 99_999_999_999 }), fc.stringMatching(/^[A-Za-z0-9_-]{43}$/))
+        .map(([nonce, expires, mac]) => `${nonce}.${expires}.${mac}`),
+      fc.stringMatching(/^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]{0,100}$/),
+    );
+    await fc.assert(
+      fc.asyncProperty(forged, async (value) => {
+        browser.jar.set('__Host-tessera-device', value);
+        const result = await tryLogin(locked.password);
+        expect({ value, status: result.status }).toEqual({ value, status: 429 });
+      }),
+      { numRuns: 100 },
     );
   });
 

@@ -1,4 +1,5 @@
 import { UsersService } from '../../src/users/users.service.js';
+import { api } from '../factories/admin.js';
 import { createClient, createUser, type TestClient, type TestUser, token } from '../factories/index.js';
 import { introspect, revoke } from '../factories/resource-server.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
@@ -85,6 +86,22 @@ describe('a revocation through one Tessera process is seen by another within one
     const started = performance.now();
     expect(await setup.app.get(UsersService).disable(victim.user.id, 'test')).toBe(true);
     for (const server of [a, b]) expect(await msUntilInactive(server, resourceServer, session.access_token, started)).toBeLessThan(1_000);
+  });
+
+  it('a client deleted through the admin API on A: its client_credentials token is inactive on A at once and on B within a second', async () => {
+    const doomed = await createClient(setup, { grantTypes: ['client_credentials'], scopes: ['read'] });
+    const issued = await token(b, doomed, { grant_type: 'client_credentials', scope: 'read' });
+    expect(issued.status).toBe(200);
+    const accessToken = issued.body.access_token as string;
+    for (const server of [a, b]) expect((await introspect(server, resourceServer, accessToken)).body.active).toBe(true);
+    const admin = await createUser(setup, { admin: true });
+    const adminToken = (await token(a, app, { grant_type: 'password', username: admin.username, password: admin.password, scope: 'admin' })).body
+      .access_token as string;
+
+    const started = performance.now();
+    expect((await api(a, 'DELETE', `/admin/clients/${doomed.id}`, { token: adminToken })).status).toBe(204);
+    expect((await introspect(a, resourceServer, accessToken)).body).toEqual({ active: false });
+    expect(await msUntilInactive(b, resourceServer, accessToken, started)).toBeLessThan(1_000);
   });
 
   it('logs no token', () => {

@@ -14,7 +14,7 @@ describe('revocation feed and view', () => {
   let resourceServer: TestClient;
   let user: TestUser;
 
-  const jti = (subject: string) => ({ jti: subject, sub: 'nobody', iat: 0 });
+  const jti = (subject: string) => ({ jti: subject, sub: 'nobody', iat: 0, client_id: 'nobody' });
   const nextIds = async (n: number): Promise<number[]> => {
     const rows = await t.db.dataSource.query<Array<{ id: string }>>(`SELECT nextval('revocation_events_id_seq') AS id FROM generate_series(1, $1)`, [n]);
     return rows.map((row) => Number(row.id));
@@ -126,9 +126,9 @@ describe('revocation feed and view', () => {
       [user.user.id, new Date(t.clock.now()), later()],
     );
     await view.catchUp();
-    expect(view.revoked({ jti: 'a', sub: user.user.id, iat: issuedAt, sid: 'some-family' })).toBe(true);
-    expect(view.revoked({ jti: 'b', sub: user.user.id, iat: issuedAt + 1, sid: 'some-family' })).toBe(false);
+    expect(view.revoked({ jti: 'a', sub: user.user.id, iat: issuedAt, sid: 'some-family', client_id: app.id })).toBe(true);
+    expect(view.revoked({ jti: 'b', sub: user.user.id, iat: issuedAt + 1, sid: 'some-family', client_id: app.id })).toBe(false);
     // client_credentials tokens have no family and no user.
-    expect(view.revoked({ jti: 'c', sub: user.user.id, iat: issuedAt })).toBe(false);
+    expect(view.revoked({ jti: 'c', sub: user.user.id, iat: issuedAt, client_id: app.id })).toBe(false);
   });
 });

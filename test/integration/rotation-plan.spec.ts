@@ -40,7 +40,7 @@ describe('the rotation statement', () => {
     db = await createTestDatabase();
     ds = db.dataSource;
     const now = new Date();
-    await ds.query(`INSERT INTO users (id, username, password_hash, created_at, updated_at) VALUES ($1, 'busy', 'x', $2, $2)`, [USER, now]);
+    await ds.query(`INSERT INTO users (id, username, username_key, password_hash, created_at, updated_at) VALUES ($1, 'busy', 'busy', 'x', $2, $2)`, [USER, now]);
     await ds.query(`INSERT INTO clients (id, type, secret_hash, grant_types, created_at) VALUES ($1, 'confidential', '\\x00', '{refresh_token}', $2)`, [CLIENT, now]);
     await ds.query('ANALYZE');
     // Many live sessions of one user on one client, each a chain of three tokens whose two

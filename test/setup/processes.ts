@@ -12,7 +12,8 @@ export type ChildEnv = Record<string, string | undefined>;
  * secret). An `undefined` value leaves the variable unset.
  */
 export function childEnv(settings: ChildEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', NODE_ENV: 'test' };
+  // SHUTDOWN_DRAIN_MS: no load balancer to drain in front of a test's server, so a stop is immediate.
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', SHUTDOWN_DRAIN_MS: '0' };
   for (const [name, value] of Object.entries(settings)) {
     if (value === undefined) delete env[name];
     else env[name] = value;

@@ -37,6 +37,8 @@ export class TesseraServer {
         PORT: '0',
         LOG_LEVEL: 'info',
         TESSERA_DATA_DIR: dataDir,
+        // No load balancer to drain in front of a test's server: stop at once.
+        SHUTDOWN_DRAIN_MS: '0',
         ...TEST_SECRETS,
         ...env,
       },

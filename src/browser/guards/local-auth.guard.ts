@@ -5,7 +5,9 @@ import { AuditService } from '../../audit/audit.service.js';
 import { OAuthError } from '../../oauth/errors/oauth-error.js';
 import { LocalStrategy } from '../../users/local.strategy.js';
 import type { User } from '../../users/user.js';
+import { DEVICE_COOKIE } from '../../throttle/device-cookies.js';
 import { loginContextOf } from '../browser-context.js';
+import { RequestCookies } from '../cookies.js';
 
 /**
  * Runs passport's authenticate flow with the passport-local strategy (CONTRACT: login
@@ -34,6 +36,7 @@ export class LocalAuthGuard implements CanActivate {
       query: {},
       ip: request.ip,
       clientId: login.client.id,
+      deviceCookie: RequestCookies.from(request.headers.cookie).only(DEVICE_COOKIE),
     };
     const user = await new Promise<User | false>((resolve, reject) => {
       const authenticate = passport.authenticate(

@@ -4,6 +4,8 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 export class UserEntity {
   @PrimaryColumn('uuid') id: string;
   @Column('text') username: string;
+  /** RFC 8265 comparison key of the username (src/users/username.ts), unique */
+  @Column('text', { name: 'username_key' }) usernameKey: string;
   @Column('text', { name: 'password_hash' }) passwordHash: string;
   @Column('text', { array: true }) roles: string[];
   @Column('timestamptz', { name: 'disabled_at', nullable: true }) disabledAt: Date | null;

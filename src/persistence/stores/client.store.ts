@@ -1,12 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
 import { type Client, type ClientSettings, ClientStore } from '../../clients/client.js';
+import { DuplicateError } from '../../common/errors.js';
 import { type Page, type PageRequest, pageOf } from '../../common/page.js';
 import type { Family, RevocationReason } from '../../sessions/family.js';
 import { ClientEntity } from '../entities/client.entity.js';
 import { execute, insertUnique } from '../sql.js';
 import { withTransactionRetry } from '../transaction.js';
 import { revokeWithin } from './family.store.js';
+
+// Deleting and registering one client id take turns: a registration that raced a deletion
+// would miss the tombstone the deletion is about to commit.
+const LOCK_CLIENT_ID = `SELECT pg_advisory_xact_lock(hashtext('tessera.client'), hashtext($1))`;
 
 @Injectable()
 export class PgClientStore extends ClientStore {
@@ -28,14 +33,25 @@ export class PgClientStore extends ClientStore {
     return pageOf<Client>(rows, page.limit, (client) => ({ at: client.createdAt, id: client.id }));
   }
 
-  async delete(id: string, reason: RevocationReason, actor: string, now: Date, relevantUntil: Date): Promise<Family[] | undefined> {
+  async delete(
+    id: string,
+    reason: RevocationReason,
+    actor: string,
+    now: Date,
+    relevantUntil: Date,
+    tombstoneUntil: Date,
+  ): Promise<Family[] | undefined> {
     return withTransactionRetry(this.dataSource, async (m) => {
+      await execute(m, LOCK_CLIENT_ID, [id]);
       // FOR UPDATE conflicts with the FOR KEY SHARE that inserting a family takes on its
       // client: no family can start for this client between the revocation and the delete.
       const locked = await execute(m, `SELECT id FROM clients WHERE id = $1 FOR UPDATE`, [id]);
       if (locked.rows.length === 0) return undefined;
       const live = await execute<{ id: string }>(m, `SELECT id FROM families WHERE client_id = $1 AND revoked_at IS NULL`, [id]);
       const revoked = await revokeWithin(m, live.rows.map((row) => row.id), reason, actor, now, relevantUntil);
+      // Its access tokens (client_credentials JWTs have no family) die everywhere at once;
+      // its opaque tokens go with the row (ON DELETE CASCADE).
+      await execute(m, `INSERT INTO revocation_events (kind, subject, created_at, until) VALUES ('client', $1, $2, $3)`, [id, now, tombstoneUntil]);
       await execute(m, `DELETE FROM clients WHERE id = $1`, [id]);
       return revoked;
     });
@@ -47,15 +63,30 @@ export class PgClientStore extends ClientStore {
   }
 
   async insert(client: Client): Promise<void> {
-    await insertUnique(`client ${client.id}`, () =>
-      this.clients.insert({
-        ...client,
-        grantTypes: [...client.grantTypes],
-        scopes: [...client.scopes],
-        permissions: [...client.permissions],
-        allowedOrigins: [...client.allowedOrigins],
-      }),
-    );
+    await withTransactionRetry(this.dataSource, async (m) => {
+      await execute(m, LOCK_CLIENT_ID, [client.id]);
+      const tombstone = await execute<{ until: Date }>(
+        m,
+        `SELECT max(until) AS until FROM revocation_events WHERE subject = $1 AND kind = 'client' AND until > $2 HAVING max(until) IS NOT NULL`,
+        [client.id, client.createdAt],
+      );
+      const until = tombstone.rows[0]?.until;
+      if (until !== undefined) {
+        throw new DuplicateError(
+          `client ${client.id}`,
+          `was deleted and can be registered again after ${until.toISOString()}, when every token of the deleted client has expired`,
+        );
+      }
+      await insertUnique(`client ${client.id}`, () =>
+        m.getRepository(ClientEntity).insert({
+          ...client,
+          grantTypes: [...client.grantTypes],
+          scopes: [...client.scopes],
+          permissions: [...client.permissions],
+          allowedOrigins: [...client.allowedOrigins],
+        }),
+      );
+    });
   }
 
   async update(id: string, change: (current: Client) => ClientSettings): Promise<Client | undefined> {

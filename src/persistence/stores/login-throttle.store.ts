@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { type FailureTimes, type LoginThrottleState, LoginThrottleStore } from '../../throttle/login-throttle.js';
+import { type AccountIpState, type FailureTimes, type LoginThrottleState, LoginThrottleStore } from '../../throttle/login-throttle.js';
 import { execute } from '../sql.js';
 
 interface ThrottleRow {
@@ -53,6 +53,24 @@ export class PgLoginThrottleStore extends LoginThrottleStore {
       [usernameKey, ip, times.now, times.forgetBefore, times.accountIpExpiresAt, times.accountWindowEndsAt],
     );
     return stateOf(rows);
+  }
+
+  /** The account+IP branch of recordFailure, for one row. */
+  async recordDeviceFailure(usernameKey: Buffer, device: string, times: FailureTimes): Promise<AccountIpState> {
+    const { rows } = await execute<ThrottleRow>(
+      this.dataSource,
+      `INSERT INTO login_throttle AS t (username_key, ip, failures, window_started_at, last_failed_at, expires_at)
+       VALUES ($1, $2, 1, $3, $3, $5)
+       ON CONFLICT (username_key, ip) DO UPDATE SET
+         failures = CASE WHEN t.last_failed_at IS NULL OR t.last_failed_at <= $4 THEN 1 ELSE t.failures + 1 END,
+         window_started_at = CASE WHEN t.last_failed_at IS NULL OR t.last_failed_at <= $4 THEN $3 ELSE t.window_started_at END,
+         last_failed_at = $3,
+         expires_at = GREATEST($5, t.known_until)
+       RETURNING ${COLUMNS}`,
+      [usernameKey, device, times.now, times.forgetBefore, times.accountIpExpiresAt],
+    );
+    const row = rows[0];
+    return { failures: row.failures, lastFailedAt: row.last_failed_at, knownUntil: row.known_until };
   }
 
   async recordSuccess(usernameKey: Buffer, ip: string, now: Date, knownUntil: Date): Promise<void> {

@@ -37,14 +37,14 @@ export class PgRevocationEventStore extends RevocationEventStore {
     return rows.map((row) => ({ id: Number(row.id), kind: row.kind, subject: row.subject, createdAt: row.created_at, until: row.until }));
   }
 
-  async concerns(token: { jti: string; sid?: string; sub: string; iat: number }, now: Date): Promise<boolean> {
+  async concerns(token: { jti: string; sid?: string; sub: string; iat: number; client_id: string }, now: Date): Promise<boolean> {
     const { rows } = await execute(
       this.dataSource,
       `SELECT 1 FROM revocation_events
        WHERE until > $5 AND ((subject = $1 AND kind = 'jti') OR (subject = $2 AND kind = 'family')
-          OR (subject = $3 AND kind = 'user' AND created_at >= $4))
+          OR (subject = $3 AND kind = 'user' AND created_at >= $4) OR (subject = $6 AND kind = 'client'))
        LIMIT 1`,
-      [token.jti, token.sid ?? null, token.sub, new Date(token.iat * 1000), now],
+      [token.jti, token.sid ?? null, token.sub, new Date(token.iat * 1000), now, token.client_id],
     );
     return rows.length > 0;
   }

@@ -15,15 +15,15 @@ export class PgUserStore extends UserStore {
   }
 
   async findById(id: string): Promise<User | undefined> {
-    return (await this.users.findOneBy({ id })) ?? undefined;
+    return withoutKey((await this.users.findOneBy({ id })) ?? undefined);
   }
 
-  async findByUsername(username: string): Promise<User | undefined> {
-    return (await this.users.findOneBy({ username })) ?? undefined;
+  async findByUsernameKey(usernameKey: string): Promise<User | undefined> {
+    return withoutKey((await this.users.findOneBy({ usernameKey })) ?? undefined);
   }
 
-  async insert(user: User): Promise<void> {
-    await insertUnique(`user ${user.username}`, () => this.users.insert({ ...user, roles: [...user.roles] }));
+  async insert(user: User, usernameKey: string): Promise<void> {
+    await insertUnique(`user ${user.username}`, () => this.users.insert({ ...user, roles: [...user.roles], usernameKey }));
   }
 
   async disable(id: string, now: Date, relevantUntil: Date): Promise<boolean> {
@@ -58,11 +58,18 @@ export class PgUserStore extends UserStore {
     return affected > 0;
   }
 
-  async list(filter: { readonly username?: string }, page: PageRequest): Promise<Page<User>> {
+  async list(filter: { readonly usernameKey?: string }, page: PageRequest): Promise<Page<User>> {
     const query = this.users.createQueryBuilder('u').orderBy('u.createdAt', 'DESC').addOrderBy('u.id', 'DESC').take(page.limit + 1);
-    if (filter.username !== undefined) query.andWhere('u.username = :username', { username: filter.username });
+    if (filter.usernameKey !== undefined) query.andWhere('u.usernameKey = :key', { key: filter.usernameKey });
     if (page.after) query.andWhere('(u.createdAt, u.id) < (:at, :id)', { at: page.after.at, id: page.after.id });
-    const rows = await query.getMany();
+    const rows = (await query.getMany()).map((row) => withoutKey(row)!);
     return pageOf<User>(rows, page.limit, (user) => ({ at: user.createdAt, id: user.id }));
   }
+}
+
+/** The key is the store's business (uniqueness and lookups); a User is what it stands for. */
+function withoutKey(row: UserEntity | undefined): User | undefined {
+  if (row === undefined) return undefined;
+  const { usernameKey: _key, ...user } = row;
+  return user;
 }
