@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -15,36 +16,41 @@ export interface EmbeddedTestServer {
 }
 
 /**
- * An in-memory PGlite behind its wire-protocol socket, started from a data directory made
- * once and cached on disk: booting PGlite from scratch (initdb) and running the migrations
- * costs seconds per test file, loading a dump of the result well under one.
- * `migrated` false gives a freshly initialised, empty database (the migration tests).
+ * An in-memory PGlite behind its wire-protocol socket, in a process of its own
+ * (test/setup/pglite-process.mjs), started from a data directory made once and cached on
+ * disk: booting PGlite from scratch (initdb) and running the migrations costs seconds per
+ * test file, loading a dump of the result well under one. Closing it ends the process,
+ * which is what gives its memory back. `migrated` false gives a freshly initialised, empty
+ * database (the migration tests).
  */
 export async function startFromTemplate(migrated: boolean): Promise<EmbeddedTestServer> {
-  const db = await PGlite.create({ loadDataDir: new Blob([await template(migrated)]) });
-  return serve(db);
-}
-
-async function serve(db: PGlite): Promise<EmbeddedTestServer> {
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 64 });
-  await server.start();
+  const child = spawn(process.execPath, [join(ROOT, 'test', 'setup', 'pglite-process.mjs'), await templateFile(migrated)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      output += chunk;
+      if (output.includes('\n')) resolve(output.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`the PGlite process exited (${code}) before it served`)));
+  });
   return {
-    url: `postgres://postgres@${server.getServerConn()}/postgres`,
+    url,
     async close() {
-      await server.stop();
-      await db.close();
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
 
 /** The dump for this PGlite release and these migrations, made by the first test file that needs it. */
-async function template(migrated: boolean): Promise<Buffer> {
+async function templateFile(migrated: boolean): Promise<string> {
   const path = join(CACHE, `pglite-${key(migrated)}.tar`);
-  try {
-    return readFileSync(path);
-  } catch {
-    // not made yet (or by another worker right now: both write the same dump, the rename is atomic)
-  }
+  if (existsSync(path)) return path;
+  // Made here once per key; two workers may both make it at first: the same dump, renamed atomically.
   const db = await PGlite.create({});
   if (migrated) {
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0 });
@@ -61,7 +67,7 @@ async function template(migrated: boolean): Promise<Buffer> {
   const partial = `${path}.${process.pid}`;
   writeFileSync(partial, dump);
   renameSync(partial, path);
-  return dump;
+  return path;
 }
 
 function key(migrated: boolean): string {
