@@ -93,8 +93,10 @@ describe('the NormalisedUsernames migration on a database with colliding usernam
     );
 
   it('stops and lists every collision and refused name, merges nothing, and applies once they are fixed', async () => {
-    // Back to the schema before the migration, where the rows below could be written.
-    await db.dataSource.undoLastMigration({ transaction: 'each' });
+    // Back to the schema before the migration (undoing any later one first), where the rows
+    // below could be written.
+    const applied = async () => (await db.dataSource.query<{ name: string }[]>('SELECT name FROM typeorm_migrations')).map((row) => row.name);
+    while ((await applied()).includes('NormalisedUsernames1764710000000')) await db.dataSource.undoLastMigration({ transaction: 'each' });
     const ids = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000003'];
     await insertUser(ids[0], 'alice');
     await insertUser(ids[1], 'ALICE');
