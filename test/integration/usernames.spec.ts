@@ -119,7 +119,7 @@ describe('the NormalisedUsernames migration on a database with colliding usernam
 
     await db.dataSource.query(`UPDATE users SET username = 'alice-2' WHERE id = $1`, [ids[1]]);
     await db.dataSource.query(`DELETE FROM users WHERE id = $1`, [ids[2]]);
-    expect(await migrate(db.dataSource)).toEqual(['NormalisedUsernames1764710000000']);
+    expect(await migrate(db.dataSource)).toContain('NormalisedUsernames1764710000000');
     expect(await db.dataSource.query(`SELECT username, username_key FROM users ORDER BY id`)).toEqual([
       { username: 'alice', username_key: 'alice' },
       { username: 'alice-2', username_key: 'alice-2' },
