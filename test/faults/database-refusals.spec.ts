@@ -163,10 +163,11 @@ describeWithCluster('the database refuses Tessera', () => {
 
   it('the pool waits past its timeout for a connection (every connection stuck behind a lock)', async () => {
     const server = await TesseraServer.start({ DATABASE_URL: appUrl, ISSUER });
+    let locked: { release(): Promise<void> } | undefined;
     try {
       const session = await password(server);
       expect(session.status).toBe(200);
-      const locked = await lockUsers();
+      locked = await lockUsers();
       // Ten logins hold the ten connections of the pool, waiting for the lock.
       const stuck = Array.from({ length: 10 }, () => password(server));
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -174,9 +175,13 @@ describeWithCluster('the database refuses Tessera', () => {
       for (const result of refused) expectUnavailable(result);
       expect(outageLines(server)).toEqual([expect.stringMatching(/timeout exceeded when trying to connect/)]);
       await locked.release();
+      locked = undefined;
       for (const result of await Promise.all(stuck)) expect([200, 503]).toContain(result.status);
       expectNoErrorLines(server);
     } finally {
+      // A failed expectation must not leave the lock held: the stuck logins would hold the
+      // server's shutdown, and the next test, until the timeout hides the real failure.
+      await locked?.release();
       await server.stop();
     }
   });

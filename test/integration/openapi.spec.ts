@@ -32,8 +32,11 @@ function registeredRoutes(app: NestFastifyApplication): string[] {
         const handler = prototype[name];
         if (typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-        const path = `/${[base, Reflect.getMetadata(PATH_METADATA, handler) as string].join('/')}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
-        routes.push(`${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
+        // A handler may serve several paths (the JWKS at /oauth/jwks and /.well-known/jwks.json).
+        for (const own of [Reflect.getMetadata(PATH_METADATA, handler) as string | string[]].flat()) {
+          const path = `/${[base, own].join('/')}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+          routes.push(`${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
+        }
       }
     }
   }
