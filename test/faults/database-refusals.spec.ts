@@ -168,9 +168,10 @@ describeWithCluster('the database refuses Tessera', () => {
       const session = await password(server);
       expect(session.status).toBe(200);
       locked = await lockUsers();
-      // Ten logins hold the ten connections of the pool, waiting for the lock.
+      // Ten logins hold the ten connections of the pool, waiting for the lock. Until all ten
+      // wait, a call below could take a connection and block behind the lock itself.
       const stuck = Array.from({ length: 10 }, () => password(server));
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await waitForLockWaiters(10);
       const refused = await Promise.all(calls(server, String(session.body.refresh_token)).map(([, call]) => call()));
       for (const result of refused) expectUnavailable(result);
       expect(outageLines(server)).toEqual([expect.stringMatching(/timeout exceeded when trying to connect/)]);
@@ -186,9 +187,23 @@ describeWithCluster('the database refuses Tessera', () => {
     }
   });
 
+  /** Polls until `count` of Tessera's backends wait for a lock (a busy machine may take seconds). */
+  async function waitForLockWaiters(count: number): Promise<void> {
+    for (let waited = 0; ; waited += 50) {
+      const { rows } = await admin.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND wait_event_type = 'Lock'`,
+        [ROLE],
+      );
+      if (rows[0].n >= count) return;
+      if (waited > 60_000) throw new Error(`only ${rows[0].n} of ${count} connections wait for the lock`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** ACCESS EXCLUSIVE on Tessera's users table, from a connection of the test's own, until release(). */
   async function lockUsers(): Promise<{ release(): Promise<void> }> {
     const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${cluster.port}/${DATABASE}` });
+    client.on('error', () => undefined); // the cluster may stop under it; that must not crash the worker
     await client.connect();
     await client.query('BEGIN');
     await client.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
