@@ -6,6 +6,7 @@ import { RevocationEventsBySubject1764500000000 } from './1764500000000-Revocati
 import { RotationFriendlyStorage1764600000000 } from './1764600000000-RotationFriendlyStorage.js';
 import { ClientSecretRotation1764712000000 } from './1764712000000-ClientSecretRotation.js';
 import { ClientRedirectUris1764800000000 } from './1764800000000-ClientRedirectUris.js';
+import { AuthorizationCodes1764810000000 } from './1764810000000-AuthorizationCodes.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   RotationFriendlyStorage1764600000000,
   ClientSecretRotation1764712000000,
   ClientRedirectUris1764800000000,
+  AuthorizationCodes1764810000000,
 ];

@@ -5,6 +5,7 @@ export type AuditEventType =
   | 'login_failed'
   | 'login_throttled'
   | 'refresh_token_reuse_detected'
+  | 'authorization_code_reuse_detected'
   | 'session_revoked'
   | 'access_token_revoked'
   | 'user_disabled'
@@ -22,6 +23,7 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'login_failed',
   'login_throttled',
   'refresh_token_reuse_detected',
+  'authorization_code_reuse_detected',
   'session_revoked',
   'access_token_revoked',
   'user_disabled',

@@ -12,11 +12,14 @@ export class TokenHashers {
   readonly opaqueAccessToken: KeyedHasher;
   /** usernames as typed, the key of the login throttle: a mistyped password never lands in the table */
   readonly loginThrottle: KeyedHasher;
+  /** authorization codes (RFC 6749 §4.1.2): stored only as this hash */
+  readonly authorizationCode: KeyedHasher;
 
   constructor(@Inject(CONFIG) config: ResolvedConfig) {
     this.refreshToken = new KeyedHasher(config.tokenHashSecret, 'refresh-token');
     this.clientSecret = new KeyedHasher(config.tokenHashSecret, 'client-secret');
     this.opaqueAccessToken = new KeyedHasher(config.tokenHashSecret, 'opaque-access-token');
     this.loginThrottle = new KeyedHasher(config.tokenHashSecret, 'login-throttle');
+    this.authorizationCode = new KeyedHasher(config.tokenHashSecret, 'authorization-code');
   }
 }

@@ -18,17 +18,20 @@ export const TokenForm = z
     username: z.string().meta({ description: 'password grant' }).optional(),
     password: z.string().meta({ description: 'password grant' }).optional(),
     refresh_token: z.string().meta({ description: 'refresh_token grant' }).optional(),
+    code: z.string().meta({ description: 'authorization_code grant' }).optional(),
+    code_verifier: z.string().meta({ description: 'authorization_code grant: the PKCE verifier (RFC 7636 §4.5)' }).optional(),
+    redirect_uri: z.string().meta({ description: 'authorization_code grant: as sent to /oauth/authorize, when it was sent' }).optional(),
     scope: z.string().meta({ description: 'space-separated; on refresh, only narrower than granted' }).optional(),
     ...clientCredentials,
   })
-  .meta({ id: 'TokenRequest', description: 'RFC 6749 §4.3, §4.4, §6' });
+  .meta({ id: 'TokenRequest', description: 'RFC 6749 §4.1.3, §4.3, §4.4, §6' });
 
 export const TokenResponse = z
   .object({
     access_token: z.string(),
     token_type: z.literal('Bearer'),
     expires_in: z.int().meta({ description: 'seconds' }),
-    refresh_token: z.string().meta({ description: 'password and refresh_token grants' }).optional(),
+    refresh_token: z.string().meta({ description: 'password, authorization_code and refresh_token grants' }).optional(),
     scope: z.string(),
   })
   .meta({ id: 'TokenResponse', description: 'RFC 6749 §5.1' });

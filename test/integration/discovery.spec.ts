@@ -36,7 +36,7 @@ describe('RFC 8414 metadata', () => {
       jwks_uri: `${ISSUER}/oauth/jwks`,
       introspection_endpoint: `${ISSUER}/oauth/introspect`,
       revocation_endpoint: `${ISSUER}/oauth/revoke`,
-      grant_types_supported: ['password', 'refresh_token', 'client_credentials'],
+      grant_types_supported: ['password', 'refresh_token', 'client_credentials', 'authorization_code'],
       response_types_supported: [],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
