@@ -7,6 +7,7 @@ import { RotationFriendlyStorage1764600000000 } from './1764600000000-RotationFr
 import { ClientSecretRotation1764712000000 } from './1764712000000-ClientSecretRotation.js';
 import { ClientRedirectUris1764800000000 } from './1764800000000-ClientRedirectUris.js';
 import { AuthorizationCodes1764810000000 } from './1764810000000-AuthorizationCodes.js';
+import { LoginSessionsAndConsents1764820000000 } from './1764820000000-LoginSessionsAndConsents.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   ClientSecretRotation1764712000000,
   ClientRedirectUris1764800000000,
   AuthorizationCodes1764810000000,
+  LoginSessionsAndConsents1764820000000,
 ];

@@ -14,6 +14,8 @@ export class TokenHashers {
   readonly loginThrottle: KeyedHasher;
   /** authorization codes (RFC 6749 §4.1.2): stored only as this hash */
   readonly authorizationCode: KeyedHasher;
+  /** the Tessera login session cookie: stored only as this hash */
+  readonly loginSession: KeyedHasher;
 
   constructor(@Inject(CONFIG) config: ResolvedConfig) {
     this.refreshToken = new KeyedHasher(config.tokenHashSecret, 'refresh-token');
@@ -21,5 +23,6 @@ export class TokenHashers {
     this.opaqueAccessToken = new KeyedHasher(config.tokenHashSecret, 'opaque-access-token');
     this.loginThrottle = new KeyedHasher(config.tokenHashSecret, 'login-throttle');
     this.authorizationCode = new KeyedHasher(config.tokenHashSecret, 'authorization-code');
+    this.loginSession = new KeyedHasher(config.tokenHashSecret, 'login-session');
   }
 }

@@ -22,6 +22,10 @@ export interface AppConfig {
   readonly refreshIdleTtl: number;
   readonly refreshAbsoluteTtl: number;
   readonly refreshReuseGrace: number;
+  /** seconds a Tessera login session (the hosted pages' cookie) lives unused */
+  readonly loginSessionIdleTtl: number;
+  /** seconds a login session lives after its password was entered, however used */
+  readonly loginSessionAbsoluteTtl: number;
   readonly signingAlg: SigningAlg;
   /** undefined only outside production, before dev secrets are filled in */
   readonly keyEncryptionSecret: string | undefined;
@@ -151,6 +155,11 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
   if (refreshIdleTtl > refreshAbsoluteTtl) {
     throw new ConfigError('REFRESH_IDLE_TTL', `at most REFRESH_ABSOLUTE_TTL (${refreshAbsoluteTtl})`, String(refreshIdleTtl));
   }
+  const loginSessionIdleTtl = integer(env, 'LOGIN_SESSION_IDLE_TTL', 86_400, 1, 31_536_000);
+  const loginSessionAbsoluteTtl = integer(env, 'LOGIN_SESSION_ABSOLUTE_TTL', 1_209_600, 1, 315_360_000);
+  if (loginSessionIdleTtl > loginSessionAbsoluteTtl) {
+    throw new ConfigError('LOGIN_SESSION_IDLE_TTL', `at most LOGIN_SESSION_ABSOLUTE_TTL (${loginSessionAbsoluteTtl})`, String(loginSessionIdleTtl));
+  }
   const dataDirRaw = present(env, 'TESSERA_DATA_DIR') ?? '.tessera';
   const revocationPollIntervalMs = integer(env, 'REVOCATION_POLL_INTERVAL_MS', 1_000, 50, 60_000);
   const revocationMaxStalenessMs = integer(env, 'REVOCATION_MAX_STALENESS_MS', 5_000, 100, 600_000);
@@ -174,6 +183,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     refreshIdleTtl,
     refreshAbsoluteTtl,
     refreshReuseGrace: integer(env, 'REFRESH_REUSE_GRACE', 10, 0, 300),
+    loginSessionIdleTtl,
+    loginSessionAbsoluteTtl,
     signingAlg: oneOf(env, 'SIGNING_ALG', SIGNING_ALGS, 'ES256'),
     keyEncryptionSecret: secret(env, 'KEY_ENCRYPTION_SECRET', production),
     tokenHashSecret: secret(env, 'TOKEN_HASH_SECRET', production),

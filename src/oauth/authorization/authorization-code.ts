@@ -15,6 +15,8 @@ export interface AuthorizationCode {
   readonly nonce: string | null;
   /** when the user last entered their password (OIDC Core §2 auth_time) */
   readonly authTime: Date;
+  /** the Tessera login session the user authorized in; the family it starts is linked to it */
+  readonly loginSessionId: string | null;
   readonly createdAt: Date;
   readonly expiresAt: Date;
 }

@@ -26,6 +26,7 @@ export interface CodeGrant {
   readonly scope: readonly string[];
   readonly nonce?: string;
   readonly authTime: Date;
+  readonly loginSessionId?: string;
 }
 
 /** What the token request presents with the code. */
@@ -70,6 +71,7 @@ export class AuthorizationCodesService {
       scope: grant.scope.join(' '),
       nonce: grant.nonce ?? null,
       authTime: grant.authTime,
+      loginSessionId: grant.loginSessionId ?? null,
       createdAt: new Date(now),
       expiresAt: new Date(now + CODE_TTL_SECONDS * 1000),
     });

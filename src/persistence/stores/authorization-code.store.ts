@@ -20,11 +20,13 @@ interface CodeRow {
   scope: string;
   nonce: string | null;
   auth_time: Date;
+  login_session_id: string | null;
   created_at: Date;
   expires_at: Date;
 }
 
-const CODE = 'client_id, user_id, redirect_uri, redirect_uri_sent, code_challenge, scope, nonce, auth_time, created_at, expires_at';
+const CODE =
+  'client_id, user_id, redirect_uri, redirect_uri_sent, code_challenge, scope, nonce, auth_time, login_session_id, created_at, expires_at';
 
 // The compare-and-set that makes a code single-use: it is marked used only while unused
 // and unexpired, and only for the client it was issued to, the PKCE verifier whose
@@ -50,9 +52,9 @@ export class PgAuthorizationCodeStore extends AuthorizationCodeStore {
     await referencingClient(() =>
       execute(
         this.dataSource,
-        `INSERT INTO authorization_codes (hash, ${CODE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        `INSERT INTO authorization_codes (hash, ${CODE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
         [hash, code.clientId, code.userId, code.redirectUri, code.redirectUriSent, code.codeChallenge, code.scope, code.nonce,
-          code.authTime, code.createdAt, code.expiresAt],
+          code.authTime, code.loginSessionId, code.createdAt, code.expiresAt],
       ),
     );
   }
@@ -73,6 +75,10 @@ export class PgAuthorizationCodeStore extends AuthorizationCodeStore {
             if (!(await startWithin(m, started))) throw new UserDisabled();
             // In the same transaction: a replay waiting on the row lock finds the family to end.
             await execute(m, `UPDATE authorization_codes SET family_id = $2 WHERE hash = $1`, [hash, started.family.id]);
+            // Ending the login session can then end this family (OIDC logout).
+            if (code.loginSessionId !== null) {
+              await execute(m, `UPDATE families SET login_session_id = $2 WHERE id = $1`, [started.family.id, code.loginSessionId]);
+            }
             return { kind: 'redeemed', code, family: started.family };
           }
           // Nothing matched: a used code is a replay, whoever presents it; anything else changes nothing.
@@ -104,6 +110,7 @@ function toCode(row: CodeRow): AuthorizationCode {
     scope: row.scope,
     nonce: row.nonce,
     authTime: row.auth_time,
+    loginSessionId: row.login_session_id,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
   };
