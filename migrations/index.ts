@@ -8,6 +8,7 @@ import { ClientSecretRotation1764712000000 } from './1764712000000-ClientSecretR
 import { ClientRedirectUris1764800000000 } from './1764800000000-ClientRedirectUris.js';
 import { AuthorizationCodes1764810000000 } from './1764810000000-AuthorizationCodes.js';
 import { LoginSessionsAndConsents1764820000000 } from './1764820000000-LoginSessionsAndConsents.js';
+import { PushedAuthorizationRequests1764830000000 } from './1764830000000-PushedAuthorizationRequests.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   ClientRedirectUris1764800000000,
   AuthorizationCodes1764810000000,
   LoginSessionsAndConsents1764820000000,
+  PushedAuthorizationRequests1764830000000,
 ];

@@ -16,6 +16,8 @@ export class TokenHashers {
   readonly authorizationCode: KeyedHasher;
   /** the Tessera login session cookie: stored only as this hash */
   readonly loginSession: KeyedHasher;
+  /** the random part of a pushed request's request_uri (RFC 9126) */
+  readonly pushedRequest: KeyedHasher;
 
   constructor(@Inject(CONFIG) config: ResolvedConfig) {
     this.refreshToken = new KeyedHasher(config.tokenHashSecret, 'refresh-token');
@@ -24,5 +26,6 @@ export class TokenHashers {
     this.loginThrottle = new KeyedHasher(config.tokenHashSecret, 'login-throttle');
     this.authorizationCode = new KeyedHasher(config.tokenHashSecret, 'authorization-code');
     this.loginSession = new KeyedHasher(config.tokenHashSecret, 'login-session');
+    this.pushedRequest = new KeyedHasher(config.tokenHashSecret, 'pushed-request');
   }
 }

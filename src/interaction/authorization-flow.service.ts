@@ -6,6 +6,7 @@ import { AuthorizationError } from '../oauth/authorization/authorization-error.j
 import type { AuthorizationRequest } from '../oauth/authorization/authorization-request.js';
 import { responseLocation } from '../oauth/authorization/authorization-response.js';
 import { AuthorizationCodesService } from '../oauth/authorization/authorization-codes.service.js';
+import { PushedRequestsService } from '../oauth/authorization/pushed-requests.service.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 import { loginScope } from '../oauth/token/grants/password.grant.js';
 import type { User } from '../users/user.js';
@@ -39,6 +40,7 @@ export class AuthorizationFlow {
     private readonly users: UsersService,
     private readonly consents: ConsentStore,
     private readonly codes: AuthorizationCodesService,
+    private readonly pushedRequests: PushedRequestsService,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -94,6 +96,10 @@ export class AuthorizationFlow {
   }
 
   private async issue(request: AuthorizationRequest, user: User, session: LoginSession, scope: readonly string[]): Promise<string> {
+    // RFC 9126 §4: one authorization per request_uri, even if its page was posted twice.
+    if (request.requestUri !== undefined && !(await this.pushedRequests.use(request.requestUri))) {
+      throw new AuthorizationError('invalid_request_uri', 'the request_uri was already used or has expired', { redirectUri: request.redirectUri, state: request.state });
+    }
     const code = await this.codes.issue({
       client: request.client,
       userId: user.id,

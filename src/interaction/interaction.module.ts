@@ -3,7 +3,6 @@ import { AuditModule } from '../audit/audit.module.js';
 import { CsrfTokens } from '../browser/csrf-tokens.js';
 import { LocalAuthGuard } from '../browser/guards/local-auth.guard.js';
 import { ClientsModule } from '../clients/clients.module.js';
-import { AuthorizationPipeline } from '../oauth/authorization/authorization-pipeline.js';
 import { OAuthModule } from '../oauth/oauth.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AssetsController } from './assets.controller.js';
@@ -22,7 +21,6 @@ import { Pages } from './pages.js';
   imports: [AuditModule, ClientsModule, OAuthModule, UsersModule],
   controllers: [AuthorizeController, InteractionController, AssetsController],
   providers: [
-    AuthorizationPipeline,
     AuthorizationFlow,
     LoginSessionsService,
     Pages,

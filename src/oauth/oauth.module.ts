@@ -5,6 +5,9 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { ThrottleModule } from '../throttle/throttle.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthorizationCodesService } from './authorization/authorization-codes.service.js';
+import { AuthorizationPipeline } from './authorization/authorization-pipeline.js';
+import { ParController } from './authorization/par.controller.js';
+import { PushedRequestsService } from './authorization/pushed-requests.service.js';
 import { ClientAuthService } from './client-auth/client-auth.service.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
 import { JwksController } from './keys/jwks.controller.js';
@@ -22,16 +25,18 @@ const GRANTS = [PasswordGrant, RefreshTokenGrant, ClientCredentialsGrant, Author
 
 @Module({
   imports: [AuditModule, ClientsModule, SessionsModule, ThrottleModule, UsersModule],
-  controllers: [TokenController, JwksController, DiscoveryController],
+  controllers: [TokenController, JwksController, DiscoveryController, ParController],
   providers: [
     ClientAuthService,
     AuthorizationCodesService,
+    AuthorizationPipeline,
+    PushedRequestsService,
     KeysService,
     AccessTokenIssuer,
     TokenService,
     ...GRANTS,
     { provide: GRANT_HANDLERS, useFactory: (...handlers: unknown[]) => handlers, inject: GRANTS },
   ],
-  exports: [KeysService, ClientAuthService, AccessTokenIssuer, AuthorizationCodesService],
+  exports: [KeysService, ClientAuthService, AccessTokenIssuer, AuthorizationCodesService, AuthorizationPipeline, PushedRequestsService],
 })
 export class OAuthModule {}

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ClientsService } from '../../clients/clients.service.js';
 import { parseScope } from '../scope.js';
-import { AuthorizationError } from './authorization-error.js';
+import type { Client } from '../../clients/client.js';
+import { AuthorizationError, invalidRequest } from './authorization-error.js';
 import type { AuthorizationRequest, Parameters } from './authorization-request.js';
 import { checkClient, checkClientId } from './checks/check-client.js';
 import { checkRedirectUri } from './checks/check-redirect-uri.js';
@@ -21,6 +22,7 @@ import {
   parseMaxAge,
   parsePrompt,
 } from './checks/request-checks.js';
+import { PushedRequestsService } from './pushed-requests.service.js';
 
 /**
  * The checks whose errors are sent back to the client, in the order they run. Each is
@@ -43,17 +45,52 @@ const REDIRECTABLE_CHECKS: ReadonlyArray<(input: CheckInput) => void> = [
  * The authorization endpoint's checks, composed in one place (after node-oidc-provider's
  * lib/actions/authorization/index.js), so that which errors may redirect is visible:
  *
- *   1. client_id, the client, its request_uri, the redirect URI: an error is Tessera's
+ *   1. client_id, the client, its pushed request (request_uri), the redirect URI: an error is Tessera's
  *      own page (400), never a redirect;
  *   2. then REDIRECTABLE_CHECKS: an error goes to the redirect URI with state and iss.
  */
 @Injectable()
 export class AuthorizationPipeline {
-  constructor(private readonly clients: ClientsService) {}
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly pushedRequests: PushedRequestsService,
+  ) {}
 
   async run(raw: Parameters): Promise<AuthorizationRequest> {
     const client = checkClient(await this.clients.findById(checkClientId(raw)));
-    const { params, pushed } = this.loadPushedRequest(raw);
+    const requestUri = raw.get('request_uri');
+    const params = requestUri === undefined ? raw : withClientId(await this.pushedRequests.load(requestUri, client), client.id);
+    const checked = this.check(params, client, requestUri !== undefined);
+    const maxAge = params.get('max_age');
+    return {
+      ...checked,
+      client,
+      scope: params.has('scope') ? parseScope(params.get('scope'))! : undefined,
+      codeChallenge: params.get('code_challenge')!,
+      nonce: params.get('nonce'),
+      prompt: parsePrompt(params.get('prompt'))!,
+      maxAge: maxAge === undefined ? undefined : parseMaxAge(maxAge),
+      loginHint: params.get('login_hint'),
+      // RFC 9126 §4: with a request_uri, only the pushed parameters count.
+      carried: requestUri === undefined ? raw : new Map([['client_id', client.id], ['request_uri', requestUri]]),
+      requestUri,
+    };
+  }
+
+  /**
+   * RFC 9126 §2.1: a pushed request passes the same checks as one sent to /authorize,
+   * for the client that authenticated; its errors are the caller's JSON, never a redirect.
+   */
+  validatePushed(params: Parameters, client: Client): Parameters {
+    if (params.has('request_uri')) throw invalidRequest('request_uri may not be pushed');
+    const clientId = params.get('client_id');
+    if (clientId !== undefined && clientId !== client.id) throw invalidRequest('client_id is not the authenticated client');
+    const pushed = withClientId(params, client.id);
+    this.check(pushed, checkClient(client), true);
+    return pushed;
+  }
+
+  private check(params: Parameters, client: Client, pushed: boolean): { redirectUri: string; redirectUriSent: boolean; state: string | undefined } {
     const { redirectUri, sent } = checkRedirectUri(params, client);
     const state = params.get('state');
     const redirect = { redirectUri, state: state !== undefined && state.length <= MAX_STATE ? state : undefined };
@@ -63,26 +100,10 @@ export class AuthorizationPipeline {
       if (error instanceof AuthorizationError) throw error.redirectingTo(redirect);
       throw error;
     }
-    const scope = params.has('scope') ? parseScope(params.get('scope'))! : undefined;
-    const maxAge = params.get('max_age');
-    return {
-      client,
-      redirectUri,
-      redirectUriSent: sent,
-      scope,
-      state: redirect.state,
-      codeChallenge: params.get('code_challenge')!,
-      nonce: params.get('nonce'),
-      prompt: parsePrompt(params.get('prompt'))!,
-      maxAge: maxAge === undefined ? undefined : parseMaxAge(maxAge),
-      loginHint: params.get('login_hint'),
-      carried: raw,
-    };
+    return { redirectUri, redirectUriSent: sent, state: redirect.state };
   }
+}
 
-  /** RFC 9126 §4: the pushed parameters stand in for the request's own. */
-  private loadPushedRequest(raw: Parameters): { params: Parameters; pushed: boolean } {
-    if (raw.has('request_uri')) throw new AuthorizationError('invalid_request_uri', 'pushed authorization requests are not supported');
-    return { params: raw, pushed: false };
-  }
+function withClientId(params: Parameters, clientId: string): Parameters {
+  return new Map([...params, ['client_id', clientId]]);
 }

@@ -38,6 +38,8 @@ export interface AuthorizationRequest {
   /** seconds (OIDC Core §3.1.2.1) */
   readonly maxAge: number | undefined;
   readonly loginHint: string | undefined;
-  /** what the login and consent forms carry back: the request_uri alone for a pushed request */
+  /** what the login and consent forms carry back: client_id and request_uri alone for a pushed request */
   readonly carried: Parameters;
+  /** the request_uri of a pushed request (RFC 9126), used up when the request is answered */
+  readonly requestUri: string | undefined;
 }
