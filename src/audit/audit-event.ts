@@ -6,6 +6,8 @@ export type AuditEventType =
   | 'login_throttled'
   | 'refresh_token_reuse_detected'
   | 'authorization_code_reuse_detected'
+  | 'consent_granted'
+  | 'consent_revoked'
   | 'session_revoked'
   | 'access_token_revoked'
   | 'user_disabled'
@@ -24,6 +26,8 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'login_throttled',
   'refresh_token_reuse_detected',
   'authorization_code_reuse_detected',
+  'consent_granted',
+  'consent_revoked',
   'session_revoked',
   'access_token_revoked',
   'user_disabled',

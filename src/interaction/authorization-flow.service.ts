@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
@@ -39,6 +40,7 @@ export class AuthorizationFlow {
   constructor(
     private readonly users: UsersService,
     private readonly consents: ConsentStore,
+    private readonly audit: AuditService,
     private readonly codes: AuthorizationCodesService,
     private readonly pushedRequests: PushedRequestsService,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
@@ -74,7 +76,11 @@ export class AuthorizationFlow {
   /** The user allowed the client what it asked for: remembered, then the flow goes on. */
   async allow(request: AuthorizationRequest, session: LoginSession): Promise<FlowOutcome> {
     const user = await this.users.findById(session.userId);
-    if (user) await this.consents.grant(user.id, request.client.id, this.scopeFor(request, user), new Date(this.clock.now()));
+    if (user) {
+      const scope = this.scopeFor(request, user);
+      await this.consents.grant(user.id, request.client.id, scope, new Date(this.clock.now()));
+      await this.audit.record({ type: 'consent_granted', userId: user.id, clientId: request.client.id, details: { scope: scope.join(' ') } });
+    }
     return this.next(request, { session, freshConsent: true });
   }
 

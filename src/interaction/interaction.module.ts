@@ -8,6 +8,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AssetsController } from './assets.controller.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizeController } from './authorize.controller.js';
+import { ConsentsService } from './consents.service.js';
 import { InteractionConsentGuard } from './guards/interaction-consent.guard.js';
 import { InteractionLoginGuard } from './guards/interaction-login.guard.js';
 import { InteractionController } from './interaction.controller.js';
@@ -30,6 +31,8 @@ import { Pages } from './pages.js';
     InteractionLoginGuard,
     InteractionConsentGuard,
     LocalAuthGuard,
+    ConsentsService,
   ],
+  exports: [ConsentsService],
 })
 export class InteractionModule {}

@@ -1,4 +1,4 @@
-import { rows } from '../factories/admin.js';
+import { api, createAdmin, rows } from '../factories/admin.js';
 import { authorizationParams, PageAgent, type PageResult, pkce } from '../factories/authorization.js';
 import { createClient, createUser, type TestClient, type TestUser, token } from '../factories/index.js';
 import { jwtClaims } from '../factories/resource-server.js';
@@ -197,6 +197,34 @@ describe('the authorization endpoint and its pages', () => {
     t.clock.advance(120);
     expectPage(await agent.authorize(authorizationParams(firstParty, pkce().challenge, { max_age: '60' })), 200);
     expect((await agent.authorize(authorizationParams(firstParty, pkce().challenge, { max_age: '600' }))).status).toBe(302);
+  });
+
+  it('a remembered consent is listed and withdrawn by its user and by an admin; the client then asks again', async () => {
+    const agent = new PageAgent(t);
+    const owner = await createUser(t);
+    const { verifier, challenge } = pkce();
+    const consent = await agent.login(await agent.authorize(authorizationParams(shop, challenge, { scope: 'read' })), owner);
+    const allowed = await agent.submit(consent, { decision: 'allow' });
+    const access = (await exchange(shop, allowed.location!, verifier)).body.access_token as string;
+    expect(await rows(t, `SELECT type, actor FROM audit_events WHERE type = 'consent_granted' AND user_id = $1`, [owner.user.id])).toEqual([{ type: 'consent_granted', actor: null }]);
+
+    const listed = await api(t, 'GET', '/auth/consents', { token: access });
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual([{ client_id: shop.id, scopes: ['read'], granted_at: expect.any(String) }]);
+    expect((await api(t, 'DELETE', `/auth/consents/${shop.id}`, { token: access })).status).toBe(204);
+    expect((await api(t, 'DELETE', `/auth/consents/${shop.id}`, { token: access })).status).toBe(404);
+    expectPage(await agent.authorize(authorizationParams(shop, pkce().challenge, { scope: 'read' })), 200);
+
+    await agent.submit(await agent.authorize(authorizationParams(shop, pkce().challenge, { scope: 'read' })), { decision: 'allow' });
+    const admin = await createAdmin(t);
+    const seen = await api(t, 'GET', `/admin/users/${owner.user.id}/consents`, { token: admin.token });
+    expect(seen.body).toEqual([{ client_id: shop.id, scopes: ['read'], granted_at: expect.any(String) }]);
+    expect((await api(t, 'DELETE', `/admin/users/${owner.user.id}/consents/${shop.id}`, { token: admin.token })).status).toBe(204);
+    expect(await rows(t, `SELECT count(*) AS n FROM consents WHERE user_id = $1`, [owner.user.id])).toEqual([{ n: '0' }]);
+    expect(await rows(t, `SELECT actor FROM audit_events WHERE type = 'consent_revoked' AND user_id = $1 ORDER BY id`, [owner.user.id])).toEqual([
+      { actor: `user:${owner.user.id}` },
+      { actor: `user:${admin.user.id}` },
+    ]);
   });
 
   it('serves the stylesheet the pages link to', async () => {
