@@ -16,7 +16,7 @@ export function viewsDirectory(): string {
 
 export type PageName = 'login' | 'consent' | 'error';
 
-export type PageHeaders = Record<'content-type' | 'cache-control' | 'pragma' | 'content-security-policy', string>;
+export type PageHeaders = Record<'content-type' | 'cache-control' | 'pragma' | 'content-security-policy' | 'referrer-policy', string>;
 
 /**
  * Tessera's hosted pages, rendered from views/*.eta by eta, which escapes every `<%= %>`
@@ -53,6 +53,9 @@ export class Pages {
       'cache-control': 'no-store',
       pragma: 'no-cache',
       'content-security-policy': `default-src 'none'; style-src 'self'; img-src 'self'; form-action ${targets}; frame-ancestors 'none'; base-uri 'none'`,
+      // Under no-referrer a browser sends Origin: null with the form, and the form's
+      // origin check needs the real one; nothing is sent to other origins still.
+      'referrer-policy': 'same-origin',
     };
   }
 }

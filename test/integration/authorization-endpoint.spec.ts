@@ -42,6 +42,7 @@ describe('the authorization endpoint and its pages', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toMatch(/script-src|unsafe-inline/);
     expect(result.headers.get('x-frame-options')).toBe('DENY');
+    expect(result.headers.get('referrer-policy')).toBe('same-origin');
   }
 
   function expectErrorRedirect(result: PageResult, redirectUri: string, error: string, state: string) {
