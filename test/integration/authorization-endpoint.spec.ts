@@ -2,6 +2,7 @@ import { api, createAdmin, rows } from '../factories/admin.js';
 import { authorizationParams, PageAgent, type PageResult, pkce } from '../factories/authorization.js';
 import { createClient, createUser, type TestClient, type TestUser, token } from '../factories/index.js';
 import { jwtClaims } from '../factories/resource-server.js';
+import { JanitorService } from '../../src/janitor/janitor.service.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 const ISSUER = 'http://tessera.test';
@@ -226,6 +227,23 @@ describe('the authorization endpoint and its pages', () => {
       { actor: `user:${owner.user.id}` },
       { actor: `user:${admin.user.id}` },
     ]);
+  });
+
+  it('the janitor deletes codes a day past their expiry and login sessions past theirs, and keeps live ones', async () => {
+    const agent = new PageAgent(t);
+    await agent.login(await agent.authorize(authorizationParams(firstParty, pkce().challenge)), user);
+    const [{ codes }] = await rows<{ codes: number }>(t, `SELECT count(*)::int AS codes FROM authorization_codes`);
+    expect(codes).toBeGreaterThan(1);
+    const [{ sessions }] = await rows<{ sessions: number }>(t, `SELECT count(*)::int AS sessions FROM login_sessions`);
+    t.clock.advance(86_400 + 120);
+    const counts = await t.app.get(JanitorService).runOnce({ wait: true });
+    expect(counts).toMatchObject({ authorization_codes: codes, login_sessions: sessions });
+    expect(await rows(t, `SELECT count(*) AS n FROM login_sessions`)).toEqual([{ n: '0' }]);
+    expect(await rows(t, `SELECT count(*) AS n FROM families WHERE login_session_id IS NOT NULL`)).toEqual([{ n: '0' }]);
+
+    const fresh = await agent.login(await agent.authorize(authorizationParams(firstParty, pkce().challenge)), user);
+    expect(fresh.status).toBe(303);
+    expect(await t.app.get(JanitorService).runOnce({ wait: true })).toMatchObject({ authorization_codes: 0, login_sessions: 0 });
   });
 
   it('serves the stylesheet the pages link to', async () => {

@@ -1,5 +1,6 @@
 import { authorizationParams, formOf, PageAgent, type PageResult, pkce } from '../factories/authorization.js';
 import { createClient, createUser, postForm, type TestClient, type TestUser, token } from '../factories/index.js';
+import { JanitorService } from '../../src/janitor/janitor.service.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 const ISSUER = 'http://tessera.test';
@@ -91,6 +92,15 @@ describe('pushed authorization requests', () => {
     const result = await push(web, { ...params, ...(extra.client_id ? { client_id: extra.client_id } : {}) });
     expect(result.status).toBe(400);
     expect(result.body.error).toBe(error);
+  });
+
+  it('the janitor deletes expired pushed requests and keeps live ones', async () => {
+    const [{ n }] = (await t.db.dataSource.query(`SELECT count(*)::int AS n FROM pushed_authorization_requests`)) as Array<{ n: number }>;
+    expect(n).toBeGreaterThan(0);
+    t.clock.advance(3_600);
+    const { requestUri } = await pushed(web);
+    expect(await t.app.get(JanitorService).runOnce({ wait: true })).toMatchObject({ pushed_authorization_requests: n });
+    expect((await new PageAgent(t).authorize({ client_id: web.id, request_uri: requestUri })).status).toBe(200);
   });
 
   it('authenticates the client', async () => {
