@@ -11,7 +11,7 @@ import { InteractionPages } from './interaction-pages.service.js';
 import { postedForm } from './guards/form-checks.js';
 import { LoginSessionsService } from './login-sessions.service.js';
 import { PageOperation } from './page-operation.js';
-import { SESSION_COOKIE } from './session-cookie.js';
+import { FORM_CSRF_COOKIE, SESSION_COOKIE } from './session-cookie.js';
 
 /** RFC 6749 §3.1: the authorization endpoint, by GET and by a form POST. */
 @ApiTags('oauth')
@@ -43,10 +43,11 @@ export class AuthorizeController {
 
   private async authorize(request: FastifyRequest, reply: FastifyReply, params: Parameters, posted: boolean): Promise<void> {
     const authorization = await this.pipeline.run(params);
-    const session = await this.sessions.current(RequestCookies.from(request.headers.cookie).one(SESSION_COOKIE));
+    const cookies = RequestCookies.from(request.headers.cookie);
+    const session = await this.sessions.current(cookies.one(SESSION_COOKIE));
     const outcome = await this.flow.next(authorization, { session });
     if (outcome.kind === 'redirect') return this.pages.redirect(reply, outcome.location, posted);
-    if (outcome.kind === 'login') return this.pages.login(reply, authorization);
+    if (outcome.kind === 'login') return this.pages.login(reply, authorization, { csrfCookie: cookies.one(FORM_CSRF_COOKIE) });
     this.pages.consent(reply, authorization, outcome.user, outcome.scope, session!);
   }
 }

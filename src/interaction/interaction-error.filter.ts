@@ -40,7 +40,7 @@ export class InteractionErrorFilter extends ExceptionRenderer {
         // The login throttle's answer keeps its status and Retry-After; the message is the form's.
         void reply.headers(exception.headers);
         const message = exception.code === 'invalid_grant' ? WRONG_CREDENTIALS : exception.description;
-        return this.pages.login(reply, login.request, { status: exception.status, message, username: login.form.get('username') });
+        return this.pages.login(reply, login.request, { status: exception.status, message, username: login.form.get('username'), csrfCookie: login.form.get('csrf_token') });
       }
       void reply.headers(exception.headers);
       return this.pages.error(reply, exception.status, exception.code, exception.description);

@@ -11,6 +11,14 @@ import { formCsrfCookie } from './session-cookie.js';
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
+export interface LoginPageOptions {
+  readonly status?: number;
+  readonly message?: string;
+  readonly username?: string;
+  /** the form CSRF cookie the browser sent, if any */
+  readonly csrfCookie?: string;
+}
+
 /** Sends the hosted pages and the redirects of the flow. */
 @Injectable()
 export class InteractionPages {
@@ -20,10 +28,16 @@ export class InteractionPages {
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
-  /** The login form; its CSRF token goes both in the form and in a cookie (double submit). */
-  login(reply: FastifyReply, request: AuthorizationRequest, options: { status?: number; message?: string; username?: string } = {}): void {
-    const token = this.csrf.issue(LOGIN_BINDING);
-    this.setCookies(reply, [formCsrfCookie(token)]);
+  /**
+   * The login form; its CSRF token goes both in the form and in a cookie (double submit).
+   * The browser's current token is kept when it is valid, so that two tabs' forms both work.
+   */
+  login(reply: FastifyReply, request: AuthorizationRequest, options: LoginPageOptions = {}): void {
+    let token = options.csrfCookie;
+    if (token === undefined || !this.csrf.verify(token, LOGIN_BINDING)) {
+      token = this.csrf.issue(LOGIN_BINDING);
+      this.setCookies(reply, [formCsrfCookie(token)]);
+    }
     const html = this.pages.render('login', {
       title: 'Sign in',
       clientId: request.client.id,

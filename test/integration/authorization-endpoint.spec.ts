@@ -147,6 +147,15 @@ describe('the authorization endpoint and its pages', () => {
     expectPage(await withoutCookie.submit(page, credentials), 403);
   });
 
+  it('two tabs\' login forms both work: the browser\'s form token is kept', async () => {
+    const agent = new PageAgent(t);
+    const first = await agent.authorize(authorizationParams(firstParty, pkce().challenge));
+    const second = await agent.authorize(authorizationParams(firstParty, pkce().challenge));
+    expect(second.setCookies.some((c) => c.name === '__Host-tessera-form')).toBe(false);
+    expect((await agent.login(first, user)).status).toBe(303);
+    expect((await agent.login(second, user)).status).toBe(303);
+  });
+
   it('asks a third-party client\'s consent once per scope set; deny is access_denied; prompt=none without consent is consent_required', async () => {
     const agent = new PageAgent(t);
     const consenting = await createUser(t);
