@@ -147,6 +147,22 @@ describe('the authorization endpoint and its pages', () => {
     expectPage(await withoutCookie.submit(page, credentials), 403);
   });
 
+  it('the login throttle applies to the login page: past the limit, the form comes back as 429 with Retry-After', async () => {
+    const agent = new PageAgent(t);
+    const victim = await createUser(t);
+    let page = await agent.authorize(authorizationParams(firstParty, pkce().challenge));
+    let status = 0;
+    for (let attempt = 0; attempt < 8 && status !== 429; attempt++) {
+      page = await agent.submit(page, { username: victim.username, password: 'guess' });
+      status = page.status;
+    }
+    expectPage(page, 429);
+    expect(Number(page.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(page.text).toContain('name="password"');
+    expect((await agent.login(page, victim)).status).toBe(429);
+    expect(agent.jar.has(SESSION_COOKIE)).toBe(false);
+  });
+
   it('two tabs\' login forms both work: the browser\'s form token is kept', async () => {
     const agent = new PageAgent(t);
     const first = await agent.authorize(authorizationParams(firstParty, pkce().challenge));
