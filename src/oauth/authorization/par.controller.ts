@@ -6,7 +6,9 @@ import { Fails } from '../../http/api-errors.js';
 import { Operation } from '../../http/openapi.js';
 import { ClientAuthService } from '../client-auth/client-auth.service.js';
 import { OAuthError, type OAuthErrorCode } from '../errors/oauth-error.js';
-import { formOf } from '../form/form-params.js';
+import { type FormParams, formOf } from '../form/form-params.js';
+import type { Client } from '../../clients/client.js';
+import type { Parameters } from './authorization-request.js';
 import { AuthorizationError, type AuthorizationErrorCode } from './authorization-error.js';
 import { authorizationParameters } from './authorization-parameters.js';
 import { AuthorizationPipeline } from './authorization-pipeline.js';
@@ -76,15 +78,17 @@ export class ParController {
   async push(@Req() request: FastifyRequest, @Body() body: unknown): Promise<z.output<typeof PushedRequestResponse>> {
     const form = formOf(body);
     const client = await this.clientAuth.authenticate({ authorization: request.headers.authorization, form, ip: request.ip });
-    let params;
+    const pushed = await this.pushedRequests.push(client, this.validated(form, client));
+    return { request_uri: pushed.requestUri, expires_in: pushed.expiresIn };
+  }
+
+  private validated(form: FormParams, client: Client): Parameters {
     try {
-      params = this.pipeline.validatePushed(authorizationParameters(form), client);
+      return this.pipeline.validatePushed(authorizationParameters(form), client);
     } catch (error) {
       // RFC 9126 §2.3: the token endpoint's error format, never a redirect.
       if (error instanceof AuthorizationError) throw new OAuthError(PUSH_ERRORS[error.code] ?? 'invalid_request', error.description, {}, 400);
       throw error;
     }
-    const pushed = await this.pushedRequests.push(client, params);
-    return { request_uri: pushed.requestUri, expires_in: pushed.expiresIn };
   }
 }
