@@ -26,6 +26,8 @@ export interface AppConfig {
   readonly loginSessionIdleTtl: number;
   /** seconds a login session lives after its password was entered, however used */
   readonly loginSessionAbsoluteTtl: number;
+  /** every client must push its authorization requests (RFC 9126 §5), not only those registered --require-par */
+  readonly requirePar: boolean;
   readonly signingAlg: SigningAlg;
   /** undefined only outside production, before dev secrets are filled in */
   readonly keyEncryptionSecret: string | undefined;
@@ -131,6 +133,13 @@ function secret(env: Env, name: string, production: boolean): string | undefined
   return raw;
 }
 
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(name, 'true or false', raw);
+  return raw === 'true';
+}
+
 function trustProxy(env: Env): boolean | number {
   const raw = present(env, 'TRUST_PROXY');
   if (raw === undefined || raw === 'false') return false;
@@ -185,6 +194,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     refreshReuseGrace: integer(env, 'REFRESH_REUSE_GRACE', 10, 0, 300),
     loginSessionIdleTtl,
     loginSessionAbsoluteTtl,
+    requirePar: flag(env, 'REQUIRE_PAR', false),
     signingAlg: oneOf(env, 'SIGNING_ALG', SIGNING_ALGS, 'ES256'),
     keyEncryptionSecret: secret(env, 'KEY_ENCRYPTION_SECRET', production),
     tokenHashSecret: secret(env, 'TOKEN_HASH_SECRET', production),

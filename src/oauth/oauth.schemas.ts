@@ -85,6 +85,7 @@ export const ServerMetadata = z
     code_challenge_methods_supported: z.array(z.string()),
     authorization_response_iss_parameter_supported: z.boolean(),
     pushed_authorization_request_endpoint: z.string(),
+    require_pushed_authorization_requests: z.boolean().meta({ description: 'present (true) when REQUIRE_PAR=true' }).optional(),
     token_endpoint_auth_methods_supported: z.array(z.string()),
     introspection_endpoint_auth_methods_supported: z.array(z.string()),
     revocation_endpoint_auth_methods_supported: z.array(z.string()),

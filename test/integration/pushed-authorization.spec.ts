@@ -110,3 +110,25 @@ describe('pushed authorization requests', () => {
     expect(result.body.error).toBe('invalid_client');
   });
 });
+
+describe('REQUIRE_PAR=true', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ISSUER, REQUIRE_PAR: 'true' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('says so in the metadata, and every client must push its requests', async () => {
+    const metadata = await (await fetch(`${t.url}/.well-known/oauth-authorization-server`)).json();
+    expect(metadata).toMatchObject({ require_pushed_authorization_requests: true, pushed_authorization_request_endpoint: `${ISSUER}/oauth/par` });
+    const client = await createClient(t, { grantTypes: ['authorization_code'], redirectUris: ['https://any.example.com/cb'], scopes: ['read'] });
+    const plain = await new PageAgent(t).authorize(authorizationParams(client, pkce().challenge));
+    expect(plain.location!.searchParams.get('error')).toBe('invalid_request');
+    const { client_id: _, ...params } = authorizationParams(client, pkce().challenge);
+    const pushed = await postForm(t, '/oauth/par', params, { authorization: client.basic });
+    expect((await new PageAgent(t).authorize({ client_id: client.id, request_uri: pushed.body.request_uri as string })).status).toBe(200);
+  });
+});

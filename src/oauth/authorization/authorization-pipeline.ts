@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ResolvedConfig } from '../../config/config.js';
+import { CONFIG } from '../../config/config.module.js';
 import { ClientsService } from '../../clients/clients.service.js';
 import { parseScope } from '../scope.js';
 import type { Client } from '../../clients/client.js';
@@ -51,10 +53,15 @@ const REDIRECTABLE_CHECKS: ReadonlyArray<(input: CheckInput) => void> = [
  */
 @Injectable()
 export class AuthorizationPipeline {
+  private readonly parRequired: boolean;
+
   constructor(
     private readonly clients: ClientsService,
     private readonly pushedRequests: PushedRequestsService,
-  ) {}
+    @Inject(CONFIG) config: ResolvedConfig,
+  ) {
+    this.parRequired = config.requirePar;
+  }
 
   async run(raw: Parameters): Promise<AuthorizationRequest> {
     const client = checkClient(await this.clients.findById(checkClientId(raw)));
@@ -95,7 +102,7 @@ export class AuthorizationPipeline {
     const state = params.get('state');
     const redirect = { redirectUri, state: state !== undefined && state.length <= MAX_STATE ? state : undefined };
     try {
-      for (const check of REDIRECTABLE_CHECKS) check({ params, client, pushed });
+      for (const check of REDIRECTABLE_CHECKS) check({ params, client, pushed, parRequired: this.parRequired });
     } catch (error) {
       if (error instanceof AuthorizationError) throw error.redirectingTo(redirect);
       throw error;

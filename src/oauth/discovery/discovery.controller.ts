@@ -41,6 +41,8 @@ export class DiscoveryController {
       // RFC 9207 §3: every authorization response carries iss.
       authorization_response_iss_parameter_supported: true,
       pushed_authorization_request_endpoint: `${base}/oauth/par`,
+      // RFC 9126 §5: said only when it is so.
+      ...(config.requirePar ? { require_pushed_authorization_requests: true } : {}),
       token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
       // RFC 7662 §2.1: introspection callers are confidential clients.
       introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,

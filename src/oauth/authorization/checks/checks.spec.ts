@@ -114,6 +114,8 @@ describe('the checks whose errors redirect', () => {
     const par = { ...client, requirePar: true } as Client;
     expect(errorOf(() => checkRequirePar(input({}, { client: par }))).description).toMatch(/pushed authorization requests/);
     expect(() => checkRequirePar(input({}, { client: par, pushed: true }))).not.toThrow();
+    expect(errorOf(() => checkRequirePar(input({}, { parRequired: true }))).code).toBe('invalid_request');
+    expect(() => checkRequirePar(input({}, { parRequired: true, pushed: true }))).not.toThrow();
   });
 
   it('parsePrompt reads each value once', () => {

@@ -15,6 +15,8 @@ export interface CheckInput {
   readonly client: Client;
   /** the parameters came from a pushed authorization request (RFC 9126) */
   readonly pushed: boolean;
+  /** REQUIRE_PAR: every client must push its requests */
+  readonly parRequired?: boolean;
 }
 
 export const MAX_STATE = 2048;
@@ -22,9 +24,9 @@ const MAX_NONCE = 512;
 const MAX_LOGIN_HINT = 256;
 const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent'];
 
-/** RFC 9126 §6: a client registered for PAR sends every request through it. */
-export function checkRequirePar({ client, pushed }: CheckInput): void {
-  if (client.requirePar && !pushed) throw invalidRequest('this client must use pushed authorization requests (request_uri)');
+/** RFC 9126 §5, §6: a client registered for PAR, or every client when the server says so, sends every request through it. */
+export function checkRequirePar({ client, pushed, parRequired }: CheckInput): void {
+  if ((client.requirePar || parRequired) && !pushed) throw invalidRequest('this client must use pushed authorization requests (request_uri)');
 }
 
 export function checkResponseType({ params }: CheckInput): void {
