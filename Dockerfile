@@ -44,6 +44,8 @@ COPY package.json package-lock.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
+# The hosted pages' templates and stylesheet, read at boot.
+COPY views ./views
 USER node
 EXPOSE 3000
 # Liveness via node itself (slim images have no curl or wget).

@@ -7,6 +7,10 @@ import { RotationFriendlyStorage1764600000000 } from './1764600000000-RotationFr
 import { ClientRevocations1764700000000 } from './1764700000000-ClientRevocations.js';
 import { NormalisedUsernames1764710000000 } from './1764710000000-NormalisedUsernames.js';
 import { ClientSecretRotation1764712000000 } from './1764712000000-ClientSecretRotation.js';
+import { ClientRedirectUris1764800000000 } from './1764800000000-ClientRedirectUris.js';
+import { AuthorizationCodes1764810000000 } from './1764810000000-AuthorizationCodes.js';
+import { LoginSessionsAndConsents1764820000000 } from './1764820000000-LoginSessionsAndConsents.js';
+import { PushedAuthorizationRequests1764830000000 } from './1764830000000-PushedAuthorizationRequests.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -19,4 +23,8 @@ export const migrations = [
   ClientRevocations1764700000000,
   NormalisedUsernames1764710000000,
   ClientSecretRotation1764712000000,
+  ClientRedirectUris1764800000000,
+  AuthorizationCodes1764810000000,
+  LoginSessionsAndConsents1764820000000,
+  PushedAuthorizationRequests1764830000000,
 ];

@@ -10,6 +10,7 @@ import type { Random } from './common/random.js';
 import type { ResolvedConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { InteractionModule } from './interaction/interaction.module.js';
 import { JanitorModule } from './janitor/janitor.module.js';
 import { ExceptionRenderer } from './http/exception.filter.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -40,6 +41,7 @@ export class AppModule {
         IntrospectionModule,
         RevocationModule,
         BrowserModule,
+        InteractionModule,
         AdminModule,
         AccountModule,
         HealthModule,

@@ -11,16 +11,24 @@ import { flag, integer, oneOf, stringList, text } from '../http/schema-rules.js'
 import { notFound } from './admin-users.controller.js';
 import { ClientPage, ClientView, clientView } from './views.js';
 
+const CODE_FLOW_SETTINGS = {
+  redirect_uris: stringList(20)
+    .meta({ description: 'exact redirect URIs for authorization_code: https, http://127.0.0.1 / http://[::1], or a private-use scheme (RFC 8252)' })
+    .optional(),
+  first_party: flag.meta({ description: 'one of the operator\'s own applications: the user is not asked for consent' }).optional(),
+  require_par: flag.meta({ description: 'accept only pushed authorization requests (RFC 9126)' }).optional(),
+};
 const NewClient = z
   .strictObject({
     client_id: text(1, 128),
     type: oneOf(['confidential', 'public']),
-    grant_types: stringList(10).meta({ description: 'password, refresh_token, client_credentials' }),
+    grant_types: stringList(10).meta({ description: 'password, refresh_token, client_credentials, authorization_code' }),
     scopes: stringList(100).optional(),
     introspect: flag.meta({ description: 'may introspect any token (a resource server)' }).optional(),
     origins: stringList(100).meta({ description: 'browser origins allowed to use /auth' }).optional(),
     access_token_format: oneOf(['jwt', 'opaque']).optional(),
     audience: text(1, 1024).optional(),
+    ...CODE_FLOW_SETTINGS,
   })
   .meta({ id: 'NewClient' });
 type NewClient = z.output<typeof NewClient>;
@@ -36,6 +44,7 @@ const ClientChange = z
     origins: stringList(100).optional(),
     access_token_format: oneOf(['jwt', 'opaque']).optional(),
     audience: text(1, 1024).nullable().meta({ description: 'null removes the client\'s own audience' }).optional(),
+    ...CODE_FLOW_SETTINGS,
   })
   .meta({ id: 'ClientChange' });
 type ClientChange = z.output<typeof ClientChange>;
@@ -77,6 +86,9 @@ export class AdminClientsController {
         origins: input.origins,
         accessTokenFormat: input.access_token_format,
         audience: input.audience,
+        redirectUris: input.redirect_uris,
+        firstParty: input.first_party,
+        requirePar: input.require_par,
       },
       actorOf(admin),
     );
@@ -122,6 +134,9 @@ export class AdminClientsController {
         origins: input.origins,
         accessTokenFormat: input.access_token_format,
         audience: input.audience,
+        redirectUris: input.redirect_uris,
+        firstParty: input.first_party,
+        requirePar: input.require_par,
       },
       actorOf(admin),
     );

@@ -52,6 +52,9 @@ export const ClientView = z
     origins: z.array(z.string()),
     access_token_format: z.enum(['jwt', 'opaque']),
     audience: z.string().nullable(),
+    redirect_uris: z.array(z.string()),
+    first_party: z.boolean(),
+    require_par: z.boolean(),
     created_at: time,
   })
   .meta({ id: 'Client' });
@@ -114,6 +117,9 @@ export function clientView(client: Client): z.output<typeof ClientView> {
     origins: [...client.allowedOrigins],
     access_token_format: client.accessTokenFormat,
     audience: client.audience,
+    redirect_uris: [...client.redirectUris],
+    first_party: client.firstParty,
+    require_par: client.requirePar,
     created_at: client.createdAt.toISOString(),
   };
 }

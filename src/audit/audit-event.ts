@@ -5,6 +5,9 @@ export type AuditEventType =
   | 'login_failed'
   | 'login_throttled'
   | 'refresh_token_reuse_detected'
+  | 'authorization_code_reuse_detected'
+  | 'consent_granted'
+  | 'consent_revoked'
   | 'session_revoked'
   | 'access_token_revoked'
   | 'user_disabled'
@@ -22,6 +25,9 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'login_failed',
   'login_throttled',
   'refresh_token_reuse_detected',
+  'authorization_code_reuse_detected',
+  'consent_granted',
+  'consent_revoked',
   'session_revoked',
   'access_token_revoked',
   'user_disabled',

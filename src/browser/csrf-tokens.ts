@@ -5,8 +5,11 @@ import { RANDOM, type Random } from '../common/random.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 
-/** What a CSRF token is good for: logging in, or the requests of one family. */
-export type CsrfBinding = { readonly kind: 'login' } | { readonly kind: 'family'; readonly familyId: string };
+/** What a CSRF token is good for: logging in, the requests of one family, or the consent form of one login session. */
+export type CsrfBinding =
+  | { readonly kind: 'login' }
+  | { readonly kind: 'family'; readonly familyId: string }
+  | { readonly kind: 'login-session'; readonly sessionId: string };
 
 export const LOGIN_BINDING: CsrfBinding = { kind: 'login' };
 
@@ -45,7 +48,8 @@ export class CsrfTokens {
   }
 
   private mac(binding: CsrfBinding, nonce: string): Buffer {
-    const subject = binding.kind === 'login' ? 'login' : `family:${binding.familyId}`;
+    const subject =
+      binding.kind === 'login' ? 'login' : binding.kind === 'family' ? `family:${binding.familyId}` : `login-session:${binding.sessionId}`;
     return createHmac('sha256', this.key).update(`${subject}\n${nonce}`).digest();
   }
 }

@@ -24,6 +24,9 @@ function describe(client: Client): string {
     ['origins', view.origins.join(',')],
     ['access_token_format', view.access_token_format],
     ['audience', view.audience ?? ''],
+    ['redirect_uris', view.redirect_uris.join(',')],
+    ['first_party', String(view.first_party)],
+    ['require_par', String(view.require_par)],
     ['created_at', view.created_at],
   ];
   return lines.map(([name, value]) => `${name}: ${value}`.trimEnd()).join('\n') + '\n';

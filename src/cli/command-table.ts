@@ -27,7 +27,7 @@ export interface CommandSpec {
   readonly needsAnOption?: boolean;
 }
 
-const GRANTS = 'password, refresh_token, client_credentials';
+const GRANTS = 'password, refresh_token, client_credentials, authorization_code';
 
 const CLIENT_SETTINGS = {
   grants: { type: 'string', value: '<g1,g2>', help: `grant types, comma-separated: ${GRANTS}` },
@@ -36,6 +36,9 @@ const CLIENT_SETTINGS = {
   origins: { type: 'string', value: '<o1,o2>', help: 'browser origins allowed to use /auth/*, comma-separated' },
   'access-token-format': { type: 'string', value: 'jwt|opaque', choices: ['jwt', 'opaque'], help: 'JWT (RFC 9068) or opaque reference tokens' },
   audience: { type: 'string', value: '<aud>', help: 'the aud of its access tokens (default: ACCESS_TOKEN_AUDIENCE)' },
+  'redirect-uris': { type: 'string', value: '<u1,u2>', help: 'where authorization codes may be sent, comma-separated, compared exactly' },
+  'first-party': { type: 'boolean', negatable: true, help: 'one of your own applications: users are not asked for consent' },
+  'require-par': { type: 'boolean', negatable: true, help: 'accept only pushed authorization requests (RFC 9126)' },
 } as const satisfies Record<string, OptionSpec>;
 
 const PASSWORD_INPUT = 'The password is read from TESSERA_PASSWORD, or else from a hidden prompt (or one line of standard input).';
@@ -78,6 +81,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       ...CLIENT_SETTINGS,
       grants: { ...CLIENT_SETTINGS.grants, required: true },
       introspect: { type: 'boolean', help: CLIENT_SETTINGS.introspect.help },
+      'first-party': { type: 'boolean', help: CLIENT_SETTINGS['first-party'].help },
+      'require-par': { type: 'boolean', help: CLIENT_SETTINGS['require-par'].help },
       audience: { type: 'string', value: '<aud>', help: CLIENT_SETTINGS.audience.help },
       'secret-stdin': { type: 'boolean', help: 'read the secret from standard input instead of generating one' },
     },
@@ -90,7 +95,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ['client_id'],
     options: { ...CLIENT_SETTINGS, audience: { ...CLIENT_SETTINGS.audience, negatable: true } },
     summary: 'change a client: only the options given change',
-    details: '--no-introspect removes the permission, --no-audience the client\'s own audience. The type cannot change.',
+    details:
+      '--no-introspect removes the permission, --no-audience the client\'s own audience, --no-first-party and\n' +
+      '--no-require-par their flags; --redirect-uris replaces the whole list. The type cannot change.',
     needsAnOption: true,
   },
   {

@@ -20,6 +20,8 @@ const FLAGS: Readonly<Record<string, string>> = {
   origins: '--origins',
   access_token_format: '--access-token-format',
   audience: '--audience',
+  redirect_uris: '--redirect-uris',
+  require_par: '--require-par',
   grace_seconds: '--grace',
   secret: 'the secret from standard input',
   password: 'the password',

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../common/errors.js';
 import { parseScope } from '../oauth/scope.js';
+import { type RedirectUriPolicy, validRedirectUris } from './redirect-uris.js';
 import { type AccessTokenFormat, type ClientSettings, type ClientType, GRANT_TYPES, type GrantType, INTROSPECT_PERMISSION } from './client.js';
 
 // RFC 6749 Appendix A.1 allows any VSCHAR; Tessera keeps ids safe in URLs, logs and headers.
@@ -14,6 +15,9 @@ export interface ClientRegistration {
   readonly origins?: readonly string[];
   readonly accessTokenFormat?: AccessTokenFormat;
   readonly audience?: string | null;
+  readonly redirectUris?: readonly string[];
+  readonly firstParty?: boolean;
+  readonly requirePar?: boolean;
   /** permissions other than introspect, kept as they are */
   readonly otherPermissions?: readonly string[];
 }
@@ -25,8 +29,11 @@ export function validClientId(id: string): string {
   return id;
 }
 
-/** The settings a registration stands for, or InvalidInputError naming the first rule it breaks. */
-export function validSettings(input: ClientRegistration): ClientSettings {
+/**
+ * The settings a registration stands for, or InvalidInputError naming the first rule it
+ * breaks. The policy says which redirect URIs this deployment accepts.
+ */
+export function validSettings(input: ClientRegistration, policy: RedirectUriPolicy): ClientSettings {
   if (input.type !== 'confidential' && input.type !== 'public') throw new InvalidInputError('type', 'must be confidential or public');
   const grantTypes = unique(input.grantTypes);
   if (grantTypes.length === 0) throw new InvalidInputError('grants', 'must name at least one grant type');
@@ -46,6 +53,14 @@ export function validSettings(input: ClientRegistration): ClientSettings {
   if (scopes === null) throw new InvalidInputError('scopes', 'must be space-separated RFC 6749 §3.3 scope tokens');
   const audience = input.audience?.trim();
   if (audience !== undefined && audience === '') throw new InvalidInputError('audience', 'may not be empty');
+  const redirectUris = validRedirectUris(input.redirectUris ?? [], policy);
+  // RFC 6749 §3.1.2.2: without a registered redirect URI the code could be sent anywhere.
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+    throw new InvalidInputError('redirect_uris', 'the authorization_code grant needs at least one redirect URI');
+  }
+  if (input.requirePar && !grantTypes.includes('authorization_code')) {
+    throw new InvalidInputError('require_par', 'needs the authorization_code grant');
+  }
   const others = (input.otherPermissions ?? []).filter((p) => p !== INTROSPECT_PERMISSION);
   return {
     grantTypes: grantTypes as GrantType[],
@@ -54,6 +69,9 @@ export function validSettings(input: ClientRegistration): ClientSettings {
     allowedOrigins: unique((input.origins ?? []).map(validOrigin)),
     accessTokenFormat: format,
     audience: audience ?? null,
+    redirectUris,
+    firstParty: input.firstParty ?? false,
+    requirePar: input.requirePar ?? false,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Page, PageRequest } from '../common/page.js';
 import type { Family, RevocationReason } from '../sessions/family.js';
 
-export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;
+export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials', 'authorization_code'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 export type ClientType = 'confidential' | 'public';
 export type AccessTokenFormat = 'jwt' | 'opaque';
@@ -21,11 +21,20 @@ export interface Client {
   readonly allowedOrigins: readonly string[];
   readonly accessTokenFormat: AccessTokenFormat;
   readonly audience: string | null;
+  /** RFC 6749 §3.1.2: compared by exact string match at the authorization endpoint */
+  readonly redirectUris: readonly string[];
+  /** Tessera's own applications: the user is not asked for consent */
+  readonly firstParty: boolean;
+  /** RFC 9126 §6: plain authorization requests are refused, only pushed ones accepted */
+  readonly requirePar: boolean;
   readonly createdAt: Date;
 }
 
 /** What `clients update` may change: the registration, never the type or the secret. */
-export type ClientSettings = Pick<Client, 'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience'>;
+export type ClientSettings = Pick<
+  Client,
+  'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'firstParty' | 'requirePar'
+>;
 
 export abstract class ClientStore {
   abstract findById(id: string): Promise<Client | undefined>;

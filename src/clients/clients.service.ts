@@ -14,6 +14,7 @@ import { CONFIG } from '../config/config.module.js';
 import { SessionRevoker } from '../sessions/session-revoker.service.js';
 import { type AccessTokenFormat, type Client, ClientStore, type ClientType, INTROSPECT_PERMISSION } from './client.js';
 import { CLIENT_ID, validClientId, validSettings } from './client-rules.js';
+import { type RedirectUriPolicy } from './redirect-uris.js';
 import { RegisteredScopes } from './registered-scopes.js';
 import { estimatedSecretBits, MIN_SECRET_BITS } from './secret-strength.js';
 
@@ -26,6 +27,9 @@ export interface NewClient {
   readonly origins?: readonly string[];
   readonly accessTokenFormat?: AccessTokenFormat;
   readonly audience?: string;
+  readonly redirectUris?: readonly string[];
+  readonly firstParty?: boolean;
+  readonly requirePar?: boolean;
   /** set the secret instead of generating one (confidential clients only) */
   readonly secret?: string;
 }
@@ -44,6 +48,9 @@ export interface ClientChange {
   readonly origins?: readonly string[];
   readonly accessTokenFormat?: AccessTokenFormat;
   readonly audience?: string | null;
+  readonly redirectUris?: readonly string[];
+  readonly firstParty?: boolean;
+  readonly requirePar?: boolean;
 }
 
 export interface RotatedSecret {
@@ -60,6 +67,9 @@ const CHANGE_NAMES: Readonly<Record<keyof ClientChange, string>> = {
   origins: 'origins',
   accessTokenFormat: 'access_token_format',
   audience: 'audience',
+  redirectUris: 'redirect_uris',
+  firstParty: 'first_party',
+  requirePar: 'require_par',
 };
 const MIN_SECRET_LENGTH = 32;
 /** A client registered by another process shows in the metadata within this (clients cache it 300 s anyway). */
@@ -73,6 +83,7 @@ export class ClientsService {
   private readonly matchedSecrets = new WeakMap<Client, Buffer>();
   private readonly scopes: RegisteredScopes;
   private readonly logger = new Logger('clients');
+  private readonly redirectUriPolicy: RedirectUriPolicy;
 
   constructor(
     private readonly store: ClientStore,
@@ -83,6 +94,7 @@ export class ClientsService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
   ) {
+    this.redirectUriPolicy = { production: config.production };
     this.recent = new RecentCache(config.introspectionCacheSize, config.revocationMaxStalenessMs, clock);
     this.scopes = new RegisteredScopes(() => store.registeredScopes(), SCOPES_MAX_AGE_MS, clock, (error) =>
       this.logger.warn(`cannot read the registered scopes, the metadata keeps the last known: ${oneLineError(error)}`),
@@ -93,7 +105,7 @@ export class ClientsService {
     const client: Omit<Client, 'secretHash'> = {
       id: validClientId(input.id),
       type: input.type,
-      ...validSettings(input),
+      ...validSettings(input, this.redirectUriPolicy),
       createdAt: new Date(this.clock.now()),
     };
     const secret = client.type === 'confidential' ? (input.secret ?? opaqueToken(this.random)) : undefined;
@@ -155,16 +167,22 @@ export class ClientsService {
   async update(id: string, change: ClientChange, actor: string): Promise<Client | undefined> {
     if (!CLIENT_ID.test(id)) return undefined;
     const updated = await this.store.update(id, (current) =>
-      validSettings({
-        type: current.type,
-        grantTypes: change.grantTypes ?? current.grantTypes,
-        scopes: change.scopes ?? current.scopes,
-        introspect: change.introspect ?? current.permissions.includes(INTROSPECT_PERMISSION),
-        origins: change.origins ?? current.allowedOrigins,
-        accessTokenFormat: change.accessTokenFormat ?? current.accessTokenFormat,
-        audience: change.audience === undefined ? current.audience : change.audience,
-        otherPermissions: current.permissions,
-      }),
+      validSettings(
+        {
+          type: current.type,
+          grantTypes: change.grantTypes ?? current.grantTypes,
+          scopes: change.scopes ?? current.scopes,
+          introspect: change.introspect ?? current.permissions.includes(INTROSPECT_PERMISSION),
+          origins: change.origins ?? current.allowedOrigins,
+          accessTokenFormat: change.accessTokenFormat ?? current.accessTokenFormat,
+          audience: change.audience === undefined ? current.audience : change.audience,
+          redirectUris: change.redirectUris ?? current.redirectUris,
+          firstParty: change.firstParty ?? current.firstParty,
+          requirePar: change.requirePar ?? current.requirePar,
+          otherPermissions: current.permissions,
+        },
+        this.redirectUriPolicy,
+      ),
     );
     this.recent.delete(id);
     this.scopes.invalidate();

@@ -14,6 +14,12 @@ export class TokenHashers {
   readonly loginThrottle: KeyedHasher;
   /** the mac of device cookies (src/throttle/device-cookies.ts) */
   readonly deviceCookie: KeyedHasher;
+  /** authorization codes (RFC 6749 §4.1.2): stored only as this hash */
+  readonly authorizationCode: KeyedHasher;
+  /** the Tessera login session cookie: stored only as this hash */
+  readonly loginSession: KeyedHasher;
+  /** the random part of a pushed request's request_uri (RFC 9126) */
+  readonly pushedRequest: KeyedHasher;
 
   constructor(@Inject(CONFIG) config: ResolvedConfig) {
     this.refreshToken = new KeyedHasher(config.tokenHashSecret, 'refresh-token');
@@ -21,5 +27,8 @@ export class TokenHashers {
     this.opaqueAccessToken = new KeyedHasher(config.tokenHashSecret, 'opaque-access-token');
     this.loginThrottle = new KeyedHasher(config.tokenHashSecret, 'login-throttle');
     this.deviceCookie = new KeyedHasher(config.tokenHashSecret, 'device-cookie');
+    this.authorizationCode = new KeyedHasher(config.tokenHashSecret, 'authorization-code');
+    this.loginSession = new KeyedHasher(config.tokenHashSecret, 'login-session');
+    this.pushedRequest = new KeyedHasher(config.tokenHashSecret, 'pushed-request');
   }
 }

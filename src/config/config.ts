@@ -23,6 +23,12 @@ export interface AppConfig {
   readonly refreshIdleTtl: number;
   readonly refreshAbsoluteTtl: number;
   readonly refreshReuseGrace: number;
+  /** seconds a Tessera login session (the hosted pages' cookie) lives unused */
+  readonly loginSessionIdleTtl: number;
+  /** seconds a login session lives after its password was entered, however used */
+  readonly loginSessionAbsoluteTtl: number;
+  /** every client must push its authorization requests (RFC 9126 §5), not only those registered --require-par */
+  readonly requirePar: boolean;
   readonly signingAlg: SigningAlg;
   /** undefined only outside production, before dev secrets are filled in */
   readonly keyEncryptionSecret: string | undefined;
@@ -131,6 +137,13 @@ function secret(env: Env, name: string, production: boolean): string | undefined
   return raw;
 }
 
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(name, 'true or false', raw);
+  return raw === 'true';
+}
+
 /** Validates the environment once, at boot, into a frozen typed object. Throws ConfigError. */
 export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
   const nodeEnv = present(env, 'NODE_ENV') ?? 'development';
@@ -146,6 +159,11 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
   const refreshAbsoluteTtl = integer(env, 'REFRESH_ABSOLUTE_TTL', 2_592_000, 1, 315_360_000);
   if (refreshIdleTtl > refreshAbsoluteTtl) {
     throw new ConfigError('REFRESH_IDLE_TTL', `at most REFRESH_ABSOLUTE_TTL (${refreshAbsoluteTtl})`, String(refreshIdleTtl));
+  }
+  const loginSessionIdleTtl = integer(env, 'LOGIN_SESSION_IDLE_TTL', 86_400, 1, 31_536_000);
+  const loginSessionAbsoluteTtl = integer(env, 'LOGIN_SESSION_ABSOLUTE_TTL', 1_209_600, 1, 315_360_000);
+  if (loginSessionIdleTtl > loginSessionAbsoluteTtl) {
+    throw new ConfigError('LOGIN_SESSION_IDLE_TTL', `at most LOGIN_SESSION_ABSOLUTE_TTL (${loginSessionAbsoluteTtl})`, String(loginSessionIdleTtl));
   }
   const dataDirRaw = present(env, 'TESSERA_DATA_DIR') ?? '.tessera';
   const revocationPollIntervalMs = integer(env, 'REVOCATION_POLL_INTERVAL_MS', 1_000, 50, 60_000);
@@ -170,6 +188,9 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     refreshIdleTtl,
     refreshAbsoluteTtl,
     refreshReuseGrace: integer(env, 'REFRESH_REUSE_GRACE', 10, 0, 300),
+    loginSessionIdleTtl,
+    loginSessionAbsoluteTtl,
+    requirePar: flag(env, 'REQUIRE_PAR', false),
     signingAlg: oneOf(env, 'SIGNING_ALG', SIGNING_ALGS, 'ES256'),
     keyEncryptionSecret: secret(env, 'KEY_ENCRYPTION_SECRET', production),
     tokenHashSecret: secret(env, 'TOKEN_HASH_SECRET', production),

@@ -7,6 +7,9 @@ export const CLEANUP_TABLES = [
   'revocation_events',
   'audit_events',
   'login_throttle',
+  'authorization_codes',
+  'pushed_authorization_requests',
+  'login_sessions',
 ] as const;
 
 export type CleanupTable = (typeof CLEANUP_TABLES)[number];
@@ -38,6 +41,12 @@ export interface CleanupBatches {
   auditEventsBefore(before: Date, limit: number): Promise<number>;
   /** Login-throttle rows past their own expires_at (they no longer slow anyone). */
   expiredLoginThrottles(before: Date, limit: number): Promise<number>;
+  /** Authorization codes, used or not, that expired before `before`. */
+  expiredAuthorizationCodes(before: Date, limit: number): Promise<number>;
+  /** Pushed authorization requests that expired before `before`. */
+  expiredPushedRequests(before: Date, limit: number): Promise<number>;
+  /** Login sessions ended, or past either expiry, before `before`. */
+  endedLoginSessions(before: Date, limit: number): Promise<number>;
 }
 
 /** Owned by janitor/; implemented in persistence/. */

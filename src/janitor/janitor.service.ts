@@ -5,6 +5,8 @@ import { CONFIG } from '../config/config.module.js';
 import { REVOCATION_MARGIN_SECONDS } from '../sessions/revocation-event.js';
 import { type CleanupBatches, type CleanupCounts, type CleanupTable, JanitorStore } from './cleanup.js';
 
+const CODE_REPLAY_WINDOW_MS = 86_400_000;
+
 export interface CleanupOptions {
   /** rows per statement; default JANITOR_BATCH_SIZE */
   readonly batchSize?: number;
@@ -61,6 +63,10 @@ export class JanitorService {
       ['revocation_events', (b, limit) => b.spentRevocationEvents(spent, tokenLifetimeAgo, limit)],
       ['audit_events', (b, limit) => (auditRetention > 0 ? b.auditEventsBefore(new Date(now - auditRetention * 1000), limit) : Promise.resolve(0))],
       ['login_throttle', (b, limit) => b.expiredLoginThrottles(new Date(now), limit)],
+      // A used code is kept a day past its expiry, so that a replay still ends the session it started.
+      ['authorization_codes', (b, limit) => b.expiredAuthorizationCodes(new Date(now - CODE_REPLAY_WINDOW_MS), limit)],
+      ['pushed_authorization_requests', (b, limit) => b.expiredPushedRequests(expired, limit)],
+      ['login_sessions', (b, limit) => b.endedLoginSessions(expired, limit)],
     ];
   }
 }

@@ -18,17 +18,20 @@ export const TokenForm = z
     username: z.string().meta({ description: 'password grant' }).optional(),
     password: z.string().meta({ description: 'password grant' }).optional(),
     refresh_token: z.string().meta({ description: 'refresh_token grant' }).optional(),
+    code: z.string().meta({ description: 'authorization_code grant' }).optional(),
+    code_verifier: z.string().meta({ description: 'authorization_code grant: the PKCE verifier (RFC 7636 §4.5)' }).optional(),
+    redirect_uri: z.string().meta({ description: 'authorization_code grant: as sent to /oauth/authorize, when it was sent' }).optional(),
     scope: z.string().meta({ description: 'space-separated; on refresh, only narrower than granted' }).optional(),
     ...clientCredentials,
   })
-  .meta({ id: 'TokenRequest', description: 'RFC 6749 §4.3, §4.4, §6' });
+  .meta({ id: 'TokenRequest', description: 'RFC 6749 §4.1.3, §4.3, §4.4, §6' });
 
 export const TokenResponse = z
   .object({
     access_token: z.string(),
     token_type: z.literal('Bearer'),
     expires_in: z.int().meta({ description: 'seconds' }),
-    refresh_token: z.string().meta({ description: 'password and refresh_token grants' }).optional(),
+    refresh_token: z.string().meta({ description: 'password, authorization_code and refresh_token grants' }).optional(),
     scope: z.string(),
   })
   .meta({ id: 'TokenResponse', description: 'RFC 6749 §5.1' });
@@ -71,12 +74,18 @@ export const IntrospectionResponse = z
 export const ServerMetadata = z
   .object({
     issuer: z.string(),
+    authorization_endpoint: z.string(),
     token_endpoint: z.string(),
     jwks_uri: z.string(),
     introspection_endpoint: z.string(),
     revocation_endpoint: z.string(),
     grant_types_supported: z.array(z.string()),
     response_types_supported: z.array(z.string()),
+    response_modes_supported: z.array(z.string()),
+    code_challenge_methods_supported: z.array(z.string()),
+    authorization_response_iss_parameter_supported: z.boolean(),
+    pushed_authorization_request_endpoint: z.string(),
+    require_pushed_authorization_requests: z.boolean().meta({ description: 'present (true) when REQUIRE_PAR=true' }).optional(),
     token_endpoint_auth_methods_supported: z.array(z.string()),
     introspection_endpoint_auth_methods_supported: z.array(z.string()),
     revocation_endpoint_auth_methods_supported: z.array(z.string()),

@@ -2,6 +2,10 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditStore } from '../audit/audit-event.js';
+import { AuthorizationCodeStore } from '../oauth/authorization/authorization-code.js';
+import { ConsentStore } from '../interaction/consent.js';
+import { LoginSessionStore } from '../interaction/login-session.js';
+import { PushedRequestStore } from '../oauth/authorization/pushed-request.js';
 import { BrowserOriginStore } from '../browser/browser-client.js';
 import { ClientStore } from '../clients/client.js';
 import { JanitorStore } from '../janitor/cleanup.js';
@@ -13,6 +17,10 @@ import { RevocationEventStore } from '../sessions/revocation-event.js';
 import { UserStore } from '../users/user.js';
 import { PgAccessTokenStore } from './stores/access-token.store.js';
 import { PgAuditStore } from './stores/audit.store.js';
+import { PgAuthorizationCodeStore } from './stores/authorization-code.store.js';
+import { PgConsentStore } from './stores/consent.store.js';
+import { PgLoginSessionStore } from './stores/login-session.store.js';
+import { PgPushedRequestStore } from './stores/pushed-request.store.js';
 import { PgBrowserOriginStore } from './stores/browser-origin.store.js';
 import { PgClientStore } from './stores/client.store.js';
 import { PgFamilyStore } from './stores/family.store.js';
@@ -33,6 +41,10 @@ const STORES = [
   { provide: BrowserOriginStore, useClass: PgBrowserOriginStore },
   { provide: LoginThrottleStore, useClass: PgLoginThrottleStore },
   { provide: JanitorStore, useClass: PgJanitorStore },
+  { provide: AuthorizationCodeStore, useClass: PgAuthorizationCodeStore },
+  { provide: LoginSessionStore, useClass: PgLoginSessionStore },
+  { provide: ConsentStore, useClass: PgConsentStore },
+  { provide: PushedRequestStore, useClass: PgPushedRequestStore },
 ];
 
 /**

@@ -22,6 +22,7 @@ export type ReuseReason = 'after_grace' | 'stale_ancestor' | 'other_client';
 /** Why a family ended; recorded on the family and in the audit log. */
 export type RevocationReason =
   | 'refresh_token_reuse'
+  | 'code_reuse'
   | 'expired'
   | 'logout'
   | 'revoked'

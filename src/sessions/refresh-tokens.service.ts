@@ -11,7 +11,7 @@ import { CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 import type { User } from '../users/user.js';
-import { type Family, FamilyStore, type RefreshOutcome, type RefreshTokenRecord } from './family.js';
+import { type Family, FamilyStore, type NewFamily, type RefreshOutcome, type RefreshTokenRecord } from './family.js';
 import { inRequest } from '../logging/request-context.js';
 import { judgeRefresh } from './refresh-judge.js';
 import { SessionRevoker } from './session-revoker.service.js';
@@ -25,6 +25,12 @@ export interface SessionMeta {
 
 export interface IssuedRefresh {
   readonly family: Family;
+  readonly refreshToken: string;
+}
+
+/** A family and its first refresh token, built but not stored yet. */
+export interface PreparedFamily {
+  readonly newFamily: NewFamily;
   readonly refreshToken: string;
 }
 
@@ -48,12 +54,26 @@ export class RefreshTokensService {
 
   /** A login: a new family and its first refresh token. */
   async start(user: User, client: Client, scope: string, meta: SessionMeta): Promise<IssuedRefresh> {
+    const { newFamily, refreshToken } = this.prepare(user.id, client, scope, meta);
+    if (!(await this.families.start(newFamily))) {
+      // Disabled between the password check and now: the same answer as a wrong password.
+      throw OAuthError.invalidGrant('invalid username or password');
+    }
+    this.metrics.tokenIssued('password', 'refresh_token');
+    return { family: newFamily.family, refreshToken };
+  }
+
+  /**
+   * A new family with the lifetimes of every login session, for the caller to store
+   * (start, or an authorization code's redemption in its own transaction).
+   */
+  prepare(userId: string, client: Client, scope: string, meta: SessionMeta): PreparedFamily {
     const now = this.clock.now();
     const refreshToken = opaqueToken(this.random);
     const absolute = now + this.config.refreshAbsoluteTtl * 1000;
     const family: Family = {
       id: randomUUID(),
-      userId: user.id,
+      userId,
       clientId: client.id,
       scope,
       createdAt: new Date(now),
@@ -65,12 +85,7 @@ export class RefreshTokensService {
       revokedAt: null,
       revokedReason: null,
     };
-    if (!(await this.families.start({ family, firstTokenHash: this.hashers.refreshToken.hash(refreshToken) }))) {
-      // Disabled between the password check and now: the same answer as a wrong password.
-      throw OAuthError.invalidGrant('invalid username or password');
-    }
-    this.metrics.tokenIssued('password', 'refresh_token');
-    return { family, refreshToken };
+    return { newFamily: { family, firstTokenHash: this.hashers.refreshToken.hash(refreshToken) }, refreshToken };
   }
 
   /**

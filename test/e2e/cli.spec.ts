@@ -323,6 +323,9 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
         'origins: https://app.example.com,http://localhost:5173',
         'access_token_format: opaque',
         'audience: https://api.example.com',
+        'redirect_uris:',
+        'first_party: false',
+        'require_par: false',
         `created_at: ${((await client('resource-server')).created_at as Date).toISOString()}`,
         '',
       ].join('\n'),
@@ -376,6 +379,18 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
     expect(await client('chosen')).toBeUndefined();
     expect(await cliEvents('client_deleted', 'chosen')).toEqual([{ actor: 'cli', details: { sessions_revoked: 0 } }]);
   });
+
+  it('registers an authorization code client with --redirect-uris, --first-party and --require-par; update turns them off', async () => {
+    const uris = 'https://app.example.com/callback,http://127.0.0.1:8765/cb,com.example.app:/oauth2redirect';
+    const created = await tessera(['clients', 'create', 'native', '--type', 'public', '--grants', 'authorization_code,refresh_token', '--redirect-uris', uris, '--first-party', '--require-par']);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(await client('native')).toMatchObject({ redirect_uris: uris.split(','), first_party: true, require_par: true });
+    const updated = await tessera(['clients', 'update', 'native', '--no-first-party', '--no-require-par', '--redirect-uris', 'https://app.example.com/callback']);
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toContain('redirect_uris: https://app.example.com/callback\nfirst_party: false\nrequire_par: false\n');
+    expect(await cliEvents('client_updated', 'native')).toEqual([{ actor: 'cli', details: { fields: 'redirect_uris,first_party,require_par' } }]);
+  });
 });
 
 describe('bad input', () => {
@@ -415,6 +430,10 @@ describe('bad input', () => {
     ['a rotation for a public client', ['clients', 'rotate-secret', 'taken-client'], {}, /^tessera: <client_id>: names a public client/, 2],
     ['an unknown user', ['users', 'disable', 'nobody'], {}, /^tessera: <username>: no user named "nobody"$/, 1],
     ['an unknown client', ['clients', 'delete', 'nobody'], {}, /^tessera: <client_id>: no client "nobody"$/, 1],
+    ['authorization_code without a redirect URI', [...publicClient, '--grants', 'authorization_code'], {}, /^tessera: --redirect-uris: the authorization_code grant needs/, 2],
+    ['a redirect URI with a fragment', [...publicClient, '--grants', 'authorization_code', '--redirect-uris', 'https://app.example.com/cb#x'], {}, /^tessera: --redirect-uris: .*fragment/, 2],
+    ['a javascript: redirect URI', [...publicClient, '--grants', 'authorization_code', '--redirect-uris', 'javascript:alert(1)'], {}, /^tessera: --redirect-uris: .*private-use scheme/, 2],
+    ['--require-par without the code grant', [...publicClient, '--grants', 'password', '--require-par'], {}, /^tessera: --require-par: needs the authorization_code grant$/, 2],
     ['an argument to cleanup', ['cleanup', 'everything'], {}, /unexpected argument "everything"/, 2],
   ])('refuses %s with one line on stderr and writes nothing', async (_case, args, options, reason, code) => {
     const before = await contents();
@@ -474,7 +493,7 @@ describe('tessera cleanup', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      'deleted: opaque_access_tokens=1 refresh_tokens=5 families=2 revoked_access_tokens=1 revocation_events=2 audit_events=0 login_throttle=0\n',
+      'deleted: opaque_access_tokens=1 refresh_tokens=5 families=2 revoked_access_tokens=1 revocation_events=2 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0\n',
     );
 
     expect(await query(`SELECT id FROM families WHERE client_id = 'cleanup-client'`)).toEqual([{ id: live }]);
@@ -491,7 +510,7 @@ describe('tessera cleanup', () => {
     const again = await tessera(['cleanup']);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(
-      'deleted: opaque_access_tokens=0 refresh_tokens=0 families=0 revoked_access_tokens=0 revocation_events=0 audit_events=0 login_throttle=0\n',
+      'deleted: opaque_access_tokens=0 refresh_tokens=0 families=0 revoked_access_tokens=0 revocation_events=0 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0\n',
     );
   });
 });

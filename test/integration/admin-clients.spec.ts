@@ -103,6 +103,9 @@ describe('admin API: clients', () => {
       origins: ['https://app.example.com'],
       access_token_format: 'jwt',
       audience: 'https://api.example.com',
+      redirect_uris: [],
+      first_party: false,
+      require_par: false,
       created_at: client.client.createdAt.toISOString(),
     });
     expect(shown.text).not.toContain(client.secret!);
@@ -134,6 +137,41 @@ describe('admin API: clients', () => {
       { actor: `user:${admin.user.id}`, details: { fields: 'grant_types,scopes,introspect,audience' } },
       { actor: `user:${admin.user.id}`, details: { fields: 'access_token_format' } },
     ]);
+  });
+
+  it('registers redirect URIs, first_party and require_par for the code flow, and refuses URIs that could redirect anywhere', async () => {
+    const body = {
+      client_id: 'web-shop',
+      type: 'confidential',
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: ['https://shop.example.com/callback', 'http://127.0.0.1:4000/cb'],
+      first_party: true,
+      require_par: true,
+    };
+    const created = await api(t, 'POST', '/admin/clients', { token: admin.token, body });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ grant_types: body.grant_types, redirect_uris: body.redirect_uris, first_party: true, require_par: true });
+    const stored = await rows(t, `SELECT redirect_uris, first_party, require_par FROM clients WHERE id = 'web-shop'`);
+    expect(stored).toEqual([{ redirect_uris: body.redirect_uris, first_party: true, require_par: true }]);
+
+    const before = await rows(t, `SELECT * FROM clients ORDER BY id`);
+    for (const [uris, why] of [
+      [[], /^redirect_uris: the authorization_code grant needs at least one redirect URI$/],
+      [['https://shop.example.com/cb#top'], /fragment/],
+      [['https://shop.example.com@evil.example/cb'], /userinfo/],
+      [['/callback'], /not an absolute URI/],
+      [['javascript:alert(1)'], /private-use scheme/],
+    ] as const) {
+      const refused = await api(t, 'POST', '/admin/clients', { token: admin.token, body: { ...body, client_id: 'refused', redirect_uris: uris } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error_description).toMatch(why);
+    }
+    const patched = await api(t, 'PATCH', '/admin/clients/web-shop', { token: admin.token, body: { redirect_uris: ['https://shop.example.com/cb#x'] } });
+    expect(patched.status).toBe(400);
+    expect(await rows(t, `SELECT * FROM clients ORDER BY id`)).toEqual(before);
+
+    const off = await api(t, 'PATCH', '/admin/clients/web-shop', { token: admin.token, body: { first_party: false, require_par: false } });
+    expect(off.body).toMatchObject({ first_party: false, require_par: false, redirect_uris: body.redirect_uris });
   });
 
   it('PATCH answers 400 naming bad, unknown and rule-breaking fields, 404 for an unknown client, and changes nothing', async () => {

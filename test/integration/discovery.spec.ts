@@ -29,15 +29,20 @@ describe('RFC 8414 metadata', () => {
     await t.close();
   });
 
-  it('describes exactly what exists: no authorization endpoint, nor anything that needs one', async () => {
+  it('describes exactly what exists: the code flow with PKCE S256, PAR and RFC 9207 iss', async () => {
     expect(await metadata(t)).toEqual({
       issuer: ISSUER,
       token_endpoint: `${ISSUER}/oauth/token`,
       jwks_uri: `${ISSUER}/oauth/jwks`,
       introspection_endpoint: `${ISSUER}/oauth/introspect`,
       revocation_endpoint: `${ISSUER}/oauth/revoke`,
-      grant_types_supported: ['password', 'refresh_token', 'client_credentials'],
-      response_types_supported: [],
+      authorization_endpoint: `${ISSUER}/oauth/authorize`,
+      grant_types_supported: ['password', 'refresh_token', 'client_credentials', 'authorization_code'],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      pushed_authorization_request_endpoint: `${ISSUER}/oauth/par`,
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],

@@ -127,6 +127,9 @@ describe('janitor', () => {
       revocation_events: 2,
       audit_events: 0,
       login_throttle: spentThrottles.length,
+      authorization_codes: 0,
+      pushed_authorization_requests: 0,
+      login_sessions: 0,
     });
 
     // The revoked session inside its absolute lifetime is still known, its rotated token too.
@@ -262,6 +265,9 @@ describe('janitor', () => {
       revocation_events: 0,
       audit_events: 0,
       login_throttle: 0,
+      authorization_codes: 0,
+      pushed_authorization_requests: 0,
+      login_sessions: 0,
     });
     expect((await refresh(t, web, live.refresh_token)).refresh_token).toBeDefined();
   });

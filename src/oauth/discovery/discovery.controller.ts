@@ -7,17 +7,14 @@ import { CONFIG } from '../../config/config.module.js';
 import { TokenService } from '../token/token.service.js';
 import { Operation } from '../../http/openapi.js';
 import { ServerMetadata } from '../oauth.schemas.js';
+import { CODE_CHALLENGE_METHODS } from '../authorization/pkce.js';
 
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
 const CONFIDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
 /** Scopes Tessera itself gives a meaning to, whether or not a client is registered with them yet. */
 const BUILT_IN_SCOPES = [ADMIN_SCOPE];
 
-/**
- * RFC 8414 authorization server metadata, for what exists: no authorization endpoint
- * (§2: REQUIRED only when a grant type uses it), so no response type, PKCE method or
- * RFC 9207 member either.
- */
+/** RFC 8414 authorization server metadata, with RFC 7636, RFC 9126 and RFC 9207 members. */
 @ApiTags('discovery')
 @Controller('.well-known')
 export class DiscoveryController {
@@ -31,13 +28,21 @@ export class DiscoveryController {
     const base = config.issuer;
     this.metadata = Object.freeze({
       issuer: base,
+      authorization_endpoint: `${base}/oauth/authorize`,
       token_endpoint: `${base}/oauth/token`,
       jwks_uri: `${base}/oauth/jwks`,
       introspection_endpoint: `${base}/oauth/introspect`,
       revocation_endpoint: `${base}/oauth/revoke`,
       grant_types_supported: tokens.grantTypes,
-      // §2: REQUIRED; empty, since there is no authorization endpoint to send one to.
-      response_types_supported: [],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      // OAuth 2.1 §4.1.1: PKCE for every client, and never plain.
+      code_challenge_methods_supported: CODE_CHALLENGE_METHODS,
+      // RFC 9207 §3: every authorization response carries iss.
+      authorization_response_iss_parameter_supported: true,
+      pushed_authorization_request_endpoint: `${base}/oauth/par`,
+      // RFC 9126 §5: said only when it is so.
+      ...(config.requirePar ? { require_pushed_authorization_requests: true } : {}),
       token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
       // RFC 7662 §2.1: introspection callers are confidential clients.
       introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,

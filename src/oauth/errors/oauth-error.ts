@@ -1,4 +1,4 @@
-/** RFC 6749 §5.2, RFC 6750 §3.1 and RFC 7009 §2.2.1 error codes. */
+/** RFC 6749 §5.2 and §4.1.2.1, RFC 6750 §3.1 and RFC 7009 §2.2.1 error codes. */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -6,6 +6,7 @@ export type OAuthErrorCode =
   | 'unauthorized_client'
   | 'unsupported_grant_type'
   | 'invalid_scope'
+  | 'unsupported_response_type'
   | 'unsupported_token_type'
   | 'invalid_token'
   | 'insufficient_scope'
@@ -21,6 +22,7 @@ const STATUS: Record<OAuthErrorCode, number> = {
   unauthorized_client: 400,
   unsupported_grant_type: 400,
   invalid_scope: 400,
+  unsupported_response_type: 400,
   unsupported_token_type: 400,
   invalid_token: 401,
   insufficient_scope: 403,

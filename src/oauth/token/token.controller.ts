@@ -21,13 +21,17 @@ export class TokenController {
   @Post('token')
   @ApiSecurity('client')
   @Operation({
-    summary: 'Issue tokens: password, refresh_token or client_credentials grant',
+    summary: 'Issue tokens: authorization_code, password, refresh_token or client_credentials grant',
     description: 'A refresh rotates the refresh token; a reused one ends its whole session (family).',
     form: TokenForm,
     returns: TokenResponseSchema,
     fails: [
       Fails.form,
-      Fails.other(400, 'invalid_grant', 'wrong username or password; a refresh token that is unknown, expired, revoked or reused'),
+      Fails.other(
+        400,
+        'invalid_grant',
+        'wrong username or password; a refresh token or authorization code that is unknown, expired, revoked or reused, or a wrong code_verifier or redirect_uri',
+      ),
       Fails.other(400, 'unauthorized_client', 'the client is not registered for this grant type'),
       Fails.other(400, 'unsupported_grant_type', 'the grant type is not supported'),
       Fails.other(400, 'invalid_scope', 'a scope is malformed, not registered for the client, or wider than granted'),

@@ -14,5 +14,8 @@ export class ClientEntity {
   @Column('text', { name: 'allowed_origins', array: true }) allowedOrigins: string[];
   @Column('text', { name: 'access_token_format' }) accessTokenFormat: AccessTokenFormat;
   @Column('text', { nullable: true }) audience: string | null;
+  @Column('text', { name: 'redirect_uris', array: true }) redirectUris: string[];
+  @Column('boolean', { name: 'first_party' }) firstParty: boolean;
+  @Column('boolean', { name: 'require_par' }) requirePar: boolean;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
 }

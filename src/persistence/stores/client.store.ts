@@ -84,6 +84,7 @@ export class PgClientStore extends ClientStore {
           scopes: [...client.scopes],
           permissions: [...client.permissions],
           allowedOrigins: [...client.allowedOrigins],
+          redirectUris: [...client.redirectUris],
         }),
       );
     });
@@ -104,6 +105,9 @@ export class PgClientStore extends ClientStore {
           allowedOrigins: [...settings.allowedOrigins],
           accessTokenFormat: settings.accessTokenFormat,
           audience: settings.audience,
+          redirectUris: [...settings.redirectUris],
+          firstParty: settings.firstParty,
+          requirePar: settings.requirePar,
         },
       );
       return { ...current, ...settings };

@@ -118,29 +118,8 @@ export class PgFamilyStore extends FamilyStore {
     super();
   }
 
-  async start({ family, firstTokenHash }: NewFamily): Promise<boolean> {
-    return referencingClient(() => this.dataSource.transaction(async (m) => {
-      // FOR SHARE waits for a concurrent disabling to commit (and holds one off until this
-      // commits), so a family is either refused here or revoked by the disabling after it.
-      // The foreign key's own FOR KEY SHARE does not conflict with that UPDATE.
-      const user = await execute<{ enabled: boolean }>(
-        m,
-        `SELECT disabled_at IS NULL AS enabled FROM users WHERE id = $1 FOR SHARE`,
-        [family.userId],
-      );
-      if (!user.rows[0]?.enabled) return false;
-      await execute(
-        m,
-        `INSERT INTO families (id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at, ip, user_agent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [family.id, family.userId, family.clientId, family.scope, family.createdAt, family.lastUsedAt,
-          family.idleExpiresAt, family.absoluteExpiresAt, family.ip, family.userAgent],
-      );
-      await execute(m, `INSERT INTO refresh_tokens (hash, family_id, generation, issued_at) VALUES ($1, $2, 0, $3)`, [
-        firstTokenHash, family.id, family.createdAt,
-      ]);
-      return true;
-    }));
+  async start(input: NewFamily): Promise<boolean> {
+    return referencingClient(() => this.dataSource.transaction((m) => startWithin(m, input)));
   }
 
   async refresh(
@@ -326,6 +305,33 @@ export class PgFamilyStore extends FamilyStore {
 }
 
 /** Revokes live families in the caller's transaction, announcing each on the revocation feed. */
+/**
+ * Starts a family inside the caller's transaction, for an enabled user only (false, and
+ * nothing written, otherwise): a login, or the redemption of an authorization code.
+ */
+export async function startWithin(m: EntityManager, { family, firstTokenHash }: NewFamily): Promise<boolean> {
+  // FOR SHARE waits for a concurrent disabling to commit (and holds one off until this
+  // commits), so a family is either refused here or revoked by the disabling after it.
+  // The foreign key's own FOR KEY SHARE does not conflict with that UPDATE.
+  const user = await execute<{ enabled: boolean }>(
+    m,
+    `SELECT disabled_at IS NULL AS enabled FROM users WHERE id = $1 FOR SHARE`,
+    [family.userId],
+  );
+  if (!user.rows[0]?.enabled) return false;
+  await execute(
+    m,
+    `INSERT INTO families (id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at, ip, user_agent)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [family.id, family.userId, family.clientId, family.scope, family.createdAt, family.lastUsedAt,
+      family.idleExpiresAt, family.absoluteExpiresAt, family.ip, family.userAgent],
+  );
+  await execute(m, `INSERT INTO refresh_tokens (hash, family_id, generation, issued_at) VALUES ($1, $2, 0, $3)`, [
+    firstTokenHash, family.id, family.createdAt,
+  ]);
+  return true;
+}
+
 export async function revokeWithin(
   m: EntityManager,
   ids: readonly string[],

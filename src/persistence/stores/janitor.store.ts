@@ -49,6 +49,21 @@ const EXPIRED_LOGIN_THROTTLES = `
   DELETE FROM login_throttle WHERE (username_key, ip) IN (
     SELECT username_key, ip FROM login_throttle WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
 
+const EXPIRED_CODES = `
+  DELETE FROM authorization_codes WHERE hash IN (
+    SELECT hash FROM authorization_codes WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
+const EXPIRED_PUSHED_REQUESTS = `
+  DELETE FROM pushed_authorization_requests WHERE hash IN (
+    SELECT hash FROM pushed_authorization_requests WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
+// The idle expiry is never past the absolute one. Families keep their row (login_session_id
+// becomes NULL); the session's codes expired long before.
+const ENDED_LOGIN_SESSIONS = `
+  DELETE FROM login_sessions WHERE id IN (
+    SELECT id FROM login_sessions WHERE idle_expires_at < $1 OR ended_at < $1
+    LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
 @Injectable()
 export class PgJanitorStore extends JanitorStore {
   constructor(private readonly dataSource: DataSource) {
@@ -86,5 +101,8 @@ function batchesOn(m: EntityManager): CleanupBatches {
     spentRevocationEvents: (untilBefore, createdBefore, limit) => deleted(SPENT_EVENTS, [untilBefore, createdBefore, limit]),
     auditEventsBefore: (before, limit) => deleted(OLD_AUDIT_EVENTS, [before, limit]),
     expiredLoginThrottles: (before, limit) => deleted(EXPIRED_LOGIN_THROTTLES, [before, limit]),
+    expiredAuthorizationCodes: (before, limit) => deleted(EXPIRED_CODES, [before, limit]),
+    expiredPushedRequests: (before, limit) => deleted(EXPIRED_PUSHED_REQUESTS, [before, limit]),
+    endedLoginSessions: (before, limit) => deleted(ENDED_LOGIN_SESSIONS, [before, limit]),
   };
 }

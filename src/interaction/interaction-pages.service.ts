@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyReply } from 'fastify';
+import type { CookieSet } from '../browser/cookies.js';
+import { CsrfTokens, LOGIN_BINDING } from '../browser/csrf-tokens.js';
+import type { AuthorizationRequest } from '../oauth/authorization/authorization-request.js';
+import type { User } from '../users/user.js';
+import type { LoginSession } from './login-session.js';
+import { cspSourceOf, Pages } from './pages.js';
+import { formCsrfCookie } from './session-cookie.js';
+
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+export interface LoginPageOptions {
+  readonly status?: number;
+  readonly message?: string;
+  readonly username?: string;
+  /** the form CSRF cookie the browser sent, if any */
+  readonly csrfCookie?: string;
+}
+
+/** Sends the hosted pages and the redirects of the flow. */
+@Injectable()
+export class InteractionPages {
+  constructor(
+    private readonly pages: Pages,
+    private readonly csrf: CsrfTokens,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  /**
+   * The login form; its CSRF token goes both in the form and in a cookie (double submit).
+   * The browser's current token is kept when it is valid, so that two tabs' forms both work.
+   */
+  login(reply: FastifyReply, request: AuthorizationRequest, options: LoginPageOptions = {}): void {
+    let token = options.csrfCookie;
+    if (token === undefined || !this.csrf.verify(token, LOGIN_BINDING)) {
+      token = this.csrf.issue(LOGIN_BINDING);
+      this.setCookies(reply, [formCsrfCookie(token)]);
+    }
+    const html = this.pages.render('login', {
+      title: 'Sign in',
+      clientId: request.client.id,
+      carried: [...request.carried],
+      csrf: token,
+      username: options.username ?? request.loginHint,
+      message: options.message,
+    });
+    void reply.status(options.status ?? 200).headers(this.pages.headers(cspSourceOf(request.redirectUri))).send(html);
+  }
+
+  /** The consent form; its CSRF token is bound to the login session it is shown in. */
+  consent(reply: FastifyReply, request: AuthorizationRequest, user: User, scope: readonly string[], session: LoginSession): void {
+    const html = this.pages.render('consent', {
+      title: 'Allow access',
+      clientId: request.client.id,
+      username: user.username,
+      scopes: scope,
+      carried: [...request.carried],
+      csrf: this.csrf.issue({ kind: 'login-session', sessionId: session.id }),
+    });
+    void reply.status(200).headers(this.pages.headers(cspSourceOf(request.redirectUri))).send(html);
+  }
+
+  error(reply: FastifyReply, status: number, code: string, description: string): void {
+    const html = this.pages.render('error', { title: 'Something went wrong', code, description });
+    void reply.status(status).headers(this.pages.headers()).send(html);
+  }
+
+  /** 302 for the GET of /oauth/authorize; 303 after a form post, so the browser follows with a GET. */
+  redirect(reply: FastifyReply, location: string, afterPost: boolean): void {
+    void reply.status(afterPost ? 303 : 302).headers({ ...NO_STORE, location }).send();
+  }
+
+  setCookies(reply: FastifyReply, cookies: readonly CookieSet[]): void {
+    const adapter = this.adapterHost.httpAdapter;
+    for (const cookie of cookies) adapter.setCookie(reply, cookie.name, cookie.value, cookie.options);
+  }
+}

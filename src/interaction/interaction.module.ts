@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { CsrfTokens } from '../browser/csrf-tokens.js';
+import { LocalAuthGuard } from '../browser/guards/local-auth.guard.js';
+import { ClientsModule } from '../clients/clients.module.js';
+import { OAuthModule } from '../oauth/oauth.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AssetsController } from './assets.controller.js';
+import { AuthorizationFlow } from './authorization-flow.service.js';
+import { AuthorizeController } from './authorize.controller.js';
+import { ConsentsService } from './consents.service.js';
+import { InteractionConsentGuard } from './guards/interaction-consent.guard.js';
+import { InteractionLoginGuard } from './guards/interaction-login.guard.js';
+import { InteractionController } from './interaction.controller.js';
+import { InteractionErrorFilter } from './interaction-error.filter.js';
+import { InteractionPages } from './interaction-pages.service.js';
+import { LoginSessionsService } from './login-sessions.service.js';
+import { Pages } from './pages.js';
+
+/** The authorization endpoint and Tessera's hosted login and consent pages. */
+@Module({
+  imports: [AuditModule, ClientsModule, OAuthModule, UsersModule],
+  controllers: [AuthorizeController, InteractionController, AssetsController],
+  providers: [
+    AuthorizationFlow,
+    LoginSessionsService,
+    Pages,
+    InteractionPages,
+    InteractionErrorFilter,
+    CsrfTokens,
+    InteractionLoginGuard,
+    InteractionConsentGuard,
+    LocalAuthGuard,
+    ConsentsService,
+  ],
+  exports: [ConsentsService],
+})
+export class InteractionModule {}

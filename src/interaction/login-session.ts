@@ -1,0 +1,35 @@
+/** A user's login at Tessera's own pages: what the session cookie stands for. */
+export interface LoginSession {
+  readonly id: string;
+  readonly userId: string;
+  /** when the user last proved their password here (OIDC Core §2 auth_time) */
+  readonly authTime: Date;
+  readonly createdAt: Date;
+  readonly lastSeenAt: Date;
+  readonly idleExpiresAt: Date;
+  readonly absoluteExpiresAt: Date;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+}
+
+export type LoginSessionEnd = 'logout' | 'replaced' | 'admin';
+
+/** Owned by interaction/; implemented in persistence/. */
+export abstract class LoginSessionStore {
+  abstract insert(session: LoginSession, tokenHash: Buffer): Promise<void>;
+
+  /**
+   * The live session of this cookie hash, its idle expiry slid to now + idleSeconds
+   * (capped by the absolute expiry) in the same statement; undefined when unknown, ended,
+   * expired, or its user disabled.
+   */
+  abstract touch(tokenHash: Buffer, now: Date, idleSeconds: number): Promise<LoginSession | undefined>;
+
+  /**
+   * A new password proof in a live session: new auth_time, a new cookie hash (the old
+   * cookie stops working: no session fixation), a new absolute expiry.
+   */
+  abstract reauthenticate(id: string, tokenHash: Buffer, now: Date, idleExpiresAt: Date, absoluteExpiresAt: Date): Promise<LoginSession | undefined>;
+
+  abstract end(id: string, reason: LoginSessionEnd, now: Date): Promise<boolean>;
+}

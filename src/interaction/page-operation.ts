@@ -1,0 +1,19 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiResponse } from '@nestjs/swagger';
+
+const HTML = { 'text/html': { schema: { type: 'string' as const } } };
+const LOCATION = { Location: { description: 'the client\'s redirect URI with code or error, state and iss', schema: { type: 'string' as const } } };
+
+/**
+ * A hosted page's route: an HTML page for a person, or a redirect to the client. Its
+ * errors are pages too (or redirects, once the redirect URI is proven), not JSON.
+ */
+export function PageOperation(doc: { summary: string; description?: string; redirect: 302 | 303 }): MethodDecorator {
+  return applyDecorators(
+    ApiOperation({ summary: doc.summary, description: doc.description }),
+    ApiProduces('text/html'),
+    ApiResponse({ status: 200, description: 'the login or consent page', content: HTML }),
+    ApiResponse({ status: doc.redirect, description: 'back to the client: code and state, or error, error_description and state; always iss (RFC 9207)', headers: LOCATION }),
+    ApiResponse({ status: 400, description: 'an error page: the client or redirect URI is unknown, or a parameter is repeated; never a redirect', content: HTML }),
+  );
+}

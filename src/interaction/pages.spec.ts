@@ -1,0 +1,47 @@
+import { cspSourceOf, Pages } from './pages.js';
+import type { ResolvedConfig } from '../config/config.js';
+
+describe('Pages', () => {
+  const pages = new Pages({ issuer: 'https://auth.example.com/tenant' } as ResolvedConfig);
+
+  it('escapes everything it is given, in text and in attributes', () => {
+    const html = pages.render('login', {
+      title: 'Sign in',
+      clientId: '<script>alert(1)</script>',
+      carried: [['state', '"><img src=x onerror=alert(1)>']],
+      csrf: 'token',
+      username: "o'neil\"<b>",
+      message: '<i>wrong</i>',
+    });
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<i>wrong');
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).toContain('value="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"');
+    expect(html).toContain('<form method="post" action="/tenant/interaction/login">');
+    expect(html).toContain('<input id="password" name="password" type="password"');
+    expect(html).toContain('href="/tenant/assets/tessera.css"');
+    expect(html).not.toMatch(/<script|<style|\sstyle=/i);
+  });
+
+  it('renders the consent buttons the contract names', () => {
+    const html = pages.render('consent', { title: 'Allow access', clientId: 'shop', scopes: ['read'], carried: [], csrf: 't' });
+    expect(html).toContain('<button type="submit" name="decision" value="allow">');
+    expect(html).toContain('<button type="submit" name="decision" value="deny"');
+    expect(html).toContain('<code>read</code>');
+  });
+
+  it('forbids framing and scripts, and lets a form redirect only to its own client', () => {
+    const csp = pages.headers('https://app.example.com')['content-security-policy'];
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('script-src');
+    expect(csp).toContain("form-action 'self' https://app.example.com");
+    expect(pages.headers()['cache-control']).toBe('no-store');
+  });
+
+  it('names a redirect URI in CSP by origin, or by scheme for a private-use scheme', () => {
+    expect(cspSourceOf('https://app.example.com:8443/cb?x=1')).toBe('https://app.example.com:8443');
+    expect(cspSourceOf('com.example.app:/oauth2redirect')).toBe('com.example.app:');
+  });
+});

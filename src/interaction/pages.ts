@@ -1,0 +1,67 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Eta } from 'eta';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ResolvedConfig } from '../config/config.js';
+import { CONFIG } from '../config/config.module.js';
+
+/** The directory of the page templates and the stylesheet: views/ beside package.json (from src/ or dist/src/). */
+export function viewsDirectory(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'views'))) return join(dir, 'views');
+  }
+  throw new Error('views/ not found beside package.json');
+}
+
+export type PageName = 'login' | 'consent' | 'error';
+
+export type PageHeaders = Record<'content-type' | 'cache-control' | 'pragma' | 'content-security-policy' | 'referrer-policy', string>;
+
+/**
+ * Tessera's hosted pages, rendered from views/*.eta by eta, which escapes every `<%= %>`
+ * (autoEscape); the one raw interpolation is the layout's body, itself rendered here.
+ * Pages carry no script at all, and their CSP says so.
+ */
+@Injectable()
+export class Pages {
+  private readonly eta: Eta;
+  /** the issuer's path: the pages' links and form actions are below it */
+  readonly base: string;
+  readonly stylesheet: string;
+
+  constructor(@Inject(CONFIG) config: ResolvedConfig) {
+    const views = viewsDirectory();
+    this.eta = new Eta({ views, cache: true, autoEscape: true });
+    this.base = new URL(config.issuer).pathname.replace(/\/+$/, '');
+    this.stylesheet = readFileSync(join(views, 'tessera.css'), 'utf8');
+  }
+
+  render(name: PageName, data: Record<string, unknown>): string {
+    return this.eta.render(`./${name}`, { ...data, base: this.base });
+  }
+
+  /**
+   * No caching (the pages hold CSRF tokens and personal data), no framing (clickjacking
+   * a consent), no script, styles from Tessera only; forms post to Tessera, whose answer
+   * may redirect to `formTarget` (CSP form-action applies to a form's redirects too).
+   */
+  headers(formTarget?: string): PageHeaders {
+    const targets = ["'self'", ...(formTarget ? [formTarget] : [])].join(' ');
+    return {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      pragma: 'no-cache',
+      'content-security-policy': `default-src 'none'; style-src 'self'; img-src 'self'; form-action ${targets}; frame-ancestors 'none'; base-uri 'none'`,
+      // Under no-referrer a browser sends Origin: null with the form, and the form's
+      // origin check needs the real one; nothing is sent to other origins still.
+      'referrer-policy': 'same-origin',
+    };
+  }
+}
+
+/** The CSP source of a redirect URI: its origin, or its scheme for a private-use scheme (RFC 8252 §7.1). */
+export function cspSourceOf(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : url.protocol;
+}

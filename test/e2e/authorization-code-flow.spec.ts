@@ -1,0 +1,177 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import * as oauth from 'openid-client';
+import type { Browser, Page } from 'playwright-core';
+import { createClient, createUser, type TestClient, type TestUser } from '../factories/index.js';
+import { startAtOwnIssuer, type TestApp } from '../setup/app.js';
+import { launchChromium } from '../setup/chromium.js';
+
+/** Set to a directory to keep the screenshots of the login and consent pages (the README's come from here). */
+const SCREENSHOTS = process.env.TESSERA_SCREENSHOTS;
+
+interface Login {
+  readonly verifier: string;
+  readonly state: string;
+  readonly config: oauth.Configuration;
+}
+
+/**
+ * The authorization code flow as a user meets it: Debian's Chromium (headless) drives a
+ * relying party built on openid-client, on its own origin, through Tessera's hosted
+ * login and consent pages. The relying party does what the library's documentation
+ * says: PKCE S256, state, its own code exchange (which checks iss, RFC 9207) and refresh.
+ */
+describe('the authorization code flow in Chromium with an openid-client relying party', () => {
+  let t: TestApp;
+  let rp: Server;
+  let rpOrigin: string;
+  let browser: Browser;
+  let shop: TestClient;
+  let portal: TestClient;
+  let user: TestUser;
+  const configs = new Map<string, oauth.Configuration>();
+  const pending = new Map<string, Login>();
+  /** what the relying party got at its callback, by state */
+  const outcomes = new Map<string, { tokens?: oauth.TokenEndpointResponse; error?: string }>();
+
+  beforeAll(async () => {
+    t = await startAtOwnIssuer({});
+    rp = createServer((request, response) => {
+      void relyingParty(new URL(request.url ?? '/', rpOrigin)).then(
+        ({ status, location, body }) => response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...(location ? { location } : {}) }).end(body),
+        (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)),
+      );
+    });
+    await new Promise<void>((resolve) => rp.listen(0, '127.0.0.1', resolve));
+    rpOrigin = `http://127.0.0.1:${(rp.address() as AddressInfo).port}`;
+    const redirectUris = [`${rpOrigin}/cb`];
+    shop = await createClient(t, { id: 'photo-app', type: 'public', grantTypes: ['authorization_code', 'refresh_token'], redirectUris, scopes: ['read', 'write'] });
+    portal = await createClient(t, { id: 'portal', grantTypes: ['authorization_code', 'refresh_token'], redirectUris, scopes: ['read'], firstParty: true });
+    user = await createUser(t, { username: 'alice' });
+    for (const [client, auth] of [[shop, oauth.None()], [portal, oauth.ClientSecretBasic(portal.secret ?? '')]] as const) {
+      configs.set(client.id, await oauth.discovery(new URL(t.url), client.id, client.secret, auth, { algorithm: 'oauth2', execute: [oauth.allowInsecureRequests] }));
+    }
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => rp?.close(resolve));
+    await t?.close();
+  });
+
+  /** /login?client=…&scope=…&prompt=… starts a login; /cb finishes it with openid-client. */
+  async function relyingParty(url: URL): Promise<{ status: number; location?: string; body: string }> {
+    if (url.pathname === '/login') {
+      const config = configs.get(url.searchParams.get('client')!)!;
+      const verifier = oauth.randomPKCECodeVerifier();
+      const state = oauth.randomState();
+      pending.set(state, { verifier, state, config });
+      const parameters: Record<string, string> = {
+        redirect_uri: `${rpOrigin}/cb`,
+        scope: url.searchParams.get('scope') ?? 'read',
+        code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+      };
+      if (url.searchParams.has('prompt')) parameters.prompt = url.searchParams.get('prompt')!;
+      return { status: 302, location: oauth.buildAuthorizationUrl(config, parameters).href, body: '' };
+    }
+    const state = url.searchParams.get('state') ?? '';
+    const login = pending.get(state);
+    if (!login) return { status: 400, body: 'unknown state' };
+    try {
+      const tokens = await oauth.authorizationCodeGrant(login.config, url, { pkceCodeVerifier: login.verifier, expectedState: state });
+      outcomes.set(state, { tokens });
+      return { status: 200, body: `<p id="done">signed in: ${tokens.scope}</p>` };
+    } catch (error) {
+      const code = (error as { error?: string }).error ?? String(error);
+      outcomes.set(state, { error: code });
+      return { status: 200, body: `<p id="failed">${code}</p>` };
+    }
+  }
+
+  /** The state of the login the page's last navigation to the relying party finished. */
+  function lastOutcome(page: Page) {
+    const state = new URL(page.url()).searchParams.get('state')!;
+    return outcomes.get(state)!;
+  }
+
+  async function shoot(page: Page, name: string): Promise<void> {
+    if (!SCREENSHOTS) return;
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
+  }
+
+  it('authorize → login → consent → code exchange → refresh; a second client without password; deny; prompt=none', async () => {
+    const context = await browser.newContext({ viewport: { width: 720, height: 640 } });
+    const page = await context.newPage();
+
+    await page.goto(`${rpOrigin}/login?client=${shop.id}`);
+    expect(new URL(page.url()).origin).toBe(t.url);
+    expect(await page.getByLabel('Username').count()).toBe(1);
+    await page.getByLabel('Username').fill(user.username);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.getByRole('alert').textContent()).toBe('Wrong username or password.');
+    await page.getByLabel('Password').fill('');
+    await shoot(page, 'login-page.png');
+
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    expect(await page.locator('main').textContent()).toContain(shop.id);
+    await shoot(page, 'consent-page.png');
+
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.locator('#done').waitFor();
+    const first = lastOutcome(page).tokens!;
+    expect(first.scope).toBe('read');
+    expect(first.refresh_token).toBeDefined();
+    const refreshed = await oauth.refreshTokenGrant(configs.get(shop.id)!, first.refresh_token!);
+    expect(refreshed.access_token).not.toBe(first.access_token);
+
+    // The login session spares the password; a first-party client asks no consent.
+    await page.goto(`${rpOrigin}/login?client=${portal.id}`);
+    await page.locator('#done').waitFor();
+    expect(lastOutcome(page).tokens!.access_token).toBeDefined();
+
+    // A wider scope asks again; Deny is access_denied at the relying party.
+    await page.goto(`${rpOrigin}/login?client=${shop.id}&scope=read%20write`);
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.locator('#failed').waitFor();
+    expect(lastOutcome(page).error).toBe('access_denied');
+
+    // Remembered consent: prompt=none gets a code without any page.
+    await page.goto(`${rpOrigin}/login?client=${shop.id}&prompt=none`);
+    await page.locator('#done').waitFor();
+    await context.close();
+
+    // A browser without a session: prompt=none is login_required.
+    const stranger = await browser.newContext();
+    const other = await stranger.newPage();
+    await other.goto(`${rpOrigin}/login?client=${portal.id}&prompt=none`);
+    await other.locator('#failed').waitFor();
+    expect(lastOutcome(other).error).toBe('login_required');
+    await stranger.close();
+  });
+
+  it('the pages cannot be framed', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const authorize = oauth.buildAuthorizationUrl(configs.get(portal.id)!, {
+      redirect_uri: `${rpOrigin}/cb`,
+      code_challenge: await oauth.calculatePKCECodeChallenge(oauth.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    }).href;
+    await page.goto(`${rpOrigin}/nothing`);
+    const loaded = page.waitForEvent('framenavigated', (frame) => frame !== page.mainFrame());
+    await page.setContent(`<iframe src="${authorize}"></iframe>`);
+    const frame = await loaded;
+    // frame-ancestors 'none': Chromium replaces the page with its own error page.
+    expect(frame.url()).toMatch(/^chrome-error:/);
+    expect(await frame.locator('input[name="password"]').count()).toBe(0);
+    await context.close();
+  });
+});
