@@ -48,6 +48,21 @@ const ClientChange = z
   })
   .meta({ id: 'ClientChange' });
 type ClientChange = z.output<typeof ClientChange>;
+
+/** The settings members of a request body, in the service's words (create and update alike). */
+function settingsOf(input: ClientChange) {
+  return {
+    grantTypes: input.grant_types,
+    scopes: input.scopes,
+    introspect: input.introspect,
+    origins: input.origins,
+    accessTokenFormat: input.access_token_format,
+    audience: input.audience,
+    redirectUris: input.redirect_uris,
+    firstParty: input.first_party,
+    requirePar: input.require_par,
+  };
+}
 const SecretRotation = z
   .strictObject({
     grace_seconds: integer(0, MAX_SECRET_GRACE_SECONDS).meta({ description: 'how long the replaced secret keeps working; default 0' }).optional(),
@@ -77,19 +92,8 @@ export class AdminClientsController {
   })
   async create(@CurrentPrincipal() admin: Principal, @JsonBody(NewClient) input: NewClient) {
     const { client, secret } = await this.clients.create(
-      {
-        id: input.client_id,
-        type: input.type,
-        grantTypes: input.grant_types,
-        scopes: input.scopes,
-        introspect: input.introspect,
-        origins: input.origins,
-        accessTokenFormat: input.access_token_format,
-        audience: input.audience,
-        redirectUris: input.redirect_uris,
-        firstParty: input.first_party,
-        requirePar: input.require_par,
-      },
+      // A new client names its type and grant types, and has no audience to remove.
+      { ...settingsOf(input), id: input.client_id, type: input.type, grantTypes: input.grant_types, audience: input.audience },
       actorOf(admin),
     );
     return { ...clientView(client), ...(secret === undefined ? {} : { client_secret: secret }) };
@@ -127,17 +131,7 @@ export class AdminClientsController {
   async update(@CurrentPrincipal() admin: Principal, @Param('clientId') clientId: string, @JsonBody(ClientChange) input: ClientChange) {
     const client = await this.clients.update(
       clientId,
-      {
-        grantTypes: input.grant_types,
-        scopes: input.scopes,
-        introspect: input.introspect,
-        origins: input.origins,
-        accessTokenFormat: input.access_token_format,
-        audience: input.audience,
-        redirectUris: input.redirect_uris,
-        firstParty: input.first_party,
-        requirePar: input.require_par,
-      },
+      settingsOf(input),
       actorOf(admin),
     );
     if (!client) throw notFound('client');

@@ -13,7 +13,7 @@ import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { SessionRevoker } from '../sessions/session-revoker.service.js';
 import { type AccessTokenFormat, type Client, ClientStore, type ClientType, INTROSPECT_PERMISSION } from './client.js';
-import { CLIENT_ID, validClientId, validSettings } from './client-rules.js';
+import { CLIENT_ID, type ClientRegistration, validClientId, validSettings } from './client-rules.js';
 import { type RedirectUriPolicy } from './redirect-uris.js';
 import { RegisteredScopes } from './registered-scopes.js';
 import { estimatedSecretBits, MIN_SECRET_BITS } from './secret-strength.js';
@@ -40,18 +40,8 @@ export interface CreatedClient {
   readonly secret: string | undefined;
 }
 
-/** What an admin may change; undefined members stay as they are, `audience: null` removes it. */
-export interface ClientChange {
-  readonly grantTypes?: readonly string[];
-  readonly scopes?: readonly string[];
-  readonly introspect?: boolean;
-  readonly origins?: readonly string[];
-  readonly accessTokenFormat?: AccessTokenFormat;
-  readonly audience?: string | null;
-  readonly redirectUris?: readonly string[];
-  readonly firstParty?: boolean;
-  readonly requirePar?: boolean;
-}
+/** What an admin may change: the registration's settings, each optional; undefined members stay as they are, `audience: null` removes it. */
+export type ClientChange = Partial<Omit<ClientRegistration, 'type' | 'otherPermissions'>>;
 
 export interface RotatedSecret {
   readonly client: Client;
