@@ -48,8 +48,10 @@ export class JwtVerifier {
 
 /** A JWKS that cannot be had is our problem (503); anything else about the token is 401. */
 function classify(error: unknown) {
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return unavailable('the signing keys cannot be fetched');
-  if (!(error instanceof errors.JOSEError)) return unavailable('the signing keys cannot be fetched');
+  // jose's generic error is the JWKS answering anything but 200; a non-JOSE one, the network.
+  const keysAway =
+    !(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error.code === 'ERR_JOSE_GENERIC';
+  if (keysAway) return unavailable('the signing keys cannot be fetched');
   if (error instanceof errors.JWTExpired) return invalidToken('the token has expired');
   return invalidToken('the token is not a valid access token for this resource');
 }

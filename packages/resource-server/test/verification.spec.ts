@@ -85,6 +85,12 @@ describe('@tessera/resource-server against a live Tessera', () => {
     expect(await refusal(server.verify(es256(attacker, { ...header, kid: 'unknown' }, claims)))).toEqual(invalidToken);
   });
 
+  it('fails with 503, not 401, when the JWKS cannot be had', async () => {
+    const unavailable = { status: 503, code: 'temporarily_unavailable' };
+    expect(await refusal(new ResourceServer({ ...live.options, jwksUri: `${live.t.url}/no-such-jwks` }).verify(genuine))).toEqual(unavailable);
+    expect(await refusal(new ResourceServer({ ...live.options, jwksUri: 'http://127.0.0.1:9/oauth/jwks' }).verify(genuine))).toEqual(unavailable);
+  });
+
   it('answers 403 insufficient_scope naming the scope a route needs', async () => {
     const error = await server.authenticate(`Bearer ${genuine}`, ['write']).catch((reason: unknown) => reason);
     const answer = bearerResponse(error as never, server.realm);
