@@ -5,6 +5,7 @@ import { FamiliesAbsoluteExpiryIndex1764420000000 } from './1764420000000-Famili
 import { RevocationEventsBySubject1764500000000 } from './1764500000000-RevocationEventsBySubject.js';
 import { RotationFriendlyStorage1764600000000 } from './1764600000000-RotationFriendlyStorage.js';
 import { ClientSecretRotation1764712000000 } from './1764712000000-ClientSecretRotation.js';
+import { SsfStreams1764816000000 } from './1764816000000-SsfStreams.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   RevocationEventsBySubject1764500000000,
   RotationFriendlyStorage1764600000000,
   ClientSecretRotation1764712000000,
+  SsfStreams1764816000000,
 ];

@@ -1,0 +1,68 @@
+import type { FeedRevocation } from './security-event.js';
+
+export type StreamStatus = 'enabled' | 'paused' | 'disabled';
+
+/** An SSF 1.0 §8.1.1 event stream, as stored. */
+export interface SsfStream {
+  /** SSF 1.0 §8.1.1 stream_id: random, URL-safe */
+  readonly id: string;
+  /** the receiver: a client with the introspect permission */
+  readonly clientId: string;
+  /** the `aud` of its SETs */
+  readonly audience: string;
+  readonly deliveryMethod: string;
+  /** push: the receiver's endpoint; poll: null (the transmitter's endpoint is derived) */
+  readonly endpointUrl: string | null;
+  /** push: the Authorization header to send, sealed at rest */
+  readonly authorizationHeaderSealed: Buffer | null;
+  /** null: the receiver asked for nothing in particular */
+  readonly eventsRequested: readonly string[] | null;
+  readonly description: string | null;
+  readonly status: StreamStatus;
+  readonly statusReason: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** A queued revocation of one stream (the outbox row joined with its feed row). */
+export interface QueuedRevocation extends FeedRevocation {
+  readonly streamId: string;
+}
+
+export interface QueuedPage {
+  readonly events: QueuedRevocation[];
+  /** RFC 8936 §2.4 moreAvailable */
+  readonly more: boolean;
+}
+
+/**
+ * Streams and their outbox (migration SsfStreams). Revocations are queued by the database
+ * itself, in the transaction that writes the feed row. Owned by ssf/; implemented in persistence/.
+ */
+export abstract class SsfStreamStore {
+  /**
+   * Creates the stream and queues every revocation still relevant at `now`, in one
+   * transaction that no revocation can slip past. False (nothing created) when the client
+   * already has `maxPerClient` streams.
+   */
+  abstract create(stream: SsfStream, now: Date, maxPerClient: number): Promise<boolean>;
+
+  /** The stream, only if `clientId` owns it: another client's stream id is unknown. */
+  abstract find(id: string, clientId: string): Promise<SsfStream | undefined>;
+
+  abstract listByClient(clientId: string): Promise<SsfStream[]>;
+
+  /** Writes every mutable member; false when the stream is gone. */
+  abstract update(stream: SsfStream): Promise<boolean>;
+
+  abstract delete(id: string, clientId: string): Promise<boolean>;
+
+  /**
+   * The oldest queued revocations of a stream that can still concern a live token, at
+   * most `limit`, each family with the user whose session it was (while that is known).
+   */
+  abstract queued(streamId: string, limit: number, now: Date): Promise<QueuedPage>;
+
+  /** Removes acknowledged events (RFC 8936 §2.4 ack); answers how many were queued. */
+  abstract acknowledge(streamId: string, eventIds: readonly number[]): Promise<number>;
+}
