@@ -5,6 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * not yet acknowledged. A statement trigger on the revocation feed writes the rows in the
  * transaction of the revocation itself, so no code path can end a session without every
  * stream hearing of it. A new stream is backfilled with every revocation still relevant.
+ * A requested verification event (SSF 1.0 §8.1.4) waits on the stream row until delivered.
  */
 export class SsfStreams1764816000000 implements MigrationInterface {
   name = 'SsfStreams1764816000000';
@@ -22,6 +23,8 @@ export class SsfStreams1764816000000 implements MigrationInterface {
         description                 text,
         status                      text NOT NULL CHECK (status IN ('enabled', 'paused', 'disabled')),
         status_reason               text,
+        verification_jti            text,
+        verification_state          text,
         created_at                  timestamptz NOT NULL,
         updated_at                  timestamptz NOT NULL,
         CONSTRAINT ssf_streams_push_endpoint CHECK ((delivery_method = 'urn:ietf:rfc:8935') = (endpoint_url IS NOT NULL))

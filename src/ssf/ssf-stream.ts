@@ -20,6 +20,9 @@ export interface SsfStream {
   readonly description: string | null;
   readonly status: StreamStatus;
   readonly statusReason: string | null;
+  /** a verification event waiting for delivery (SSF 1.0 §8.1.4.2): its jti, and the state to echo */
+  readonly verificationJti: string | null;
+  readonly verificationState: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -62,6 +65,12 @@ export abstract class SsfStreamStore {
    * most `limit`, each family with the user whose session it was (while that is known).
    */
   abstract queued(streamId: string, limit: number, now: Date): Promise<QueuedPage>;
+
+  /** Sets (or replaces) the verification event waiting on the stream. */
+  abstract requestVerification(id: string, clientId: string, jti: string, state: string | null): Promise<boolean>;
+
+  /** Forgets the waiting verification event once acknowledged, if it is still that one. */
+  abstract acknowledgeVerification(id: string, jti: string): Promise<boolean>;
 
   /** Removes acknowledged events (RFC 8936 §2.4 ack); answers how many were queued. */
   abstract acknowledge(streamId: string, eventIds: readonly number[]): Promise<number>;

@@ -27,6 +27,8 @@ describe('SSF streams and their outbox', () => {
     description: null,
     status: 'enabled',
     statusReason: null,
+    verificationJti: null,
+    verificationState: null,
     createdAt: new Date(t.clock.now()),
     updatedAt: new Date(t.clock.now()),
     ...overrides,
@@ -97,6 +99,12 @@ describe('SSF streams and their outbox', () => {
     expect(await store.listByClient(other.id)).toHaveLength(2);
     expect(await store.update({ ...own, status: 'paused', statusReason: 'maintenance', updatedAt: now() })).toBe(true);
     expect(await store.find(own.id, other.id)).toMatchObject({ status: 'paused', statusReason: 'maintenance' });
+    expect(await store.requestVerification(own.id, receiver.id, 'v1', 'state')).toBe(false);
+    expect(await store.requestVerification(own.id, other.id, 'v1', 'state')).toBe(true);
+    expect(await store.find(own.id, other.id)).toMatchObject({ verificationJti: 'v1', verificationState: 'state' });
+    expect(await store.acknowledgeVerification(own.id, 'v0')).toBe(false);
+    expect(await store.acknowledgeVerification(own.id, 'v1')).toBe(true);
+    expect(await store.find(own.id, other.id)).toMatchObject({ verificationJti: null, verificationState: null });
     expect(await store.delete(own.id, receiver.id)).toBe(false);
     expect(await store.delete(own.id, other.id)).toBe(true);
     const [{ count }] = await t.db.dataSource.query<Array<{ count: number }>>(`SELECT count(*)::int AS count FROM ssf_stream_events WHERE stream_id = $1`, [own.id]);

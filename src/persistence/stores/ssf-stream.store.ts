@@ -15,6 +15,8 @@ interface StreamRow {
   description: string | null;
   status: StreamStatus;
   status_reason: string | null;
+  verification_jti: string | null;
+  verification_state: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -29,15 +31,15 @@ interface QueuedRow {
 }
 
 const COLUMNS = `id, client_id, audience, delivery_method, endpoint_url, authorization_header_sealed,
-  events_requested, description, status, status_reason, created_at, updated_at`;
+  events_requested, description, status, status_reason, verification_jti, verification_state, created_at, updated_at`;
 
 // The exclusive side of the lock the fan-out trigger takes shared (migration SsfStreams).
 const LOCK_STREAMS = `SELECT pg_advisory_xact_lock(hashtext('tessera_ssf_streams'))`;
 
 const INSERT = `
   INSERT INTO ssf_streams (${COLUMNS})
-  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
-  WHERE (SELECT count(*) FROM ssf_streams WHERE client_id = $2) < $13`;
+  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+  WHERE (SELECT count(*) FROM ssf_streams WHERE client_id = $2) < $15`;
 
 const BACKFILL = `
   INSERT INTO ssf_stream_events (stream_id, event_id)
@@ -124,6 +126,24 @@ export class PgSsfStreamStore extends SsfStreamStore {
     return { events, more: rows.length > limit };
   }
 
+  async requestVerification(id: string, clientId: string, jti: string, state: string | null): Promise<boolean> {
+    const { affected } = await execute(
+      this.dataSource,
+      `UPDATE ssf_streams SET verification_jti = $3, verification_state = $4 WHERE id = $1 AND client_id = $2`,
+      [id, clientId, jti, state],
+    );
+    return affected > 0;
+  }
+
+  async acknowledgeVerification(id: string, jti: string): Promise<boolean> {
+    const { affected } = await execute(
+      this.dataSource,
+      `UPDATE ssf_streams SET verification_jti = NULL, verification_state = NULL WHERE id = $1 AND verification_jti = $2`,
+      [id, jti],
+    );
+    return affected > 0;
+  }
+
   async acknowledge(streamId: string, eventIds: readonly number[]): Promise<number> {
     if (eventIds.length === 0) return 0;
     const { affected } = await execute(this.dataSource, `DELETE FROM ssf_stream_events WHERE stream_id = $1 AND event_id = ANY($2::bigint[])`, [
@@ -146,6 +166,8 @@ function values(stream: SsfStream): unknown[] {
     stream.description,
     stream.status,
     stream.statusReason,
+    stream.verificationJti,
+    stream.verificationState,
     stream.createdAt,
     stream.updatedAt,
   ];
@@ -163,6 +185,8 @@ function toStream(row: StreamRow): SsfStream {
     description: row.description,
     status: row.status,
     statusReason: row.status_reason,
+    verificationJti: row.verification_jti,
+    verificationState: row.verification_state,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
