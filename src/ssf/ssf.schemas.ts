@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { integer, oneOf, stringList, text } from '../http/schema-rules.js';
+import { flag, integer, oneOf, stringList, text } from '../http/schema-rules.js';
 import { DELIVERY_METHODS } from './ssf-configuration.js';
 
 /*
@@ -66,6 +66,24 @@ export type StatusChange = z.output<typeof StatusChange>;
 /** §8.1.4.2: state is echoed in the verification event. */
 export const VerificationRequest = z.strictObject({ stream_id: streamId, state: text(0, 256).optional() }).meta({ id: 'SsfVerificationRequest' });
 export type VerificationRequest = z.output<typeof VerificationRequest>;
+
+/** RFC 8936 §2.1: how many SETs to return, whether to wait for some, and the answers to earlier ones. */
+export const PollRequest = z
+  .strictObject({
+    maxEvents: integer(0, 1000).optional(),
+    returnImmediately: flag.optional(),
+    ack: stringList(1000).optional(),
+    setErrs: z
+      .record(
+        z.string().max(256),
+        z.strictObject({ err: text(1, 64), description: text(0, 1024).optional() }, { error: 'must be an object with err and description' }),
+        { error: 'must map jti to { err, description }' },
+      )
+      .refine((errors) => Object.keys(errors).length <= 1000, 'must name at most 1000 SETs')
+      .optional(),
+  })
+  .meta({ id: 'SsfPollRequest' });
+export type PollRequest = z.output<typeof PollRequest>;
 
 /**
  * Where SETs may be pushed (RFC 8935 §2: over TLS): https, and in development also http to
