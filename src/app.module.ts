@@ -17,6 +17,7 @@ import { IntrospectionModule } from './oauth/introspection/introspection.module.
 import { OAuthModule } from './oauth/oauth.module.js';
 import { RevocationModule } from './oauth/revocation/revocation.module.js';
 import { PersistenceModule } from './persistence/persistence.module.js';
+import { SsfModule } from './ssf/ssf.module.js';
 
 export interface AppDependencies {
   readonly config: ResolvedConfig;
@@ -42,6 +43,7 @@ export class AppModule {
         BrowserModule,
         AdminModule,
         AccountModule,
+        SsfModule,
         HealthModule,
         JanitorModule,
       ],

@@ -10,6 +10,7 @@ import { SigningKeyStore } from '../oauth/keys/signing-key.js';
 import { LoginThrottleStore } from '../throttle/login-throttle.js';
 import { FamilyStore } from '../sessions/family.js';
 import { RevocationEventStore } from '../sessions/revocation-event.js';
+import { SsfStreamStore } from '../ssf/ssf-stream.js';
 import { UserStore } from '../users/user.js';
 import { PgAccessTokenStore } from './stores/access-token.store.js';
 import { PgAuditStore } from './stores/audit.store.js';
@@ -20,6 +21,7 @@ import { PgLoginThrottleStore } from './stores/login-throttle.store.js';
 import { PgJanitorStore } from './stores/janitor.store.js';
 import { PgRevocationEventStore } from './stores/revocation-event.store.js';
 import { PgSigningKeyStore } from './stores/signing-key.store.js';
+import { PgSsfStreamStore } from './stores/ssf-stream.store.js';
 import { PgUserStore } from './stores/user.store.js';
 
 const STORES = [
@@ -33,6 +35,7 @@ const STORES = [
   { provide: BrowserOriginStore, useClass: PgBrowserOriginStore },
   { provide: LoginThrottleStore, useClass: PgLoginThrottleStore },
   { provide: JanitorStore, useClass: PgJanitorStore },
+  { provide: SsfStreamStore, useClass: PgSsfStreamStore },
 ];
 
 /**
