@@ -11,3 +11,5 @@ export {
   RevocationView,
   type RevocationViewOptions,
 } from './revocation-view.js';
+export { RevocationFeed, type RevocationFeedOptions, revocationsOf } from './revocation-feed.js';
+export { SsfHttpError } from './ssf-client.js';
