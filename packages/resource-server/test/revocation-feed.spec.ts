@@ -84,6 +84,38 @@ describe('RevocationFeed against a live Tessera', () => {
     expect(await strict.verify(token)).toMatchObject({ subject: user.user.id });
   });
 
+  it('fails closed while Tessera cannot be reached, then catches up without missing a revocation', async () => {
+    let down = false;
+    const flaky: typeof fetch = (input, init) => (down ? Promise.reject(new TypeError('connection refused')) : fetch(input, init));
+    const outage = new RevocationFeed({ issuer: t.url, clientId: api.id, clientSecret: api.secret!, view, fetch: flaky, onError: () => undefined });
+    const strict = new ResourceServer({ issuer: t.url, audience: AUDIENCE, revocations: view, maxStaleness: 1 });
+    const session = await login(t, app, user, 'read');
+    await outage.pollOnce();
+    expect(await strict.verify(session.access_token)).toMatchObject({ subject: user.user.id });
+    down = true;
+    await expect(outage.pollOnce()).rejects.toThrow(/cannot be reached/);
+    expect((await revoke(t, app, session.refresh_token)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await expect(strict.verify(session.access_token)).rejects.toMatchObject({ status: 503 });
+    down = false;
+    while (await outage.pollOnce());
+    await expect(strict.verify(session.access_token)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('applies the same revocation delivered twice once', async () => {
+    const session = await login(t, app, user, 'read');
+    expect((await revoke(t, app, session.refresh_token)).status).toBe(200);
+    // Two new streams each start with every relevant revocation: the second brings nothing new.
+    const first = new RevocationFeed({ issuer: t.url, clientId: api.id, clientSecret: api.secret!, view, streamDescription: 'duplicates-1' });
+    while (await first.pollOnce());
+    const size = view.size;
+    expect(size).toBeGreaterThan(0);
+    const second = new RevocationFeed({ issuer: t.url, clientId: api.id, clientSecret: api.secret!, view, streamDescription: 'duplicates-2' });
+    while (await second.pollOnce());
+    expect(view.size).toBe(size);
+    expect(await refusal(session.access_token)).toBe(401);
+  });
+
   it('rejects forged SETs: another key, another audience, alg none; and applies none of them', async () => {
     await feed.pollOnce();
     const genuine = (await login(t, app, user, 'read')).access_token;
