@@ -49,12 +49,12 @@ describe('the SET of a feed revocation', () => {
 });
 
 describe('the transmitter configuration metadata (SSF 1.0 §7.1)', () => {
-  it('names the issuer, the JWKS, poll delivery and the management endpoints under the issuer', () => {
+  it('names the issuer, the JWKS, both delivery methods and the management endpoints under the issuer', () => {
     expect(ssfConfiguration(ISSUER)).toEqual({
       spec_version: '1_0',
       issuer: ISSUER,
       jwks_uri: `${ISSUER}/oauth/jwks`,
-      delivery_methods_supported: ['urn:ietf:rfc:8936'],
+      delivery_methods_supported: ['urn:ietf:rfc:8935', 'urn:ietf:rfc:8936'],
       configuration_endpoint: `${ISSUER}/ssf/stream`,
       status_endpoint: `${ISSUER}/ssf/status`,
       verification_endpoint: `${ISSUER}/ssf/verify`,

@@ -15,8 +15,7 @@ export function ssfConfiguration(issuer: string): Record<string, unknown> {
     spec_version: '1_0',
     issuer,
     jwks_uri: `${issuer}/oauth/jwks`,
-    // Push (RFC 8935) joins when its sender does.
-    delivery_methods_supported: [DELIVERY_METHODS.poll],
+    delivery_methods_supported: [DELIVERY_METHODS.push, DELIVERY_METHODS.poll],
     configuration_endpoint: `${issuer}${SSF_PATHS.stream}`,
     status_endpoint: `${issuer}${SSF_PATHS.status}`,
     verification_endpoint: `${issuer}${SSF_PATHS.verify}`,

@@ -5,17 +5,16 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
-import { revocationSecurityEvent, type SetEnvelope, verificationSecurityEvent } from './security-event.js';
+import { queuedSecurityEvent } from './queued-set.js';
+import { type SetEnvelope, verificationSecurityEvent } from './security-event.js';
 import { SecurityEventSigner } from './security-event.signer.js';
-import { type QueuedRevocation, type SsfStream, SsfStreamStore } from './ssf-stream.js';
+import { type SsfStream, SsfStreamStore } from './ssf-stream.js';
 import type { PollRequest } from './ssf.schemas.js';
-import { eventsDelivered } from './stream-configuration.js';
 
 /** RFC 8936 §2.4: how long a poll without returnImmediately is held, and how often it looks. */
 export const LONG_POLL_MS = 10_000;
 const LOOK_EVERY_MS = 250;
 const DEFAULT_MAX_EVENTS = 100;
-const ANNOUNCED_KINDS = new Set(['family', 'user', 'jti']);
 
 export interface PollResponse {
   sets: Record<string, string>;
@@ -85,15 +84,11 @@ export class SsfPollService implements OnApplicationShutdown {
     const room = max - Object.keys(sets).length;
     if (room <= 0) return { sets, moreAvailable: true };
     const page = await this.store.queued(stream.id, room, now);
-    const delivered = new Set(eventsDelivered(stream));
     const dropped: number[] = [];
     for (const event of page.events) {
-      const claims = announced(event) ? revocationSecurityEvent(event, envelope(`${stream.id}.${event.id}`)) : undefined;
-      if (!claims || !Object.keys(claims.events).every((type) => delivered.has(type))) {
-        dropped.push(event.id);
-        continue;
-      }
-      sets[claims.jti] = this.signer.sign(claims);
+      const claims = queuedSecurityEvent(event, stream, this.config.issuer, now);
+      if (claims) sets[claims.jti] = this.signer.sign(claims);
+      else dropped.push(event.id);
     }
     // Events of a type the receiver did not ask for (or of a kind no SET announces yet) are
     // done with as soon as they are seen, so they never hold a page.
@@ -106,10 +101,6 @@ export class SsfPollService implements OnApplicationShutdown {
     if (!stream) throw new OAuthError('not_found', 'no such stream');
     return stream;
   }
-}
-
-function announced(event: QueuedRevocation): boolean {
-  return ANNOUNCED_KINDS.has(event.kind);
 }
 
 /** The feed id in a jti of this stream; undefined for anything else (ignored, as RFC 8936 allows). */

@@ -38,6 +38,16 @@ export interface QueuedPage {
   readonly more: boolean;
 }
 
+/** A queued revocation claimed for push delivery, with what sending it needs. */
+export interface PushClaim extends QueuedRevocation {
+  /** this one included */
+  readonly attempts: number;
+  readonly audience: string;
+  readonly endpointUrl: string;
+  readonly authorizationHeaderSealed: Buffer | null;
+  readonly eventsRequested: readonly string[] | null;
+}
+
 /**
  * Streams and their outbox (migration SsfStreams). Revocations are queued by the database
  * itself, in the transaction that writes the feed row. Owned by ssf/; implemented in persistence/.
@@ -71,6 +81,19 @@ export abstract class SsfStreamStore {
 
   /** Forgets the waiting verification event once acknowledged, if it is still that one. */
   abstract acknowledgeVerification(id: string, jti: string): Promise<boolean>;
+
+  /**
+   * Claims up to `limit` due events of enabled push streams, oldest first, skipping those
+   * another sender holds: each counts one more attempt and is not due again before
+   * `leaseUntil` unless rescheduled, so a sender that dies mid-send is retried then.
+   */
+  abstract claimPushes(now: Date, leaseUntil: Date, limit: number): Promise<PushClaim[]>;
+
+  /** When a failed push is tried again. */
+  abstract retryPushAt(streamId: string, eventId: number, at: Date): Promise<void>;
+
+  /** Enabled push streams with a verification event waiting. */
+  abstract pushVerifications(): Promise<SsfStream[]>;
 
   /** Removes acknowledged events (RFC 8936 §2.4 ack); answers how many were queued. */
   abstract acknowledge(streamId: string, eventIds: readonly number[]): Promise<number>;

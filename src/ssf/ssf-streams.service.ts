@@ -4,10 +4,11 @@ import { RANDOM, type Random } from '../common/random.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
+import { PushAuthorization } from './push-authorization.js';
 import { DELIVERY_METHODS } from './ssf-configuration.js';
 import type { SsfStream } from './ssf-stream.js';
 import { SsfStreamStore } from './ssf-stream.js';
-import type { Delivery, StatusChange, StreamChange, StreamCreate, VerificationRequest } from './ssf.schemas.js';
+import { type Delivery, pushEndpointProblem, type StatusChange, type StreamChange, type StreamCreate, type VerificationRequest } from './ssf.schemas.js';
 import { eventsDelivered, streamConfiguration, streamStatus } from './stream-configuration.js';
 import { EVENTS_SUPPORTED } from './security-event.js';
 
@@ -23,21 +24,26 @@ type View = Record<string, unknown>;
  */
 @Injectable()
 export class SsfStreamsService {
+  private readonly pushAuthorization: PushAuthorization;
+
   constructor(
     private readonly store: SsfStreamStore,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
-  ) {}
+  ) {
+    this.pushAuthorization = new PushAuthorization(config.keyEncryptionSecret);
+  }
 
   /** §8.1.1.1: without delivery, poll; the stream starts with every relevant revocation. */
   async create(clientId: string, input: StreamCreate): Promise<View> {
     const now = new Date(this.clock.now());
+    const id = this.random.bytes(16).toString('base64url');
     const stream: SsfStream = {
-      id: this.random.bytes(16).toString('base64url'),
+      id,
       clientId,
       audience: clientId,
-      ...delivery(input.delivery),
+      ...this.delivery(id, input.delivery),
       eventsRequested: input.events_requested ?? null,
       description: input.description ?? null,
       status: 'enabled',
@@ -65,7 +71,7 @@ export class SsfStreamsService {
     this.checkEchoes(stream, input);
     const changed: SsfStream = {
       ...stream,
-      ...(replace || input.delivery ? delivery(input.delivery) : {}),
+      ...(replace || input.delivery ? this.delivery(stream.id, input.delivery) : {}),
       eventsRequested: replace ? (input.events_requested ?? null) : (input.events_requested ?? stream.eventsRequested),
       description: replace ? (input.description ?? null) : (input.description ?? stream.description),
       updatedAt: new Date(this.clock.now()),
@@ -102,6 +108,22 @@ export class SsfStreamsService {
     if (!(await this.store.requestVerification(input.stream_id, clientId, jti, input.state ?? null))) throw unknownStream();
   }
 
+  /** Poll, or push to an https endpoint (http to loopback outside production), RFC 8935 §2. */
+  private delivery(streamId: string, input: Delivery | undefined): Pick<SsfStream, 'deliveryMethod' | 'endpointUrl' | 'authorizationHeaderSealed'> {
+    if (input === undefined || input.method === DELIVERY_METHODS.poll) {
+      return { deliveryMethod: DELIVERY_METHODS.poll, endpointUrl: null, authorizationHeaderSealed: null };
+    }
+    const endpoint = input.endpoint_url!;
+    const problem = pushEndpointProblem(endpoint, this.config.production);
+    if (problem) throw OAuthError.invalidRequest(problem);
+    const header = input.authorization_header;
+    return {
+      deliveryMethod: DELIVERY_METHODS.push,
+      endpointUrl: endpoint,
+      authorizationHeaderSealed: header === undefined ? null : this.pushAuthorization.seal(streamId, header),
+    };
+  }
+
   private async owned(clientId: string, streamId: string): Promise<SsfStream> {
     const stream = await this.store.find(streamId, clientId);
     if (!stream) throw unknownStream();
@@ -127,14 +149,6 @@ export class SsfStreamsService {
       await this.store.acknowledge(streamId, events.map((event) => event.id));
     }
   }
-}
-
-/** Poll only, until the push sender exists: §8.1.1.1 allows 400 for an unsupported method. */
-function delivery(input: Delivery | undefined): Pick<SsfStream, 'deliveryMethod' | 'endpointUrl' | 'authorizationHeaderSealed'> {
-  if (input !== undefined && input.method !== DELIVERY_METHODS.poll) {
-    throw OAuthError.invalidRequest(`delivery: method ${input.method} is not available; use ${DELIVERY_METHODS.poll}`);
-  }
-  return { deliveryMethod: DELIVERY_METHODS.poll, endpointUrl: null, authorizationHeaderSealed: null };
 }
 
 function unknownStream(): OAuthError {

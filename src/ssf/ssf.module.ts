@@ -4,6 +4,7 @@ import { ClientsModule } from '../clients/clients.module.js';
 import { OAuthModule } from '../oauth/oauth.module.js';
 import { SecurityEventSigner } from './security-event.signer.js';
 import { SsfPollService } from './ssf-poll.service.js';
+import { SsfPushSender } from './ssf-push.sender.js';
 import { SsfReceiverGuard } from './ssf-receiver.guard.js';
 import { SsfStreamsService } from './ssf-streams.service.js';
 import { SsfConfigurationController, SsfController } from './ssf.controller.js';
@@ -12,6 +13,6 @@ import { SsfConfigurationController, SsfController } from './ssf.controller.js';
 @Module({
   imports: [AuthGuardModule, ClientsModule, OAuthModule],
   controllers: [SsfConfigurationController, SsfController],
-  providers: [SecurityEventSigner, SsfStreamsService, SsfPollService, SsfReceiverGuard],
+  providers: [SecurityEventSigner, SsfStreamsService, SsfPollService, SsfPushSender, SsfReceiverGuard],
 })
 export class SsfModule {}

@@ -46,7 +46,7 @@ describe('the Shared Signals endpoints', () => {
       issuer: t.config.issuer,
       jwks_uri: `${t.config.issuer}/oauth/jwks`,
       configuration_endpoint: `${t.config.issuer}/ssf/stream`,
-      delivery_methods_supported: ['urn:ietf:rfc:8936'],
+      delivery_methods_supported: ['urn:ietf:rfc:8935', 'urn:ietf:rfc:8936'],
     });
   });
 

@@ -74,12 +74,23 @@ describe('SSF streams: management and poll delivery', () => {
       expect(await streams.read(receiver.id, created.stream_id as string)).toEqual(created);
     });
 
-    it('delivers only the requested events it knows, and refuses push until it can send', async () => {
+    it('delivers only the requested events it knows', async () => {
       const created = await streams.create(receiver.id, { events_requested: [EVENT_TYPES.sessionRevoked, 'urn:example:unknown'], description: 'orders' });
       expect(created).toMatchObject({ events_delivered: [EVENT_TYPES.sessionRevoked], description: 'orders' });
-      expect(await refusal(streams.create(receiver.id, { delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: 'https://rs.example/events' } }))).toEqual({
+    });
+
+    it('pushes to an https endpoint, never showing its Authorization header back, and refuses plain http elsewhere than loopback', async () => {
+      const push = { method: 'urn:ietf:rfc:8935', endpoint_url: 'https://rs.example/events', authorization_header: 'Bearer receiver-secret' } as const;
+      const created = await streams.create(receiver.id, { delivery: push });
+      expect(created.delivery).toEqual({ method: 'urn:ietf:rfc:8935', endpoint_url: 'https://rs.example/events' });
+      expect(JSON.stringify(created)).not.toContain('receiver-secret');
+      const [row] = await t.db.dataSource.query<Array<{ authorization_header_sealed: Buffer }>>(`SELECT authorization_header_sealed FROM ssf_streams WHERE id = $1`, [
+        created.stream_id,
+      ]);
+      expect(row.authorization_header_sealed.toString('latin1')).not.toContain('receiver-secret');
+      expect(await refusal(streams.create(receiver.id, { delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: 'http://rs.example/events' } }))).toEqual({
         status: 400,
-        description: 'delivery: method urn:ietf:rfc:8935 is not available; use urn:ietf:rfc:8936',
+        description: 'delivery: endpoint_url must use https (or http to a loopback address)',
       });
     });
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { QueuedPage, SsfStream, StreamStatus } from '../../ssf/ssf-stream.js';
+import type { PushClaim, QueuedPage, SsfStream, StreamStatus } from '../../ssf/ssf-stream.js';
 import { SsfStreamStore } from '../../ssf/ssf-stream.js';
 import { execute } from '../sql.js';
 
@@ -56,6 +56,39 @@ const QUEUED = `
   WHERE q.stream_id = $1 AND e.until > $2
   ORDER BY q.event_id
   LIMIT $3`;
+
+interface ClaimRow extends QueuedRow {
+  attempts: number;
+  audience: string;
+  endpoint_url: string;
+  authorization_header_sealed: Buffer | null;
+  events_requested: string[] | null;
+}
+
+const PUSH = 'urn:ietf:rfc:8935';
+
+// One statement: rows another sender has locked are skipped, claimed rows leave with the lease.
+const CLAIM = `
+  WITH due AS (
+    SELECT q.stream_id, q.event_id FROM ssf_stream_events q
+    JOIN ssf_streams s ON s.id = q.stream_id
+    JOIN revocation_events e ON e.id = q.event_id
+    WHERE s.delivery_method = '${PUSH}' AND s.status = 'enabled'
+      AND (q.next_attempt_at IS NULL OR q.next_attempt_at <= $1) AND e.until > $1
+    ORDER BY q.event_id LIMIT $3
+    FOR UPDATE OF q SKIP LOCKED
+  ), claimed AS (
+    UPDATE ssf_stream_events q SET attempts = q.attempts + 1, next_attempt_at = $2
+    FROM due WHERE q.stream_id = due.stream_id AND q.event_id = due.event_id
+    RETURNING q.stream_id, q.event_id, q.attempts
+  )
+  SELECT c.stream_id, c.event_id AS id, c.attempts, e.kind, e.subject, e.created_at, f.user_id::text AS user_id,
+         s.audience, s.endpoint_url, s.authorization_header_sealed, s.events_requested
+  FROM claimed c
+  JOIN revocation_events e ON e.id = c.event_id
+  JOIN ssf_streams s ON s.id = c.stream_id
+  LEFT JOIN families f ON e.kind = 'family' AND f.id::text = e.subject
+  ORDER BY c.event_id`;
 
 @Injectable()
 export class PgSsfStreamStore extends SsfStreamStore {
@@ -114,16 +147,7 @@ export class PgSsfStreamStore extends SsfStreamStore {
 
   async queued(streamId: string, limit: number, now: Date): Promise<QueuedPage> {
     const { rows } = await execute<QueuedRow>(this.dataSource, QUEUED, [streamId, now, limit + 1]);
-    const events = rows.slice(0, limit).map((row) => ({
-      streamId: row.stream_id,
-      // bigserial arrives as a string; 2^53 ids are far beyond any revocation rate.
-      id: Number(row.id),
-      kind: row.kind,
-      subject: row.subject,
-      createdAt: row.created_at,
-      ...(row.user_id === null ? {} : { userId: row.user_id }),
-    }));
-    return { events, more: rows.length > limit };
+    return { events: rows.slice(0, limit).map(queuedRevocation), more: rows.length > limit };
   }
 
   async requestVerification(id: string, clientId: string, jti: string, state: string | null): Promise<boolean> {
@@ -144,6 +168,30 @@ export class PgSsfStreamStore extends SsfStreamStore {
     return affected > 0;
   }
 
+  async claimPushes(now: Date, leaseUntil: Date, limit: number): Promise<PushClaim[]> {
+    const { rows } = await execute<ClaimRow>(this.dataSource, CLAIM, [now, leaseUntil, limit]);
+    return rows.map((row) => ({
+      ...queuedRevocation(row),
+      attempts: row.attempts,
+      audience: row.audience,
+      endpointUrl: row.endpoint_url,
+      authorizationHeaderSealed: row.authorization_header_sealed,
+      eventsRequested: row.events_requested,
+    }));
+  }
+
+  async retryPushAt(streamId: string, eventId: number, at: Date): Promise<void> {
+    await execute(this.dataSource, `UPDATE ssf_stream_events SET next_attempt_at = $3 WHERE stream_id = $1 AND event_id = $2`, [streamId, eventId, at]);
+  }
+
+  async pushVerifications(): Promise<SsfStream[]> {
+    const { rows } = await execute<StreamRow>(
+      this.dataSource,
+      `SELECT ${COLUMNS} FROM ssf_streams WHERE delivery_method = '${PUSH}' AND status = 'enabled' AND verification_jti IS NOT NULL`,
+    );
+    return rows.map(toStream);
+  }
+
   async acknowledge(streamId: string, eventIds: readonly number[]): Promise<number> {
     if (eventIds.length === 0) return 0;
     const { affected } = await execute(this.dataSource, `DELETE FROM ssf_stream_events WHERE stream_id = $1 AND event_id = ANY($2::bigint[])`, [
@@ -152,6 +200,18 @@ export class PgSsfStreamStore extends SsfStreamStore {
     ]);
     return affected;
   }
+}
+
+function queuedRevocation(row: QueuedRow) {
+  return {
+    streamId: row.stream_id,
+    // bigserial arrives as a string; 2^53 ids are far beyond any revocation rate.
+    id: Number(row.id),
+    kind: row.kind,
+    subject: row.subject,
+    createdAt: row.created_at,
+    ...(row.user_id === null ? {} : { userId: row.user_id }),
+  };
 }
 
 function values(stream: SsfStream): unknown[] {
