@@ -3,6 +3,7 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import { PeriodicTask } from '../common/periodic-task.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
+import { isDatabaseUnavailable } from '../persistence/availability.js';
 import { PushAuthorization } from './push-authorization.js';
 import { queuedSecurityEvent } from './queued-set.js';
 import { verificationSecurityEvent } from './security-event.js';
@@ -42,10 +43,16 @@ export class SsfPushSender extends PeriodicTask {
   }
 
   protected async run(): Promise<number> {
-    const now = this.clock.now();
-    const claims = await this.store.claimPushes(new Date(now), new Date(now + LEASE_MS), BATCH);
-    const settled = await Promise.all(claims.map((claim) => this.push(claim, now)));
-    return settled.length + (await this.verifications());
+    try {
+      const now = this.clock.now();
+      const claims = await this.store.claimPushes(new Date(now), new Date(now + LEASE_MS), BATCH);
+      const settled = await Promise.all(claims.map((claim) => this.push(claim, now)));
+      return settled.length + (await this.verifications());
+    } catch (error) {
+      // Twice a second would be a line per tick: an outage is reported once, by the outage log.
+      if (isDatabaseUnavailable(error)) return 0;
+      throw error;
+    }
   }
 
   private async push(claim: PushClaim, now: number): Promise<void> {
