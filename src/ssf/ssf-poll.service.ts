@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { CLOCK, type Clock } from '../common/clock.js';
@@ -27,7 +27,7 @@ export interface PollResponse {
  * SET delivered again (not acknowledged yet) keeps its jti and receivers deduplicate by it.
  */
 @Injectable()
-export class SsfPollService implements OnApplicationShutdown {
+export class SsfPollService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('ssf');
   private stopping = false;
 
@@ -38,8 +38,9 @@ export class SsfPollService implements OnApplicationShutdown {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  onApplicationShutdown(): void {
-    // Held polls answer at once, with what they have: a shutdown does not wait LONG_POLL_MS.
+  beforeApplicationShutdown(): void {
+    // Before the server waits for its requests: held polls answer with what they have, so a
+    // shutdown does not wait LONG_POLL_MS for them.
     this.stopping = true;
   }
 

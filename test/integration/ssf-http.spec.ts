@@ -103,6 +103,22 @@ describe('the Shared Signals endpoints', () => {
     expect((await call('GET', `/ssf/status?stream_id=${id}`, receiverToken)).body).toEqual({ stream_id: id, status: 'enabled' });
   });
 
+  it('lets a held long poll go when the server shuts down, instead of holding the shutdown', async () => {
+    const own = await startTestApp();
+    const client = await createClient(own, { grantTypes: ['client_credentials'], scopes: ['ssf'], introspect: true });
+    const bearer = (await token(own, client, { grant_type: 'client_credentials', scope: 'ssf' })).body.access_token as string;
+    const headers = { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' };
+    const created = (await (await fetch(`${own.url}/ssf/stream`, { method: 'POST', headers, body: '{}' })).json()) as { stream_id: string };
+    const drain = async () => (await (await fetch(`${own.url}/ssf/poll/${created.stream_id}`, { method: 'POST', headers, body: '{"returnImmediately":true,"maxEvents":1000}' })).json()) as { sets: object };
+    await fetch(`${own.url}/ssf/poll/${created.stream_id}`, { method: 'POST', headers, body: JSON.stringify({ maxEvents: 0, ack: Object.keys((await drain()).sets) }) });
+    const held = fetch(`${own.url}/ssf/poll/${created.stream_id}`, { method: 'POST', headers, body: '{}' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    await own.close();
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await (await held).json()).toEqual({ sets: {} });
+  });
+
   it('answers a verification request on the stream, and deletes a stream', async () => {
     const id = (await call('POST', '/ssf/stream', receiverToken, {})).body.stream_id as string;
     const backlog = await call('POST', `/ssf/poll/${id}`, receiverToken, { returnImmediately: true, maxEvents: 1000 });
