@@ -1,6 +1,8 @@
 import { bearerToken } from '../src/bearer.js';
 import { BearerError, bearerResponse, insufficientScope, invalidToken, missingToken, unavailable } from '../src/errors.js';
+import { TesseraModule } from '../src/nestjs/tessera.module.js';
 import { ResourceServer } from '../src/resource-server.js';
+import { RevocationView } from '../src/revocation-view.js';
 
 describe('reading the Authorization header (RFC 6750 §2.1)', () => {
   it('takes the token of a Bearer header, the scheme in any case', () => {
@@ -68,5 +70,12 @@ describe('settings that would accept forged tokens', () => {
     expect(() => new ResourceServer({ ...base, issuer: '' })).toThrow(/issuer/);
     expect(() => new ResourceServer({ ...base, audience: [] })).toThrow(/audience/);
     expect(() => new ResourceServer({ ...base, onStale: 'introspect' })).toThrow(/introspection/);
+  });
+
+  it('needs the client a revocation feed authenticates with, and no second view beside it', () => {
+    expect(() => TesseraModule.forRoot({ ...base, revocationFeed: true })).toThrow(/introspection client/);
+    const introspection = { clientId: 'orders-api', clientSecret: 'secret' };
+    expect(() => TesseraModule.forRoot({ ...base, introspection, revocations: new RevocationView(), revocationFeed: true })).toThrow(/one or the other/);
+    expect(TesseraModule.forRoot({ ...base, introspection, revocationFeed: true }).module).toBe(TesseraModule);
   });
 });
