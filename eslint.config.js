@@ -7,7 +7,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.tessera/', 'bench/results/'] },
+  { ignores: ['dist/', 'packages/*/dist/', 'examples/*/dist/', 'node_modules/', 'coverage/', '.tessera/', 'bench/results/'] },
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],

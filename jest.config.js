@@ -21,7 +21,7 @@ export default {
   },
   transformIgnorePatterns: ['^(?!.*/node_modules/content-disposition/).*/node_modules/'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/packages/*/test/**/*.spec.ts'],
   setupFiles: ['<rootDir>/test/setup/reflect.ts'],
   // Generous: a test that waits on a database or a child process must not fail only because
   // a busy 2-core machine is slow; no test asserts on time (speed is `npm run bench`).

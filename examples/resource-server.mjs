@@ -1,5 +1,8 @@
 // A resource server in front of Tessera: the code of the README's resource-server guide.
 // Run it with `node examples/resource-server.mjs` (settings below); `jose` is its one dependency.
+// For an API built with NestJS, Fastify or Express, use the package instead:
+// packages/resource-server (`@tessera/resource-server`), and the NestJS API using it in
+// examples/nestjs-resource-server (`npm run example:nestjs`).
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { createRemoteJWKSet, jwtVerify } from 'jose';

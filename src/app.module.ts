@@ -18,6 +18,7 @@ import { IntrospectionModule } from './oauth/introspection/introspection.module.
 import { OAuthModule } from './oauth/oauth.module.js';
 import { RevocationModule } from './oauth/revocation/revocation.module.js';
 import { PersistenceModule } from './persistence/persistence.module.js';
+import { SsfModule } from './ssf/ssf.module.js';
 
 export interface AppDependencies {
   readonly config: ResolvedConfig;
@@ -44,6 +45,7 @@ export class AppModule {
         InteractionModule,
         AdminModule,
         AccountModule,
+        SsfModule,
         HealthModule,
         JanitorModule,
       ],

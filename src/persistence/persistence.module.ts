@@ -14,6 +14,7 @@ import { SigningKeyStore } from '../oauth/keys/signing-key.js';
 import { LoginThrottleStore } from '../throttle/login-throttle.js';
 import { FamilyStore } from '../sessions/family.js';
 import { RevocationEventStore } from '../sessions/revocation-event.js';
+import { SsfStreamStore } from '../ssf/ssf-stream.js';
 import { UserStore } from '../users/user.js';
 import { PgAccessTokenStore } from './stores/access-token.store.js';
 import { PgAuditStore } from './stores/audit.store.js';
@@ -28,6 +29,7 @@ import { PgLoginThrottleStore } from './stores/login-throttle.store.js';
 import { PgJanitorStore } from './stores/janitor.store.js';
 import { PgRevocationEventStore } from './stores/revocation-event.store.js';
 import { PgSigningKeyStore } from './stores/signing-key.store.js';
+import { PgSsfStreamStore } from './stores/ssf-stream.store.js';
 import { PgUserStore } from './stores/user.store.js';
 
 const STORES = [
@@ -45,6 +47,7 @@ const STORES = [
   { provide: LoginSessionStore, useClass: PgLoginSessionStore },
   { provide: ConsentStore, useClass: PgConsentStore },
   { provide: PushedRequestStore, useClass: PgPushedRequestStore },
+  { provide: SsfStreamStore, useClass: PgSsfStreamStore },
 ];
 
 /**

@@ -95,7 +95,13 @@ describe('OpenAPI', () => {
       'POST /admin/clients',
       'POST /admin/clients/{clientId}/secret',
       'POST /admin/users',
-    ]);
+      'PATCH /ssf/stream',
+      'POST /ssf/poll/{streamId}',
+      'POST /ssf/status',
+      'POST /ssf/stream',
+      'POST /ssf/verify',
+      'PUT /ssf/stream',
+    ].sort());
     for (const [, op] of jsonBodies) {
       const schema = op.requestBody!.content['application/json'].schema;
       expect(schema.$ref).toMatch(/^#\/components\/schemas\//);

@@ -63,6 +63,11 @@ export class JwsSigner {
     this.headerPrefix = `${b64json({ alg, typ, kid })}.`;
   }
 
+  /** The same key under another explicit type (RFC 8725 §3.11), e.g. secevent+jwt for SETs. */
+  withTyp(typ: string): JwsSigner {
+    return new JwsSigner(this.kid, this.alg, this.key, typ);
+  }
+
   sign(payload: object): string {
     const input = this.headerPrefix + b64json(payload);
     const signature = sign(DIGEST[this.alg], Buffer.from(input), { key: this.key, dsaEncoding: 'ieee-p1363' });

@@ -1,0 +1,3 @@
+export { Principal, Public, PUBLIC_KEY, Scopes, SCOPES_KEY } from './decorators.js';
+export { TesseraGuard } from './tessera.guard.js';
+export { TesseraModule, type TesseraModuleOptions } from './tessera.module.js';

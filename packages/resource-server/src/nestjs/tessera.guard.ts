@@ -1,0 +1,53 @@
+import { type CanActivate, type ExecutionContext, HttpException, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { BearerError, bearerResponse } from '../errors.js';
+import type { Principal } from '../principal.js';
+import { ResourceServer } from '../resource-server.js';
+import { PUBLIC_KEY, SCOPES_KEY } from './decorators.js';
+
+interface HttpRequest {
+  headers: Record<string, string | string[] | undefined>;
+  principal?: Principal;
+}
+
+/** Fastify's reply and Express's response both have header(); plain Node has setHeader(). */
+interface HttpResponse {
+  header?(name: string, value: string): unknown;
+  setHeader?(name: string, value: string): unknown;
+}
+
+/**
+ * Lets a request through with a valid token holding the route's @Scopes, or a @Public
+ * route; otherwise answers the RFC 6750 error with its WWW-Authenticate header.
+ */
+@Injectable()
+export class TesseraGuard implements CanActivate {
+  constructor(
+    @Inject(ResourceServer) private readonly server: ResourceServer,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    // Fail closed: this guard knows only HTTP requests.
+    if (context.getType() !== 'http') return false;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const scopes = this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, targets) ?? [];
+    const http = context.switchToHttp();
+    const request = http.getRequest<HttpRequest>();
+    try {
+      request.principal = await this.server.authenticate(request.headers.authorization, scopes);
+      return true;
+    } catch (error) {
+      if (!(error instanceof BearerError)) throw error;
+      const answer = bearerResponse(error, this.server.realm);
+      const response = http.getResponse<HttpResponse>();
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (name === 'content-type') continue;
+        if (response.header) response.header(name, value);
+        else response.setHeader?.(name, value);
+      }
+      throw new HttpException(answer.body, answer.status);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { createClient, createUser, login, type TestClient, type TestUser } from '../../../test/factories/index.js';
+import { revoke } from '../../../test/factories/resource-server.js';
+import { startAtOwnIssuer, type TestApp } from '../../../test/setup/app.js';
+import { ResourceServer } from '../src/resource-server.js';
+import { RevocationFeed } from '../src/revocation-feed.js';
+import { RevocationView } from '../src/revocation-view.js';
+import { es256, jwtClaims, jwtHeader, serverSigningKey, unsigned } from './live-tessera.js';
+
+const AUDIENCE = 'https://orders.example';
+const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
+
+/** The package's revocation view, fed by Tessera's Shared Signals poll stream. */
+describe('RevocationFeed against a live Tessera', () => {
+  let t: TestApp;
+  let app: TestClient;
+  let api: TestClient;
+  let user: TestUser;
+  let view: RevocationView;
+  let feed: RevocationFeed;
+  let server: ResourceServer;
+  const failures: unknown[] = [];
+
+  const refusal = (token: string) =>
+    server.verify(token).then(
+      () => 'accepted',
+      (error: { status: number }) => error.status,
+    );
+  /** Asks the resource server until it refuses the token as revoked (401); answers how long that took. */
+  async function untilRefused(token: string, limitMs = 5000): Promise<number> {
+    const started = Date.now();
+    while ((await refusal(token)) !== 401) {
+      if (Date.now() - started > limitMs) throw new Error('still accepted');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return Date.now() - started;
+  }
+
+  beforeAll(async () => {
+    t = await startAtOwnIssuer({});
+    app = await createClient(t, { audience: AUDIENCE, scopes: ['read'] });
+    api = await createClient(t, { grantTypes: ['client_credentials'], scopes: ['ssf'], introspect: true });
+    user = await createUser(t);
+  });
+  beforeEach(() => {
+    view = new RevocationView();
+    feed = new RevocationFeed({ issuer: t.url, clientId: api.id, clientSecret: api.secret!, view, onError: (error) => failures.push(error) });
+    server = new ResourceServer({ issuer: t.url, audience: AUDIENCE, revocations: view, maxStaleness: 30 });
+  });
+  afterEach(() => feed.stop());
+  afterAll(() => t.close());
+
+  it('learns of sessions revoked before it started, then refuses a session revoked at Tessera within a second', async () => {
+    const early = await login(t, app, user, 'read');
+    expect((await revoke(t, app, early.refresh_token)).status).toBe(200);
+    const live = await login(t, app, user, 'read');
+    // Never polled: the view is stale, and the resource server fails closed.
+    expect(await refusal(live.access_token)).toBe(503);
+    feed.start();
+    await untilRefused(early.access_token);
+    expect(await refusal(live.access_token)).toBe('accepted');
+    expect((await revoke(t, app, live.refresh_token)).status).toBe(200);
+    expect(await untilRefused(live.access_token)).toBeLessThan(1000);
+    expect(failures).toEqual([]);
+  });
+
+  it('reuses its stream after a restart instead of making another', async () => {
+    await feed.pollOnce();
+    await feed.pollOnce();
+    const again = new RevocationFeed({ issuer: t.url, clientId: api.id, clientSecret: api.secret!, view });
+    await again.pollOnce();
+    const [{ count }] = await t.db.dataSource.query<Array<{ count: number }>>(`SELECT count(*)::int AS count FROM ssf_streams WHERE client_id = $1`, [api.id]);
+    expect(count).toBe(1);
+  });
+
+  it('fails closed when the stream goes silent past maxStaleness, and recovers when it answers', async () => {
+    const token = (await login(t, app, user, 'read')).access_token;
+    const strict = new ResourceServer({ issuer: t.url, audience: AUDIENCE, revocations: view, maxStaleness: 1 });
+    await feed.pollOnce();
+    expect(await strict.verify(token)).toMatchObject({ subject: user.user.id });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await expect(strict.verify(token)).rejects.toMatchObject({ status: 503 });
+    await feed.pollOnce();
+    expect(await strict.verify(token)).toMatchObject({ subject: user.user.id });
+  });
+
+  it('fails closed while Tessera cannot be reached, then catches up without missing a revocation', async () => {
+    let down = false;
+    const flaky: typeof fetch = (input, init) => (down ? Promise.reject(new TypeError('connection refused')) : fetch(input, init));
+    const outage = new RevocationFeed({ issuer: t.url, clientId: api.id, clientSecret: api.secret!, view, fetch: flaky, onError: () => undefined });
+    const strict = new ResourceServer({ issuer: t.url, audience: AUDIENCE, revocations: view, maxStaleness: 1 });
+    const session = await login(t, app, user, 'read');
+    await outage.pollOnce();
+    expect(await strict.verify(session.access_token)).toMatchObject({ subject: user.user.id });
+    down = true;
+    await expect(outage.pollOnce()).rejects.toThrow(/cannot be reached/);
+    expect((await revoke(t, app, session.refresh_token)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await expect(strict.verify(session.access_token)).rejects.toMatchObject({ status: 503 });
+    down = false;
+    while (await outage.pollOnce());
+    await expect(strict.verify(session.access_token)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('applies the same revocation delivered twice once', async () => {
+    const session = await login(t, app, user, 'read');
+    expect((await revoke(t, app, session.refresh_token)).status).toBe(200);
+    // Two new streams each start with every relevant revocation: the second brings nothing new.
+    const first = new RevocationFeed({ issuer: t.url, clientId: api.id, clientSecret: api.secret!, view, streamDescription: 'duplicates-1' });
+    while (await first.pollOnce());
+    const size = view.size;
+    expect(size).toBeGreaterThan(0);
+    const second = new RevocationFeed({ issuer: t.url, clientId: api.id, clientSecret: api.secret!, view, streamDescription: 'duplicates-2' });
+    while (await second.pollOnce());
+    expect(view.size).toBe(size);
+    expect(await refusal(session.access_token)).toBe(401);
+  });
+
+  it('rejects forged SETs: another key, another audience, alg none; and applies none of them', async () => {
+    await feed.pollOnce();
+    const genuine = (await login(t, app, user, 'read')).access_token;
+    const kid = jwtHeader(genuine).kid as string;
+    const serverKey = await serverSigningKey(t, kid);
+    const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const sid = jwtClaims(genuine).sid as string;
+    const set = (jti: string, aud: string) => ({
+      iss: t.url,
+      aud,
+      jti,
+      iat: Math.floor(Date.now() / 1000),
+      sub_id: { format: 'complex', session: { format: 'opaque', id: sid } },
+      events: { [SESSION_REVOKED]: { event_timestamp: Math.floor(Date.now() / 1000) + 60 } },
+    });
+    const header = { alg: 'ES256', typ: 'secevent+jwt', kid };
+    await feed.receive({
+      'forged-1': es256(attacker, header, set('forged-1', api.id)),
+      'forged-2': es256(serverKey, header, set('forged-2', 'someone-else')),
+      'forged-3': unsigned({ ...header, alg: 'none' }, set('forged-3', api.id)),
+      'forged-4': es256(serverKey, { ...header, typ: 'at+jwt' }, set('forged-4', api.id)),
+    });
+    expect(await refusal(genuine)).toBe('accepted');
+    // The control: the same SET, signed as Tessera signs, is applied.
+    await feed.receive({ genuine: es256(serverKey, header, set('genuine', api.id)) });
+    expect(await refusal(genuine)).toBe(401);
+  });
+});

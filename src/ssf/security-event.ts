@@ -1,0 +1,102 @@
+/**
+ * Security Event Tokens (RFC 8417) for the revocations on Tessera's feed, shaped by the
+ * Shared Signals Framework 1.0 (§4.1: explicit typing, a top-level `sub_id`, no `sub`, no
+ * `exp`), CAEP 1.0 and RISC 1.0. Pure: the caller supplies time, audience and ids.
+ */
+
+/** RFC 8417 §2.3 */
+export const SECURITY_EVENT_TYP = 'secevent+jwt';
+
+export const EVENT_TYPES = {
+  /** CAEP 1.0 §3.1: every ended session (family), whatever ended it */
+  sessionRevoked: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
+  /** RISC 1.0 §2.3: a disabled user */
+  accountDisabled: 'https://schemas.openid.net/secevent/risc/event-type/account-disabled',
+  /** CAEP 1.0 §3.3: a password change; the feed has no row for one yet */
+  credentialChange: 'https://schemas.openid.net/secevent/caep/event-type/credential-change',
+  /** Tessera's own: one access token revoked by RFC 7009, named by its jti */
+  accessTokenRevoked: 'urn:tessera:secevent:event-type:access-token-revoked',
+  /** SSF 1.0 §8.1.4.1 */
+  verification: 'https://schemas.openid.net/secevent/ssf/event-type/verification',
+} as const;
+
+/** The event types a stream can deliver (SSF 1.0 §8.1.1 events_supported). */
+export const EVENTS_SUPPORTED: readonly string[] = [EVENT_TYPES.sessionRevoked, EVENT_TYPES.accountDisabled, EVENT_TYPES.accessTokenRevoked];
+
+/** One row of the revocation feed, with the user of a revoked session when it is known. */
+export interface FeedRevocation {
+  readonly id: number;
+  readonly kind: 'family' | 'user' | 'jti';
+  /** family id (the tokens' `sid`), user id (`sub`) or jti */
+  readonly subject: string;
+  readonly createdAt: Date;
+  /** family: the user whose session it was */
+  readonly userId?: string;
+}
+
+export interface SetEnvelope {
+  readonly issuer: string;
+  /** the stream's audience (SSF 1.0 §4.1.8) */
+  readonly audience: string | readonly string[];
+  readonly jti: string;
+  readonly issuedAt: Date;
+}
+
+type SubjectIdentifier = Record<string, unknown> & { format: string };
+
+export interface SecurityEventClaims {
+  readonly iss: string;
+  readonly aud: string | readonly string[];
+  readonly jti: string;
+  readonly iat: number;
+  /** SSF 1.0 §4.1.9: the same for every SET of one revocation, on every stream */
+  readonly txn: string;
+  readonly sub_id: SubjectIdentifier;
+  readonly events: Record<string, Record<string, unknown>>;
+}
+
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/** The SET that announces a feed revocation. */
+export function revocationSecurityEvent(revocation: FeedRevocation, envelope: SetEnvelope): SecurityEventClaims {
+  const [subject, type] = subjectAndType(revocation, envelope.issuer);
+  return {
+    iss: envelope.issuer,
+    aud: envelope.audience,
+    jti: envelope.jti,
+    iat: seconds(envelope.issuedAt),
+    txn: `revocation-${revocation.id}`,
+    sub_id: subject,
+    // CAEP 1.0 §2: event_timestamp is when the revocation happened, not when it was sent.
+    events: { [type]: { event_timestamp: seconds(revocation.createdAt) } },
+  };
+}
+
+function subjectAndType(revocation: FeedRevocation, issuer: string): [SubjectIdentifier, string] {
+  switch (revocation.kind) {
+    case 'family': {
+      // SSF 1.0 §3.3: a complex subject, the session and (when known) the user it belonged to.
+      const session = { format: 'opaque', id: revocation.subject };
+      const user = revocation.userId === undefined ? {} : { user: { format: 'iss_sub', iss: issuer, sub: revocation.userId } };
+      return [{ format: 'complex', session, ...user }, EVENT_TYPES.sessionRevoked];
+    }
+    case 'user':
+      return [{ format: 'iss_sub', iss: issuer, sub: revocation.subject }, EVENT_TYPES.accountDisabled];
+    case 'jti':
+      // SSF 1.0 §3.5.1: the jwt_id format names one JWT by its issuer and jti.
+      return [{ format: 'jwt_id', iss: issuer, jti: revocation.subject }, EVENT_TYPES.accessTokenRevoked];
+  }
+}
+
+/** SSF 1.0 §8.1.4.1: the answer to a verification request, echoing the receiver's state. */
+export function verificationSecurityEvent(streamId: string, state: string | undefined, envelope: SetEnvelope): SecurityEventClaims {
+  return {
+    iss: envelope.issuer,
+    aud: envelope.audience,
+    jti: envelope.jti,
+    iat: seconds(envelope.issuedAt),
+    txn: envelope.jti,
+    sub_id: { format: 'opaque', id: streamId },
+    events: { [EVENT_TYPES.verification]: state === undefined ? {} : { state } },
+  };
+}
