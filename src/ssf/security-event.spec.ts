@@ -1,4 +1,4 @@
-import { EVENT_TYPES, revocationSecurityEvent, verificationSecurityEvent } from './security-event.js';
+import { EVENT_TYPES, EVENTS_SUPPORTED, revocationSecurityEvent, verificationSecurityEvent } from './security-event.js';
 import { ssfConfiguration } from './ssf-configuration.js';
 
 const ISSUER = 'https://auth.example';
@@ -33,8 +33,15 @@ describe('the SET of a feed revocation', () => {
     expect(Object.keys(token.events)).toEqual([EVENT_TYPES.accessTokenRevoked]);
   });
 
+  it('announces a deleted client by its id, as a Tessera event every stream can deliver', () => {
+    const deleted = revocationSecurityEvent({ id: 11, kind: 'client', subject: 'shop', createdAt }, envelope);
+    expect(deleted.sub_id).toEqual({ format: 'opaque', id: 'shop' });
+    expect(Object.keys(deleted.events)).toEqual([EVENT_TYPES.clientDeleted]);
+    expect(EVENTS_SUPPORTED).toContain(EVENT_TYPES.clientDeleted);
+  });
+
   it('never carries sub or exp, which would let a JWT verifier confuse it (SSF 1.0 §4.1.3)', () => {
-    for (const kind of ['family', 'user', 'jti'] as const) {
+    for (const kind of ['family', 'user', 'jti', 'client'] as const) {
       const set = revocationSecurityEvent({ id: 1, kind, subject: 's', createdAt, userId: 'u' }, envelope);
       expect(set).not.toHaveProperty('sub');
       expect(set).not.toHaveProperty('exp');

@@ -16,18 +16,25 @@ export const EVENT_TYPES = {
   credentialChange: 'https://schemas.openid.net/secevent/caep/event-type/credential-change',
   /** Tessera's own: one access token revoked by RFC 7009, named by its jti */
   accessTokenRevoked: 'urn:tessera:secevent:event-type:access-token-revoked',
+  /** Tessera's own: a deleted client, every token it held ended (client_credentials ones too) */
+  clientDeleted: 'urn:tessera:secevent:event-type:client-deleted',
   /** SSF 1.0 §8.1.4.1 */
   verification: 'https://schemas.openid.net/secevent/ssf/event-type/verification',
 } as const;
 
 /** The event types a stream can deliver (SSF 1.0 §8.1.1 events_supported). */
-export const EVENTS_SUPPORTED: readonly string[] = [EVENT_TYPES.sessionRevoked, EVENT_TYPES.accountDisabled, EVENT_TYPES.accessTokenRevoked];
+export const EVENTS_SUPPORTED: readonly string[] = [
+  EVENT_TYPES.sessionRevoked,
+  EVENT_TYPES.accountDisabled,
+  EVENT_TYPES.accessTokenRevoked,
+  EVENT_TYPES.clientDeleted,
+];
 
 /** One row of the revocation feed, with the user of a revoked session when it is known. */
 export interface FeedRevocation {
   readonly id: number;
-  readonly kind: 'family' | 'user' | 'jti';
-  /** family id (the tokens' `sid`), user id (`sub`) or jti */
+  readonly kind: 'family' | 'user' | 'jti' | 'client';
+  /** family id (the tokens' `sid`), user id (`sub`), jti or client id */
   readonly subject: string;
   readonly createdAt: Date;
   /** family: the user whose session it was */
@@ -85,6 +92,9 @@ function subjectAndType(revocation: FeedRevocation, issuer: string): [SubjectIde
     case 'jti':
       // SSF 1.0 §3.5.1: the jwt_id format names one JWT by its issuer and jti.
       return [{ format: 'jwt_id', iss: issuer, jti: revocation.subject }, EVENT_TYPES.accessTokenRevoked];
+    case 'client':
+      // No SSF subject format names an OAuth client: its id, opaque to the receiver.
+      return [{ format: 'opaque', id: revocation.subject }, EVENT_TYPES.clientDeleted];
   }
 }
 

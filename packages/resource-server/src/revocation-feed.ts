@@ -15,6 +15,7 @@ const EVENTS = {
   sessionRevoked: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
   accountDisabled: 'https://schemas.openid.net/secevent/risc/event-type/account-disabled',
   accessTokenRevoked: 'urn:tessera:secevent:event-type:access-token-revoked',
+  clientDeleted: 'urn:tessera:secevent:event-type:client-deleted',
 };
 const MAX_BACKOFF_MS = 30_000;
 
@@ -157,6 +158,8 @@ export function revocationsOf(payload: Record<string, unknown>): Revocation[] {
       out.push({ kind: 'sub', value: subject.sub, at });
     } else if (type === EVENTS.accessTokenRevoked && typeof subject.jti === 'string') {
       out.push({ kind: 'jti', value: subject.jti, at });
+    } else if (type === EVENTS.clientDeleted && typeof subject.id === 'string') {
+      out.push({ kind: 'client_id', value: subject.id, at });
     }
   }
   return out;

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { createClient, createUser, login, type TestClient, type TestUser } from '../../../test/factories/index.js';
+import { ClientsService } from '../../../src/clients/clients.service.js';
+import { createClient, createUser, login, type TestClient, type TestUser, token } from '../../../test/factories/index.js';
 import { revoke } from '../../../test/factories/resource-server.js';
 import { startAtOwnIssuer, type TestApp } from '../../../test/setup/app.js';
 import { ResourceServer } from '../src/resource-server.js';
@@ -61,6 +62,20 @@ describe('RevocationFeed against a live Tessera', () => {
     expect(await refusal(live.access_token)).toBe('accepted');
     expect((await revoke(t, app, live.refresh_token)).status).toBe(200);
     expect(await untilRefused(live.access_token)).toBeLessThan(1000);
+    expect(failures).toEqual([]);
+  });
+
+  it('refuses every token of a client deleted at Tessera, client_credentials ones included, within a second', async () => {
+    const machine = await createClient(t, { grantTypes: ['client_credentials'], audience: AUDIENCE, scopes: ['read'] });
+    const issued = await token(t, machine, { grant_type: 'client_credentials', scope: 'read' });
+    const accessToken = (issued.body as { access_token: string }).access_token;
+    feed.start();
+    for (let tries = 0; (await refusal(accessToken)) !== 'accepted'; tries++) {
+      if (tries > 250) throw new Error('the view never became fresh');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await t.app.get(ClientsService).delete(machine.id, 'test');
+    expect(await untilRefused(accessToken)).toBeLessThan(1000);
     expect(failures).toEqual([]);
   });
 

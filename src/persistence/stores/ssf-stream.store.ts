@@ -24,7 +24,7 @@ interface StreamRow {
 interface QueuedRow {
   stream_id: string;
   id: string;
-  kind: 'family' | 'user' | 'jti';
+  kind: 'family' | 'user' | 'jti' | 'client';
   subject: string;
   created_at: Date;
   user_id: string | null;
