@@ -3,13 +3,14 @@ import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { AuditService } from '../../audit/audit.service.js';
 import { CLOCK, type Clock } from '../../common/clock.js';
-import { deriveKey, seal, unseal } from '../../common/crypto.js';
+import { deriveKey } from '../../common/crypto.js';
 import { DuplicateError } from '../../common/errors.js';
 import { oneLineError } from '../../common/one-line-error.js';
 import { isDatabaseUnavailable } from '../../persistence/availability.js';
 import type { ResolvedConfig, SigningAlg } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
-import { generateKeyPair, JwsSigner, privateKeyFromDer, publicKeyFromJwk } from './jws.js';
+import { type JwsSigner, publicKeyFromJwk } from './jws.js';
+import { newSigningKey, signerOf } from './key-material.js';
 import { type KeyChange, SigningKeyStore, type StoredSigningKey } from './signing-key.js';
 
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -145,7 +146,7 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
   async rotate(actor: string): Promise<RotatedKey> {
     const now = this.clock.now();
     const activatesAt = new Date(now + this.config.keyPublishDelay * 1000);
-    const key = this.newKey(now, activatesAt);
+    const key = newSigningKey(this.config.signingAlg, this.sealingKey, now, activatesAt);
     const retiredUntil = new Date(activatesAt.getTime() + (this.config.accessTokenTtl + SKEW_SECONDS) * 1000);
     const previous = await this.store.addPending(key, new Date(now), retiredUntil);
     this.jwksCache = undefined;
@@ -163,7 +164,7 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     const key = this.signingKeyAt(this.clock.now());
     let signer = this.signers.get(key.kid);
     if (!signer) {
-      signer = this.toSigner(key);
+      signer = signerOf(key, this.sealingKey, ACCESS_TOKEN_TYP);
       this.signers.set(key.kid, signer);
     }
     return signer;
@@ -240,31 +241,10 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
   private async createFirstKey(): Promise<void> {
     const now = this.clock.now();
     try {
-      await this.store.createFirst(this.newKey(now, new Date(now)));
+      await this.store.createFirst(newSigningKey(this.config.signingAlg, this.sealingKey, now, new Date(now)));
     } catch (error) {
       // Another process booting at the same moment created its key first: use that one.
       if (!(error instanceof DuplicateError)) throw error;
     }
-  }
-
-  private newKey(now: number, activatesAt: Date): StoredSigningKey {
-    const pair = generateKeyPair(this.config.signingAlg);
-    const der = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
-    return {
-      kid: pair.kid,
-      alg: this.config.signingAlg,
-      publicJwk: pair.publicJwk,
-      privateKeySealed: seal(this.sealingKey, der, Buffer.from(pair.kid)),
-      createdAt: new Date(now),
-      activatesAt,
-      retiredAt: null,
-      expiresAt: null,
-    };
-  }
-
-  private toSigner(key: StoredSigningKey): JwsSigner {
-    const der = unseal(this.sealingKey, key.privateKeySealed, Buffer.from(key.kid));
-    if (!der) throw new Error(`signing key ${key.kid} cannot be decrypted: KEY_ENCRYPTION_SECRET differs from the one it was sealed with`);
-    return new JwsSigner(key.kid, key.alg, privateKeyFromDer(der), ACCESS_TOKEN_TYP);
   }
 }
