@@ -54,5 +54,9 @@ describe('a boot with another SIGNING_ALG', () => {
     b.clock.advance(60);
     for (const t of [a, b]) expect(jwtHeader((await login(t, app, user)).access_token)).toMatchObject({ alg: 'RS256', kid: rotated.kid });
     expect(await metadataAlgs(b)).toEqual(['RS256', 'ES256']);
+    // Both processes notice the activation; it is audited once.
+    await Promise.all([a.app.get(KeysService).reload(), b.app.get(KeysService).reload()]);
+    await a.app.get(KeysService).reload();
+    expect(await db.dataSource.query(`SELECT details->>'kid' AS kid FROM audit_events WHERE type = 'key_activated'`)).toEqual([{ kid: rotated.kid }]);
   });
 });
