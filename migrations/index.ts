@@ -12,6 +12,7 @@ import { AuthorizationCodes1764810000000 } from './1764810000000-AuthorizationCo
 import { LoginSessionsAndConsents1764820000000 } from './1764820000000-LoginSessionsAndConsents.js';
 import { PushedAuthorizationRequests1764830000000 } from './1764830000000-PushedAuthorizationRequests.js';
 import { SsfStreams1764840000000 } from './1764840000000-SsfStreams.js';
+import { PendingSigningKeys1764910000000 } from './1764910000000-PendingSigningKeys.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   LoginSessionsAndConsents1764820000000,
   PushedAuthorizationRequests1764830000000,
   SsfStreams1764840000000,
+  PendingSigningKeys1764910000000,
 ];

@@ -10,6 +10,8 @@ import { pageBody, pageQuery, pageRequest, SERIAL_KEY } from '../http/pagination
 import { JsonQuery } from '../http/schema-input.js';
 import { oneOf, timestamp, uuid } from '../http/schema-rules.js';
 import { KeysService } from '../oauth/keys/keys.service.js';
+import { KeyPendingError } from '../oauth/keys/signing-key.js';
+import { OAuthError } from '../oauth/errors/oauth-error.js';
 import { EventPage, eventView } from './views.js';
 
 const EventQuery = z.strictObject({
@@ -19,7 +21,13 @@ const EventQuery = z.strictObject({
   until: timestamp.meta({ description: 'exclusive' }).optional(),
   ...pageQuery(SERIAL_KEY),
 });
-const RotatedKey = z.object({ kid: z.string().meta({ description: 'the new signing key' }) }).meta({ id: 'RotatedKey' });
+const RotatedKey = z
+  .object({
+    kid: z.string().meta({ description: 'the new key, published in the JWKS at once' }),
+    alg: z.string().meta({ description: 'its algorithm: the configured SIGNING_ALG' }),
+    activates_at: z.string().meta({ description: 'when it starts signing (KEY_PUBLISH_DELAY from now)' }),
+  })
+  .meta({ id: 'RotatedKey' });
 
 @AdminController('admin')
 export class AdminEventsController {
@@ -36,16 +44,25 @@ export class AdminEventsController {
     return pageBody(await this.audit.query({ type, userId, since, until }, pageRequest(page)), eventView);
   }
 
-  /** The new key signs from now on; the old one stays in the JWKS until its last token has expired. */
+  /** CONTRACT "Signing keys": the new key is pending until KEY_PUBLISH_DELAY has passed. */
   @Post('keys/rotate')
   @HttpCode(200)
   @Operation({
     summary: 'Rotate the signing key',
-    description: 'The old key stays in the JWKS until every token it signed has expired.',
+    description:
+      'The new key is published in the JWKS at once and signs from `activates_at` on (KEY_PUBLISH_DELAY later); ' +
+      'the old key signs until then and stays in the JWKS until every token it signed has expired. ' +
+      'Refused (409) while the previous rotation\'s key is still pending.',
     returns: RotatedKey,
-    fails: ADMIN_FAILURES,
+    fails: [...ADMIN_FAILURES, Fails.other(409, 'invalid_request', 'a key is already pending')],
   })
   async rotate(@CurrentPrincipal() admin: Principal) {
-    return { kid: await this.keys.rotate(actorOf(admin)) };
+    try {
+      const key = await this.keys.rotate(actorOf(admin));
+      return { kid: key.kid, alg: key.alg, activates_at: key.activatesAt.toISOString() };
+    } catch (error) {
+      if (error instanceof KeyPendingError) throw new OAuthError('invalid_request', error.message, {}, 409);
+      throw error;
+    }
   }
 }

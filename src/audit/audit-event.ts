@@ -18,7 +18,9 @@ export type AuditEventType =
   | 'client_deleted'
   | 'client_updated'
   | 'client_secret_rotated'
-  | 'key_rotated';
+  | 'key_rotated'
+  | 'key_activated'
+  | 'key_retired';
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'login_succeeded',
@@ -39,6 +41,8 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'client_updated',
   'client_secret_rotated',
   'key_rotated',
+  'key_activated',
+  'key_retired',
 ];
 
 /** No token text, hash or password ever goes in here; `details` holds identifiers only. */

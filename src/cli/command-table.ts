@@ -120,7 +120,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'give a confidential client a new secret, printed once',
     details: 'Without --grace the old secret stops working at once, as a leaked one must. With --grace,\nboth work until it ends, so that every deployment of the client can switch to the new one.',
   },
-  { name: 'keys rotate', args: [], options: {}, summary: 'add a new signing key; it signs after KEY_PUBLISH_DELAY' },
+  {
+    name: 'keys rotate',
+    args: [],
+    options: {},
+    summary: 'add a new signing key; it signs after KEY_PUBLISH_DELAY',
+    details:
+      'The new key, of this environment\'s SIGNING_ALG, is in the JWKS at once and signs KEY_PUBLISH_DELAY\nseconds later; the old key stays published until its last token has expired. Refused while\nthe key of a previous rotation is still pending.',
+  },
   {
     name: 'sessions revoke',
     args: [],

@@ -19,8 +19,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   ...USER_COMMANDS,
   ...CLIENT_COMMANDS,
   'keys rotate': async (_command, app) => {
-    const kid = await app.get(KeysService).rotate(ACTOR);
-    process.stdout.write(`active key: ${kid}\n`);
+    const key = await app.get(KeysService).rotate(ACTOR);
+    process.stdout.write(`pending key: ${key.kid}\nalg: ${key.alg}\nsigns from: ${key.activatesAt.toISOString()}\n`);
   },
   cleanup: async (command, app) => {
     // Waits for a pass another process may be running, so the operator always gets one.
@@ -45,6 +45,9 @@ export async function run(command: ParsedCommand, config: ResolvedConfig, input:
       { logger: false, abortOnError: false },
     );
     try {
+      // Another SIGNING_ALG than the signing key's never rotates by itself: say how to.
+      const warning = app.get(KeysService).signingAlgWarning();
+      if (warning !== undefined && command.name !== 'keys rotate') process.stderr.write(`tessera: warning: ${warning}\n`);
       await handler(command, app, input);
     } finally {
       await app.close();

@@ -30,6 +30,8 @@ export interface AppConfig {
   /** every client must push its authorization requests (RFC 9126 §5), not only those registered --require-par */
   readonly requirePar: boolean;
   readonly signingAlg: SigningAlg;
+  /** seconds a rotated key is published in the JWKS before it signs (longer than verifiers' JWKS cool-downs) */
+  readonly keyPublishDelay: number;
   /** undefined only outside production, before dev secrets are filled in */
   readonly keyEncryptionSecret: string | undefined;
   readonly tokenHashSecret: string | undefined;
@@ -192,6 +194,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     loginSessionAbsoluteTtl,
     requirePar: flag(env, 'REQUIRE_PAR', false),
     signingAlg: oneOf(env, 'SIGNING_ALG', SIGNING_ALGS, 'ES256'),
+    keyPublishDelay: integer(env, 'KEY_PUBLISH_DELAY', 60, 0, 86_400),
     keyEncryptionSecret: secret(env, 'KEY_ENCRYPTION_SECRET', production),
     tokenHashSecret: secret(env, 'TOKEN_HASH_SECRET', production),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),

@@ -182,6 +182,23 @@ describe('a server on DATABASE_URL', () => {
     expect(logged.filter((line) => line.level === 'debug' || line.level === 'trace')).toEqual([]);
   });
 
+  it('booting with another SIGNING_ALG keeps signing with the key it finds, logs how to rotate, and its metadata says so', async () => {
+    const child = server({ DATABASE_URL: db.url, SIGNING_ALG: 'RS256', TESSERA_DATA_DIR: tempDir(), ...SECRETS });
+    const base = await started(child);
+    const metadata = await getJson(`${base}/.well-known/oauth-authorization-server`);
+    expect(metadata.body.access_token_signing_alg_values_supported).toEqual(['ES256']);
+    const jwks = await getJson(`${base}/oauth/jwks`);
+    expect((jwks.body.keys as Array<{ alg: string }>).map((key) => key.alg)).toEqual(['ES256']);
+
+    const stopped = await child.stop('SIGTERM');
+    const warnings = lines(stopped.stdout)
+      .map((line) => JSON.parse(line) as { level: string; message: string })
+      .filter((line) => line.level === 'warn');
+    expect(warnings).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('to change it run `tessera keys rotate` with SIGNING_ALG=RS256') }),
+    ]);
+  });
+
   it('reads .env in its working directory, under the real environment, for the server and the CLI', async () => {
     const dir = tempDir();
     const issuer = 'https://dotenv.example.com';

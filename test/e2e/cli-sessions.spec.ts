@@ -72,7 +72,7 @@ describe('tessera sessions revoke --user / keys rotate (the real CLI beside a ru
   it('keys rotate records key_rotated with the CLI as the actor', async () => {
     const result = await tessera(['keys', 'rotate']);
     expect(result.code).toBe(0);
-    const kid = /^active key: (\S+)$/m.exec(result.stdout)?.[1];
+    const kid = /^pending key: (\S+)$/m.exec(result.stdout)?.[1];
     const [event] = await rows<{ actor: string; details: { kid: string } }>(t, `SELECT actor, details FROM audit_events WHERE type = 'key_rotated'`);
     expect(event.actor).toBe('cli');
     expect(event.details.kid).toBe(kid);

@@ -514,3 +514,36 @@ describe('tessera cleanup', () => {
     );
   });
 });
+
+// Last in this file: it leaves an RS256 key pending, and every later run without SIGNING_ALG would warn.
+describe('tessera keys rotate and SIGNING_ALG', () => {
+  const keys = () => query<{ kid: string; alg: string; retired_at: Date | null }>('SELECT kid, alg, retired_at FROM signing_keys ORDER BY activates_at');
+
+  it('a run with another SIGNING_ALG warns how to rotate and changes no key; keys rotate adds a pending key of that alg', async () => {
+    expect((await tessera(['users', 'list'])).code).toBe(0);
+    const before = await keys();
+    expect(before.filter((key) => key.retired_at === null)).toEqual([expect.objectContaining({ alg: 'ES256' })]);
+
+    const other = await tessera(['clients', 'list'], { env: { SIGNING_ALG: 'RS256' } });
+    expect(other.code).toBe(0);
+    expect(lines(other.stderr)).toEqual([
+      'tessera: warning: SIGNING_ALG is RS256 but the signing key is ES256, which keeps signing; to change it run `tessera keys rotate` with SIGNING_ALG=RS256',
+    ]);
+    expect(await keys()).toEqual(before);
+
+    const rotated = await tessera(['keys', 'rotate'], { env: { SIGNING_ALG: 'RS256' } });
+    expect(rotated.stderr).toBe('');
+    expect(rotated.code).toBe(0);
+    const kid = field(rotated.stdout, 'pending key');
+    expect(field(rotated.stdout, 'alg')).toBe('RS256');
+    const [row] = await query<{ alg: string; delay: number }>(
+      `SELECT alg, extract(epoch FROM activates_at - created_at)::int AS delay FROM signing_keys WHERE kid = $1`,
+      [kid],
+    );
+    expect(row).toEqual({ alg: 'RS256', delay: 60 });
+
+    const again = await tessera(['keys', 'rotate'], { env: { SIGNING_ALG: 'RS256' } });
+    expect(expectOneLineFailure(again, 1)).toContain(`key ${kid} is already pending`);
+    expect(await keys()).toHaveLength(before.length + 1);
+  });
+});

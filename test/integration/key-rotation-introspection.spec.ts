@@ -34,8 +34,12 @@ describe('signing keys rotated by another process', () => {
   it('are found on an unknown kid, old tokens stay valid, and this process signs with the new key', async () => {
     const before = await login(a, app, user);
     const oldKid = jwtHeader(before.access_token).kid;
-    const newKid = await b.app.get(KeysService).rotate('test');
+    const { kid: newKid } = await b.app.get(KeysService).rotate('test');
     expect(newKid).not.toBe(oldKid);
+    // The new key signs once KEY_PUBLISH_DELAY (60 s by default) has passed, on each process's clock.
+    expect(jwtHeader((await login(b, app, user)).access_token).kid).toBe(oldKid);
+    a.clock.advance(60);
+    b.clock.advance(60);
 
     const fromB = await login(b, app, user);
     expect(jwtHeader(fromB.access_token).kid).toBe(newKid);

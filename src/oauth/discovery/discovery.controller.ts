@@ -5,6 +5,7 @@ import { ClientsService } from '../../clients/clients.service.js';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
 import { TokenService } from '../token/token.service.js';
+import { KeysService } from '../keys/keys.service.js';
 import { Operation } from '../../http/openapi.js';
 import { ServerMetadata } from '../oauth.schemas.js';
 import { CODE_CHALLENGE_METHODS } from '../authorization/pkce.js';
@@ -24,6 +25,7 @@ export class DiscoveryController {
     @Inject(CONFIG) config: ResolvedConfig,
     tokens: TokenService,
     private readonly clients: ClientsService,
+    private readonly keys: KeysService,
   ) {
     const base = config.issuer;
     this.metadata = Object.freeze({
@@ -50,7 +52,6 @@ export class DiscoveryController {
       revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
       // §2: where a developer learns how to register a client (there is no RFC 7591 endpoint).
       service_documentation: `${base}/docs`,
-      access_token_signing_alg_values_supported: [config.signingAlg],
     });
   }
 
@@ -59,6 +60,11 @@ export class DiscoveryController {
   @Operation({ summary: 'Authorization server metadata (RFC 8414)', returns: ServerMetadata, fails: [] })
   async metadataDocument(): Promise<Record<string, unknown>> {
     const registered = await this.clients.registeredScopes();
-    return { ...this.metadata, scopes_supported: [...new Set([...BUILT_IN_SCOPES, ...registered])].sort() };
+    return {
+      ...this.metadata,
+      // The key that signs, not SIGNING_ALG: a changed setting alone never rotates the key.
+      access_token_signing_alg_values_supported: this.keys.signingAlgs(),
+      scopes_supported: [...new Set([...BUILT_IN_SCOPES, ...registered])].sort(),
+    };
   }
 }

@@ -3,22 +3,23 @@ import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { AuditService } from '../../audit/audit.service.js';
 import { CLOCK, type Clock } from '../../common/clock.js';
-import { deriveKey, seal, unseal } from '../../common/crypto.js';
+import { deriveKey } from '../../common/crypto.js';
 import { DuplicateError } from '../../common/errors.js';
 import { oneLineError } from '../../common/one-line-error.js';
 import { isDatabaseUnavailable } from '../../persistence/availability.js';
 import type { ResolvedConfig, SigningAlg } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
-import { generateKeyPair, JwsSigner, privateKeyFromDer, publicKeyFromJwk } from './jws.js';
-import { SigningKeyStore, type StoredSigningKey } from './signing-key.js';
+import { type JwsSigner, publicKeyFromJwk } from './jws.js';
+import { newSigningKey, signerOf } from './key-material.js';
+import { type KeyChange, SigningKeyStore, type StoredSigningKey } from './signing-key.js';
 
 export const ACCESS_TOKEN_TYP = 'at+jwt';
 // Verifiers may accept a token a little after exp (clock skew); keep its key published that long.
 const SKEW_SECONDS = 60;
 const JWKS_CACHE_MS = 5_000;
-// Another process (or `tessera keys rotate`) may rotate the key: every process picks up
-// the new active key within this time, well inside SKEW_SECONDS, the time the retired
-// key stays published beyond the lifetime of the last token it signed.
+// Another process (or `tessera keys rotate`) may add a pending key: every process reads it
+// within this time, well before it activates (KEY_PUBLISH_DELAY), and then switches by
+// its own clock at activates_at, between two reloads.
 const RELOAD_EVERY_MS = 10_000;
 // Unknown kids reload the keys at most this often, so forged kids cannot flood the database;
 // a caller in between waits for the next reload rather than being told "unknown".
@@ -35,11 +36,19 @@ export interface Jwks {
   keys: Array<JsonWebKey & { kid: string; alg: string; use: 'sig' }>;
 }
 
+export interface RotatedKey {
+  readonly kid: string;
+  readonly alg: SigningAlg;
+  readonly activatesAt: Date;
+}
+
 @Injectable()
 export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('keys');
   private readonly sealingKey: Buffer;
-  private signer: JwsSigner | undefined;
+  /** the publishable keys, newest activation first: the signing key is picked from them by time */
+  private keys: readonly StoredSigningKey[] = [];
+  private readonly signers = new Map<string, JwsSigner>();
   private jwksCache: { at: number; value: Jwks } | undefined;
   private verificationKeys: ReadonlyMap<string, VerificationKey> = new Map();
   private reloading: Promise<void> | undefined;
@@ -49,6 +58,7 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
   private timer: NodeJS.Timeout | undefined;
   /** a reload failed and said so: the next failures stay quiet until one succeeds */
   private reloadFailing = false;
+  private mismatch: string | undefined;
 
   constructor(
     private readonly store: SigningKeyStore,
@@ -59,16 +69,22 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     this.sealingKey = deriveKey(config.keyEncryptionSecret, 'signing-key');
   }
 
-  /** The first boot generates the signing key; a changed SIGNING_ALG rotates to a key of that algorithm. */
+  /**
+   * The first boot generates the signing key. Nothing else here changes it: another
+   * SIGNING_ALG than the newest key's only earns a warning, since a CLI run or one
+   * process booting must never rotate the key of the servers already running.
+   */
   async onModuleInit(): Promise<void> {
-    let active = await this.store.findActive();
-    if (!active || active.alg !== this.config.signingAlg) {
-      await this.activateNewKey();
-      active = await this.store.findActive();
-    }
-    if (!active) throw new Error('no active signing key after activation');
-    this.signer = this.toSigner(active);
+    if (!(await this.store.findNewest())) await this.createFirstKey();
     await this.reload();
+    const newest = this.keys.find((key) => key.retiredAt === null);
+    if (newest && newest.alg !== this.config.signingAlg) {
+      this.mismatch =
+        `SIGNING_ALG is ${this.config.signingAlg} but the signing key is ${newest.alg}, which keeps signing; ` +
+        `to change it run \`tessera keys rotate\` with SIGNING_ALG=${this.config.signingAlg}`;
+      this.logger.warn(this.mismatch);
+    }
+    this.accessTokenSigner();
   }
 
   onApplicationBootstrap(): void {
@@ -91,6 +107,11 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     clearInterval(this.timer);
   }
 
+  /** Set at boot when SIGNING_ALG differs from the signing key's: one line saying how to rotate. */
+  signingAlgWarning(): string | undefined {
+    return this.mismatch;
+  }
+
   /** The key of a publishable kid, if this process knows it. */
   verificationKey(kid: string): VerificationKey | undefined {
     return this.verificationKeys.get(kid);
@@ -98,7 +119,7 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
 
   /**
    * Reloads the keys for a kid this process does not know (a key another process just
-   * activated). Concurrent callers share one reload, and reloads for unknown kids start
+   * added). Concurrent callers share one reload, and reloads for unknown kids start
    * at most once per UNKNOWN_KID_RELOAD_MS.
    */
   reloadForUnknownKid(): Promise<void> {
@@ -115,21 +136,47 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     return this.unknownKidReload;
   }
 
-  /** A new key signs from now on; the old one stays published until its last token has expired. */
-  async rotate(actor: string): Promise<string> {
-    const previous = this.signer?.kid;
-    const kid = await this.activateNewKey();
-    const active = await this.store.findActive();
-    if (active) this.signer = this.toSigner(active);
+  /**
+   * Adds the next key, of the configured SIGNING_ALG, as pending: published at once, it
+   * signs only KEY_PUBLISH_DELAY seconds later, so that verifiers whose JWKS cache refetches
+   * an unknown kid only after a cool-down have fetched it by then. The old key signs until
+   * that moment and stays published until its last token has expired. Refused (KeyPendingError)
+   * while a key is still pending.
+   */
+  async rotate(actor: string): Promise<RotatedKey> {
+    const now = this.clock.now();
+    const activatesAt = new Date(now + this.config.keyPublishDelay * 1000);
+    const key = newSigningKey(this.config.signingAlg, this.sealingKey, now, activatesAt);
+    const retiredUntil = new Date(activatesAt.getTime() + (this.config.accessTokenTtl + SKEW_SECONDS) * 1000);
+    const previous = await this.store.addPending(key, new Date(now), retiredUntil);
     this.jwksCache = undefined;
+    await this.audit.record({
+      type: 'key_rotated',
+      actor,
+      details: { kid: key.kid, previous_kid: previous, alg: key.alg, activates_at: activatesAt.toISOString() },
+    });
     await this.reload();
-    await this.audit.record({ type: 'key_rotated', actor, details: { kid, ...(previous ? { previous_kid: previous } : {}) } });
-    return kid;
+    return { kid: key.kid, alg: key.alg, activatesAt };
   }
 
+  /** The key that signs now: picked by the clock at each call, so every process switches at activates_at. */
   accessTokenSigner(): JwsSigner {
-    if (!this.signer) throw new Error('signing keys are not loaded');
-    return this.signer;
+    const key = this.signingKeyAt(this.clock.now());
+    let signer = this.signers.get(key.kid);
+    if (!signer) {
+      signer = signerOf(key, this.sealingKey, ACCESS_TOKEN_TYP);
+      this.signers.set(key.kid, signer);
+    }
+    return signer;
+  }
+
+  /**
+   * The algorithms tokens are signed with: the signing key's first, then those of the other
+   * published keys (a pending key about to sign, a retired one whose tokens are still alive).
+   */
+  signingAlgs(): SigningAlg[] {
+    const first = this.signingKeyAt(this.clock.now()).alg;
+    return [...new Set([first, ...this.keys.map((key) => key.alg)])];
   }
 
   /**
@@ -148,14 +195,8 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     }
   }
 
-  private remember(at: number, keys: readonly StoredSigningKey[]): Jwks {
-    const value: Jwks = { keys: keys.map((key) => ({ ...(key.publicJwk as JsonWebKey), kid: key.kid, alg: key.alg, use: 'sig' })) };
-    this.jwksCache = { at, value };
-    return value;
-  }
-
-  /** Every publishable key for verification, and the active one for signing if it changed. */
-  private reload(): Promise<void> {
+  /** Re-reads the keys and audits the activations and retirements that time has brought. */
+  reload(): Promise<void> {
     this.reloading ??= (async () => {
       const now = this.clock.now();
       const keys = await this.store.findPublishable(new Date(now));
@@ -165,39 +206,45 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
         verification.set(key.kid, { kid: key.kid, alg: key.alg, key: publicKeyFromJwk(key.publicJwk) });
       }
       this.verificationKeys = verification;
-      const active = keys.find((key) => key.retiredAt === null);
-      if (active && active.kid !== this.signer?.kid) this.signer = this.toSigner(active);
+      if (keys.length > 0) this.keys = keys;
+      for (const kid of this.signers.keys()) if (!verification.has(kid)) this.signers.delete(kid);
+      await this.auditChanges(await this.store.claimChanges(new Date(now)));
     })().finally(() => {
       this.reloading = undefined;
     });
     return this.reloading;
   }
 
-  private async activateNewKey(): Promise<string> {
-    const pair = generateKeyPair(this.config.signingAlg);
-    const now = this.clock.now();
-    const der = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
-    const key: StoredSigningKey = {
-      kid: pair.kid,
-      alg: this.config.signingAlg,
-      publicJwk: pair.publicJwk,
-      privateKeySealed: seal(this.sealingKey, der, Buffer.from(pair.kid)),
-      createdAt: new Date(now),
-      retiredAt: null,
-      expiresAt: null,
-    };
-    try {
-      await this.store.activate(key, new Date(now + (this.config.accessTokenTtl + SKEW_SECONDS) * 1000));
-    } catch (error) {
-      // Another process booting at the same moment activated its key first: use that one.
-      if (!(error instanceof DuplicateError)) throw error;
-    }
-    return key.kid;
+  private signingKeyAt(now: number): StoredSigningKey {
+    const key = this.keys.find((candidate) => candidate.activatesAt.getTime() <= now) ?? this.keys.at(-1);
+    if (!key) throw new Error('signing keys are not loaded');
+    return key;
   }
 
-  private toSigner(key: StoredSigningKey): JwsSigner {
-    const der = unseal(this.sealingKey, key.privateKeySealed, Buffer.from(key.kid));
-    if (!der) throw new Error(`signing key ${key.kid} cannot be decrypted: KEY_ENCRYPTION_SECRET differs from the one it was sealed with`);
-    return new JwsSigner(key.kid, key.alg, privateKeyFromDer(der), ACCESS_TOKEN_TYP);
+  private auditChanges(changes: readonly KeyChange[]): Promise<void> {
+    if (changes.length === 0) return Promise.resolve();
+    return this.audit.record(
+      ...changes.map((change) => ({
+        type: change.change === 'activated' ? ('key_activated' as const) : ('key_retired' as const),
+        actor: 'system',
+        details: { kid: change.kid, at: change.at.toISOString() },
+      })),
+    );
+  }
+
+  private remember(at: number, keys: readonly StoredSigningKey[]): Jwks {
+    const value: Jwks = { keys: keys.map((key) => ({ ...(key.publicJwk as JsonWebKey), kid: key.kid, alg: key.alg, use: 'sig' })) };
+    this.jwksCache = { at, value };
+    return value;
+  }
+
+  private async createFirstKey(): Promise<void> {
+    const now = this.clock.now();
+    try {
+      await this.store.createFirst(newSigningKey(this.config.signingAlg, this.sealingKey, now, new Date(now)));
+    } catch (error) {
+      // Another process booting at the same moment created its key first: use that one.
+      if (!(error instanceof DuplicateError)) throw error;
+    }
   }
 }
