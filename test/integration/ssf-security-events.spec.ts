@@ -37,11 +37,13 @@ describe('Security Event Tokens signed with the JWKS keys', () => {
     await expect(jwtVerify(set, await jwks(), { typ: 'at+jwt', currentDate: new Date(t.clock.now()) })).rejects.toThrow(/typ/);
   });
 
-  it('follows a key rotation: the next SET names the new key', async () => {
+  it('follows a key rotation: SETs name the new key once it signs (after KEY_PUBLISH_DELAY)', async () => {
     const before = sign();
-    const kid = await t.app.get(KeysService).rotate('test');
-    const after = sign();
+    const { kid, activatesAt } = await t.app.get(KeysService).rotate('test');
     const header = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()) as { kid: string };
+    expect(header(sign()).kid).toBe(header(before).kid);
+    t.clock.advance((activatesAt.getTime() - t.clock.now()) / 1000);
+    const after = sign();
     expect(header(after).kid).toBe(kid);
     expect(header(before).kid).not.toBe(kid);
     await expect(jwtVerify(after, await jwks(), { typ: 'secevent+jwt', currentDate: new Date(t.clock.now()) })).resolves.toBeDefined();
