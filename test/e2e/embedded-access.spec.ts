@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -22,8 +22,19 @@ function connectAsNobody(path: string): string {
   const probe = `require('node:net').connect({ path: ${JSON.stringify(path)} })
     .on('connect', () => { console.log('connected'); process.exit(0); })
     .on('error', (error) => { console.log(error.code); process.exit(0); });`;
-  const result = spawnSync(process.execPath, ['-e', probe], { uid: 65534, gid: 65534, cwd: '/', encoding: 'utf8', timeout: 20_000 });
-  return `${result.stdout}`.trim() || `exit ${result.status}: ${result.stderr}`;
+  // The node running the tests may sit where nobody cannot execute it (npx's cache under
+  // /root, as CI's Node 22 and 24 runs do): the probe runs a copy nobody can reach.
+  const bin = mkdtempSync(join(tmpdir(), 'tessera-node-'));
+  try {
+    chmodSync(bin, 0o755);
+    const node = join(bin, 'node');
+    copyFileSync(process.execPath, node);
+    chmodSync(node, 0o755);
+    const result = spawnSync(node, ['-e', probe], { uid: 65534, gid: 65534, cwd: '/', encoding: 'utf8', timeout: 20_000 });
+    return `${result.stdout}`.trim() || `exit ${result.status}: ${result.stderr}`;
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
+  }
 }
 
 /** TCP ports in LISTEN state that belong to process `pid` (Linux /proc). */
