@@ -11,6 +11,7 @@ import { ClientRedirectUris1764800000000 } from './1764800000000-ClientRedirectU
 import { AuthorizationCodes1764810000000 } from './1764810000000-AuthorizationCodes.js';
 import { LoginSessionsAndConsents1764820000000 } from './1764820000000-LoginSessionsAndConsents.js';
 import { PushedAuthorizationRequests1764830000000 } from './1764830000000-PushedAuthorizationRequests.js';
+import { UserProfileClaims1764900000000 } from './1764900000000-UserProfileClaims.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   AuthorizationCodes1764810000000,
   LoginSessionsAndConsents1764820000000,
   PushedAuthorizationRequests1764830000000,
+  UserProfileClaims1764900000000,
 ];
