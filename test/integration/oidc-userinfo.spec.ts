@@ -88,7 +88,7 @@ describe('GET|POST /oauth/userinfo', () => {
       const response = await userinfo(bad);
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toBe('Bearer realm="tessera", error="invalid_token"');
-      expect((await response.json()).error).toBe('invalid_token');
+      expect(((await response.json()) as { error: string }).error).toBe('invalid_token');
     }
   });
 
@@ -97,7 +97,7 @@ describe('GET|POST /oauth/userinfo', () => {
     const response = await userinfo(session.access_token);
     expect(response.status).toBe(403);
     expect(response.headers.get('www-authenticate')).toBe('Bearer realm="tessera", error="insufficient_scope", scope="openid"');
-    expect((await response.json()).error).toBe('insufficient_scope');
+    expect(((await response.json()) as { error: string }).error).toBe('insufficient_scope');
   });
 
   it('stops answering once the user is disabled', async () => {
