@@ -10,6 +10,7 @@ import { ParController } from './authorization/par.controller.js';
 import { PushedRequestsService } from './authorization/pushed-requests.service.js';
 import { ClientAuthService } from './client-auth/client-auth.service.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
+import { ServerMetadataService } from './discovery/server-metadata.service.js';
 import { JwksController } from './keys/jwks.controller.js';
 import { KeysService } from './keys/keys.service.js';
 import { AccessTokenIssuer } from './token/access-token.issuer.js';
@@ -31,12 +32,13 @@ const GRANTS = [PasswordGrant, RefreshTokenGrant, ClientCredentialsGrant, Author
     AuthorizationCodesService,
     AuthorizationPipeline,
     PushedRequestsService,
+    ServerMetadataService,
     KeysService,
     AccessTokenIssuer,
     TokenService,
     ...GRANTS,
     { provide: GRANT_HANDLERS, useFactory: (...handlers: unknown[]) => handlers, inject: GRANTS },
   ],
-  exports: [KeysService, ClientAuthService, AccessTokenIssuer, AuthorizationCodesService, AuthorizationPipeline, PushedRequestsService],
+  exports: [ServerMetadataService, KeysService, ClientAuthService, AccessTokenIssuer, AuthorizationCodesService, AuthorizationPipeline, PushedRequestsService],
 })
 export class OAuthModule {}

@@ -95,6 +95,16 @@ export const ServerMetadata = z
   })
   .meta({ id: 'AuthorizationServerMetadata', description: 'RFC 8414 §2' });
 
+export const OpenIdConfiguration = ServerMetadata.extend({
+  userinfo_endpoint: z.string(),
+  subject_types_supported: z.array(z.string()),
+  id_token_signing_alg_values_supported: z.array(z.string()),
+  claims_supported: z.array(z.string()),
+  request_parameter_supported: z.boolean(),
+  request_uri_parameter_supported: z.boolean(),
+  claims_parameter_supported: z.boolean(),
+}).meta({ id: 'OpenIdConfiguration', description: 'OpenID Connect Discovery 1.0 §3: the RFC 8414 members with the same values, and its own' });
+
 export const Jwks = z
   .object({
     keys: z.array(
