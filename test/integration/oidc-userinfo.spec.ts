@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { authorizationParams, PageAgent, pkce } from '../factories/authorization.js';
 import { createClient, createUser, login, type TestClient, type TestUser, token } from '../factories/index.js';
 import { AuthorizationCodesService } from '../../src/oauth/authorization/authorization-codes.service.js';
 import { s256 } from '../../src/oauth/authorization/pkce.js';
@@ -64,6 +65,30 @@ describe('GET|POST /oauth/userinfo', () => {
     expect(await (await userinfo(await accessToken(['openid']))).json()).toEqual({ sub: user.user.id });
     expect(await (await userinfo(await accessToken(['openid', 'email', 'read']))).json()).toEqual({
       sub: user.user.id,
+      email: 'ada@example.com',
+      email_verified: false,
+    });
+  });
+
+  it('serves a third-party client that asked /authorize for openid profile email without registering them', async () => {
+    const shop = await createClient(t, { type: 'public', grantTypes: ['authorization_code'], redirectUris: ['https://shop.example.com/cb'], scopes: ['read'] });
+    const agent = new PageAgent(t);
+    const { verifier, challenge } = pkce();
+    const params = authorizationParams(shop, challenge, { scope: 'openid profile email read', nonce: 'n-0S6_WzA2Mj' });
+    const consent = await agent.login(await agent.authorize(params), user);
+    expect(consent.location?.toString()).toBeUndefined();
+    expect(consent.status).toBe(200);
+    for (const scope of ['openid', 'profile', 'email', 'read']) expect(consent.text).toContain(`<code>${scope}</code>`);
+    const allowed = await agent.submit(consent, { decision: 'allow' });
+    expect(allowed.status).toBe(303);
+    const code = allowed.location!.searchParams.get('code')!;
+    const tokens = await token(t, shop, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: params.redirect_uri });
+    expect(tokens.body.scope).toBe('openid profile email read');
+    const response = await userinfo(tokens.body.access_token as string);
+    expect(await response.json()).toEqual({
+      sub: user.user.id,
+      preferred_username: user.username,
+      name: 'Ada Lovelace',
       email: 'ada@example.com',
       email_verified: false,
     });
