@@ -12,6 +12,7 @@ import { AuthorizationCodes1764810000000 } from './1764810000000-AuthorizationCo
 import { LoginSessionsAndConsents1764820000000 } from './1764820000000-LoginSessionsAndConsents.js';
 import { PushedAuthorizationRequests1764830000000 } from './1764830000000-PushedAuthorizationRequests.js';
 import { UserProfileClaims1764900000000 } from './1764900000000-UserProfileClaims.js';
+import { FamilyAuthentication1764910000000 } from './1764910000000-FamilyAuthentication.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   LoginSessionsAndConsents1764820000000,
   PushedAuthorizationRequests1764830000000,
   UserProfileClaims1764900000000,
+  FamilyAuthentication1764910000000,
 ];

@@ -12,6 +12,7 @@ import { ClientAuthService } from './client-auth/client-auth.service.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
 import { ServerMetadataService } from './discovery/server-metadata.service.js';
 import { JwksController } from './keys/jwks.controller.js';
+import { IdTokenIssuer } from './oidc/id-token.issuer.js';
 import { KeysService } from './keys/keys.service.js';
 import { AccessTokenIssuer } from './token/access-token.issuer.js';
 import { GRANT_HANDLERS } from './token/grant-handler.js';
@@ -35,6 +36,7 @@ const GRANTS = [PasswordGrant, RefreshTokenGrant, ClientCredentialsGrant, Author
     ServerMetadataService,
     KeysService,
     AccessTokenIssuer,
+    IdTokenIssuer,
     TokenService,
     ...GRANTS,
     { provide: GRANT_HANDLERS, useFactory: (...handlers: unknown[]) => handlers, inject: GRANTS },

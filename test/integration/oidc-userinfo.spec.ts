@@ -3,7 +3,10 @@ import { authorizationParams, PageAgent, pkce } from '../factories/authorization
 import { createClient, createUser, login, type TestClient, type TestUser, token } from '../factories/index.js';
 import { AuthorizationCodesService } from '../../src/oauth/authorization/authorization-codes.service.js';
 import { s256 } from '../../src/oauth/authorization/pkce.js';
+import { FamilyAuthenticationStore } from '../../src/oauth/oidc/id-token.js';
 import { UsersService } from '../../src/users/users.service.js';
+import { rows } from '../factories/admin.js';
+import { jwtClaims } from '../factories/resource-server.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 const REDIRECT = 'https://rp.example.com/cb';
@@ -84,6 +87,15 @@ describe('GET|POST /oauth/userinfo', () => {
     const code = allowed.location!.searchParams.get('code')!;
     const tokens = await token(t, shop, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: params.redirect_uri });
     expect(tokens.body.scope).toBe('openid profile email read');
+    // What ID tokens on refresh will repeat (OIDC Core §12.2): this login session and its auth_time.
+    const familyId = jwtClaims(tokens.body.access_token as string).sid as string;
+    const [family] = await rows<{ login_session_id: string; auth_time: Date }>(t, `SELECT login_session_id, auth_time FROM families WHERE id = $1`, [familyId]);
+    expect(family.login_session_id).toEqual(expect.any(String));
+    expect(family.auth_time).toBeInstanceOf(Date);
+    expect(await t.app.get(FamilyAuthenticationStore).find(familyId)).toEqual({ authTime: family.auth_time, sid: family.login_session_id });
+    await rows(t, `DELETE FROM login_sessions WHERE id = $1`, [family.login_session_id]);
+    expect(await t.app.get(FamilyAuthenticationStore).find(familyId)).toEqual({ authTime: family.auth_time, sid: family.login_session_id });
+
     const response = await userinfo(tokens.body.access_token as string);
     expect(await response.json()).toEqual({
       sub: user.user.id,
@@ -92,6 +104,12 @@ describe('GET|POST /oauth/userinfo', () => {
       email: 'ada@example.com',
       email_verified: false,
     });
+  });
+
+  it('a family started outside a login session is its own sid for ID tokens', async () => {
+    const familyId = jwtClaims(await accessToken(['openid'])).sid as string;
+    const found = await t.app.get(FamilyAuthenticationStore).find(familyId);
+    expect(found).toEqual({ authTime: new Date(t.clock.now()), sid: familyId });
   });
 
   it('leaves out claims the user has no value for', async () => {
