@@ -1,4 +1,6 @@
 import * as client from 'openid-client';
+import { UsersService } from '../../src/users/users.service.js';
+import { PageAgent } from '../factories/authorization.js';
 import { createClient, createUser, login, type TestClient } from '../factories/index.js';
 import { startAtOwnIssuer, type TestApp } from '../setup/app.js';
 
@@ -49,6 +51,43 @@ describe('openid-client against Tessera', () => {
 
     await client.tokenRevocation(config, tokens.access_token, { token_type_hint: 'access_token' });
     expect(await client.tokenIntrospection(asResourceServer, tokens.access_token)).toEqual({ active: false });
+  });
+
+  it('runs the code flow for scope openid profile email and reads the user with fetchUserInfo', async () => {
+    const redirectUri = 'http://127.0.0.1:5173/cb';
+    const rp = await createClient(t, { type: 'public', grantTypes: ['authorization_code'], redirectUris: [redirectUri], scopes: ['read'], firstParty: true });
+    const user = await createUser(t);
+    await t.app.get(UsersService).update(user.user.id, { email: 'grace@example.com', email_verified: true, name: 'Grace Hopper' }, 'test');
+    // OpenID Connect discovery is not served yet: the RFC 8414 document plus the userinfo endpoint.
+    const oauthMetadata = (await (await fetch(`${t.url}/.well-known/oauth-authorization-server`)).json()) as client.ServerMetadata;
+    const metadata: client.ServerMetadata = { ...oauthMetadata, userinfo_endpoint: `${t.url}/oauth/userinfo` };
+    const rpConfig = new client.Configuration(metadata, rp.id, undefined, client.None());
+    client.allowInsecureRequests(rpConfig);
+
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = client.buildAuthorizationUrl(rpConfig, {
+      redirect_uri: redirectUri,
+      scope: 'openid profile email',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    const agent = new PageAgent(t);
+    const back = await agent.login(await agent.authorize(url.search.slice(1)), user);
+    expect(back.status).toBe(303);
+    const tokens = await client.authorizationCodeGrant(rpConfig, back.location!, { pkceCodeVerifier: verifier, expectedState: state });
+    expect(tokens.scope).toBe('openid profile email');
+
+    const info = await client.fetchUserInfo(rpConfig, tokens.access_token, user.user.id);
+    expect(info).toEqual({
+      sub: user.user.id,
+      preferred_username: user.username,
+      name: 'Grace Hopper',
+      email: 'grace@example.com',
+      email_verified: true,
+    });
+    await expect(client.fetchUserInfo(rpConfig, tokens.access_token, 'someone-else')).rejects.toThrow();
   });
 
   it('rotates a refresh token, and revoking the new one ends the family', async () => {
