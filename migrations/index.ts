@@ -12,7 +12,9 @@ import { AuthorizationCodes1764810000000 } from './1764810000000-AuthorizationCo
 import { LoginSessionsAndConsents1764820000000 } from './1764820000000-LoginSessionsAndConsents.js';
 import { PushedAuthorizationRequests1764830000000 } from './1764830000000-PushedAuthorizationRequests.js';
 import { SsfStreams1764840000000 } from './1764840000000-SsfStreams.js';
+import { UserProfileClaims1764900000000 } from './1764900000000-UserProfileClaims.js';
 import { PendingSigningKeys1764910000000 } from './1764910000000-PendingSigningKeys.js';
+import { FamilyAuthentication1764920000000 } from './1764920000000-FamilyAuthentication.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -30,5 +32,7 @@ export const migrations = [
   LoginSessionsAndConsents1764820000000,
   PushedAuthorizationRequests1764830000000,
   SsfStreams1764840000000,
+  UserProfileClaims1764900000000,
   PendingSigningKeys1764910000000,
+  FamilyAuthentication1764920000000,
 ];

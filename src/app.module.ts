@@ -16,6 +16,7 @@ import { ExceptionRenderer } from './http/exception.filter.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { IntrospectionModule } from './oauth/introspection/introspection.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
+import { OidcModule } from './oauth/oidc/oidc.module.js';
 import { RevocationModule } from './oauth/revocation/revocation.module.js';
 import { PersistenceModule } from './persistence/persistence.module.js';
 import { SsfModule } from './ssf/ssf.module.js';
@@ -39,6 +40,7 @@ export class AppModule {
         PersistenceModule.forRoot(dataSource),
         MetricsModule,
         OAuthModule,
+        OidcModule,
         IntrospectionModule,
         RevocationModule,
         BrowserModule,

@@ -13,10 +13,15 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { UsersService } from '../users/users.service.js';
 import { Revoked, SessionView, sessionView, UserPage, UserView, userView } from './views.js';
 
-const NewUser = z.strictObject({ username: text(1, 256), password: text(1, 1024), admin: flag.optional() }).meta({ id: 'NewUser' });
+const profile = {
+  email: text(3, 254).nullable().optional().meta({ description: 'released as the OpenID Connect claim email (scope email); null removes it' }),
+  email_verified: flag.optional().meta({ description: 'whether the address was verified (default false)' }),
+  name: text(1, 256).nullable().optional().meta({ description: 'full name, the claim name (scope profile); null removes it' }),
+};
+const NewUser = z.strictObject({ username: text(1, 256), password: text(1, 1024), admin: flag.optional(), ...profile }).meta({ id: 'NewUser' });
 type NewUser = z.output<typeof NewUser>;
 const UserChange = z
-  .strictObject({ disabled: flag.optional(), password: text(1, 1024).optional(), admin: flag.optional() })
+  .strictObject({ disabled: flag.optional(), password: text(1, 1024).optional(), admin: flag.optional(), ...profile })
   .meta({ id: 'UserChange', description: 'disabled: true ends every session of the user; a new password too' });
 type UserChange = z.output<typeof UserChange>;
 const UserQuery = z.strictObject({ username: text(1, 256).meta({ description: 'exact username' }).optional(), ...pageQuery(UUID_KEY) });
@@ -57,7 +62,7 @@ export class AdminUsersController {
 
   @Patch('users/:id')
   @Operation({
-    summary: 'Change a user: disable or enable, set the password, grant or remove admin',
+    summary: 'Change a user: disable or enable, set the password, grant or remove admin, set profile claims',
     returns: UserView,
     fails: [...ADMIN_FAILURES, Fails.body, Fails.rule, Fails.notFound('user'), Fails.tooLarge],
   })

@@ -22,6 +22,9 @@ export const UserView = z
     roles: z.array(z.string()),
     disabled: z.boolean(),
     disabled_at: time.nullable(),
+    email: z.string().nullable(),
+    email_verified: z.boolean(),
+    name: z.string().nullable(),
     created_at: time,
     updated_at: time,
   })
@@ -87,6 +90,9 @@ export function userView(user: User): z.output<typeof UserView> {
     roles: [...user.roles],
     disabled: user.disabledAt !== null,
     disabled_at: user.disabledAt?.toISOString() ?? null,
+    email: user.email,
+    email_verified: user.emailVerified,
+    name: user.name,
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),
   };

@@ -48,7 +48,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'users create',
     args: ['username'],
-    options: { admin: { type: 'boolean', help: 'give the user the admin role (may get scope admin)' } },
+    options: {
+      admin: { type: 'boolean', help: 'give the user the admin role (may get scope admin)' },
+      email: { type: 'string', value: '<e>', help: 'email address, the OpenID Connect claim email (scope email)' },
+      'email-verified': { type: 'boolean', help: 'the address is known to be theirs (claim email_verified; default false)' },
+      name: { type: 'string', value: '<n>', help: 'full name, the OpenID Connect claim name (scope profile)' },
+    },
     summary: 'create a user',
     details: PASSWORD_INPUT,
   },

@@ -27,8 +27,18 @@ export async function userNamed(app: INestApplicationContext, username: string, 
 
 export const USER_COMMANDS: Readonly<Record<string, Handler>> = {
   'users create': async (command, app, { password }) => {
-    const admin = command.options.admin === true;
-    const user = await app.get(UsersService).create({ username: command.args.username, password: password ?? '', admin }, ACTOR);
+    const { admin, email, name } = command.options;
+    const user = await app.get(UsersService).create(
+      {
+        username: command.args.username,
+        password: password ?? '',
+        admin: admin === true,
+        email: email as string | undefined,
+        email_verified: command.options['email-verified'] === true,
+        name: name as string | undefined,
+      },
+      ACTOR,
+    );
     process.stdout.write(`user_id: ${user.id}\nusername: ${user.username}\n`);
   },
 

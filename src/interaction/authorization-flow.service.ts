@@ -9,6 +9,7 @@ import { responseLocation } from '../oauth/authorization/authorization-response.
 import { AuthorizationCodesService } from '../oauth/authorization/authorization-codes.service.js';
 import { PushedRequestsService } from '../oauth/authorization/pushed-requests.service.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
+import { OIDC_SCOPES } from '../oauth/oidc/oidc-scopes.js';
 import { loginScope } from '../oauth/token/grants/password.grant.js';
 import type { User } from '../users/user.js';
 import { UsersService } from '../users/users.service.js';
@@ -91,7 +92,7 @@ export class AuthorizationFlow {
 
   private scopeFor(request: AuthorizationRequest, user: User): string[] {
     try {
-      return loginScope(user, request.client, request.scope ? [...request.scope] : undefined);
+      return loginScope(user, request.client, request.scope ? [...request.scope] : undefined, OIDC_SCOPES);
     } catch (error) {
       // admin asked for by a user without the role: the same answer as an unregistered scope.
       if (error instanceof OAuthError) {

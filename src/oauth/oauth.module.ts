@@ -10,7 +10,11 @@ import { ParController } from './authorization/par.controller.js';
 import { PushedRequestsService } from './authorization/pushed-requests.service.js';
 import { ClientAuthService } from './client-auth/client-auth.service.js';
 import { DiscoveryController } from './discovery/discovery.controller.js';
+import { ServerMetadataService } from './discovery/server-metadata.service.js';
 import { JwksController } from './keys/jwks.controller.js';
+import { IdTokenSigner } from './oidc/id-token.js';
+import { IdTokenIssuer } from './oidc/id-token.issuer.js';
+import { KeysIdTokenSigner } from './oidc/keys-id-token.signer.js';
 import { KeysService } from './keys/keys.service.js';
 import { AccessTokenIssuer } from './token/access-token.issuer.js';
 import { GRANT_HANDLERS } from './token/grant-handler.js';
@@ -31,12 +35,15 @@ const GRANTS = [PasswordGrant, RefreshTokenGrant, ClientCredentialsGrant, Author
     AuthorizationCodesService,
     AuthorizationPipeline,
     PushedRequestsService,
+    ServerMetadataService,
     KeysService,
     AccessTokenIssuer,
+    IdTokenIssuer,
+    { provide: IdTokenSigner, useClass: KeysIdTokenSigner },
     TokenService,
     ...GRANTS,
     { provide: GRANT_HANDLERS, useFactory: (...handlers: unknown[]) => handlers, inject: GRANTS },
   ],
-  exports: [KeysService, ClientAuthService, AccessTokenIssuer, AuthorizationCodesService, AuthorizationPipeline, PushedRequestsService],
+  exports: [ServerMetadataService, KeysService, ClientAuthService, AccessTokenIssuer, AuthorizationCodesService, AuthorizationPipeline, PushedRequestsService],
 })
 export class OAuthModule {}

@@ -33,6 +33,7 @@ export const TokenResponse = z
     expires_in: z.int().meta({ description: 'seconds' }),
     refresh_token: z.string().meta({ description: 'password, authorization_code and refresh_token grants' }).optional(),
     scope: z.string(),
+    id_token: z.string().meta({ description: 'scope openid, from a code exchange or the refresh of its session (OIDC Core §3.1.3.3, §12.2)' }).optional(),
   })
   .meta({ id: 'TokenResponse', description: 'RFC 6749 §5.1' });
 
@@ -94,6 +95,16 @@ export const ServerMetadata = z
     service_documentation: z.string(),
   })
   .meta({ id: 'AuthorizationServerMetadata', description: 'RFC 8414 §2' });
+
+export const OpenIdConfiguration = ServerMetadata.extend({
+  userinfo_endpoint: z.string(),
+  subject_types_supported: z.array(z.string()),
+  id_token_signing_alg_values_supported: z.array(z.string()),
+  claims_supported: z.array(z.string()),
+  request_parameter_supported: z.boolean(),
+  request_uri_parameter_supported: z.boolean(),
+  claims_parameter_supported: z.boolean(),
+}).meta({ id: 'OpenIdConfiguration', description: 'OpenID Connect Discovery 1.0 §3: the RFC 8414 members with the same values, and its own' });
 
 export const Jwks = z
   .object({

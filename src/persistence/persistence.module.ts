@@ -6,6 +6,7 @@ import { AuthorizationCodeStore } from '../oauth/authorization/authorization-cod
 import { ConsentStore } from '../interaction/consent.js';
 import { LoginSessionStore } from '../interaction/login-session.js';
 import { PushedRequestStore } from '../oauth/authorization/pushed-request.js';
+import { FamilyAuthenticationStore } from '../oauth/oidc/id-token.js';
 import { BrowserOriginStore } from '../browser/browser-client.js';
 import { ClientStore } from '../clients/client.js';
 import { JanitorStore } from '../janitor/cleanup.js';
@@ -25,6 +26,7 @@ import { PgPushedRequestStore } from './stores/pushed-request.store.js';
 import { PgBrowserOriginStore } from './stores/browser-origin.store.js';
 import { PgClientStore } from './stores/client.store.js';
 import { PgFamilyStore } from './stores/family.store.js';
+import { PgFamilyAuthenticationStore } from './stores/family-authentication.store.js';
 import { PgLoginThrottleStore } from './stores/login-throttle.store.js';
 import { PgJanitorStore } from './stores/janitor.store.js';
 import { PgRevocationEventStore } from './stores/revocation-event.store.js';
@@ -48,6 +50,7 @@ const STORES = [
   { provide: ConsentStore, useClass: PgConsentStore },
   { provide: PushedRequestStore, useClass: PgPushedRequestStore },
   { provide: SsfStreamStore, useClass: PgSsfStreamStore },
+  { provide: FamilyAuthenticationStore, useClass: PgFamilyAuthenticationStore },
 ];
 
 /**

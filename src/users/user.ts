@@ -6,15 +6,27 @@ export interface User {
   readonly passwordHash: string;
   readonly roles: readonly string[];
   readonly disabledAt: Date | null;
+  /** OpenID Connect profile claims (Core 1.0 §5.1), released by scope through userinfo */
+  readonly email: string | null;
+  readonly emailVerified: boolean;
+  readonly name: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
 
 export const ADMIN_ROLE = 'admin';
 
+/** Undefined members stay as they are; a null email or name removes it. */
 export interface UserChanges {
   readonly passwordHash?: string;
   readonly roles?: readonly string[];
+  readonly profile?: ProfileChanges;
+}
+
+export interface ProfileChanges {
+  readonly email?: string | null;
+  readonly emailVerified?: boolean;
+  readonly name?: string | null;
 }
 
 /** Owned by its callers (users/, oauth/); implemented in persistence/. */

@@ -9,20 +9,27 @@ import { CONFIG } from '../config/config.module.js';
 import { RevocationView } from '../sessions/revocation-view.service.js';
 import { SessionRevoker } from '../sessions/session-revoker.service.js';
 import { PasswordHasher } from './password-hasher.js';
-import { ADMIN_ROLE, type User, UserStore } from './user.js';
-import { passwordWithinLimit, usernameWithinLimit, validPassword, validUsername } from './user-rules.js';
+import { ADMIN_ROLE, type ProfileChanges, type User, UserStore } from './user.js';
+import { passwordWithinLimit, usernameWithinLimit, validEmail, validName, validPassword, validUsername } from './user-rules.js';
 
 export { passwordWithinLimit } from './user-rules.js';
 import { usernameKey, usernameProblem } from './username.js';
 
+/** The OpenID Connect profile claims as admins give them; null removes one. */
+export interface UserProfile {
+  readonly email?: string | null;
+  readonly email_verified?: boolean;
+  readonly name?: string | null;
+}
+
 /** What an admin may change; undefined members stay as they are. */
-export interface UserUpdate {
+export interface UserUpdate extends UserProfile {
   readonly disabled?: boolean;
   readonly password?: string;
   readonly admin?: boolean;
 }
 
-export interface NewUser {
+export interface NewUser extends UserProfile {
   readonly username: string;
   readonly password: string;
   readonly admin?: boolean;
@@ -49,6 +56,7 @@ export class UsersService {
   async create(input: NewUser, actor: string): Promise<User> {
     const username = validUsername(input.username);
     validPassword(input.password);
+    const profile = validProfile(input);
     const now = new Date(this.clock.now());
     const user: User = {
       id: randomUUID(),
@@ -56,6 +64,9 @@ export class UsersService {
       passwordHash: await this.hasher.hash(input.password),
       roles: input.admin ? [ADMIN_ROLE] : [],
       disabledAt: null,
+      email: profile.email ?? null,
+      emailVerified: profile.emailVerified ?? false,
+      name: profile.name ?? null,
       createdAt: now,
       updatedAt: now,
     };
@@ -113,11 +124,13 @@ export class UsersService {
     if (!user) return false;
     this.recent.delete(userId);
     if (change.password !== undefined) validPassword(change.password);
+    const profile = validProfile(change);
     const roles = change.admin === undefined ? undefined : withRole(user.roles, ADMIN_ROLE, change.admin);
     const passwordHash = change.password === undefined ? undefined : await this.hasher.hash(change.password);
-    if (roles !== undefined || passwordHash !== undefined) {
-      if (!(await this.store.update(userId, { roles, passwordHash }, new Date(this.clock.now())))) return false;
-      const fields = [...(roles ? ['admin'] : []), ...(passwordHash ? ['password'] : [])].join(',');
+    const profileFields = PROFILE_FIELDS.filter((key) => change[key] !== undefined);
+    if (roles !== undefined || passwordHash !== undefined || profileFields.length > 0) {
+      if (!(await this.store.update(userId, { roles, passwordHash, profile }, new Date(this.clock.now())))) return false;
+      const fields = [...(roles ? ['admin'] : []), ...(passwordHash ? ['password'] : []), ...profileFields].join(',');
       await this.audit.record({ type: 'user_updated', actor, userId, details: { fields, ...(roles ? { admin: Boolean(change.admin) } : {}) } });
     }
     if (passwordHash !== undefined) await this.revoker.revokeAllOf(userId, 'password_changed', actor);
@@ -145,6 +158,17 @@ export class UsersService {
     await this.revoker.revokeAllOf(userId, 'user_disabled', actor);
     return true;
   }
+}
+
+const PROFILE_FIELDS: readonly (keyof UserProfile)[] = ['email', 'email_verified', 'name'];
+
+function validProfile(input: UserProfile): ProfileChanges {
+  const { email, email_verified: emailVerified, name } = input;
+  return {
+    email: email === undefined || email === null ? email : validEmail(email),
+    emailVerified,
+    name: name === undefined || name === null ? name : validName(name),
+  };
 }
 
 function withRole(roles: readonly string[], role: string, present: boolean): string[] {

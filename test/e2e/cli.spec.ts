@@ -121,6 +121,19 @@ describe('tessera users create', () => {
     expect(row.roles).toEqual([]);
     expect(await verify(row.password_hash, fromStdin)).toBe(true);
   });
+
+  it('stores the OpenID Connect profile claims given as --email, --email-verified and --name', async () => {
+    const result = await tessera(['users', 'create', 'claire', '--email', 'claire@example.com', '--email-verified', '--name', 'Claire Dupont'], {
+      env: { TESSERA_PASSWORD: PASSWORD },
+    });
+    expect(result.code).toBe(0);
+    const [row] = await query('SELECT email, email_verified, name FROM users WHERE id = $1', [field(result.stdout, 'user_id')]);
+    expect(row).toEqual({ email: 'claire@example.com', email_verified: true, name: 'Claire Dupont' });
+
+    const bad = await tessera(['users', 'create', 'dan', '--email', 'not-an-address'], { env: { TESSERA_PASSWORD: PASSWORD } });
+    expect(expectOneLineFailure(bad)).toMatch(/email: must be an email address/);
+    expect(await query('SELECT 1 FROM users WHERE username = $1', ['dan'])).toEqual([]);
+  });
 });
 
 describe('tessera clients create', () => {

@@ -40,6 +40,37 @@ describe('admin API: users', () => {
     expect(duplicate.body.error).toBe('invalid_request');
   });
 
+  it('keeps the OpenID Connect profile claims, changes and removes them', async () => {
+    const created = await api(t, 'POST', '/admin/users', {
+      token: admin.token,
+      body: { username: 'fiona', password: 'fiona password 123', email: 'fiona@example.com', name: 'Fiona Gallagher' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ email: 'fiona@example.com', email_verified: false, name: 'Fiona Gallagher' });
+    const id = created.body.id as string;
+
+    const verified = await api(t, 'PATCH', `/admin/users/${id}`, { token: admin.token, body: { email_verified: true, name: '  Fiona G.  ' } });
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ email: 'fiona@example.com', email_verified: true, name: 'Fiona G.' });
+    const removed = await api(t, 'PATCH', `/admin/users/${id}`, { token: admin.token, body: { email: null } });
+    expect(removed.body).toMatchObject({ email: null, email_verified: true, name: 'Fiona G.' });
+    expect(await rows(t, `SELECT email, name FROM users WHERE id = $1`, [id])).toEqual([{ email: null, name: 'Fiona G.' }]);
+    const [event] = await rows<{ details: Record<string, unknown> }>(t, `SELECT details FROM audit_events WHERE type = 'user_updated' AND user_id = $1 ORDER BY id LIMIT 1`, [id]);
+    expect(event.details.fields).toBe('email_verified,name');
+
+    for (const [body, message] of [
+      [{ email: 'no-at-sign' }, /^email: must be an email address/],
+      [{ email: 42 }, /email: must be a string/],
+      [{ name: 'tab\there' }, /^name: must not contain control characters/],
+      [{ email_verified: 'yes' }, /email_verified: must be true or false/],
+    ] as const) {
+      const refused = await api(t, 'PATCH', `/admin/users/${id}`, { token: admin.token, body });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error_description).toMatch(message);
+    }
+    expect((await api(t, 'GET', `/admin/users/${id}`, { token: admin.token })).body).toEqual(removed.body);
+  });
+
   it('answers 400 naming every bad and unknown field, and creates nothing', async () => {
     const before = await userCount();
     const result = await api(t, 'POST', '/admin/users', {

@@ -1,4 +1,5 @@
 import { ClientsService } from '../../src/clients/clients.service.js';
+import { ServerMetadataService } from '../../src/oauth/discovery/server-metadata.service.js';
 import { createClient, readResult } from '../factories/index.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -48,16 +49,33 @@ describe('RFC 8414 metadata', () => {
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       service_documentation: `${ISSUER}/docs`,
       access_token_signing_alg_values_supported: ['ES256'],
-      scopes_supported: ['admin'],
+      scopes_supported: ['admin', 'email', 'offline_access', 'openid', 'profile'],
     });
+  });
+
+  it('builds the OpenID Connect document from the same members, plus its own', async () => {
+    const oauth = await metadata(t);
+    const openid = await t.app.get(ServerMetadataService).openidConfiguration();
+    expect(openid).toEqual({
+      ...oauth,
+      userinfo_endpoint: `${ISSUER}/oauth/userinfo`,
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['ES256'],
+      claims_supported: expect.arrayContaining(['sub', 'auth_time', 'nonce', 'sid', 'email', 'email_verified', 'name', 'preferred_username']),
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+      claims_parameter_supported: false,
+    });
+    expect(openid).not.toHaveProperty('end_session_endpoint');
+    expect(openid).not.toHaveProperty('backchannel_logout_supported');
   });
 
   it('lists the scopes clients are registered with: at once for a change made here, after deletion too', async () => {
     const web = await createClient(t, { scopes: ['read', 'write'] });
     await createClient(t, { scopes: ['orders:read', 'read'] });
-    expect((await metadata(t)).scopes_supported).toEqual(['admin', 'orders:read', 'read', 'write']);
+    expect((await metadata(t)).scopes_supported).toEqual(['admin', 'email', 'offline_access', 'openid', 'orders:read', 'profile', 'read', 'write']);
     await t.app.get(ClientsService).delete(web.id, 'test');
-    expect((await metadata(t)).scopes_supported).toEqual(['admin', 'orders:read', 'read']);
+    expect((await metadata(t)).scopes_supported).toEqual(['admin', 'email', 'offline_access', 'openid', 'orders:read', 'profile', 'read']);
   });
 
   it('shows a client registered by another process within 30 s, without a query per fetch before that', async () => {

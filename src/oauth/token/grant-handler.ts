@@ -15,6 +15,8 @@ export interface TokenResponse {
   readonly expires_in: number;
   readonly refresh_token?: string;
   readonly scope: string;
+  /** OIDC Core §3.1.3.3: with scope openid, once ID tokens can be signed */
+  readonly id_token?: string;
 }
 
 /** One class per grant; the token endpoint never switches on grant_type (STYLE rule 1). */

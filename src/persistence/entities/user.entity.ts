@@ -9,6 +9,9 @@ export class UserEntity {
   @Column('text', { name: 'password_hash' }) passwordHash: string;
   @Column('text', { array: true }) roles: string[];
   @Column('timestamptz', { name: 'disabled_at', nullable: true }) disabledAt: Date | null;
+  @Column('text', { nullable: true }) email: string | null;
+  @Column('boolean', { name: 'email_verified' }) emailVerified: boolean;
+  @Column('text', { nullable: true }) name: string | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }

@@ -75,10 +75,13 @@ export class PgAuthorizationCodeStore extends AuthorizationCodeStore {
             if (!(await startWithin(m, started))) throw new UserDisabled();
             // In the same transaction: a replay waiting on the row lock finds the family to end.
             await execute(m, `UPDATE authorization_codes SET family_id = $2 WHERE hash = $1`, [hash, started.family.id]);
-            // Ending the login session can then end this family (OIDC logout).
-            if (code.loginSessionId !== null) {
-              await execute(m, `UPDATE families SET login_session_id = $2 WHERE id = $1`, [started.family.id, code.loginSessionId]);
-            }
+            // Ending the login session can then end this family (OIDC logout); an ID token on
+            // refresh repeats this authentication's auth_time and sid (OIDC Core §12.2).
+            await execute(m, `UPDATE families SET login_session_id = $2, auth_time = $3, id_token_sid = COALESCE($2, id) WHERE id = $1`, [
+              started.family.id,
+              code.loginSessionId,
+              code.authTime,
+            ]);
             return { kind: 'redeemed', code, family: started.family };
           }
           // Nothing matched: a used code is a replay, whoever presents it; anything else changes nothing.

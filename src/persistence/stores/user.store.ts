@@ -49,11 +49,25 @@ export class PgUserStore extends UserStore {
   }
 
   async update(id: string, changes: UserChanges, now: Date): Promise<boolean> {
+    const profile = changes.profile ?? {};
+    // $5/$7 say whether email/name are given at all, so that null can mean "remove".
     const { affected } = await execute(
       this.dataSource,
-      `UPDATE users SET password_hash = COALESCE($2, password_hash), roles = COALESCE($3::text[], roles), updated_at = $4
+      `UPDATE users SET password_hash = COALESCE($2, password_hash), roles = COALESCE($3::text[], roles), updated_at = $4,
+         email = CASE WHEN $5 THEN $6 ELSE email END, name = CASE WHEN $7 THEN $8 ELSE name END,
+         email_verified = COALESCE($9, email_verified)
        WHERE id = $1`,
-      [id, changes.passwordHash ?? null, changes.roles ? [...changes.roles] : null, now],
+      [
+        id,
+        changes.passwordHash ?? null,
+        changes.roles ? [...changes.roles] : null,
+        now,
+        profile.email !== undefined,
+        profile.email ?? null,
+        profile.name !== undefined,
+        profile.name ?? null,
+        profile.emailVerified ?? null,
+      ],
     );
     return affected > 0;
   }

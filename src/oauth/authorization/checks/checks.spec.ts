@@ -90,6 +90,13 @@ describe('the checks whose errors redirect', () => {
     }
   });
 
+  it('accept the OpenID Connect scopes from a code-flow client that did not register them', () => {
+    expect(() => checkScope(input({ scope: 'openid profile email offline_access read' }))).not.toThrow();
+    const noCodeGrant = { ...client, grantTypes: ['client_credentials'] } as unknown as Client;
+    expect(errorOf(() => checkScope({ ...input({ scope: 'openid' }), client: noCodeGrant })).code).toBe('invalid_scope');
+    expect(errorOf(() => checkScope(input({ scope: 'openid phone' }))).code).toBe('invalid_scope');
+  });
+
   it.each<[string, (i: CheckInput) => void, Record<string, string>, string]>([
     ['no response_type', checkResponseType, { response_type: '' }, 'invalid_request'],
     ['response_type=token', checkResponseType, { response_type: 'token' }, 'unsupported_response_type'],

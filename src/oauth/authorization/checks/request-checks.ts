@@ -1,4 +1,5 @@
 import type { Client } from '../../../clients/client.js';
+import { authorizableScopes } from '../../oidc/oidc-scopes.js';
 import { parseScope } from '../../scope.js';
 import { AuthorizationError, invalidRequest } from '../authorization-error.js';
 import type { Parameters, Prompt } from '../authorization-request.js';
@@ -41,11 +42,12 @@ export function checkResponseMode({ params }: CheckInput): void {
   if (mode !== undefined && mode !== 'query') throw invalidRequest('response_mode must be query');
 }
 
-/** RFC 6749 §3.3: well-formed, and only scopes registered for the client. */
+/** RFC 6749 §3.3: well-formed, and only scopes registered for the client or defined by OpenID Connect. */
 export function checkScope({ params, client }: CheckInput): void {
   const scope = parseScope(params.get('scope'));
   if (scope === null) throw new AuthorizationError('invalid_scope', 'scope must be space-separated scope tokens (RFC 6749 §3.3)');
-  if (scope.some((s) => !client.scopes.includes(s))) throw new AuthorizationError('invalid_scope', 'the requested scope is not allowed for this client');
+  const allowed = authorizableScopes(client);
+  if (scope.some((s) => !allowed.includes(s))) throw new AuthorizationError('invalid_scope', 'the requested scope is not allowed for this client');
 }
 
 /** OAuth 2.1 §4.1.1: PKCE for every client, S256 only (plain is refused, and so is its default). */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuthorizationCodesService } from '../../authorization/authorization-codes.service.js';
 import { validCodeVerifier } from '../../authorization/pkce.js';
 import { OAuthError } from '../../errors/oauth-error.js';
+import { IdTokenIssuer } from '../../oidc/id-token.issuer.js';
 import { AccessTokenIssuer } from '../access-token.issuer.js';
 import type { GrantHandler, TokenRequest, TokenResponse } from '../grant-handler.js';
 import { tokenResponse } from '../token-response.js';
@@ -17,6 +18,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
   constructor(
     private readonly codes: AuthorizationCodesService,
     private readonly accessTokens: AccessTokenIssuer,
+    private readonly idTokens: IdTokenIssuer,
   ) {}
 
   async handle({ client, form, meta }: TokenRequest): Promise<TokenResponse> {
@@ -28,7 +30,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const redeemed = await this.codes.redeem(code, { client, codeVerifier, redirectUri: form.get('redirect_uri') }, meta);
     const scope = redeemed.code.scope === '' ? [] : redeemed.code.scope.split(' ');
     const access = await this.accessTokens.issue({ client, grantType: this.grantType, subject: redeemed.code.userId, scope, sid: redeemed.family.id });
+    const idToken = this.idTokens.forCode(client, redeemed.code, redeemed.family, scope);
     // As for the password grant: the family exists either way, its token only for clients that can use one.
-    return tokenResponse(access, scope, client.grantTypes.includes('refresh_token') ? redeemed.refreshToken : undefined);
+    return tokenResponse(access, scope, client.grantTypes.includes('refresh_token') ? redeemed.refreshToken : undefined, idToken);
   }
 }

@@ -48,9 +48,10 @@ export class PasswordGrant implements GrantHandler {
 
 /**
  * The scope of a new login session, here and at the browser login: the admin scope is
- * granted only to users with the admin role, and only when asked for.
+ * granted only to users with the admin role, and only when asked for. `unregistered`
+ * scopes (the OpenID Connect ones, in the code flow) are granted too, only when asked for.
  */
-export function loginScope(user: User, client: Client, requested: string[] | undefined): string[] {
-  const allowed = user.roles.includes(ADMIN_ROLE) ? client.scopes : client.scopes.filter((s) => s !== ADMIN_ROLE);
-  return grantScope(requested, allowed, [ADMIN_ROLE]);
+export function loginScope(user: User, client: Client, requested: string[] | undefined, unregistered: readonly string[] = []): string[] {
+  const registered = user.roles.includes(ADMIN_ROLE) ? client.scopes : client.scopes.filter((s) => s !== ADMIN_ROLE);
+  return grantScope(requested, [...new Set([...registered, ...unregistered])], [ADMIN_ROLE, ...unregistered]);
 }

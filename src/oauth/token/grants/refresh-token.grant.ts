@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RefreshTokensService } from '../../../sessions/refresh-tokens.service.js';
+import { IdTokenIssuer } from '../../oidc/id-token.issuer.js';
 import { requestedScope } from '../../scope.js';
 import { AccessTokenIssuer } from '../access-token.issuer.js';
 import type { GrantHandler, TokenRequest, TokenResponse } from '../grant-handler.js';
@@ -13,6 +14,7 @@ export class RefreshTokenGrant implements GrantHandler {
   constructor(
     private readonly refreshTokens: RefreshTokensService,
     private readonly accessTokens: AccessTokenIssuer,
+    private readonly idTokens: IdTokenIssuer,
   ) {}
 
   async handle({ client, form, meta }: TokenRequest): Promise<TokenResponse> {
@@ -22,6 +24,6 @@ export class RefreshTokenGrant implements GrantHandler {
     // RFC 6749 §6: the new refresh token keeps the old scope; only the access token narrows.
     const scope = requested ?? family.scope.split(' ').filter(Boolean);
     const access = await this.accessTokens.issue({ client, grantType: this.grantType, subject: family.userId, scope, sid: family.id });
-    return tokenResponse(access, scope, refreshToken);
+    return tokenResponse(access, scope, refreshToken, await this.idTokens.forRefresh(client, family, scope));
   }
 }
