@@ -250,12 +250,13 @@ describe('tessera users list|disable|enable|set-password', () => {
     const [header, ...rows] = lines(result.stdout).map((line) => line.split(/\s+/));
     expect(header).toEqual(['USER_ID', 'USERNAME', 'ROLES', 'STATUS', 'CREATED_AT']);
     expect(rows.map((row) => row.slice(0, 4))).toEqual([
+      [await userId('claire'), 'claire', '-', 'enabled'],
       [await userId('bob'), 'bob', '-', 'enabled'],
       [await userId('alice'), 'alice', 'admin', 'enabled'],
     ]);
     const one = await tessera(['users', 'list', '--limit', '1']);
     expect(one.code).toBe(0);
-    expect(lines(one.stdout).map((line) => line.split(/\s+/)[1])).toEqual(['USERNAME', 'bob']);
+    expect(lines(one.stdout).map((line) => line.split(/\s+/)[1])).toEqual(['USERNAME', 'claire']);
     expect(one.stderr).toBe('showing the newest 1 users; --limit shows more\n');
   });
 
