@@ -192,8 +192,10 @@ describe('a server on DATABASE_URL', () => {
 
     const stopped = await child.stop('SIGTERM');
     const warnings = lines(stopped.stdout)
-      .map((line) => JSON.parse(line) as { level: string; message: string })
-      .filter((line) => line.level === 'warn');
+      .map((line) => JSON.parse(line) as { level: string; context?: string; message: string })
+      // Only the keys' own: on the embedded test database the driver also warns once that
+      // statements run unprepared, which has nothing to do with the signing key.
+      .filter((line) => line.level === 'warn' && line.context === 'keys');
     expect(warnings).toEqual([
       expect.objectContaining({ message: expect.stringContaining('to change it run `tessera keys rotate` with SIGNING_ALG=RS256') }),
     ]);
