@@ -90,6 +90,23 @@ describe('the account page', () => {
     expect((await agent.get('/login?return_to=%2Faccount')).location!.pathname).toBe('/account');
   });
 
+  it('the login form: its CSRF token and origin are required, and a changed return_to still cannot leave', async () => {
+    const user = await createUser(t);
+    const agent = new PageAgent(t);
+    const page = await agent.get('/login');
+    const credentials = { username: user.username, password: user.password };
+    const { fields } = formOf(page.text);
+    const refusals: [string, Promise<PageResult>][] = [
+      ['no token', agent.post('/login', { ...credentials, return_to: '/account' })],
+      ['a token not equal to its cookie', agent.post('/login', { ...fields, ...credentials, csrf_token: `${'A'.repeat(22)}.${'B'.repeat(43)}` })],
+      ['another site', agent.submit(page, credentials, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' })],
+    ];
+    for (const [name, sent] of refusals) expect({ name, status: (await sent).status }).toEqual({ name, status: 403 });
+    expect(agent.jar.has(SESSION_COOKIE)).toBe(false);
+    const done = await agent.submit(page, { ...credentials, return_to: 'https://evil.example/account' });
+    expect(done.location!.href).toBe(`${ISSUER}/account`);
+  });
+
   it('lists the sessions, marks this browser\'s, and ends one: its refresh token is refused', async () => {
     const user = await createUser(t);
     const agent = await signIn(user);
