@@ -107,6 +107,27 @@ describe('the account page', () => {
     expect(done.location!.href).toBe(`${ISSUER}/account`);
   });
 
+  it('answers bad input with a page of its own, never a 500', async () => {
+    const agent = await signIn(await createUser(t));
+    const { csrf } = await account(agent);
+    const origin = { origin: ISSUER, 'sec-fetch-site': 'same-origin' };
+    const consent = await agent.post('/account/consents', { csrf_token: csrf, revoke_consent: '<script>' });
+    expectPage(consent, 404);
+    expect(consent.text).not.toContain('<script>');
+    const sent: { status: number }[] = [
+      await agent.get('/login?return_to=%ZZ'),
+      await agent.get('/login?return_to=a&return_to=b'),
+      await agent.post('/account/sessions', { csrf_token: csrf, end_session: 'x'.repeat(5000) }),
+      await agent.post('/account/password', { csrf_token: csrf, current_password: 'p'.repeat(2000), new_password: 'q'.repeat(2000), confirm_password: 'q'.repeat(2000) }),
+      await fetch(`${t.url}/account/password`, { method: 'POST', headers: { ...origin, 'content-type': 'application/json', cookie: [...agent.jar].map(([n, v]) => `${n}=${v}`).join('; ') }, body: '{}' }),
+      await fetch(`${t.url}/account/sessions`, { method: 'POST', headers: { ...origin, 'content-type': 'application/x-www-form-urlencoded' }, body: 'end_session=a&end_session=b' }),
+    ];
+    for (const result of sent) {
+      expect(result.status).toBeGreaterThanOrEqual(300);
+      expect(result.status).toBeLessThan(500);
+    }
+  });
+
   it('lists the sessions, marks this browser\'s, and ends one: its refresh token is refused', async () => {
     const user = await createUser(t);
     const agent = await signIn(user);
