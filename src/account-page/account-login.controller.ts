@@ -8,9 +8,11 @@ import { provePassword } from '../browser/guards/local-auth.guard.js';
 import { forbidden } from '../browser/request-checks.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
+import { OAuthError } from '../oauth/errors/oauth-error.js';
 import { FormParams } from '../oauth/form/form-params.js';
 import { DEVICE_COOKIE } from '../throttle/device-cookies.js';
 import { LocalStrategy } from '../users/local.strategy.js';
+import type { User } from '../users/user.js';
 import { passwordWithinLimit } from '../users/users.service.js';
 import { checkFormOrigin, postedForm } from '../interaction/guards/form-checks.js';
 import { InteractionErrorFilter } from '../interaction/interaction-error.filter.js';
@@ -65,20 +67,32 @@ export class AccountLoginController {
       throw forbidden('the form\'s CSRF token is missing or not valid: reload the page and try again');
     }
     const returnTo = safeReturnTo(form.get('return_to'), this.pages.base);
-    const username = form.get('username');
-    const password = form.get('password');
-    const user = username !== undefined && password !== undefined && passwordWithinLimit(password)
-      ? await provePassword(this.strategy, { username, password, ip: request.ip, deviceCookie: cookies.only(DEVICE_COOKIE) }, reply)
-      : false;
+    const user = await this.prove(request, reply, cookies, form);
+    if (user === 'answered') return;
     if (!user) {
       await this.audit.record({ type: 'login_failed', ip: request.ip });
-      return this.pages.login(reply, cookies, returnTo, { status: 400, message: WRONG_CREDENTIALS, username });
+      return this.pages.login(reply, cookies, returnTo, { status: 400, message: WRONG_CREDENTIALS, username: form.get('username') });
     }
     const previous = await this.loginSessions.current(cookies.one(SESSION_COOKIE));
     const started = await this.loginSessions.loggedIn(user, previous, { ip: request.ip, userAgent: request.headers['user-agent'] });
     this.pages.setCookies(reply, [sessionCookie(started.token, started.maxAge)]);
     await this.audit.record({ type: 'login_succeeded', userId: user.id, ip: request.ip });
     this.pages.redirect(reply, returnTo);
+  }
+
+  /** passport-local through the login throttle; its 429 is the form again, with its Retry-After. */
+  private async prove(request: FastifyRequest, reply: FastifyReply, cookies: RequestCookies, form: FormParams): Promise<User | false | 'answered'> {
+    const username = form.get('username');
+    const password = form.get('password');
+    if (username === undefined || password === undefined || !passwordWithinLimit(password)) return false;
+    try {
+      return await provePassword(this.strategy, { username, password, ip: request.ip, deviceCookie: cookies.only(DEVICE_COOKIE) }, reply);
+    } catch (error) {
+      if (!(error instanceof OAuthError) || error.status !== 429) throw error;
+      void reply.headers(error.headers);
+      this.pages.login(reply, cookies, safeReturnTo(form.get('return_to'), this.pages.base), { status: 429, message: error.description, username });
+      return 'answered';
+    }
   }
 }
 

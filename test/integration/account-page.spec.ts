@@ -128,6 +128,25 @@ describe('the account page', () => {
     }
   });
 
+  it('the login throttle covers the account login and the password change\'s re-authentication', async () => {
+    const user = await createUser(t);
+    const agent = await signIn(user);
+    const { csrf } = await account(agent);
+    const guesses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const guessed = await agent.post('/account/password', { csrf_token: csrf, current_password: `guess ${i}`, new_password: 'new password 1', confirm_password: 'new password 1' });
+      guesses.push(guessed.status);
+    }
+    expect(guesses.slice(0, 5)).toEqual([303, 303, 303, 303, 303]);
+    expect(guesses[5]).toBe(429);
+    const stranger = new PageAgent(t);
+    const page = await stranger.get('/login');
+    const throttled = await stranger.submit(page, { username: user.username, password: user.password });
+    expectPage(throttled, 429);
+    expect(throttled.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(formOf(throttled.text).action).toBe('/login');
+  });
+
   it('lists the sessions, marks this browser\'s, and ends one: its refresh token is refused', async () => {
     const user = await createUser(t);
     const agent = await signIn(user);
