@@ -33,6 +33,6 @@ import { Pages } from './pages.js';
     LocalAuthGuard,
     ConsentsService,
   ],
-  exports: [ConsentsService],
+  exports: [ConsentsService, Pages, InteractionPages, InteractionErrorFilter, CsrfTokens, LoginSessionsService],
 })
 export class InteractionModule {}
