@@ -6,7 +6,7 @@ import { CONFIG } from '../config/config.module.js';
 import { isDatabaseUnavailable } from '../persistence/availability.js';
 import { PushAuthorization } from './push-authorization.js';
 import { queuedSecurityEvent } from './queued-set.js';
-import { verificationSecurityEvent } from './security-event.js';
+import { eventsLostSecurityEvent, verificationSecurityEvent } from './security-event.js';
 import { SecurityEventSigner } from './security-event.signer.js';
 import { type PushClaim, type SsfStream, SsfStreamStore } from './ssf-stream.js';
 
@@ -68,11 +68,25 @@ export class SsfPushSender extends PeriodicTask {
     await this.store.acknowledge(claim.streamId, [claim.id]);
   }
 
-  /** SSF 1.0 §8.1.4: a requested verification event, sent until the receiver takes it. */
+  /**
+   * SSF 1.0 §8.1.4: a requested verification event, and an events-lost notice, each sent
+   * until the receiver takes it.
+   */
   private async verifications(): Promise<number> {
     const streams = await this.store.pushVerifications();
-    for (const stream of streams) await this.verify(stream);
+    for (const stream of streams) {
+      if (stream.verificationJti !== null) await this.verify(stream);
+      if (stream.lapseJti !== null) await this.lapse(stream);
+    }
     return streams.length;
+  }
+
+  private async lapse(stream: SsfStream): Promise<void> {
+    const jti = stream.lapseJti!;
+    const claims = eventsLostSecurityEvent(stream.id, stream.eventsLost, { issuer: this.config.issuer, audience: stream.audience, jti, issuedAt: new Date(this.clock.now()) });
+    if ((await this.send(stream.id, stream.endpointUrl!, stream.authorizationHeaderSealed, this.signer.sign(claims))) !== 'failed') {
+      await this.store.acknowledgeLapse(stream.id, jti);
+    }
   }
 
   private async verify(stream: SsfStream): Promise<void> {

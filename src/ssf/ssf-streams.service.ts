@@ -49,6 +49,8 @@ export class SsfStreamsService {
       status: 'enabled',
       statusReason: null,
       verificationJti: null,
+      lapseJti: null,
+      eventsLost: 0,
       verificationState: null,
       createdAt: now,
       updatedAt: now,
