@@ -104,7 +104,7 @@ export class RevocationFeed {
           algorithms: [...(this.options.algorithms ?? ['ES256', 'EdDSA', 'RS256'])],
         });
         if (payload.jti !== jti) throw new errors.JWTClaimValidationFailed('jti differs from its key', payload, 'jti', 'check_failed');
-        if (EVENTS.eventsLost in ((payload.events ?? {}) as object)) this.lapsed = true;
+        if (EVENTS.eventsLost in ((payload.events ?? {}))) this.lapsed = true;
         for (const revocation of revocationsOf(payload)) this.options.view.revoke(revocation);
         this.ack.push(jti);
       } catch (error) {
