@@ -96,6 +96,9 @@ export abstract class SsfStreamStore {
   /** When a failed push is tried again. */
   abstract retryPushAt(streamId: string, eventId: number, at: Date): Promise<void>;
 
+  /** Whether any enabled push stream exists: none, and the push sender has nothing to do. */
+  abstract hasPushStreams(): Promise<boolean>;
+
   /** Enabled push streams with a verification event or an events-lost notice waiting. */
   abstract pushVerifications(): Promise<SsfStream[]>;
 

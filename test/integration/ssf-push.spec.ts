@@ -114,10 +114,13 @@ describe('SSF push delivery', () => {
   it('pushes a requested verification event until the receiver takes it', async () => {
     const { receiver, id } = await newStream();
     await sender.sweep();
+    await sender.idle();
     received.length = 0;
     answer = 500;
+    // Sent at once, not at the next safety poll; refused, it stays waiting.
     await streams.requestVerification(receiver.id, { stream_id: id, state: 'push-ping' });
-    await sender.sweep();
+    await sender.idle();
+    expect(received).toHaveLength(1);
     answer = 202;
     await sender.sweep();
     const states = received.map((entry) => Object.values(jwtClaims(entry.body).events as Record<string, { state?: string }>)[0].state);

@@ -104,7 +104,7 @@ export class RevocationFeed {
           algorithms: [...(this.options.algorithms ?? ['ES256', 'EdDSA', 'RS256'])],
         });
         if (payload.jti !== jti) throw new errors.JWTClaimValidationFailed('jti differs from its key', payload, 'jti', 'check_failed');
-        if (EVENTS.eventsLost in ((payload.events ?? {}))) this.lapsed = true;
+        if (isObject(payload.events) && EVENTS.eventsLost in payload.events) this.lapsed = true;
         for (const revocation of revocationsOf(payload)) this.options.view.revoke(revocation);
         this.ack.push(jti);
       } catch (error) {
@@ -155,6 +155,10 @@ export class RevocationFeed {
     if (error instanceof SsfHttpError && error.status === 404) this.stream = undefined;
     throw error;
   }
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }
 
 function keysAway(error: errors.JOSEError): boolean {

@@ -135,6 +135,14 @@ export class PgSsfStreamStore extends SsfStreamStore {
     await execute(this.dataSource, `UPDATE ssf_stream_events SET next_attempt_at = $3 WHERE stream_id = $1 AND event_id = $2`, [streamId, eventId, at]);
   }
 
+  async hasPushStreams(): Promise<boolean> {
+    const { rows } = await execute<{ any: boolean }>(
+      this.dataSource,
+      `SELECT EXISTS (SELECT 1 FROM ssf_streams WHERE delivery_method = '${PUSH}' AND status = 'enabled') AS any`,
+    );
+    return rows[0]?.any === true;
+  }
+
   async pushVerifications(): Promise<SsfStream[]> {
     const { rows } = await execute<StreamRow>(
       this.dataSource,
