@@ -61,6 +61,7 @@ export class SsfPushSender extends PeriodicTask {
 
   override onApplicationBootstrap(): void {
     super.onApplicationBootstrap();
+    this.stopped = false;
     this.unsubscribe = this.view.onEvents(() => this.wake());
   }
 
