@@ -1,7 +1,8 @@
 // The heap a RevocationView of @tessera/resource-server takes for COUNT revoked sessions.
 // Run as `node --expose-gc bench/revocation-memory.mjs [COUNT]`; prints one JSON line.
 // Each entry goes through revocationsOf, from the payload of a CAEP session-revoked SET as
-// Tessera sends it, so the strings kept are the ones a real feed keeps.
+// Tessera sends it, parsed from JSON as jose parses it: the strings kept are the ones a
+// real feed keeps (randomUUID's own strings hold far more memory than a parsed copy).
 import { randomUUID } from 'node:crypto';
 import { RevocationView, revocationsOf } from '@tessera/resource-server';
 
@@ -19,10 +20,10 @@ const now = Math.floor(Date.now() / 1000);
 const view = new RevocationView({ retention: 3600 });
 const before = heap();
 for (let i = 0; i < count; i++) {
-  const payload = {
+  const payload = JSON.parse(JSON.stringify({
     sub_id: { format: 'complex', session: { format: 'opaque', id: randomUUID() }, user: { format: 'iss_sub', iss: 'https://tessera.bench.invalid', sub: randomUUID() } },
     events: { [SESSION_REVOKED]: { event_timestamp: now - (i % 600) } },
-  };
+  }));
   for (const revocation of revocationsOf(payload)) view.revoke(revocation);
 }
 const after = heap();
