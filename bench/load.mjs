@@ -87,6 +87,11 @@ export async function measure(spec, { connections, seconds, warmupSeconds, pids,
   }
 }
 
+/** Closed-loop load for `seconds` that nobody measures (it makes a server busy): stop() ends it. */
+export function background(spec, connections, seconds) {
+  return run(spec, connections, seconds, null);
+}
+
 /**
  * Sends `amount` requests over `connections` and returns what `pick` takes from each 2xx
  * body (seeding: minting pools of tokens). Throws when fewer than 99% succeed.

@@ -13,8 +13,9 @@ import { startCeiling } from './ceiling.mjs';
 import { measure } from './load.mjs';
 import { startPeer } from './peer.mjs';
 import { canPin, LOAD_CORE, ROOT, Server } from './processes.mjs';
-import { multicoreTable, table, verdicts, verdictText } from './report.mjs';
+import { multicoreTable, signalsText, table, verdicts, verdictText } from './report.mjs';
 import { preparePools, SCENARIOS } from './scenarios.mjs';
+import { measureSignals } from './signals.mjs';
 import { createDatabase, DEFAULT_ADMIN_URL, startTessera } from './tessera.mjs';
 
 const CACHE_SIZE = 10_000;
@@ -27,6 +28,8 @@ const MODES = {
     users: 4,
     // Refresh chains: one per connection of each refresh run, its warm-up and its measurement.
     pools: { chains: 2 * (32 + 128), userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000 },
+    // Revocation signals (bench/signals.mjs): sessions ended one at a time under load.
+    signals: { revocations: 200, introspectRevocations: 50, offlineRevocations: 20, offlineWindowMs: 1_000, batch: 50, loadConnections: 32, connections: [32, 128] },
   },
   // A smoke run of about a minute: the same scenarios and table, no warm-up, 1 s each, small
   // pools (the distinct-token pool fits in the verified-token cache: not a measurement).
@@ -36,6 +39,7 @@ const MODES = {
     connections: [32, 128],
     users: 1,
     pools: { chains: 32 + 128, userTokens: 128, distinct: 3_000, revocable: 3_000 },
+    signals: { revocations: 10, introspectRevocations: 3, offlineRevocations: 2, offlineWindowMs: 200, batch: 10, loadConnections: 8, connections: [32] },
   },
 };
 
@@ -163,10 +167,13 @@ async function main() {
         }
       }
     }
+    // A Tessera of its own (ACCESS_TOKEN_TTL=300) and a resource server using the package.
+    databases.push(await createDatabase(adminUrl));
+    report.signals = await measureSignals({ database: databases.at(-1), pinned, settings, log });
     if (args.multicore) {
       // Tessera's cluster mode on both cores, on a database of its own; the load stays on core 1.
       databases.push(await createDatabase(adminUrl));
-      const multi = await startTessera({ database: databases[1], pinned: false, users: settings.users, workers: 2, cacheSize: CACHE_SIZE });
+      const multi = await startTessera({ database: databases.at(-1), pinned: false, users: settings.users, workers: 2, cacheSize: CACHE_SIZE });
       const multiPools = await preparePools(multi, settings.pools, log);
       report.multicore = { workers: 2, pinned: false, scenarios: SCENARIOS.map(({ id, title }) => ({ id, title, results: {} })) };
       for (const connections of settings.connections) {
@@ -203,6 +210,8 @@ async function main() {
             ...settings.connections.flatMap((connections) => [multicoreTable(report, connections), '']),
           ]
         : []),
+      signalsText(report.signals),
+      '',
       'req/s counts 2xx responses only; "!" marks a run with 5xx or connection errors, "*" one with other non-2xx; n/j: too little measured to judge.',
       'T/peer: Tessera req/s over the peer\'s; T/ceiling: over the bare Fastify route at the same connection count.',
       '',

@@ -65,7 +65,7 @@ function secretOf(output) {
  * Builds Tessera if needed, starts it (pinned unless `pinned` is false; `workers` > 1 for
  * its cluster mode) on `databaseUrl`, and seeds two clients and `users` users with the CLI.
  */
-export async function startTessera({ database, pinned, users, workers, cacheSize, nodeArgs = [], env: extraEnv = {} }) {
+export async function startTessera({ database, pinned, users, workers, cacheSize, nodeArgs = [], env: extraEnv = {}, seed }) {
   const build = spawnSync(process.execPath, ['scripts/build-if-needed.js'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('building Tessera failed');
   const port = await freePort();
@@ -92,6 +92,8 @@ export async function startTessera({ database, pinned, users, workers, cacheSize
   const rs = secretOf(cli(['clients', 'create', 'bench-rs', '--type', 'confidential', '--grants', 'client_credentials', '--scopes', 'read', '--introspect'], env));
   const usernames = Array.from({ length: users }, (_, i) => `bench-user-${i + 1}`);
   for (const username of usernames) cli(['users', 'create', username], { ...env, TESSERA_PASSWORD: PASSWORD });
+  // More clients and users for a phase of its own (bench/signals.mjs): what it answers is kept as `seeded`.
+  const seeded = seed?.({ run: (args, extra = {}) => cli(args, { ...env, ...extra }), secretOf, password: PASSWORD });
   const server = new Server('tessera', [...nodeArgs, 'dist/src/main.js'], env, { pinned });
   const url = `http://127.0.0.1:${port}`;
   try {
@@ -100,7 +102,10 @@ export async function startTessera({ database, pinned, users, workers, cacheSize
     await server.stop();
     throw error;
   }
-  return new TesseraTarget(server, url, { app: basic('bench-app', app), rs: basic('bench-rs', rs) }, usernames, database.name);
+  const target = new TesseraTarget(server, url, { app: basic('bench-app', app), rs: basic('bench-rs', rs) }, usernames, database.name);
+  target.seeded = seeded;
+  target.issuer = ISSUER;
+  return target;
 }
 
 /** What the scenarios need to drive Tessera. */
