@@ -40,7 +40,7 @@ export class InteractionPages {
     }
     const html = this.pages.render('login', {
       title: 'Sign in',
-      clientId: request.client.id,
+      clientName: displayName(request),
       carried: [...request.carried],
       csrf: token,
       username: options.username ?? request.loginHint,
@@ -53,7 +53,7 @@ export class InteractionPages {
   consent(reply: FastifyReply, request: AuthorizationRequest, user: User, scope: readonly string[], session: LoginSession): void {
     const html = this.pages.render('consent', {
       title: 'Allow access',
-      clientId: request.client.id,
+      clientName: displayName(request),
       username: user.username,
       scopes: scope,
       carried: [...request.carried],
@@ -76,4 +76,9 @@ export class InteractionPages {
     const adapter = this.adapterHost.httpAdapter;
     for (const cookie of cookies) adapter.setCookie(reply, cookie.name, cookie.value, cookie.options);
   }
+}
+
+/** Who the user is asked about: the client's registered name (RFC 7591 client_name), else its id. */
+function displayName(request: AuthorizationRequest): string {
+  return request.client.name ?? request.client.id;
 }
