@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import type { CookieSet } from '../browser/cookies.js';
+import type { ErrorPages } from '../http/error-pages.js';
 import { CsrfTokens, LOGIN_BINDING } from '../browser/csrf-tokens.js';
 import type { AuthorizationRequest } from '../oauth/authorization/authorization-request.js';
 import type { User } from '../users/user.js';
@@ -21,7 +22,7 @@ export interface LoginPageOptions {
 
 /** Sends the hosted pages and the redirects of the flow. */
 @Injectable()
-export class InteractionPages {
+export class InteractionPages implements ErrorPages {
   constructor(
     private readonly pages: Pages,
     private readonly csrf: CsrfTokens,
