@@ -15,8 +15,8 @@ given = arguments()
 metadata = requests.get(given['issuer'] + '/.well-known/oauth-authorization-server').json()
 session = OAuth2Session(given['client_id'], scope=given['scope'].split(), redirect_uri=given['redirect_uri'])
 # Debian bookworm's requests-oauthlib (1.3.0) has no `pkce='S256'` option yet (it came in
-# 2.0): the verifier and challenge come from oauthlib's own client (RFC 7636 helpers) and are
-# passed as extra parameters, the way its documentation does for older versions.
+# 2.0.0): the verifier and the S256 challenge come from the session's oauthlib client (its
+# RFC 7636 helpers, oauthlib 3.2) and go out as extra parameters of the library's own calls.
 verifier = session._client.create_code_verifier(64)
 challenge = session._client.create_code_challenge(verifier, 'S256')
 url, state = session.authorization_url(
