@@ -20,7 +20,8 @@ function pad(text, width, right = false) {
 function cells(result) {
   if (!result) return ['', '', '', ''];
   if (result.na) return ['n/a', '', '', ''];
-  const flag = result.statuses['5xx'] || result.errors ? ' !' : result.non2xx ? ' *' : '';
+  const failed = result.requests - (result.statuses[result.success ?? '2xx'] ?? 0);
+  const flag = result.statuses['5xx'] || result.errors ? ' !' : failed ? ' *' : '';
   return [`${num(result.rps)}${flag}`, num(result.p50, 2), num(result.p99, 2), num(result.peakRssBytes / MB)];
 }
 
@@ -81,6 +82,11 @@ export function verdicts(report) {
     }
     if (t2) {
       if (level === 128) out.push(check('refresh: p99 < 50 ms @128', t2.p99 < 50, `p99 ${num(t2.p99, 2)} ms`));
+    }
+    const t9 = get('code_redemption', level, 'tessera');
+    const p9 = get('code_redemption', level, 'peer');
+    if (t9?.rps && p9?.rps) {
+      out.push(check(`code redemption >= 1.5x the peer @${level}`, t9.rps / p9.rps >= 1.5, `${num(t9.rps)} vs ${num(p9.rps)} req/s = ${num(t9.rps / p9.rps, 2)}x`));
     }
     const t3 = get('client_credentials', level, 'tessera');
     const p3 = get('client_credentials', level, 'peer');

@@ -27,7 +27,8 @@ const MODES = {
     connections: [32, 128],
     users: 4,
     // Refresh chains: one per connection of each refresh run, its warm-up and its measurement.
-    pools: { chains: 2 * (32 + 128), userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000 },
+    // Codes: minted before each redemption run, enough for its warm-up and measurement at up to 4,000/s.
+    pools: { chains: 2 * (32 + 128), userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000, codes: 48_000 },
     // Revocation signals (bench/signals.mjs): sessions ended one at a time under load.
     signals: { revocations: 200, introspectRevocations: 50, offlineRevocations: 20, offlineWindowMs: 1_000, batch: 50, loadConnections: 32, connections: [32, 128] },
   },
@@ -38,7 +39,7 @@ const MODES = {
     seconds: 1,
     connections: [32, 128],
     users: 1,
-    pools: { chains: 32 + 128, userTokens: 128, distinct: 3_000, revocable: 3_000 },
+    pools: { chains: 32 + 128, userTokens: 128, distinct: 3_000, revocable: 3_000, codes: 2_000 },
     signals: { revocations: 10, introspectRevocations: 3, offlineRevocations: 2, offlineWindowMs: 200, batch: 10, loadConnections: 8, connections: [32] },
   },
 };
@@ -156,7 +157,7 @@ async function main() {
         const results = (report.scenarios[i].results[level] = {});
         // Tessera and the peer back to back, so that a noisy moment hits both alike.
         for (const target of targets) {
-          const prepared = scenario.prepare(target, pools.get(target.name));
+          const prepared = await scenario.prepare(target, pools.get(target.name));
           if (prepared.na) {
             results[target.name] = { na: prepared.na };
             continue;
@@ -178,7 +179,7 @@ async function main() {
       report.multicore = { workers: 2, pinned: false, scenarios: SCENARIOS.map(({ id, title }) => ({ id, title, results: {} })) };
       for (const connections of settings.connections) {
         for (const [i, scenario] of SCENARIOS.entries()) {
-          const prepared = scenario.prepare(multi, multiPools);
+          const prepared = await scenario.prepare(multi, multiPools);
           log(`${scenario.title} @${connections}: tessera WORKERS=2`);
           const measured = await measure(prepared.spec, {
             connections,
@@ -212,7 +213,7 @@ async function main() {
         : []),
       signalsText(report.signals),
       '',
-      'req/s counts 2xx responses only; "!" marks a run with 5xx or connection errors, "*" one with other non-2xx; n/j: too little measured to judge.',
+      'req/s counts 2xx responses only (the login page: its 303s); "!" marks a run with 5xx or connection errors, "*" one with other answers; n/j: too little measured to judge.',
       'T/peer: Tessera req/s over the peer\'s; T/ceiling: over the bare Fastify route at the same connection count.',
       '',
       'Targets (issue figures):',

@@ -18,6 +18,7 @@ const CODE_FLOW_SETTINGS = {
   first_party: flag.meta({ description: 'one of the operator\'s own applications: the user is not asked for consent' }).optional(),
   require_par: flag.meta({ description: 'accept only pushed authorization requests (RFC 9126)' }).optional(),
 };
+const CLIENT_NAME_DESCRIPTION = 'the name users see on the login and consent pages instead of the client_id (RFC 7591 client_name)';
 const NewClient = z
   .strictObject({
     client_id: text(1, 128),
@@ -28,6 +29,7 @@ const NewClient = z
     origins: stringList(100).meta({ description: 'browser origins allowed to use /auth' }).optional(),
     access_token_format: oneOf(['jwt', 'opaque']).optional(),
     audience: text(1, 1024).optional(),
+    client_name: text(1, 100).meta({ description: CLIENT_NAME_DESCRIPTION }).optional(),
     ...CODE_FLOW_SETTINGS,
   })
   .meta({ id: 'NewClient' });
@@ -44,6 +46,7 @@ const ClientChange = z
     origins: stringList(100).optional(),
     access_token_format: oneOf(['jwt', 'opaque']).optional(),
     audience: text(1, 1024).nullable().meta({ description: 'null removes the client\'s own audience' }).optional(),
+    client_name: text(1, 100).nullable().meta({ description: `${CLIENT_NAME_DESCRIPTION}; null removes it` }).optional(),
     ...CODE_FLOW_SETTINGS,
   })
   .meta({ id: 'ClientChange' });
@@ -61,6 +64,7 @@ function settingsOf(input: ClientChange) {
     redirectUris: input.redirect_uris,
     firstParty: input.first_party,
     requirePar: input.require_par,
+    name: input.client_name,
   };
 }
 const SecretRotation = z
@@ -92,8 +96,8 @@ export class AdminClientsController {
   })
   async create(@CurrentPrincipal() admin: Principal, @JsonBody(NewClient) input: NewClient) {
     const { client, secret } = await this.clients.create(
-      // A new client names its type and grant types, and has no audience to remove.
-      { ...settingsOf(input), id: input.client_id, type: input.type, grantTypes: input.grant_types, audience: input.audience },
+      // A new client names its type and grant types, and has no audience or name to remove.
+      { ...settingsOf(input), id: input.client_id, type: input.type, grantTypes: input.grant_types, audience: input.audience, name: input.client_name },
       actorOf(admin),
     );
     return { ...clientView(client), ...(secret === undefined ? {} : { client_secret: secret }) };
@@ -121,7 +125,7 @@ export class AdminClientsController {
     return clientView(client);
   }
 
-  /** Changes only what the body names; `audience: null` removes the client's own audience. */
+  /** Changes only what the body names; `audience: null` removes the client's own audience, `client_name: null` its name. */
   @Patch(':clientId')
   @Operation({
     summary: 'Change a client',

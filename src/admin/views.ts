@@ -58,6 +58,7 @@ export const ClientView = z
     redirect_uris: z.array(z.string()),
     first_party: z.boolean(),
     require_par: z.boolean(),
+    client_name: z.string().nullable(),
     created_at: time,
   })
   .meta({ id: 'Client' });
@@ -126,6 +127,7 @@ export function clientView(client: Client): z.output<typeof ClientView> {
     redirect_uris: [...client.redirectUris],
     first_party: client.firstParty,
     require_par: client.requirePar,
+    client_name: client.name,
     created_at: client.createdAt.toISOString(),
   };
 }

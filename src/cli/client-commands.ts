@@ -27,6 +27,7 @@ function describe(client: Client): string {
     ['redirect_uris', view.redirect_uris.join(',')],
     ['first_party', String(view.first_party)],
     ['require_par', String(view.require_par)],
+    ['client_name', view.client_name ?? ''],
     ['created_at', view.created_at],
   ];
   return lines.map(([name, value]) => `${name}: ${value}`.trimEnd()).join('\n') + '\n';
@@ -42,6 +43,7 @@ export const CLIENT_COMMANDS: Readonly<Record<string, Handler>> = {
         type: command.options.type as 'confidential' | 'public',
         grantTypes: given.grantTypes ?? [],
         audience: given.audience ?? undefined,
+        name: given.name ?? undefined,
         secret,
       },
       ACTOR,

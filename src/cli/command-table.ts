@@ -39,6 +39,7 @@ const CLIENT_SETTINGS = {
   'redirect-uris': { type: 'string', value: '<u1,u2>', help: 'where authorization codes may be sent, comma-separated, compared exactly' },
   'first-party': { type: 'boolean', negatable: true, help: 'one of your own applications: users are not asked for consent' },
   'require-par': { type: 'boolean', negatable: true, help: 'accept only pushed authorization requests (RFC 9126)' },
+  name: { type: 'string', value: '<n>', help: 'the name users see on the login and consent pages (default: the client_id)' },
 } as const satisfies Record<string, OptionSpec>;
 
 const PASSWORD_INPUT = 'The password is read from TESSERA_PASSWORD, or else from a hidden prompt (or one line of standard input).';
@@ -98,11 +99,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'clients update',
     args: ['client_id'],
-    options: { ...CLIENT_SETTINGS, audience: { ...CLIENT_SETTINGS.audience, negatable: true } },
+    options: { ...CLIENT_SETTINGS, audience: { ...CLIENT_SETTINGS.audience, negatable: true }, name: { ...CLIENT_SETTINGS.name, negatable: true } },
     summary: 'change a client: only the options given change',
     details:
-      '--no-introspect removes the permission, --no-audience the client\'s own audience, --no-first-party and\n' +
-      '--no-require-par their flags; --redirect-uris replaces the whole list. The type cannot change.',
+      '--no-introspect removes the permission, --no-audience the client\'s own audience, --no-name its name,\n' +
+      '--no-first-party and --no-require-par their flags; --redirect-uris replaces the whole list. The type cannot change.',
     needsAnOption: true,
   },
   {

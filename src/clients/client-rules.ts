@@ -18,6 +18,8 @@ export interface ClientRegistration {
   readonly redirectUris?: readonly string[];
   readonly firstParty?: boolean;
   readonly requirePar?: boolean;
+  /** the name users see (RFC 7591 client_name); null or absent: none, the id is shown */
+  readonly name?: string | null;
   /** permissions other than introspect, kept as they are */
   readonly otherPermissions?: readonly string[];
 }
@@ -72,7 +74,20 @@ export function validSettings(input: ClientRegistration, policy: RedirectUriPoli
     redirectUris,
     firstParty: input.firstParty ?? false,
     requirePar: input.requirePar ?? false,
+    name: validName(input.name),
   };
+}
+
+const MAX_NAME_LENGTH = 100;
+const CONTROL = /\p{Cc}/u;
+
+/** The display name as stored: trimmed, one line, bounded; null when there is none. */
+function validName(raw: string | null | undefined): string | null {
+  if (raw === undefined || raw === null) return null;
+  const name = raw.trim();
+  if (name.length === 0 || name.length > MAX_NAME_LENGTH) throw new InvalidInputError('client_name', `must be 1 to ${MAX_NAME_LENGTH} characters`);
+  if (CONTROL.test(name)) throw new InvalidInputError('client_name', 'must not contain control characters');
+  return name;
 }
 
 function unique<T>(values: readonly T[]): T[] {

@@ -27,13 +27,15 @@ export interface Client {
   readonly firstParty: boolean;
   /** RFC 9126 §6: plain authorization requests are refused, only pushed ones accepted */
   readonly requirePar: boolean;
+  /** RFC 7591 §2 client_name: shown to users on the hosted pages instead of the id */
+  readonly name: string | null;
   readonly createdAt: Date;
 }
 
 /** What `clients update` may change: the registration, never the type or the secret. */
 export type ClientSettings = Pick<
   Client,
-  'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'firstParty' | 'requirePar'
+  'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'firstParty' | 'requirePar' | 'name'
 >;
 
 export abstract class ClientStore {

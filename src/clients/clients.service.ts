@@ -30,6 +30,7 @@ export interface NewClient {
   readonly redirectUris?: readonly string[];
   readonly firstParty?: boolean;
   readonly requirePar?: boolean;
+  readonly name?: string;
   /** set the secret instead of generating one (confidential clients only) */
   readonly secret?: string;
 }
@@ -40,7 +41,7 @@ export interface CreatedClient {
   readonly secret: string | undefined;
 }
 
-/** What an admin may change: the registration's settings, each optional; undefined members stay as they are, `audience: null` removes it. */
+/** What an admin may change: the registration's settings, each optional; undefined members stay as they are, `audience: null` and `name: null` remove them. */
 export type ClientChange = Partial<Omit<ClientRegistration, 'type' | 'otherPermissions'>>;
 
 export interface RotatedSecret {
@@ -60,6 +61,7 @@ const CHANGE_NAMES: Readonly<Record<keyof ClientChange, string>> = {
   redirectUris: 'redirect_uris',
   firstParty: 'first_party',
   requirePar: 'require_par',
+  name: 'client_name',
 };
 const MIN_SECRET_LENGTH = 32;
 /** A client registered by another process shows in the metadata within this (clients cache it 300 s anyway). */
@@ -169,6 +171,7 @@ export class ClientsService {
           redirectUris: change.redirectUris ?? current.redirectUris,
           firstParty: change.firstParty ?? current.firstParty,
           requirePar: change.requirePar ?? current.requirePar,
+          name: change.name === undefined ? current.name : change.name,
           otherPermissions: current.permissions,
         },
         this.redirectUriPolicy,

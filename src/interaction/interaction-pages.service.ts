@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import type { CookieSet } from '../browser/cookies.js';
+import type { ErrorPages } from '../http/error-pages.js';
 import { CsrfTokens, LOGIN_BINDING } from '../browser/csrf-tokens.js';
 import type { AuthorizationRequest } from '../oauth/authorization/authorization-request.js';
 import type { User } from '../users/user.js';
@@ -21,7 +22,7 @@ export interface LoginPageOptions {
 
 /** Sends the hosted pages and the redirects of the flow. */
 @Injectable()
-export class InteractionPages {
+export class InteractionPages implements ErrorPages {
   constructor(
     private readonly pages: Pages,
     private readonly csrf: CsrfTokens,
@@ -40,7 +41,7 @@ export class InteractionPages {
     }
     const html = this.pages.render('login', {
       title: 'Sign in',
-      clientId: request.client.id,
+      clientName: displayName(request),
       carried: [...request.carried],
       csrf: token,
       username: options.username ?? request.loginHint,
@@ -53,7 +54,7 @@ export class InteractionPages {
   consent(reply: FastifyReply, request: AuthorizationRequest, user: User, scope: readonly string[], session: LoginSession): void {
     const html = this.pages.render('consent', {
       title: 'Allow access',
-      clientId: request.client.id,
+      clientName: displayName(request),
       username: user.username,
       scopes: scope,
       carried: [...request.carried],
@@ -76,4 +77,9 @@ export class InteractionPages {
     const adapter = this.adapterHost.httpAdapter;
     for (const cookie of cookies) adapter.setCookie(reply, cookie.name, cookie.value, cookie.options);
   }
+}
+
+/** Who the user is asked about: the client's registered name (RFC 7591 client_name), else its id. */
+function displayName(request: AuthorizationRequest): string {
+  return request.client.name ?? request.client.id;
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ErrorPages } from '../http/error-pages.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { CsrfTokens } from '../browser/csrf-tokens.js';
 import { LocalAuthGuard } from '../browser/guards/local-auth.guard.js';
@@ -32,7 +33,9 @@ import { Pages } from './pages.js';
     InteractionConsentGuard,
     LocalAuthGuard,
     ConsentsService,
+    { provide: ErrorPages, useExisting: InteractionPages },
   ],
-  exports: [ConsentsService, Pages, InteractionPages, InteractionErrorFilter, CsrfTokens, LoginSessionsService],
+  // The JSON renderer hands a hosted page's early errors (its form body) to the error page.
+  exports: [ConsentsService, Pages, InteractionPages, InteractionErrorFilter, CsrfTokens, LoginSessionsService, ErrorPages],
 })
 export class InteractionModule {}

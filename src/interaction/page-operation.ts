@@ -1,5 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiOperation, ApiProduces, ApiResponse } from '@nestjs/swagger';
+import { HOSTED_PAGE_CONFIG } from '../http/error-pages.js';
 
 const HTML = { 'text/html': { schema: { type: 'string' as const } } };
 const LOCATION = { Location: { description: 'the client\'s redirect URI with code or error, state and iss', schema: { type: 'string' as const } } };
@@ -10,10 +12,12 @@ const LOCATION = { Location: { description: 'the client\'s redirect URI with cod
  */
 export function PageOperation(doc: { summary: string; description?: string; redirect: 302 | 303 }): MethodDecorator {
   return applyDecorators(
+    RouteConfig(HOSTED_PAGE_CONFIG),
     ApiOperation({ summary: doc.summary, description: doc.description }),
     ApiProduces('text/html'),
     ApiResponse({ status: 200, description: 'the login or consent page', content: HTML }),
     ApiResponse({ status: doc.redirect, description: 'back to the client: code and state, or error, error_description and state; always iss (RFC 9207)', headers: LOCATION }),
     ApiResponse({ status: 400, description: 'an error page: the client or redirect URI is unknown, or a parameter is repeated; never a redirect', content: HTML }),
+    ApiResponse({ status: 500, description: 'an error page, without detail', content: HTML }),
   );
 }

@@ -7,7 +7,7 @@ describe('Pages', () => {
   it('escapes everything it is given, in text and in attributes', () => {
     const html = pages.render('login', {
       title: 'Sign in',
-      clientId: '<script>alert(1)</script>',
+      clientName: '<script>alert(1)</script>',
       carried: [['state', '"><img src=x onerror=alert(1)>']],
       csrf: 'token',
       username: "o'neil\"<b>",
@@ -25,7 +25,7 @@ describe('Pages', () => {
   });
 
   it('renders the consent buttons the contract names', () => {
-    const html = pages.render('consent', { title: 'Allow access', clientId: 'shop', scopes: ['read'], carried: [], csrf: 't' });
+    const html = pages.render('consent', { title: 'Allow access', clientName: 'shop', scopes: ['read'], carried: [], csrf: 't' });
     expect(html).toContain('<button type="submit" name="decision" value="allow">');
     expect(html).toContain('<button type="submit" name="decision" value="deny"');
     expect(html).toContain('<code>read</code>');

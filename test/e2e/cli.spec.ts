@@ -340,6 +340,7 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
         'redirect_uris:',
         'first_party: false',
         'require_par: false',
+        'client_name:',
         `created_at: ${((await client('resource-server')).created_at as Date).toISOString()}`,
         '',
       ].join('\n'),
@@ -404,6 +405,28 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
     expect(updated.code).toBe(0);
     expect(updated.stdout).toContain('redirect_uris: https://app.example.com/callback\nfirst_party: false\nrequire_par: false\n');
     expect(await cliEvents('client_updated', 'native')).toEqual([{ actor: 'cli', details: { fields: 'redirect_uris,first_party,require_par' } }]);
+  });
+
+  it('stores --name, the name users see, and prints it; update --name changes it, --no-name removes it', async () => {
+    const args = ['--type', 'public', '--grants', 'authorization_code', '--redirect-uris', 'https://photos.example.com/cb'];
+    const created = await tessera(['clients', 'create', 'photos', ...args, '--name', '  Photo Album  ']);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(await client('photos')).toMatchObject({ client_name: 'Photo Album' });
+    const renamed = await tessera(['clients', 'update', 'photos', '--name', 'Albums & Co']);
+    expect(renamed.code).toBe(0);
+    expect(renamed.stdout).toContain('client_name: Albums & Co\n');
+    const removed = await tessera(['clients', 'update', 'photos', '--no-name']);
+    expect(removed.stdout).toContain('client_name:\n');
+    expect(await client('photos')).toMatchObject({ client_name: null });
+    expect(await cliEvents('client_updated', 'photos')).toEqual([
+      { actor: 'cli', details: { fields: 'client_name' } },
+      { actor: 'cli', details: { fields: 'client_name' } },
+    ]);
+    const empty = await tessera(['clients', 'create', 'nameless', ...args, '--name', ' ']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toBe('tessera: --name: must be 1 to 100 characters\n');
+    expect(await client('nameless')).toBeUndefined();
   });
 });
 
