@@ -338,6 +338,7 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
         'access_token_format: opaque',
         'audience: https://api.example.com',
         'redirect_uris:',
+        'post_logout_redirect_uris:',
         'first_party: false',
         'require_par: false',
         `created_at: ${((await client('resource-server')).created_at as Date).toISOString()}`,
@@ -404,6 +405,27 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
     expect(updated.code).toBe(0);
     expect(updated.stdout).toContain('redirect_uris: https://app.example.com/callback\nfirst_party: false\nrequire_par: false\n');
     expect(await cliEvents('client_updated', 'native')).toEqual([{ actor: 'cli', details: { fields: 'redirect_uris,first_party,require_par' } }]);
+  });
+
+  it('registers --post-logout-redirect-uris, shows them, update replaces them, and a fragment is refused', async () => {
+    const uris = 'https://notes.example.com/bye,com.example.notes:/logout';
+    const created = await tessera([
+      'clients', 'create', 'notes', '--type', 'public', '--grants', 'authorization_code',
+      '--redirect-uris', 'https://notes.example.com/cb', '--post-logout-redirect-uris', uris,
+    ]);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(await client('notes')).toMatchObject({ post_logout_redirect_uris: uris.split(',') });
+    const shown = await tessera(['clients', 'show', 'notes']);
+    expect(shown.stdout).toContain(`redirect_uris: https://notes.example.com/cb\npost_logout_redirect_uris: ${uris}\n`);
+    const updated = await tessera(['clients', 'update', 'notes', '--post-logout-redirect-uris', 'https://notes.example.com/signed-out']);
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toContain('post_logout_redirect_uris: https://notes.example.com/signed-out\n');
+    expect(await cliEvents('client_updated', 'notes')).toEqual([{ actor: 'cli', details: { fields: 'post_logout_redirect_uris' } }]);
+    const refused = await tessera(['clients', 'update', 'notes', '--post-logout-redirect-uris', 'https://notes.example.com/bye#top']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^tessera: --post-logout-redirect-uris: .*fragment/);
+    expect(await client('notes')).toMatchObject({ post_logout_redirect_uris: ['https://notes.example.com/signed-out'] });
   });
 });
 
