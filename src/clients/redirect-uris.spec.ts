@@ -58,4 +58,13 @@ describe('validRedirectUris', () => {
     ]);
     expect(() => validRedirectUris(Array.from({ length: 21 }, (_, i) => `https://a.example/${i}`), PRODUCTION)).toThrow(/at most 20/);
   });
+
+  it('names the list it checks in its errors: post-logout redirect URIs follow the same rules', () => {
+    expect(() => validRedirectUris(['https://a.example/bye#x'], PRODUCTION, 'post_logout_redirect_uris')).toThrow(
+      expect.objectContaining({ field: 'post_logout_redirect_uris', message: expect.stringMatching(/fragment/) }),
+    );
+    expect(() => validRedirectUris(['http://a.example/bye'], PRODUCTION, 'post_logout_redirect_uris')).toThrow(
+      expect.objectContaining({ field: 'post_logout_redirect_uris' }),
+    );
+  });
 });
