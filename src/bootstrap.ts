@@ -11,11 +11,12 @@ import { earlyErrorHandlers } from './http/early-errors.js';
 import { GracefulFastifyAdapter } from './http/graceful-adapter.js';
 import { setupOpenApi } from './http/openapi.js';
 import { observeRequests } from './http/request-observer.js';
+import { refusedOnPage } from './interaction/guards/form-checks.js';
 import { createLogger, type TesseraLogger } from './logging/logger.js';
 import { requestIdFor } from './logging/request-context.js';
 import { Metrics } from './metrics/metrics.js';
 import { OAuthError } from './oauth/errors/oauth-error.js';
-import { FORM_CONTENT_TYPE, FormParams } from './oauth/form/form-params.js';
+import { FORM_CONTENT_TYPE, FormParams, MalformedForm } from './oauth/form/form-params.js';
 
 /** 64 KiB is far more than any OAuth request needs; larger bodies get 413. */
 export const BODY_LIMIT = 64 * 1024;
@@ -50,9 +51,15 @@ export async function createApp(deps: AppDependencies, logger?: TesseraLogger): 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(deps), adapter, { logger: log, bodyParser: false });
   observeRequests(app.getHttpAdapter().getInstance(), app.get(Metrics), log.pino);
   // Strict RFC 6749 form parsing: repeated or bracketed parameters are refused, never merged.
-  app.useBodyParser(FORM_CONTENT_TYPE, { bodyLimit: BODY_LIMIT }, async (_request: unknown, body: Buffer) =>
-    FormParams.parse(utf8(body)),
-  );
+  app.useBodyParser(FORM_CONTENT_TYPE, { bodyLimit: BODY_LIMIT }, async (request: { url: string }, body: Buffer) => {
+    try {
+      return FormParams.parse(utf8(body));
+    } catch (error) {
+      // A hosted page answers a person with its own error page, so it refuses the form itself.
+      if (error instanceof OAuthError && refusedOnPage(request.url)) return new MalformedForm(error);
+      throw error;
+    }
+  });
   app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT });
   // Any other body is read (within the limit) and dropped: each endpoint then answers
   // 400 invalid_request for the missing form instead of a bare 415.

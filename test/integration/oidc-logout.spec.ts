@@ -215,7 +215,7 @@ describe('RP-Initiated Logout', () => {
     const agent = new PageAgent(t);
     const signed = await signIn(agent, notes);
     const hint = signed.tokens.id_token;
-    for (const params of [
+    const requests: Array<Record<string, string>> = [
       { id_token_hint: hint, post_logout_redirect_uri: 'https://evil.example/bye' },
       { id_token_hint: hint, post_logout_redirect_uri: 'https://calendar.example.com/bye' },
       { id_token_hint: hint, post_logout_redirect_uri: `${BYE}/` },
@@ -223,7 +223,8 @@ describe('RP-Initiated Logout', () => {
       { post_logout_redirect_uri: BYE },
       { id_token_hint: hint, client_id: calendar.id, post_logout_redirect_uri: 'https://calendar.example.com/bye' },
       { client_id: 'no-such-client', post_logout_redirect_uri: BYE },
-    ]) {
+    ];
+    for (const params of requests) {
       const result = await logout(agent, { ...params, state: 'evil.example' });
       expectPage(result, 400);
       expect(result.text).not.toContain('evil.example');
@@ -231,7 +232,7 @@ describe('RP-Initiated Logout', () => {
     expect(await revokedReason(signed.familyId)).toBeNull();
   });
 
-  it('answers a repeated parameter with 400 and no redirect: an error page for a query', async () => {
+  it('answers a repeated parameter, in the query or in a posted form, with an error page', async () => {
     const agent = new PageAgent(t);
     const signed = await signIn(agent, notes);
     const query = `${new URLSearchParams({ id_token_hint: signed.tokens.id_token, post_logout_redirect_uri: BYE }).toString()}&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F`;
@@ -241,8 +242,8 @@ describe('RP-Initiated Logout', () => {
     const posted = await postForm(t, '/oauth/logout', `${query}`);
     expect(posted.status).toBe(400);
     expect(posted.headers.get('location')).toBeNull();
-    // A form body is parsed before any route runs, for every endpoint alike: invalid_request.
-    expect(posted.body.error).toBe('invalid_request');
+    expect(posted.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(posted.text).toContain('repeated');
     expect(await revokedReason(signed.familyId)).toBeNull();
   });
 

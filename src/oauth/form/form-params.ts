@@ -62,6 +62,14 @@ function safeName(name: string): string {
   return /^[A-Za-z0-9_.-]{1,64}$/.test(name) ? name : '(unnamed)';
 }
 
+/**
+ * A form body that did not parse, handed to a hosted page's route instead of being refused
+ * before it runs, so that the person sees the page's own error page and not JSON.
+ */
+export class MalformedForm {
+  constructor(readonly error: OAuthError) {}
+}
+
 /** The form of a request, or invalid_request when the body was not a form (RFC 6749 §3.2). */
 export function formOf(body: unknown): FormParams {
   if (body instanceof FormParams) return body;
