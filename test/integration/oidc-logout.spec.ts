@@ -277,6 +277,21 @@ describe('RP-Initiated Logout', () => {
     expect(await revokedReason(signed.familyId)).toBe('logout');
   });
 
+  it('two logouts of one session at once end each family once and record one logout', async () => {
+    const agent = new PageAgent(t);
+    const first = await signIn(agent, notes);
+    const second = await signIn(agent, calendar);
+    const results = await Promise.all(Array.from({ length: 4 }, () => logout(agent, { id_token_hint: first.tokens.id_token, post_logout_redirect_uri: BYE })));
+    expect(results.map((result) => result.status)).toEqual([302, 302, 302, 302]);
+    const events = await rows<{ type: string; family_id: string | null }>(
+      t,
+      `SELECT type, family_id FROM audit_events WHERE (type = 'session_revoked' AND family_id = ANY($1)) OR (type = 'logged_out' AND details->>'login_session_id' = $2)`,
+      [[first.familyId, second.familyId], first.sid],
+    );
+    expect(events.filter((event) => event.type === 'logged_out')).toHaveLength(1);
+    expect(events.filter((event) => event.type === 'session_revoked').map((event) => event.family_id).sort()).toEqual([first.familyId, second.familyId].sort());
+  });
+
   it('a code issued in the session before the logout starts no family after it', async () => {
     const agent = new PageAgent(t);
     const signed = await signIn(agent, notes);
