@@ -54,7 +54,8 @@ export class LogoutController {
   async logoutByGet(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const mark = request.url.indexOf('?');
     const params = FormParams.parse(mark === -1 ? '' : request.url.slice(mark + 1));
-    await this.logout(request, reply, await this.pipeline.run(params), false);
+    const logout = await this.pipeline.run(params);
+    await this.logout(request, reply, logout, await this.currentSession(request), false);
   }
 
   @Post('oauth/logout')
@@ -64,8 +65,9 @@ export class LogoutController {
     const logout = await this.pipeline.run(params);
     // An RP's cross-site form post carries no SameSite=Lax session cookie, so this browser's
     // session cannot be seen here: the same request goes on as a top-level GET, which does.
-    if (!(await this.currentSession(request))) return this.pages.redirect(reply, this.asGet(params), true);
-    await this.logout(request, reply, logout, true);
+    const session = await this.currentSession(request);
+    if (!session) return this.pages.redirect(reply, this.asGet(params), true);
+    await this.logout(request, reply, logout, session, true);
   }
 
   /** The confirmation: from Tessera's own page, in the session it was shown in, with its CSRF token. */
@@ -85,8 +87,7 @@ export class LogoutController {
     await this.finish(request, reply, logout, session, true);
   }
 
-  private async logout(request: FastifyRequest, reply: FastifyReply, logout: LogoutRequest, posted: boolean): Promise<void> {
-    const session = await this.currentSession(request);
+  private async logout(request: FastifyRequest, reply: FastifyReply, logout: LogoutRequest, session: LoginSession | undefined, posted: boolean): Promise<void> {
     if (logoutStep(logout.hint, session) === 'confirm') return this.askToConfirm(reply, logout, session!);
     await this.finish(request, reply, logout, session, posted);
   }
