@@ -15,6 +15,7 @@ export type AuditEventType =
   | 'user_enabled'
   | 'user_updated'
   | 'user_created'
+  | 'credential_changed'
   | 'client_created'
   | 'client_deleted'
   | 'client_updated'
@@ -38,6 +39,7 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'user_enabled',
   'user_updated',
   'user_created',
+  'credential_changed',
   'client_created',
   'client_deleted',
   'client_updated',

@@ -39,6 +39,6 @@ import { Pages } from './pages.js';
     LogoutPipeline,
     LogoutService,
   ],
-  exports: [ConsentsService],
+  exports: [ConsentsService, Pages, InteractionPages, InteractionErrorFilter, CsrfTokens, LoginSessionsService],
 })
 export class InteractionModule {}

@@ -12,7 +12,7 @@ export interface LoginSession {
   readonly userAgent: string | null;
 }
 
-export type LoginSessionEnd = 'logout' | 'replaced' | 'admin';
+export type LoginSessionEnd = 'logout' | 'replaced' | 'admin' | 'password_changed';
 
 /** Owned by interaction/; implemented in persistence/. */
 export abstract class LoginSessionStore {

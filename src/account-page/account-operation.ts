@@ -1,0 +1,16 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiResponse } from '@nestjs/swagger';
+
+const HTML = { 'text/html': { schema: { type: 'string' as const } } };
+const LOCATION = { Location: { description: 'the account page, or the login page that comes back to it', schema: { type: 'string' as const } } };
+
+/** A route of the account pages: an HTML page, or a 303 (post/redirect/get); its errors are pages too. */
+export function AccountOperation(doc: { summary: string; description?: string; page: string }): MethodDecorator {
+  return applyDecorators(
+    ApiOperation({ summary: doc.summary, description: doc.description }),
+    ApiProduces('text/html'),
+    ApiResponse({ status: 200, description: doc.page, content: HTML }),
+    ApiResponse({ status: 303, description: 'to the account page with a one-time message, or to the login page without a login session', headers: LOCATION }),
+    ApiResponse({ status: 403, description: 'an error page: not posted from Tessera\'s page, or a missing or wrong CSRF token; nothing changed', content: HTML }),
+  );
+}
