@@ -39,6 +39,6 @@ import { Pages } from './pages.js';
     LogoutPipeline,
     LogoutService,
   ],
-  exports: [ConsentsService, Pages, InteractionPages, InteractionErrorFilter, CsrfTokens, LoginSessionsService],
+  exports: [ConsentsService, Pages, InteractionPages, InteractionErrorFilter, CsrfTokens, LoginSessionsService, LogoutService],
 })
 export class InteractionModule {}
