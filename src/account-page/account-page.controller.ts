@@ -88,7 +88,7 @@ export class AccountPageController {
   @AccountOperation({ summary: 'Sign out of Tessera: this login session and its sessions end', page: PAGE })
   async signOut(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const { session } = accountFormOf(request);
-    if (session) await this.account.signOut(session);
+    if (session) await this.account.signOut(session, request.ip);
     this.pages.setCookies(reply, [sessionCookie('', 0)]);
     this.pages.toLogin(reply, 'signed-out');
   }

@@ -7,6 +7,7 @@ import { InvalidInputError } from '../common/errors.js';
 import type { Consent } from '../interaction/consent.js';
 import { ConsentsService } from '../interaction/consents.service.js';
 import { type LoginSession, LoginSessionStore } from '../interaction/login-session.js';
+import { LogoutService } from '../interaction/logout/logout.service.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 import type { Family } from '../sessions/family.js';
 import { SessionRevoker } from '../sessions/session-revoker.service.js';
@@ -50,6 +51,7 @@ export class AccountPageService {
     private readonly consents: ConsentsService,
     private readonly store: AccountSessionStore,
     private readonly loginSessions: LoginSessionStore,
+    private readonly logouts: LogoutService,
     private readonly strategy: LocalStrategy,
     private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -118,10 +120,13 @@ export class AccountPageService {
     return 'changed';
   }
 
-  /** Signing out of Tessera: this login session ends, and every session started in it. */
-  async signOut(session: LoginSession): Promise<void> {
-    await this.revoker.revoke(await this.store.liveFamilyIdsOf(session.id), 'logout', actorOf(session));
-    await this.loginSessions.end(session.id, 'logout', new Date(this.clock.now()));
+  /**
+   * Signing out of Tessera: this login session ends, and every session started in it, the
+   * same logout as the end_session_endpoint's (the session first, so that a code redeemed
+   * meanwhile starts no family that outlives it).
+   */
+  async signOut(session: LoginSession, ip: string): Promise<void> {
+    await this.logouts.end(session, { ip });
   }
 }
 

@@ -15,6 +15,9 @@ const CODE_FLOW_SETTINGS = {
   redirect_uris: stringList(20)
     .meta({ description: 'exact redirect URIs for authorization_code: https, http://127.0.0.1 / http://[::1], or a private-use scheme (RFC 8252)' })
     .optional(),
+  post_logout_redirect_uris: stringList(20)
+    .meta({ description: 'where the end_session_endpoint may send the browser back (OpenID Connect RP-Initiated Logout 1.0 §3.1); same rules as redirect_uris' })
+    .optional(),
   first_party: flag.meta({ description: 'one of the operator\'s own applications: the user is not asked for consent' }).optional(),
   require_par: flag.meta({ description: 'accept only pushed authorization requests (RFC 9126)' }).optional(),
 };
@@ -62,6 +65,7 @@ function settingsOf(input: ClientChange) {
     accessTokenFormat: input.access_token_format,
     audience: input.audience,
     redirectUris: input.redirect_uris,
+    postLogoutRedirectUris: input.post_logout_redirect_uris,
     firstParty: input.first_party,
     requirePar: input.require_par,
     name: input.client_name,

@@ -4,6 +4,7 @@ export type AuditEventType =
   | 'login_succeeded'
   | 'login_failed'
   | 'login_throttled'
+  | 'logged_out'
   | 'refresh_token_reuse_detected'
   | 'authorization_code_reuse_detected'
   | 'consent_granted'
@@ -27,6 +28,7 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'login_succeeded',
   'login_failed',
   'login_throttled',
+  'logged_out',
   'refresh_token_reuse_detected',
   'authorization_code_reuse_detected',
   'consent_granted',

@@ -25,6 +25,7 @@ function describe(client: Client): string {
     ['access_token_format', view.access_token_format],
     ['audience', view.audience ?? ''],
     ['redirect_uris', view.redirect_uris.join(',')],
+    ['post_logout_redirect_uris', view.post_logout_redirect_uris.join(',')],
     ['first_party', String(view.first_party)],
     ['require_par', String(view.require_par)],
     ['client_name', view.client_name ?? ''],

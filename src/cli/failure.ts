@@ -21,6 +21,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   access_token_format: '--access-token-format',
   audience: '--audience',
   redirect_uris: '--redirect-uris',
+  post_logout_redirect_uris: '--post-logout-redirect-uris',
   require_par: '--require-par',
   client_name: '--name',
   grace_seconds: '--grace',

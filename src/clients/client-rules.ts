@@ -16,6 +16,7 @@ export interface ClientRegistration {
   readonly accessTokenFormat?: AccessTokenFormat;
   readonly audience?: string | null;
   readonly redirectUris?: readonly string[];
+  readonly postLogoutRedirectUris?: readonly string[];
   readonly firstParty?: boolean;
   readonly requirePar?: boolean;
   /** the name users see (RFC 7591 client_name); null or absent: none, the id is shown */
@@ -72,6 +73,7 @@ export function validSettings(input: ClientRegistration, policy: RedirectUriPoli
     accessTokenFormat: format,
     audience: audience ?? null,
     redirectUris,
+    postLogoutRedirectUris: validRedirectUris(input.postLogoutRedirectUris ?? [], policy, 'post_logout_redirect_uris'),
     firstParty: input.firstParty ?? false,
     requirePar: input.requirePar ?? false,
     name: validName(input.name),

@@ -23,6 +23,8 @@ export interface Client {
   readonly audience: string | null;
   /** RFC 6749 §3.1.2: compared by exact string match at the authorization endpoint */
   readonly redirectUris: readonly string[];
+  /** OIDC RP-Initiated Logout 1.0 §3.1: where logout may send the browser back, compared exactly */
+  readonly postLogoutRedirectUris: readonly string[];
   /** Tessera's own applications: the user is not asked for consent */
   readonly firstParty: boolean;
   /** RFC 9126 §6: plain authorization requests are refused, only pushed ones accepted */
@@ -35,7 +37,7 @@ export interface Client {
 /** What `clients update` may change: the registration, never the type or the secret. */
 export type ClientSettings = Pick<
   Client,
-  'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'firstParty' | 'requirePar' | 'name'
+  'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'postLogoutRedirectUris' | 'firstParty' | 'requirePar' | 'name'
 >;
 
 export abstract class ClientStore {

@@ -28,6 +28,7 @@ export interface NewClient {
   readonly accessTokenFormat?: AccessTokenFormat;
   readonly audience?: string;
   readonly redirectUris?: readonly string[];
+  readonly postLogoutRedirectUris?: readonly string[];
   readonly firstParty?: boolean;
   readonly requirePar?: boolean;
   readonly name?: string;
@@ -59,6 +60,7 @@ const CHANGE_NAMES: Readonly<Record<keyof ClientChange, string>> = {
   accessTokenFormat: 'access_token_format',
   audience: 'audience',
   redirectUris: 'redirect_uris',
+  postLogoutRedirectUris: 'post_logout_redirect_uris',
   firstParty: 'first_party',
   requirePar: 'require_par',
   name: 'client_name',
@@ -169,6 +171,7 @@ export class ClientsService {
           accessTokenFormat: change.accessTokenFormat ?? current.accessTokenFormat,
           audience: change.audience === undefined ? current.audience : change.audience,
           redirectUris: change.redirectUris ?? current.redirectUris,
+          postLogoutRedirectUris: change.postLogoutRedirectUris ?? current.postLogoutRedirectUris,
           firstParty: change.firstParty ?? current.firstParty,
           requirePar: change.requirePar ?? current.requirePar,
           name: change.name === undefined ? current.name : change.name,

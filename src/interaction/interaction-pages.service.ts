@@ -8,7 +8,7 @@ import type { AuthorizationRequest } from '../oauth/authorization/authorization-
 import type { User } from '../users/user.js';
 import type { LoginSession } from './login-session.js';
 import { cspSourceOf, Pages } from './pages.js';
-import { formCsrfCookie } from './session-cookie.js';
+import { clearedSessionCookie, formCsrfCookie } from './session-cookie.js';
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
@@ -18,6 +18,14 @@ export interface LoginPageOptions {
   readonly username?: string;
   /** the form CSRF cookie the browser sent, if any */
   readonly csrfCookie?: string;
+}
+
+export interface LogoutPage {
+  readonly clientId: string | undefined;
+  readonly username: string | undefined;
+  readonly carried: ReadonlyArray<readonly [string, string]>;
+  /** the post-logout redirect URI the form's answer will redirect to */
+  readonly target: string | undefined;
 }
 
 /** Sends the hosted pages and the redirects of the flow. */
@@ -63,6 +71,26 @@ export class InteractionPages implements ErrorPages {
     void reply.status(200).headers(this.pages.headers(cspSourceOf(request.redirectUri))).send(html);
   }
 
+  /**
+   * Asks whether to log out (RP-Initiated Logout 1.0 §2), with a CSRF token bound to this
+   * login session for logging out only. The form's answer may redirect to `target`.
+   */
+  logoutConfirmation(reply: FastifyReply, page: LogoutPage, session: LoginSession): void {
+    const html = this.pages.render('logout', {
+      title: 'Sign out',
+      clientId: page.clientId,
+      username: page.username,
+      carried: page.carried,
+      csrf: this.csrf.issue({ kind: 'logout', sessionId: session.id }),
+    });
+    void reply.status(200).headers(this.pages.headers(page.target && cspSourceOf(page.target))).send(html);
+  }
+
+  /** The end of a logout no client asked to come back from. */
+  signedOut(reply: FastifyReply): void {
+    void reply.status(200).headers(this.pages.headers()).send(this.pages.render('logged-out', { title: 'Signed out' }));
+  }
+
   error(reply: FastifyReply, status: number, code: string, description: string): void {
     const html = this.pages.render('error', { title: 'Something went wrong', code, description });
     void reply.status(status).headers(this.pages.headers()).send(html);
@@ -71,6 +99,11 @@ export class InteractionPages implements ErrorPages {
   /** 302 for the GET of /oauth/authorize; 303 after a form post, so the browser follows with a GET. */
   redirect(reply: FastifyReply, location: string, afterPost: boolean): void {
     void reply.status(afterPost ? 303 : 302).headers({ ...NO_STORE, location }).send();
+  }
+
+  /** The browser forgets its login session cookie. */
+  clearSession(reply: FastifyReply): void {
+    this.setCookies(reply, [clearedSessionCookie()]);
   }
 
   setCookies(reply: FastifyReply, cookies: readonly CookieSet[]): void {

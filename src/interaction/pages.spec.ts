@@ -31,6 +31,22 @@ describe('Pages', () => {
     expect(html).toContain('<code>read</code>');
   });
 
+  it('renders the logout confirmation with the button the contract names, escaping what it carries', () => {
+    const html = pages.render('logout', {
+      title: 'Sign out',
+      clientId: '<b>notes</b>',
+      username: 'ada',
+      carried: [['state', '"><script>x()</script>']],
+      csrf: 't',
+    });
+    expect(html).toContain('<button type="submit" name="logout" value="yes">');
+    expect(html).toContain('<form method="post" action="/tenant/interaction/logout">');
+    expect(html).toContain('&lt;b&gt;notes&lt;/b&gt;');
+    expect(html).toContain('value="&quot;&gt;&lt;script&gt;x()&lt;/script&gt;"');
+    expect(html).not.toMatch(/<script|<b>/i);
+    expect(pages.render('logged-out', { title: 'Signed out' })).toContain('You are signed out of Tessera.');
+  });
+
   it('forbids framing and scripts, and lets a form redirect only to its own client', () => {
     const csp = pages.headers('https://app.example.com')['content-security-policy'];
     expect(csp).toContain("frame-ancestors 'none'");

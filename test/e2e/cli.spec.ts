@@ -338,6 +338,7 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
         'access_token_format: opaque',
         'audience: https://api.example.com',
         'redirect_uris:',
+        'post_logout_redirect_uris:',
         'first_party: false',
         'require_par: false',
         'client_name:',
@@ -403,7 +404,7 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
     expect(await client('native')).toMatchObject({ redirect_uris: uris.split(','), first_party: true, require_par: true });
     const updated = await tessera(['clients', 'update', 'native', '--no-first-party', '--no-require-par', '--redirect-uris', 'https://app.example.com/callback']);
     expect(updated.code).toBe(0);
-    expect(updated.stdout).toContain('redirect_uris: https://app.example.com/callback\nfirst_party: false\nrequire_par: false\n');
+    expect(updated.stdout).toContain('redirect_uris: https://app.example.com/callback\npost_logout_redirect_uris:\nfirst_party: false\nrequire_par: false\n');
     expect(await cliEvents('client_updated', 'native')).toEqual([{ actor: 'cli', details: { fields: 'redirect_uris,first_party,require_par' } }]);
   });
 
@@ -427,6 +428,27 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
     expect(empty.code).toBe(2);
     expect(empty.stderr).toBe('tessera: --name: must be 1 to 100 characters\n');
     expect(await client('nameless')).toBeUndefined();
+  });
+
+  it('registers --post-logout-redirect-uris, shows them, update replaces them, and a fragment is refused', async () => {
+    const uris = 'https://notes.example.com/bye,com.example.notes:/logout';
+    const created = await tessera([
+      'clients', 'create', 'notes', '--type', 'public', '--grants', 'authorization_code',
+      '--redirect-uris', 'https://notes.example.com/cb', '--post-logout-redirect-uris', uris,
+    ]);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(await client('notes')).toMatchObject({ post_logout_redirect_uris: uris.split(',') });
+    const shown = await tessera(['clients', 'show', 'notes']);
+    expect(shown.stdout).toContain(`redirect_uris: https://notes.example.com/cb\npost_logout_redirect_uris: ${uris}\n`);
+    const updated = await tessera(['clients', 'update', 'notes', '--post-logout-redirect-uris', 'https://notes.example.com/signed-out']);
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toContain('post_logout_redirect_uris: https://notes.example.com/signed-out\n');
+    expect(await cliEvents('client_updated', 'notes')).toEqual([{ actor: 'cli', details: { fields: 'post_logout_redirect_uris' } }]);
+    const refused = await tessera(['clients', 'update', 'notes', '--post-logout-redirect-uris', 'https://notes.example.com/bye#top']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^tessera: --post-logout-redirect-uris: .*fragment/);
+    expect(await client('notes')).toMatchObject({ post_logout_redirect_uris: ['https://notes.example.com/signed-out'] });
   });
 });
 

@@ -59,6 +59,11 @@ export class PageAgent {
     return this.send('GET', `/oauth/authorize?${query}`, undefined, { 'sec-fetch-site': 'cross-site' });
   }
 
+  /** A top-level navigation from another site (a relying party's link or redirect) to `path`. */
+  async visit(path: string): Promise<PageResult> {
+    return this.send('GET', path, undefined, { 'sec-fetch-site': 'cross-site' });
+  }
+
   /** A same-origin navigation to one of Tessera's pages (as a link on another of its pages). */
   get(path: string): Promise<PageResult> {
     return this.send('GET', path, undefined, { 'sec-fetch-site': 'same-origin' });

@@ -299,6 +299,10 @@ describe('the account page', () => {
     expect(await live(sidOf(mine))).toBe(false);
     expect(await live(sidOf(phone))).toBe(true);
     expect((await rows(t, 'SELECT ended_reason FROM login_sessions WHERE user_id = $1', [user.user.id]))).toEqual([{ ended_reason: 'logout' }]);
+    // The same logout as the end_session_endpoint's: recorded once, for this login session.
+    expect(await rows(t, `SELECT details FROM audit_events WHERE type = 'logged_out' AND user_id = $1`, [user.user.id])).toEqual([
+      { details: { login_session_id: expect.any(String) as string, sessions_revoked: 1 } },
+    ]);
     expect((await agent.get(`${done.location!.pathname}${done.location!.search}`)).text).toContain('You are signed out.');
   });
 });

@@ -59,6 +59,7 @@ describe('RFC 8414 metadata', () => {
     expect(openid).toEqual({
       ...oauth,
       userinfo_endpoint: `${ISSUER}/oauth/userinfo`,
+      end_session_endpoint: `${ISSUER}/oauth/logout`,
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['ES256'],
       claims_supported: expect.arrayContaining(['sub', 'auth_time', 'nonce', 'sid', 'email', 'email_verified', 'name', 'preferred_username']),
@@ -66,7 +67,7 @@ describe('RFC 8414 metadata', () => {
       request_uri_parameter_supported: false,
       claims_parameter_supported: false,
     });
-    expect(openid).not.toHaveProperty('end_session_endpoint');
+    expect(oauth).not.toHaveProperty('end_session_endpoint');
     expect(openid).not.toHaveProperty('backchannel_logout_supported');
   });
 

@@ -39,7 +39,9 @@ export type RedemptionOutcome =
   /** unknown, expired, another client's, or a wrong verifier or redirect URI: nothing changed */
   | { readonly kind: 'invalid' }
   /** the user was disabled since the code was issued: nothing changed */
-  | { readonly kind: 'user_disabled' };
+  | { readonly kind: 'user_disabled' }
+  /** the login session the code was issued in was logged out since: nothing changed */
+  | { readonly kind: 'logged_out' };
 
 /** Owned by oauth/authorization; implemented in persistence/. */
 export abstract class AuthorizationCodeStore {

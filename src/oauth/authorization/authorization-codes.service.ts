@@ -113,6 +113,7 @@ export class AuthorizationCodesService {
         throw OAuthError.invalidGrant();
       case 'invalid':
       case 'user_disabled':
+      case 'logged_out':
         throw OAuthError.invalidGrant();
     }
   }

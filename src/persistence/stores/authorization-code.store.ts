@@ -41,6 +41,16 @@ const REDEEM = `
 
 /** Thrown inside the transaction to roll the code's use back: its user cannot log in now. */
 class UserDisabled extends Error {}
+/** Likewise: its login session was logged out, which ended every family started through it. */
+class LoggedOut extends Error {}
+
+// A code issued in a login session starts a family only while that session was not logged
+// out. FOR SHARE conflicts with the UPDATE that ends the session, so a logout and a
+// redemption take turns: either the logout then finds this family to end, or this
+// redemption finds the session ended. A session "replaced" by another user's login on the
+// same browser was not logged out: its codes stay good.
+const SESSION_NOT_LOGGED_OUT = `
+  SELECT 1 FROM login_sessions WHERE id = $1 AND (ended_at IS NULL OR ended_reason = 'replaced') FOR SHARE`;
 
 @Injectable()
 export class PgAuthorizationCodeStore extends AuthorizationCodeStore {
@@ -71,6 +81,9 @@ export class PgAuthorizationCodeStore extends AuthorizationCodeStore {
           const { rows } = await execute<CodeRow>(m, REDEEM, [hash, guard.now, guard.clientId, guard.codeChallenge, guard.redirectUri ?? null]);
           if (rows.length === 1) {
             const code = toCode(rows[0]);
+            if (code.loginSessionId !== null && (await execute(m, SESSION_NOT_LOGGED_OUT, [code.loginSessionId])).rows.length === 0) {
+              throw new LoggedOut();
+            }
             const started = start(code);
             if (!(await startWithin(m, started))) throw new UserDisabled();
             // In the same transaction: a replay waiting on the row lock finds the family to end.
@@ -98,6 +111,7 @@ export class PgAuthorizationCodeStore extends AuthorizationCodeStore {
       );
     } catch (error) {
       if (error instanceof UserDisabled) return { kind: 'user_disabled' };
+      if (error instanceof LoggedOut) return { kind: 'logged_out' };
       throw error;
     }
   }
