@@ -33,6 +33,8 @@ import { PgRevocationEventStore } from './stores/revocation-event.store.js';
 import { PgSigningKeyStore } from './stores/signing-key.store.js';
 import { PgSsfStreamStore } from './stores/ssf-stream.store.js';
 import { PgUserStore } from './stores/user.store.js';
+import { DpopProofStore } from '../oauth/dpop/dpop-proof-store.js';
+import { PgDpopProofStore } from './stores/dpop-proof.store.js';
 
 const STORES = [
   { provide: UserStore, useClass: PgUserStore },
@@ -51,6 +53,7 @@ const STORES = [
   { provide: PushedRequestStore, useClass: PgPushedRequestStore },
   { provide: SsfStreamStore, useClass: PgSsfStreamStore },
   { provide: FamilyAuthenticationStore, useClass: PgFamilyAuthenticationStore },
+  { provide: DpopProofStore, useClass: PgDpopProofStore },
 ];
 
 /**
