@@ -18,6 +18,9 @@ const CODE_FLOW_SETTINGS = {
   first_party: flag.meta({ description: 'one of the operator\'s own applications: the user is not asked for consent' }).optional(),
   require_par: flag.meta({ description: 'accept only pushed authorization requests (RFC 9126)' }).optional(),
 };
+const DPOP_SETTING = {
+  dpop_bound_access_tokens: flag.meta({ description: 'refuse token requests without a DPoP proof: never a Bearer token (RFC 9449 §5.2)' }).optional(),
+};
 const NewClient = z
   .strictObject({
     client_id: text(1, 128),
@@ -29,6 +32,7 @@ const NewClient = z
     access_token_format: oneOf(['jwt', 'opaque']).optional(),
     audience: text(1, 1024).optional(),
     ...CODE_FLOW_SETTINGS,
+    ...DPOP_SETTING,
   })
   .meta({ id: 'NewClient' });
 type NewClient = z.output<typeof NewClient>;
@@ -45,6 +49,7 @@ const ClientChange = z
     access_token_format: oneOf(['jwt', 'opaque']).optional(),
     audience: text(1, 1024).nullable().meta({ description: 'null removes the client\'s own audience' }).optional(),
     ...CODE_FLOW_SETTINGS,
+    ...DPOP_SETTING,
   })
   .meta({ id: 'ClientChange' });
 type ClientChange = z.output<typeof ClientChange>;
@@ -61,6 +66,7 @@ function settingsOf(input: ClientChange) {
     redirectUris: input.redirect_uris,
     firstParty: input.first_party,
     requirePar: input.require_par,
+    requireDpop: input.dpop_bound_access_tokens,
   };
 }
 const SecretRotation = z

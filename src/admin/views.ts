@@ -58,6 +58,7 @@ export const ClientView = z
     redirect_uris: z.array(z.string()),
     first_party: z.boolean(),
     require_par: z.boolean(),
+    dpop_bound_access_tokens: z.boolean().meta({ description: 'token requests without a DPoP proof are refused (RFC 9449 §5.2)' }),
     created_at: time,
   })
   .meta({ id: 'Client' });
@@ -126,6 +127,7 @@ export function clientView(client: Client): z.output<typeof ClientView> {
     redirect_uris: [...client.redirectUris],
     first_party: client.firstParty,
     require_par: client.requirePar,
+    dpop_bound_access_tokens: client.requireDpop,
     created_at: client.createdAt.toISOString(),
   };
 }

@@ -18,6 +18,7 @@ export function clientSettings(options: ParsedCommand['options']): ClientChange 
     redirectUris: list(options['redirect-uris'], /,/),
     firstParty: options['first-party'] as boolean | undefined,
     requirePar: options['require-par'] as boolean | undefined,
+    requireDpop: options['require-dpop'] as boolean | undefined,
   };
 }
 

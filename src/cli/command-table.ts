@@ -39,6 +39,7 @@ const CLIENT_SETTINGS = {
   'redirect-uris': { type: 'string', value: '<u1,u2>', help: 'where authorization codes may be sent, comma-separated, compared exactly' },
   'first-party': { type: 'boolean', negatable: true, help: 'one of your own applications: users are not asked for consent' },
   'require-par': { type: 'boolean', negatable: true, help: 'accept only pushed authorization requests (RFC 9126)' },
+  'require-dpop': { type: 'boolean', negatable: true, help: 'refuse token requests without a DPoP proof: no Bearer tokens (RFC 9449)' },
 } as const satisfies Record<string, OptionSpec>;
 
 const PASSWORD_INPUT = 'The password is read from TESSERA_PASSWORD, or else from a hidden prompt (or one line of standard input).';
@@ -88,6 +89,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       introspect: { type: 'boolean', help: CLIENT_SETTINGS.introspect.help },
       'first-party': { type: 'boolean', help: CLIENT_SETTINGS['first-party'].help },
       'require-par': { type: 'boolean', help: CLIENT_SETTINGS['require-par'].help },
+      'require-dpop': { type: 'boolean', help: CLIENT_SETTINGS['require-dpop'].help },
       audience: { type: 'string', value: '<aud>', help: CLIENT_SETTINGS.audience.help },
       'secret-stdin': { type: 'boolean', help: 'read the secret from standard input instead of generating one' },
     },
@@ -101,8 +103,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: { ...CLIENT_SETTINGS, audience: { ...CLIENT_SETTINGS.audience, negatable: true } },
     summary: 'change a client: only the options given change',
     details:
-      '--no-introspect removes the permission, --no-audience the client\'s own audience, --no-first-party and\n' +
-      '--no-require-par their flags; --redirect-uris replaces the whole list. The type cannot change.',
+      '--no-introspect removes the permission, --no-audience the client\'s own audience, --no-first-party,\n' +
+      '--no-require-par and --no-require-dpop their flags; --redirect-uris replaces the whole list. The type cannot change.',
     needsAnOption: true,
   },
   {

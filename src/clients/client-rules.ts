@@ -18,6 +18,8 @@ export interface ClientRegistration {
   readonly redirectUris?: readonly string[];
   readonly firstParty?: boolean;
   readonly requirePar?: boolean;
+  /** RFC 9449 §5.2 dpop_bound_access_tokens */
+  readonly requireDpop?: boolean;
   /** permissions other than introspect, kept as they are */
   readonly otherPermissions?: readonly string[];
 }
@@ -72,6 +74,7 @@ export function validSettings(input: ClientRegistration, policy: RedirectUriPoli
     redirectUris,
     firstParty: input.firstParty ?? false,
     requirePar: input.requirePar ?? false,
+    requireDpop: input.requireDpop ?? false,
   };
 }
 

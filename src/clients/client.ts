@@ -27,13 +27,15 @@ export interface Client {
   readonly firstParty: boolean;
   /** RFC 9126 §6: plain authorization requests are refused, only pushed ones accepted */
   readonly requirePar: boolean;
+  /** RFC 9449 §5.2 dpop_bound_access_tokens: token requests without a DPoP proof are refused */
+  readonly requireDpop: boolean;
   readonly createdAt: Date;
 }
 
 /** What `clients update` may change: the registration, never the type or the secret. */
 export type ClientSettings = Pick<
   Client,
-  'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'firstParty' | 'requirePar'
+  'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'firstParty' | 'requirePar' | 'requireDpop'
 >;
 
 export abstract class ClientStore {

@@ -30,6 +30,7 @@ export interface NewClient {
   readonly redirectUris?: readonly string[];
   readonly firstParty?: boolean;
   readonly requirePar?: boolean;
+  readonly requireDpop?: boolean;
   /** set the secret instead of generating one (confidential clients only) */
   readonly secret?: string;
 }
@@ -60,6 +61,7 @@ const CHANGE_NAMES: Readonly<Record<keyof ClientChange, string>> = {
   redirectUris: 'redirect_uris',
   firstParty: 'first_party',
   requirePar: 'require_par',
+  requireDpop: 'dpop_bound_access_tokens',
 };
 const MIN_SECRET_LENGTH = 32;
 /** A client registered by another process shows in the metadata within this (clients cache it 300 s anyway). */
@@ -169,6 +171,7 @@ export class ClientsService {
           redirectUris: change.redirectUris ?? current.redirectUris,
           firstParty: change.firstParty ?? current.firstParty,
           requirePar: change.requirePar ?? current.requirePar,
+          requireDpop: change.requireDpop ?? current.requireDpop,
           otherPermissions: current.permissions,
         },
         this.redirectUriPolicy,

@@ -53,8 +53,8 @@ export class RefreshTokensService {
   ) {}
 
   /** A login: a new family and its first refresh token. */
-  async start(user: User, client: Client, scope: string, meta: SessionMeta): Promise<IssuedRefresh> {
-    const { newFamily, refreshToken } = this.prepare(user.id, client, scope, meta);
+  async start(user: User, client: Client, scope: string, meta: SessionMeta, dpopJkt?: string): Promise<IssuedRefresh> {
+    const { newFamily, refreshToken } = this.prepare(user.id, client, scope, meta, dpopJkt);
     if (!(await this.families.start(newFamily))) {
       // Disabled between the password check and now: the same answer as a wrong password.
       throw OAuthError.invalidGrant('invalid username or password');
@@ -67,7 +67,7 @@ export class RefreshTokensService {
    * A new family with the lifetimes of every login session, for the caller to store
    * (start, or an authorization code's redemption in its own transaction).
    */
-  prepare(userId: string, client: Client, scope: string, meta: SessionMeta): PreparedFamily {
+  prepare(userId: string, client: Client, scope: string, meta: SessionMeta, dpopJkt?: string): PreparedFamily {
     const now = this.clock.now();
     const refreshToken = opaqueToken(this.random);
     const absolute = now + this.config.refreshAbsoluteTtl * 1000;
@@ -84,6 +84,7 @@ export class RefreshTokensService {
       userAgent: meta.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
       revokedAt: null,
       revokedReason: null,
+      dpopJkt: dpopJkt ?? null,
     };
     return { newFamily: { family, firstTokenHash: this.hashers.refreshToken.hash(refreshToken) }, refreshToken };
   }
@@ -98,6 +99,7 @@ export class RefreshTokensService {
     client: Client,
     requestedScope: readonly string[] | undefined,
     meta: Pick<SessionMeta, 'requestId'> = {},
+    dpopJkt?: string,
   ): Promise<IssuedRefresh> {
     const now = new Date(this.clock.now());
     const presentedHash = this.hashers.refreshToken.hash(presented);
@@ -111,9 +113,9 @@ export class RefreshTokensService {
     };
     const outcome = await this.families.refresh(
       presentedHash,
-      { clientId: client.id, requestedScope },
+      { clientId: client.id, requestedScope, dpopJkt },
       (snapshot) =>
-        judgeRefresh(snapshot, { clientId: client.id, now, graceSeconds: this.config.refreshReuseGrace, requestedScope }),
+        judgeRefresh(snapshot, { clientId: client.id, now, graceSeconds: this.config.refreshReuseGrace, requestedScope, dpopJkt }),
       prepared,
       now,
       this.config.refreshIdleTtl,
@@ -162,6 +164,9 @@ export class RefreshTokensService {
       case 'reject':
         if (verdict.reason === 'invalid_scope') {
           throw new OAuthError('invalid_scope', 'the requested scope exceeds the scope of the refresh token');
+        }
+        if (verdict.reason === 'dpop_key_mismatch') {
+          throw OAuthError.invalidGrant('the refresh token is bound to another DPoP key (RFC 9449 §5)');
         }
         throw OAuthError.invalidGrant();
     }

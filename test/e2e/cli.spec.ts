@@ -340,6 +340,7 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
         'redirect_uris:',
         'first_party: false',
         'require_par: false',
+        'dpop_bound_access_tokens: false',
         `created_at: ${((await client('resource-server')).created_at as Date).toISOString()}`,
         '',
       ].join('\n'),
@@ -402,7 +403,7 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
     expect(await client('native')).toMatchObject({ redirect_uris: uris.split(','), first_party: true, require_par: true });
     const updated = await tessera(['clients', 'update', 'native', '--no-first-party', '--no-require-par', '--redirect-uris', 'https://app.example.com/callback']);
     expect(updated.code).toBe(0);
-    expect(updated.stdout).toContain('redirect_uris: https://app.example.com/callback\nfirst_party: false\nrequire_par: false\n');
+    expect(updated.stdout).toContain('redirect_uris: https://app.example.com/callback\nfirst_party: false\nrequire_par: false\ndpop_bound_access_tokens: false\n');
     expect(await cliEvents('client_updated', 'native')).toEqual([{ actor: 'cli', details: { fields: 'redirect_uris,first_party,require_par' } }]);
   });
 });

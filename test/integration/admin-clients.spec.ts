@@ -106,6 +106,7 @@ describe('admin API: clients', () => {
       redirect_uris: [],
       first_party: false,
       require_par: false,
+      dpop_bound_access_tokens: false,
       created_at: client.client.createdAt.toISOString(),
     });
     expect(shown.text).not.toContain(client.secret!);

@@ -34,6 +34,8 @@ export interface CodePresentation {
   readonly client: Client;
   readonly codeVerifier: string;
   readonly redirectUri: string | undefined;
+  /** RFC 9449 §5: the DPoP key the new family is bound to */
+  readonly dpopJkt?: string;
 }
 
 export interface RedeemedCode {
@@ -90,7 +92,7 @@ export class AuthorizationCodesService {
       this.hashers.authorizationCode.hash(presented),
       { clientId: request.client.id, codeChallenge: s256(request.codeVerifier), redirectUri: request.redirectUri, now },
       (code) => {
-        prepared = this.refreshTokens.prepare(code.userId, request.client, code.scope, meta);
+        prepared = this.refreshTokens.prepare(code.userId, request.client, code.scope, meta, request.dpopJkt);
         return prepared.newFamily;
       },
       this.revoker.relevantUntil(now.getTime()),

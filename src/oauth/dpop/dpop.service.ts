@@ -61,21 +61,22 @@ export class DpopService {
 
   /**
    * The proof that came with `Authorization: DPoP <token>` at one of Tessera's own
-   * resources (RFC 9449 §7): bound to that token by ath, for this method and URL. Failures
-   * are 401 with a DPoP challenge (§7.1).
+   * resources (RFC 9449 §7): bound to that token by ath, for this method and URL. Not
+   * remembered yet: the caller accepts it once the token is known to be bound to its key.
    */
-  async atResource(request: DpopHttpRequest, path: string, accessToken: string): Promise<VerifiedProof> {
-    const refuse = (message: string) => new OAuthError('invalid_dpop_proof', message, dpopChallenge('invalid_dpop_proof'), 401);
-    const proof = singleProof(request, refuse) ?? fail(refuse('a DPoP proof is required with a DPoP access token'));
-    let verified: VerifiedProof;
+  proofAtResource(request: DpopHttpRequest, path: string, accessToken: string): VerifiedProof {
+    const proof = singleProof(request, resourceRefusal) ?? fail(resourceRefusal('a DPoP proof is required with a DPoP access token'));
     try {
-      verified = verifyDpopProof(proof, { htm: request.method, htu: `${this.config.issuer}${path}`, now: epochSeconds(this.clock), accessToken });
+      return verifyDpopProof(proof, { htm: request.method, htu: `${this.config.issuer}${path}`, now: epochSeconds(this.clock), accessToken });
     } catch (error) {
-      if (error instanceof DpopProofError) throw refuse(error.message);
+      if (error instanceof DpopProofError) throw resourceRefusal(error.message);
       throw error;
     }
-    await this.claimOnce(verified, refuse);
-    return verified;
+  }
+
+  /** Accepts a resource's proof once across every process (§11.1); a second time is 401. */
+  acceptAtResource(verified: VerifiedProof): Promise<void> {
+    return this.claimOnce(verified, resourceRefusal);
   }
 
   /** The DPoP-Nonce header for a response to a request that carried a proof (§8.2). */
@@ -99,6 +100,11 @@ export class DpopService {
 export function dpopChallenge(error?: string): Record<string, string> {
   const algs = `algs="${DPOP_SIGNING_ALGS.join(' ')}"`;
   return { 'WWW-Authenticate': `DPoP realm="tessera"${error ? `, error="${error}"` : ''}, ${algs}` };
+}
+
+/** RFC 9449 §7.1: a resource answers a bad proof 401 with a DPoP challenge. */
+export function resourceRefusal(message: string): OAuthError {
+  return new OAuthError('invalid_dpop_proof', message, dpopChallenge('invalid_dpop_proof'), 401);
 }
 
 /** §4.3 check 1: at most one DPoP header, and not an empty one. */

@@ -17,5 +17,6 @@ export class ClientEntity {
   @Column('text', { name: 'redirect_uris', array: true }) redirectUris: string[];
   @Column('boolean', { name: 'first_party' }) firstParty: boolean;
   @Column('boolean', { name: 'require_par' }) requirePar: boolean;
+  @Column('boolean', { name: 'require_dpop' }) requireDpop: boolean;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
 }

@@ -108,6 +108,7 @@ export class PgClientStore extends ClientStore {
           redirectUris: [...settings.redirectUris],
           firstParty: settings.firstParty,
           requirePar: settings.requirePar,
+          requireDpop: settings.requireDpop,
         },
       );
       return { ...current, ...settings };
