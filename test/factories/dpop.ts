@@ -59,7 +59,7 @@ export function currentNonce(t: TestApp): string | undefined {
 }
 
 /** A token request with DPoP header lines as given (several lines for one name when an array). */
-export function dpopToken(t: TestApp, client: TestClient, params: Record<string, string>, dpop: string | string[]): Promise<HttpResult> {
+export function dpopToken(t: Pick<TestApp, 'url'>, client: TestClient, params: Record<string, string>, dpop: string | string[]): Promise<HttpResult> {
   const body = new URLSearchParams(client.secret === undefined ? { ...params, client_id: client.id } : params).toString();
   const headers: Record<string, string | string[]> = { 'content-type': 'application/x-www-form-urlencoded', dpop };
   if (client.secret !== undefined) headers.authorization = client.basic;
