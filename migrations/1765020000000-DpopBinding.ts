@@ -6,7 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * the primary key decides between two processes accepting the same proof. Families and
  * opaque access tokens keep the thumbprint they are bound to (§6.1; a JWT carries it in
  * cnf.jkt); a family's binding is set when it starts and never changes. Clients may be
- * required to use DPoP (§5.2 dpop_bound_access_tokens).
+ * required to use DPoP (§5.2 dpop_bound_access_tokens), and an authorization code to be
+ * redeemed with the key named at /authorize (§10 dpop_jkt).
  */
 export class DpopBinding1765020000000 implements MigrationInterface {
   name = 'DpopBinding1765020000000';
@@ -21,9 +22,11 @@ export class DpopBinding1765020000000 implements MigrationInterface {
     await q.query(`ALTER TABLE families ADD COLUMN dpop_jkt text`);
     await q.query(`ALTER TABLE opaque_access_tokens ADD COLUMN dpop_jkt text`);
     await q.query(`ALTER TABLE clients ADD COLUMN require_dpop boolean NOT NULL DEFAULT false`);
+    await q.query(`ALTER TABLE authorization_codes ADD COLUMN dpop_jkt text`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE authorization_codes DROP COLUMN dpop_jkt`);
     await q.query(`ALTER TABLE clients DROP COLUMN require_dpop`);
     await q.query(`ALTER TABLE opaque_access_tokens DROP COLUMN dpop_jkt`);
     await q.query(`ALTER TABLE families DROP COLUMN dpop_jkt`);

@@ -406,6 +406,18 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
     expect(updated.stdout).toContain('redirect_uris: https://app.example.com/callback\nfirst_party: false\nrequire_par: false\ndpop_bound_access_tokens: false\n');
     expect(await cliEvents('client_updated', 'native')).toEqual([{ actor: 'cli', details: { fields: 'redirect_uris,first_party,require_par' } }]);
   });
+
+  it('registers a client with --require-dpop, shows it, and --no-require-dpop turns it off', async () => {
+    const created = await tessera(['clients', 'create', 'dpop-app', '--type', 'public', '--grants', 'password,refresh_token', '--require-dpop']);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(await client('dpop-app')).toMatchObject({ require_dpop: true });
+    expect((await tessera(['clients', 'show', 'dpop-app'])).stdout).toContain('dpop_bound_access_tokens: true\n');
+    const updated = await tessera(['clients', 'update', 'dpop-app', '--no-require-dpop']);
+    expect(updated.code).toBe(0);
+    expect(await client('dpop-app')).toMatchObject({ require_dpop: false });
+    expect(await cliEvents('client_updated', 'dpop-app')).toEqual([{ actor: 'cli', details: { fields: 'dpop_bound_access_tokens' } }]);
+  });
 });
 
 describe('bad input', () => {

@@ -67,7 +67,7 @@ describe('DPoP clients against Tessera', () => {
     expect(owner.token_type).toBe('dpop');
   });
 
-  it('openid-client: the code flow of a public client binds its tokens, and refreshes them with the same key', async () => {
+  it('openid-client: the code flow of a public client, with dpop_jkt, binds its tokens and refreshes them with the same key', async () => {
     const redirectUri = 'http://127.0.0.1:5173/cb';
     const rp = await createClient(t, { type: 'public', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [redirectUri], scopes: ['read'], firstParty: true });
     const user = await createUser(t);
@@ -82,6 +82,8 @@ describe('DPoP clients against Tessera', () => {
       code_challenge_method: 'S256',
       state,
       nonce: 'n-0S6_WzA2Mj',
+      // RFC 9449 §10: the code is redeemable only with a proof of this key.
+      dpop_jkt: await DPoP.calculateThumbprint(),
     });
     const agent = new PageAgent(t);
     const back = await agent.login(await agent.authorize(url.search.slice(1)), user);

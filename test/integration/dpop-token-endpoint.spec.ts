@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { AuthorizationCodesService } from '../../src/oauth/authorization/authorization-codes.service.js';
+import { s256 } from '../../src/oauth/authorization/pkce.js';
 import { JanitorService } from '../../src/janitor/janitor.service.js';
 import { NONCE_WINDOW_SECONDS } from '../../src/oauth/dpop/dpop-nonces.js';
 import { type DpopKey, currentNonce, dpopKey, dpopProof, dpopToken } from '../factories/dpop.js';
@@ -153,6 +156,22 @@ describe('DPoP at the token endpoint', () => {
       expect(replayed.body).toMatchObject({ error: 'invalid_dpop_proof', error_description: 'the DPoP proof has been used before' });
       expect(await count('families')).toBe(families);
     });
+  });
+
+  it('redeems a code issued for dpop_jkt (RFC 9449 §10) only with a proof of that key, the code unspent meanwhile', async () => {
+    const redirect = 'https://app.example.com/cb';
+    const web = await createClient(t, { type: 'public', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [redirect], scopes: ['read'] });
+    const verifier = randomBytes(32).toString('base64url');
+    const code = await t.app.get(AuthorizationCodesService).issue({
+      client: web.client, userId: user.user.id, redirectUri: redirect, redirectUriSent: true,
+      codeChallenge: s256(verifier), scope: ['read'], authTime: new Date(t.clock.now()), dpopJkt: key.jkt,
+    });
+    const params = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirect };
+    expect((await token(t, web, params)).body.error).toBe('invalid_grant');
+    expect((await dpopToken(t, web, params, await dpopProof(t, await dpopKey()))).body.error).toBe('invalid_grant');
+    const redeemed = await dpopToken(t, web, params, await dpopProof(t, key));
+    expect(redeemed.status).toBe(200);
+    expect(redeemed.body.token_type).toBe('DPoP');
   });
 
   it('refuses a client registered dpop_bound_access_tokens without a proof, and serves it with one', async () => {

@@ -23,6 +23,8 @@ export interface CodeGrant {
   readonly redirectUri: string;
   readonly redirectUriSent: boolean;
   readonly codeChallenge: string;
+  /** RFC 9449 §10: the DPoP key the code must be redeemed with */
+  readonly dpopJkt?: string;
   readonly scope: readonly string[];
   readonly nonce?: string;
   readonly authTime: Date;
@@ -70,6 +72,7 @@ export class AuthorizationCodesService {
       redirectUri: grant.redirectUri,
       redirectUriSent: grant.redirectUriSent,
       codeChallenge: grant.codeChallenge,
+      dpopJkt: grant.dpopJkt ?? null,
       scope: grant.scope.join(' '),
       nonce: grant.nonce ?? null,
       authTime: grant.authTime,
@@ -90,7 +93,7 @@ export class AuthorizationCodesService {
     let prepared: PreparedFamily | undefined;
     const outcome = await this.store.redeem(
       this.hashers.authorizationCode.hash(presented),
-      { clientId: request.client.id, codeChallenge: s256(request.codeVerifier), redirectUri: request.redirectUri, now },
+      { clientId: request.client.id, codeChallenge: s256(request.codeVerifier), redirectUri: request.redirectUri, dpopJkt: request.dpopJkt, now },
       (code) => {
         prepared = this.refreshTokens.prepare(code.userId, request.client, code.scope, meta, request.dpopJkt);
         return prepared.newFamily;

@@ -17,6 +17,7 @@ interface CodeRow {
   redirect_uri: string;
   redirect_uri_sent: boolean;
   code_challenge: string;
+  dpop_jkt: string | null;
   scope: string;
   nonce: string | null;
   auth_time: Date;
@@ -26,17 +27,18 @@ interface CodeRow {
 }
 
 const CODE =
-  'client_id, user_id, redirect_uri, redirect_uri_sent, code_challenge, scope, nonce, auth_time, login_session_id, created_at, expires_at';
+  'client_id, user_id, redirect_uri, redirect_uri_sent, code_challenge, scope, nonce, auth_time, login_session_id, created_at, expires_at, dpop_jkt';
 
 // The compare-and-set that makes a code single-use: it is marked used only while unused
 // and unexpired, and only for the client it was issued to, the PKCE verifier whose
 // challenge it holds and the redirect URI it was sent to (repeated when it was sent,
-// RFC 6749 §4.1.3). A parallel redemption waits on the row lock and then finds used_at set.
+// RFC 6749 §4.1.3), and the DPoP key named at /authorize (RFC 9449 §10). A parallel redemption waits on the row lock and then finds used_at set.
 const REDEEM = `
   UPDATE authorization_codes SET used_at = $2
    WHERE hash = $1 AND used_at IS NULL AND expires_at > $2
      AND client_id = $3 AND code_challenge = $4
      AND (redirect_uri = $5 OR ($5::text IS NULL AND NOT redirect_uri_sent))
+     AND (dpop_jkt IS NULL OR dpop_jkt = $6::text)
   RETURNING ${CODE}`;
 
 /** Thrown inside the transaction to roll the code's use back: its user cannot log in now. */
@@ -52,9 +54,9 @@ export class PgAuthorizationCodeStore extends AuthorizationCodeStore {
     await referencingClient(() =>
       execute(
         this.dataSource,
-        `INSERT INTO authorization_codes (hash, ${CODE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        `INSERT INTO authorization_codes (hash, ${CODE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
         [hash, code.clientId, code.userId, code.redirectUri, code.redirectUriSent, code.codeChallenge, code.scope, code.nonce,
-          code.authTime, code.loginSessionId, code.createdAt, code.expiresAt],
+          code.authTime, code.loginSessionId, code.createdAt, code.expiresAt, code.dpopJkt],
       ),
     );
   }
@@ -68,7 +70,7 @@ export class PgAuthorizationCodeStore extends AuthorizationCodeStore {
     try {
       return await referencingClient(() =>
         withTransactionRetry(this.dataSource, async (m): Promise<RedemptionOutcome> => {
-          const { rows } = await execute<CodeRow>(m, REDEEM, [hash, guard.now, guard.clientId, guard.codeChallenge, guard.redirectUri ?? null]);
+          const { rows } = await execute<CodeRow>(m, REDEEM, [hash, guard.now, guard.clientId, guard.codeChallenge, guard.redirectUri ?? null, guard.dpopJkt ?? null]);
           if (rows.length === 1) {
             const code = toCode(rows[0]);
             const started = start(code);
@@ -110,6 +112,7 @@ function toCode(row: CodeRow): AuthorizationCode {
     redirectUri: row.redirect_uri,
     redirectUriSent: row.redirect_uri_sent,
     codeChallenge: row.code_challenge,
+    dpopJkt: row.dpop_jkt,
     scope: row.scope,
     nonce: row.nonce,
     authTime: row.auth_time,
