@@ -25,8 +25,8 @@ const MODES = {
     seconds: 10,
     connections: [32, 128],
     users: 4,
-    // Refresh chains: one per connection of each refresh run, its warm-up and its measurement.
-    pools: { chains: 2 * (32 + 128), userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000 },
+    // Refresh chains: one per connection of each refresh run (plain and DPoP), its warm-up and its measurement.
+    pools: { chains: 4 * (32 + 128), userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000 },
   },
   // A smoke run of about a minute: the same scenarios and table, no warm-up, 1 s each, small
   // pools (the distinct-token pool fits in the verified-token cache: not a measurement).
@@ -35,7 +35,7 @@ const MODES = {
     seconds: 1,
     connections: [32, 128],
     users: 1,
-    pools: { chains: 32 + 128, userTokens: 128, distinct: 3_000, revocable: 3_000 },
+    pools: { chains: 2 * (32 + 128), userTokens: 128, distinct: 3_000, revocable: 3_000 },
   },
 };
 
@@ -152,7 +152,7 @@ async function main() {
         const results = (report.scenarios[i].results[level] = {});
         // Tessera and the peer back to back, so that a noisy moment hits both alike.
         for (const target of targets) {
-          const prepared = scenario.prepare(target, pools.get(target.name));
+          const prepared = await scenario.prepare(target, pools.get(target.name));
           if (prepared.na) {
             results[target.name] = { na: prepared.na };
             continue;
@@ -171,7 +171,7 @@ async function main() {
       report.multicore = { workers: 2, pinned: false, scenarios: SCENARIOS.map(({ id, title }) => ({ id, title, results: {} })) };
       for (const connections of settings.connections) {
         for (const [i, scenario] of SCENARIOS.entries()) {
-          const prepared = scenario.prepare(multi, multiPools);
+          const prepared = await scenario.prepare(multi, multiPools);
           log(`${scenario.title} @${connections}: tessera WORKERS=2`);
           const measured = await measure(prepared.spec, {
             connections,

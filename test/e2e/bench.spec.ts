@@ -12,6 +12,8 @@ const SCENARIOS = [
   'introspect_distinct',
   'introspect_refresh',
   'revoke',
+  'dpop_client_credentials',
+  'dpop_refresh',
   'introspect_during_logins',
 ];
 // oidc-provider has no password grant: no login, and no login flood to introspect during.
