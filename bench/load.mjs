@@ -4,7 +4,7 @@ import { settle, watch } from './processes.mjs';
 
 /**
  * @typedef {{ body: string, headers?: Record<string, string> }} Request
- * @typedef {{ next(): Request, response?(status: number, body: string): void }} Connection
+ * @typedef {{ next(): Request, response?(status: number, body: string, headers: Record<string, string>): void }} Connection
  * @typedef {(index: number) => Connection} ConnectionFactory  one per connection, in order
  *
  * @typedef {object} LoadSpec
@@ -55,7 +55,7 @@ function run(spec, connections, seconds, latencies, options = {}) {
             request.headers = { 'content-type': FORM, ...spec.headers, ...next.headers };
             return request;
           },
-          onResponse: connection.response ? (status, body) => connection.response(status, body) : undefined,
+          onResponse: connection.response ? (status, body, _context, headers) => connection.response(status, body, headers) : undefined,
         },
       ]);
       if (latencies) client.on('response', (_status, _bytes, ms) => latencies.push(ms));

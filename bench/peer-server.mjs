@@ -10,7 +10,9 @@
 //   RESOURCE_JWT refreshes into ES256 JWTs, as Tessera's refreshes do.
 // - Refresh tokens rotate (rotateRefreshToken: true); logins go through devInteractions.
 // - Its authorization codes are minted through its own /auth by a browser with a session.
-import { generateKeyPairSync } from 'node:crypto';
+// - DPoP with server nonces; bench-app is confidential, so its refresh tokens stay unbound
+//   (a proof binds each new access token), as Tessera's chains minted without DPoP do.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
 // Deep imports of the provider's own adapter and LRU: the package has no exports map, and
@@ -76,6 +78,8 @@ server.listen({ host: '127.0.0.1', port }, () => {
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },
+      // RFC 9449 with server nonces on every token request, as Tessera does by default.
+      dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
       resourceIndicators: {
         enabled: true,
         defaultResource: (ctx, _client, oneOf) =>

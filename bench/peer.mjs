@@ -44,6 +44,7 @@ export class PeerTarget {
     this.server = server;
     this.url = url;
     this.auth = auth;
+    this.tokenHtu = `${url}/token`;
   }
 
   pids() {

@@ -26,9 +26,9 @@ const MODES = {
     seconds: 10,
     connections: [32, 128],
     users: 4,
-    // Refresh chains: one per connection of each refresh run, its warm-up and its measurement.
+    // Refresh chains: one per connection of each refresh run (plain and DPoP), its warm-up and its measurement.
     // Codes: minted before each redemption run, enough for its warm-up and measurement at up to 4,000/s.
-    pools: { chains: 2 * (32 + 128), userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000, codes: 48_000 },
+    pools: { chains: 4 * (32 + 128), userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000, codes: 48_000 },
     // Revocation signals (bench/signals.mjs): sessions ended one at a time under load.
     signals: { revocations: 200, introspectRevocations: 50, offlineRevocations: 20, offlineWindowMs: 1_000, batch: 50, loadConnections: 32, connections: [32, 128] },
   },
@@ -39,7 +39,7 @@ const MODES = {
     seconds: 1,
     connections: [32, 128],
     users: 1,
-    pools: { chains: 32 + 128, userTokens: 128, distinct: 3_000, revocable: 3_000, codes: 2_000 },
+    pools: { chains: 2 * (32 + 128), userTokens: 128, distinct: 3_000, revocable: 3_000, codes: 2_000 },
     signals: { revocations: 10, introspectRevocations: 3, offlineRevocations: 2, offlineWindowMs: 200, batch: 10, loadConnections: 8, connections: [32] },
   },
 };

@@ -1,6 +1,7 @@
 // The scenarios of the benchmark, and the token pools they draw from. Each scenario turns a
 // target (Tessera or the peer) into a load spec, or says why the target cannot run it.
 import { redeeming } from './codes.mjs';
+import { dpopFixed, dpopSigner, learnNonce } from './dpop.mjs';
 import { collect, cycling, fixed } from './load.mjs';
 
 const form = (params) => new URLSearchParams(params).toString();
@@ -61,13 +62,15 @@ function refreshChains(target, chains, rounds) {
  * flight when it stops, which leaves those chains unusable (the peer treats the next
  * presentation as reuse), so no chain is ever handed to a second connection.
  */
-function chainConnection(target, chains, failures) {
+function chainConnection(target, chains, failures, dpop) {
   return () => {
     let current = chains.pop();
     if (current === undefined) throw new Error(`${target.name}: no unused refresh chain left (pools.chains too small)`);
+    const signer = dpop && dpopSigner(target.tokenHtu, dpop.nonce);
     return {
-      next: () => ({ body: target.refreshBody(current) }),
-      response(status, body) {
+      next: () => ({ body: target.refreshBody(current), ...(signer ? { headers: { dpop: signer.proof() } } : {}) }),
+      response(status, body, headers) {
+        signer?.learn(headers);
         if (status === 200) current = JSON.parse(body).refresh_token;
         else failures.count++;
       },
@@ -176,6 +179,34 @@ export const SCENARIOS = [
         spec: { url: target.url, path: target.paths.revoke, headers: { authorization: target.auth.app }, connection: factory },
         // Past the end of the pool the tokens are already revoked: fewer fresh revocations.
         extra: () => ({ poolWraps: factory.state.wrapped }),
+      };
+    },
+  },
+  {
+    id: 'dpop_client_credentials',
+    title: '9. DPoP client_credentials',
+    describe: {
+      tessera: 'scenario 3 with a fresh ES256 DPoP proof per request (a key per connection, server nonce): a JWT with cnf.jkt',
+      peer: 'the same: dPoP with nonceSecret and requireNonce',
+    },
+    async prepare(target) {
+      const nonce = await learnNonce(target);
+      return { spec: { url: target.url, path: target.paths.token, headers: { authorization: target.auth.app }, connection: dpopFixed(target, nonce, target.clientCredentialsBody()) } };
+    },
+  },
+  {
+    id: 'dpop_refresh',
+    title: '10. DPoP refresh with rotation',
+    describe: {
+      tessera: 'scenario 2 with a DPoP proof per request: the chain stays unbound, each access token is bound',
+      peer: 'the same (a confidential client: the peer binds the access token only)',
+    },
+    async prepare(target, pools) {
+      const failures = { count: 0 };
+      const dpop = { nonce: await learnNonce(target) };
+      return {
+        spec: { url: target.url, path: target.paths.token, headers: { authorization: target.auth.app }, connection: chainConnection(target, pools.chains, failures, dpop) },
+        extra: () => ({ failedRefreshes: failures.count }),
       };
     },
   },

@@ -121,6 +121,8 @@ export async function startTessera({ database, pinned, users, workers, cacheSize
 export class TesseraTarget {
   name = 'tessera';
   paths = { token: '/oauth/token', introspect: '/oauth/introspect', revoke: '/oauth/revoke' };
+  /** RFC 9449 §4.3: DPoP proofs name the token endpoint under ISSUER, not the address dialled */
+  tokenHtu = `${ISSUER}/oauth/token`;
 
   constructor(server, url, auth, usernames, databaseName) {
     this.databaseName = databaseName;

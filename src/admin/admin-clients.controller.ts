@@ -22,6 +22,9 @@ const CODE_FLOW_SETTINGS = {
   require_par: flag.meta({ description: 'accept only pushed authorization requests (RFC 9126)' }).optional(),
 };
 const CLIENT_NAME_DESCRIPTION = 'the name users see on the login and consent pages instead of the client_id (RFC 7591 client_name)';
+const DPOP_SETTING = {
+  dpop_bound_access_tokens: flag.meta({ description: 'refuse token requests without a DPoP proof: never a Bearer token (RFC 9449 §5.2)' }).optional(),
+};
 const NewClient = z
   .strictObject({
     client_id: text(1, 128),
@@ -34,6 +37,7 @@ const NewClient = z
     audience: text(1, 1024).optional(),
     client_name: text(1, 100).meta({ description: CLIENT_NAME_DESCRIPTION }).optional(),
     ...CODE_FLOW_SETTINGS,
+    ...DPOP_SETTING,
   })
   .meta({ id: 'NewClient' });
 type NewClient = z.output<typeof NewClient>;
@@ -51,6 +55,7 @@ const ClientChange = z
     audience: text(1, 1024).nullable().meta({ description: 'null removes the client\'s own audience' }).optional(),
     client_name: text(1, 100).nullable().meta({ description: `${CLIENT_NAME_DESCRIPTION}; null removes it` }).optional(),
     ...CODE_FLOW_SETTINGS,
+    ...DPOP_SETTING,
   })
   .meta({ id: 'ClientChange' });
 type ClientChange = z.output<typeof ClientChange>;
@@ -69,6 +74,7 @@ function settingsOf(input: ClientChange) {
     firstParty: input.first_party,
     requirePar: input.require_par,
     name: input.client_name,
+    requireDpop: input.dpop_bound_access_tokens,
   };
 }
 const SecretRotation = z

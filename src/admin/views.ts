@@ -60,6 +60,7 @@ export const ClientView = z
     first_party: z.boolean(),
     require_par: z.boolean(),
     client_name: z.string().nullable(),
+    dpop_bound_access_tokens: z.boolean().meta({ description: 'token requests without a DPoP proof are refused (RFC 9449 §5.2)' }),
     created_at: time,
   })
   .meta({ id: 'Client' });
@@ -130,6 +131,7 @@ export function clientView(client: Client): z.output<typeof ClientView> {
     first_party: client.firstParty,
     require_par: client.requirePar,
     client_name: client.name,
+    dpop_bound_access_tokens: client.requireDpop,
     created_at: client.createdAt.toISOString(),
   };
 }

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 import { ADMIN_ROLE } from '../users/user.js';
 import { UsersService } from '../users/users.service.js';
-import { BearerAuthenticator, bearerChallenge } from './bearer-authenticator.service.js';
+import { BearerAuthenticator, bearerChallenge, resourceRequestOf } from './bearer-authenticator.service.js';
 import { attachPrincipal } from './principal.js';
 
 export const ADMIN_SCOPE = 'admin';
@@ -15,7 +15,7 @@ export class UserBearerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const principal = await this.authenticator.authenticate(request.headers.authorization);
+    const principal = await this.authenticator.authenticate(resourceRequestOf(request));
     // A client_credentials token speaks for no user: it has no sessions of its own.
     if (principal.userId === undefined) {
       throw new OAuthError('invalid_token', 'the access token does not represent a user', bearerChallenge('invalid_token'));
@@ -39,7 +39,7 @@ export class AdminBearerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const principal = await this.authenticator.authenticate(request.headers.authorization);
+    const principal = await this.authenticator.authenticate(resourceRequestOf(request));
     const user = principal.userId === undefined ? undefined : await this.users.findRecent(principal.userId);
     if (!principal.scope.includes(ADMIN_SCOPE) || !user || user.disabledAt !== null || !user.roles.includes(ADMIN_ROLE)) {
       // RFC 6750 §3.1: 403 insufficient_scope, naming the scope required.

@@ -29,6 +29,7 @@ function describe(client: Client): string {
     ['first_party', String(view.first_party)],
     ['require_par', String(view.require_par)],
     ['client_name', view.client_name ?? ''],
+    ['dpop_bound_access_tokens', String(view.dpop_bound_access_tokens)],
     ['created_at', view.created_at],
   ];
   return lines.map(([name, value]) => `${name}: ${value}`.trimEnd()).join('\n') + '\n';

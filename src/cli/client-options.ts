@@ -20,6 +20,7 @@ export function clientSettings(options: ParsedCommand['options']): ClientChange 
     firstParty: options['first-party'] as boolean | undefined,
     requirePar: options['require-par'] as boolean | undefined,
     name: options.name as string | null | undefined,
+    requireDpop: options['require-dpop'] as boolean | undefined,
   };
 }
 

@@ -45,6 +45,7 @@ const CLIENT_SETTINGS = {
   'first-party': { type: 'boolean', negatable: true, help: 'one of your own applications: users are not asked for consent' },
   'require-par': { type: 'boolean', negatable: true, help: 'accept only pushed authorization requests (RFC 9126)' },
   name: { type: 'string', value: '<n>', help: 'the name users see on the login and consent pages (default: the client_id)' },
+  'require-dpop': { type: 'boolean', negatable: true, help: 'refuse token requests without a DPoP proof: no Bearer tokens (RFC 9449)' },
 } as const satisfies Record<string, OptionSpec>;
 
 const PASSWORD_INPUT = 'The password is read from TESSERA_PASSWORD, or else from a hidden prompt (or one line of standard input).';
@@ -94,6 +95,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       introspect: { type: 'boolean', help: CLIENT_SETTINGS.introspect.help },
       'first-party': { type: 'boolean', help: CLIENT_SETTINGS['first-party'].help },
       'require-par': { type: 'boolean', help: CLIENT_SETTINGS['require-par'].help },
+      'require-dpop': { type: 'boolean', help: CLIENT_SETTINGS['require-dpop'].help },
       audience: { type: 'string', value: '<aud>', help: CLIENT_SETTINGS.audience.help },
       'secret-stdin': { type: 'boolean', help: 'read the secret from standard input instead of generating one' },
     },
@@ -108,8 +110,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'change a client: only the options given change',
     details:
       '--no-introspect removes the permission, --no-audience the client\'s own audience, --no-name its name,\n' +
-      '--no-first-party and --no-require-par their flags; --redirect-uris and --post-logout-redirect-uris each\n' +
-      'replace their whole list. The type cannot change.',
+      '--no-first-party, --no-require-par and --no-require-dpop their flags; --redirect-uris and\n' +
+      '--post-logout-redirect-uris each replace their whole list. The type cannot change.',
     needsAnOption: true,
   },
   {

@@ -24,6 +24,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   post_logout_redirect_uris: '--post-logout-redirect-uris',
   require_par: '--require-par',
   client_name: '--name',
+  dpop_bound_access_tokens: '--require-dpop',
   grace_seconds: '--grace',
   secret: 'the secret from standard input',
   password: 'the password',

@@ -21,6 +21,8 @@ export interface ClientRegistration {
   readonly requirePar?: boolean;
   /** the name users see (RFC 7591 client_name); null or absent: none, the id is shown */
   readonly name?: string | null;
+  /** RFC 9449 §5.2 dpop_bound_access_tokens */
+  readonly requireDpop?: boolean;
   /** permissions other than introspect, kept as they are */
   readonly otherPermissions?: readonly string[];
 }
@@ -77,6 +79,7 @@ export function validSettings(input: ClientRegistration, policy: RedirectUriPoli
     firstParty: input.firstParty ?? false,
     requirePar: input.requirePar ?? false,
     name: validName(input.name),
+    requireDpop: input.requireDpop ?? false,
   };
 }
 

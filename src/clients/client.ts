@@ -31,13 +31,15 @@ export interface Client {
   readonly requirePar: boolean;
   /** RFC 7591 §2 client_name: shown to users on the hosted pages instead of the id */
   readonly name: string | null;
+  /** RFC 9449 §5.2 dpop_bound_access_tokens: token requests without a DPoP proof are refused */
+  readonly requireDpop: boolean;
   readonly createdAt: Date;
 }
 
 /** What `clients update` may change: the registration, never the type or the secret. */
 export type ClientSettings = Pick<
   Client,
-  'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'postLogoutRedirectUris' | 'firstParty' | 'requirePar' | 'name'
+  'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'postLogoutRedirectUris' | 'firstParty' | 'requirePar' | 'requireDpop' | 'name'
 >;
 
 export abstract class ClientStore {

@@ -32,6 +32,7 @@ export interface NewClient {
   readonly firstParty?: boolean;
   readonly requirePar?: boolean;
   readonly name?: string;
+  readonly requireDpop?: boolean;
   /** set the secret instead of generating one (confidential clients only) */
   readonly secret?: string;
 }
@@ -64,6 +65,7 @@ const CHANGE_NAMES: Readonly<Record<keyof ClientChange, string>> = {
   firstParty: 'first_party',
   requirePar: 'require_par',
   name: 'client_name',
+  requireDpop: 'dpop_bound_access_tokens',
 };
 const MIN_SECRET_LENGTH = 32;
 /** A client registered by another process shows in the metadata within this (clients cache it 300 s anyway). */
@@ -175,6 +177,7 @@ export class ClientsService {
           firstParty: change.firstParty ?? current.firstParty,
           requirePar: change.requirePar ?? current.requirePar,
           name: change.name === undefined ? current.name : change.name,
+          requireDpop: change.requireDpop ?? current.requireDpop,
           otherPermissions: current.permissions,
         },
         this.redirectUriPolicy,

@@ -20,6 +20,8 @@ export class TokenHashers {
   readonly loginSession: KeyedHasher;
   /** the random part of a pushed request's request_uri (RFC 9126) */
   readonly pushedRequest: KeyedHasher;
+  /** a DPoP proof's key thumbprint and jti (RFC 9449 §11.1), remembered until its iat window closes */
+  readonly dpopProof: KeyedHasher;
 
   constructor(@Inject(CONFIG) config: ResolvedConfig) {
     this.refreshToken = new KeyedHasher(config.tokenHashSecret, 'refresh-token');
@@ -30,5 +32,6 @@ export class TokenHashers {
     this.authorizationCode = new KeyedHasher(config.tokenHashSecret, 'authorization-code');
     this.loginSession = new KeyedHasher(config.tokenHashSecret, 'login-session');
     this.pushedRequest = new KeyedHasher(config.tokenHashSecret, 'pushed-request');
+    this.dpopProof = new KeyedHasher(config.tokenHashSecret, 'dpop-proof');
   }
 }

@@ -29,6 +29,8 @@ export interface AppConfig {
   readonly loginSessionAbsoluteTtl: number;
   /** every client must push its authorization requests (RFC 9126 §5), not only those registered --require-par */
   readonly requirePar: boolean;
+  /** RFC 9449 §8: DPoP proofs at the token endpoint must carry a server nonce (DPoP-Nonce) */
+  readonly dpopRequireNonce: boolean;
   readonly signingAlg: SigningAlg;
   /** seconds a rotated key is published in the JWKS before it signs (longer than verifiers' JWKS cool-downs) */
   readonly keyPublishDelay: number;
@@ -193,6 +195,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     loginSessionIdleTtl,
     loginSessionAbsoluteTtl,
     requirePar: flag(env, 'REQUIRE_PAR', false),
+    dpopRequireNonce: flag(env, 'DPOP_REQUIRE_NONCE', true),
     signingAlg: oneOf(env, 'SIGNING_ALG', SIGNING_ALGS, 'ES256'),
     keyPublishDelay: integer(env, 'KEY_PUBLISH_DELAY', 60, 0, 86_400),
     keyEncryptionSecret: secret(env, 'KEY_ENCRYPTION_SECRET', production),

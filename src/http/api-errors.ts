@@ -18,7 +18,12 @@ export const Fails = {
   form: failure(400, 'invalid_request', 'a parameter is missing, repeated or malformed, or the body is not application/x-www-form-urlencoded'),
   rule: failure(400, 'invalid_request', 'a value breaks a rule of the service (e.g. a password too short): the member is named'),
   malformedBearer: failure(400, 'invalid_request', 'the Authorization header is not a valid Bearer credential'),
-  bearer: failure(401, 'invalid_token', 'no Bearer access token, or one that is invalid, expired or revoked (WWW-Authenticate: Bearer)'),
+  bearer: failure(
+    401,
+    'invalid_token',
+    'no Bearer access token, or one that is invalid, expired or revoked, or DPoP-bound but sent as Bearer (WWW-Authenticate: Bearer or DPoP)',
+  ),
+  dpop: failure(401, 'invalid_dpop_proof', 'Authorization: DPoP without a valid proof for this request, this token and the key it is bound to (RFC 9449 §7.1)'),
   notAdmin: failure(403, 'insufficient_scope', 'the token lacks scope admin, or its user is no longer an enabled admin'),
   clientAuth: failure(401, 'invalid_client', 'client authentication failed (WWW-Authenticate: Basic when Basic was tried)'),
   taken: failure(409, 'invalid_request', 'the name is taken'),
@@ -31,13 +36,13 @@ export const Fails = {
 } as const;
 
 /** What every Bearer-authenticated operation can answer before it starts. */
-export const BEARER_FAILURES: readonly Failure[] = [Fails.malformedBearer, Fails.bearer, Fails.unavailable];
+export const BEARER_FAILURES: readonly Failure[] = [Fails.malformedBearer, Fails.bearer, Fails.dpop, Fails.unavailable];
 export const ADMIN_FAILURES: readonly Failure[] = [...BEARER_FAILURES, Fails.notAdmin];
 
 const ERROR_REF = '#/components/schemas/Error';
 
 const HEADERS: Record<number, Record<string, { description: string; schema: { type: 'string' | 'integer' } }>> = {
-  401: { 'WWW-Authenticate': { description: 'RFC 6750 §3 / RFC 7617 challenge', schema: { type: 'string' } } },
+  401: { 'WWW-Authenticate': { description: 'RFC 6750 §3 / RFC 9449 §7.1 / RFC 7617 challenge', schema: { type: 'string' } } },
   429: { 'Retry-After': { description: 'seconds', schema: { type: 'integer' } } },
   503: { 'Retry-After': { description: 'seconds', schema: { type: 'integer' } } },
 };

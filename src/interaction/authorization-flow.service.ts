@@ -113,6 +113,7 @@ export class AuthorizationFlow {
       redirectUri: request.redirectUri,
       redirectUriSent: request.redirectUriSent,
       codeChallenge: request.codeChallenge,
+      dpopJkt: request.dpopJkt,
       scope,
       nonce: request.nonce,
       authTime: session.authTime,

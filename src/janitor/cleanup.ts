@@ -10,6 +10,7 @@ export const CLEANUP_TABLES = [
   'authorization_codes',
   'pushed_authorization_requests',
   'login_sessions',
+  'dpop_proofs',
 ] as const;
 
 export type CleanupTable = (typeof CLEANUP_TABLES)[number];
@@ -49,6 +50,8 @@ export interface CleanupBatches {
   expiredPushedRequests(before: Date, limit: number): Promise<number>;
   /** Login sessions ended, or past either expiry, before `before`. */
   endedLoginSessions(before: Date, limit: number): Promise<number>;
+  /** DPoP proofs whose iat window closed before `before`: they would be refused as stale anyway. */
+  expiredDpopProofs(before: Date, limit: number): Promise<number>;
 }
 
 /** Owned by janitor/; implemented in persistence/. */

@@ -67,6 +67,7 @@ export class JanitorService {
       ['authorization_codes', (b, limit) => b.expiredAuthorizationCodes(new Date(now - CODE_REPLAY_WINDOW_MS), limit)],
       ['pushed_authorization_requests', (b, limit) => b.expiredPushedRequests(expired, limit)],
       ['login_sessions', (b, limit) => b.endedLoginSessions(expired, limit)],
+      ['dpop_proofs', (b, limit) => b.expiredDpopProofs(expired, limit)],
     ];
   }
 }

@@ -25,11 +25,12 @@ import { PasswordGrant } from './token/grants/password.grant.js';
 import { RefreshTokenGrant } from './token/grants/refresh-token.grant.js';
 import { TokenController } from './token/token.controller.js';
 import { TokenService } from './token/token.service.js';
+import { DpopModule } from './dpop/dpop.module.js';
 
 const GRANTS = [PasswordGrant, RefreshTokenGrant, ClientCredentialsGrant, AuthorizationCodeGrant];
 
 @Module({
-  imports: [AuditModule, ClientsModule, SessionsModule, ThrottleModule, UsersModule],
+  imports: [AuditModule, ClientsModule, SessionsModule, ThrottleModule, UsersModule, DpopModule],
   controllers: [TokenController, JwksController, DiscoveryController, ParController],
   providers: [
     ClientAuthService,

@@ -29,7 +29,7 @@ export const TokenForm = z
 export const TokenResponse = z
   .object({
     access_token: z.string(),
-    token_type: z.literal('Bearer'),
+    token_type: z.enum(['Bearer', 'DPoP']).meta({ description: 'DPoP when a DPoP proof came with the request: the tokens are bound to its key (RFC 9449 §5)' }),
     expires_in: z.int().meta({ description: 'seconds' }),
     refresh_token: z.string().meta({ description: 'password, authorization_code and refresh_token grants' }).optional(),
     scope: z.string(),
@@ -52,7 +52,10 @@ export const RevocationForm = z
 
 const ActiveToken = z.object({
   active: z.literal(true),
-  token_type: z.literal('Bearer').meta({ description: 'access tokens only: a refresh token has no token type (RFC 7662 §2.2, RFC 6749 §7.1)' }).optional(),
+  token_type: z
+    .enum(['Bearer', 'DPoP'])
+    .meta({ description: 'access tokens only: a refresh token has no token type (RFC 7662 §2.2, RFC 6749 §7.1); DPoP when bound (RFC 9449 §6.2)' })
+    .optional(),
   scope: z.string(),
   client_id: z.string(),
   username: z.string().meta({ description: 'absent for client_credentials tokens' }).optional(),
@@ -63,6 +66,10 @@ const ActiveToken = z.object({
   iat: z.int(),
   jti: z.string().meta({ description: 'absent for refresh tokens' }).optional(),
   sid: z.string().meta({ description: 'the session (family) of a user login' }).optional(),
+  cnf: z
+    .object({ jkt: z.string() })
+    .meta({ description: 'RFC 9449 §6.2: the thumbprint of the DPoP key the token is bound to' })
+    .optional(),
 });
 
 /** RFC 7009 §2.2: the client ignores the body; `{}` keeps JSON-parsing clients working. */
@@ -92,6 +99,7 @@ export const ServerMetadata = z
     revocation_endpoint_auth_methods_supported: z.array(z.string()),
     scopes_supported: z.array(z.string()),
     access_token_signing_alg_values_supported: z.array(z.string()),
+    dpop_signing_alg_values_supported: z.array(z.string()).meta({ description: 'RFC 9449 §5.1: the algorithms a DPoP proof may use' }),
     service_documentation: z.string(),
   })
   .meta({ id: 'AuthorizationServerMetadata', description: 'RFC 8414 §2' });

@@ -35,6 +35,8 @@ import { PgRevocationEventStore } from './stores/revocation-event.store.js';
 import { PgSigningKeyStore } from './stores/signing-key.store.js';
 import { PgSsfStreamStore } from './stores/ssf-stream.store.js';
 import { PgUserStore } from './stores/user.store.js';
+import { DpopProofStore } from '../oauth/dpop/dpop-proof-store.js';
+import { PgDpopProofStore } from './stores/dpop-proof.store.js';
 
 const STORES = [
   { provide: UserStore, useClass: PgUserStore },
@@ -54,6 +56,7 @@ const STORES = [
   { provide: SsfStreamStore, useClass: PgSsfStreamStore },
   { provide: FamilyAuthenticationStore, useClass: PgFamilyAuthenticationStore },
   { provide: AccountSessionStore, useClass: PgAccountSessionStore },
+  { provide: DpopProofStore, useClass: PgDpopProofStore },
 ];
 
 /**

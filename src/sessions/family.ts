@@ -15,6 +15,11 @@ export interface Family {
   readonly userAgent: string | null;
   readonly revokedAt: Date | null;
   readonly revokedReason: string | null;
+  /**
+   * RFC 9449 §5: the thumbprint of the DPoP key the family's refresh tokens are bound to,
+   * set when it starts and never changed; null (or absent) when unbound
+   */
+  readonly dpopJkt?: string | null;
 }
 
 export type ReuseReason = 'after_grace' | 'stale_ancestor' | 'other_client';
@@ -47,7 +52,7 @@ export type RefreshVerdict =
   | { readonly kind: 'grace' }
   | { readonly kind: 'reuse'; readonly reason: ReuseReason }
   | { readonly kind: 'expired' }
-  | { readonly kind: 'reject'; readonly reason: 'revoked' | 'user_disabled' | 'invalid_scope' };
+  | { readonly kind: 'reject'; readonly reason: 'revoked' | 'user_disabled' | 'invalid_scope' | 'dpop_key_mismatch' };
 
 /** The successor prepared before the transaction, so the lock is held for SQL only. */
 export interface PreparedSuccessor {
@@ -64,6 +69,8 @@ export interface PreparedSuccessor {
 export interface RotationGuard {
   readonly clientId: string;
   readonly requestedScope: readonly string[] | undefined;
+  /** the key of the DPoP proof sent with the refresh, if any */
+  readonly dpopJkt: string | undefined;
 }
 
 export interface RefreshOutcome {

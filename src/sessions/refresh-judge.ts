@@ -6,6 +6,8 @@ export interface RefreshRequest {
   readonly graceSeconds: number;
   /** the narrower scope asked for, or undefined to keep the family's */
   readonly requestedScope: readonly string[] | undefined;
+  /** the key of the DPoP proof sent with the refresh, if any */
+  readonly dpopJkt: string | undefined;
 }
 
 /**
@@ -16,6 +18,9 @@ export interface RefreshRequest {
 export function judgeRefresh(snapshot: RefreshSnapshot, request: RefreshRequest): RefreshVerdict {
   const { family } = snapshot;
   if (family.revokedAt) return { kind: 'reject', reason: 'revoked' };
+  // RFC 9449 §5: a bound refresh token is worth nothing without its key. Whoever lacks the
+  // key changes nothing, not even by a reuse that would end the owner's session.
+  if (family.dpopJkt && family.dpopJkt !== request.dpopJkt) return { kind: 'reject', reason: 'dpop_key_mismatch' };
   // RFC 6749 §6: the refresh token must have been issued to the authenticated client.
   if (family.clientId !== request.clientId) return { kind: 'reuse', reason: 'other_client' };
   const now = request.now.getTime();

@@ -53,8 +53,8 @@ export class RefreshTokensService {
   ) {}
 
   /** A login: a new family and its first refresh token. */
-  async start(user: User, client: Client, scope: string, meta: SessionMeta): Promise<IssuedRefresh> {
-    const { newFamily, refreshToken } = this.prepare(user.id, client, scope, meta);
+  async start(user: User, client: Client, scope: string, meta: SessionMeta, dpopJkt?: string): Promise<IssuedRefresh> {
+    const { newFamily, refreshToken } = this.prepare(user.id, client, scope, meta, dpopJkt);
     if (!(await this.families.start(newFamily))) {
       // Disabled between the password check and now: the same answer as a wrong password.
       throw OAuthError.invalidGrant('invalid username or password');
@@ -67,8 +67,8 @@ export class RefreshTokensService {
    * A new family with the lifetimes of every login session, for the caller to store
    * (start, in its own transaction).
    */
-  prepare(userId: string, client: Client, scope: string, meta: SessionMeta): PreparedFamily {
-    const { start, refreshToken } = this.prepareFor(meta);
+  prepare(userId: string, client: Client, scope: string, meta: SessionMeta, dpopJkt?: string): PreparedFamily {
+    const { start, refreshToken } = this.prepareFor(meta, dpopJkt);
     return { newFamily: { family: { ...start.family, userId, clientId: client.id, scope }, firstTokenHash: start.firstTokenHash }, refreshToken };
   }
 
@@ -76,7 +76,7 @@ export class RefreshTokensService {
    * The same, before its user, client and scope are known: an authorization code's
    * redemption reads them from the code in the statement that starts the family.
    */
-  prepareFor(meta: SessionMeta): { start: FamilyStart; refreshToken: string } {
+  prepareFor(meta: SessionMeta, dpopJkt?: string): { start: FamilyStart; refreshToken: string } {
     const now = this.clock.now();
     const refreshToken = opaqueToken(this.random);
     const absolute = now + this.config.refreshAbsoluteTtl * 1000;
@@ -90,6 +90,7 @@ export class RefreshTokensService {
       userAgent: meta.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
       revokedAt: null,
       revokedReason: null,
+      dpopJkt: dpopJkt ?? null,
     };
     return { start: { family, firstTokenHash: this.hashers.refreshToken.hash(refreshToken) }, refreshToken };
   }
@@ -104,6 +105,7 @@ export class RefreshTokensService {
     client: Client,
     requestedScope: readonly string[] | undefined,
     meta: Pick<SessionMeta, 'requestId'> = {},
+    dpopJkt?: string,
   ): Promise<IssuedRefresh> {
     const now = new Date(this.clock.now());
     const presentedHash = this.hashers.refreshToken.hash(presented);
@@ -117,9 +119,9 @@ export class RefreshTokensService {
     };
     const outcome = await this.families.refresh(
       presentedHash,
-      { clientId: client.id, requestedScope },
+      { clientId: client.id, requestedScope, dpopJkt },
       (snapshot) =>
-        judgeRefresh(snapshot, { clientId: client.id, now, graceSeconds: this.config.refreshReuseGrace, requestedScope }),
+        judgeRefresh(snapshot, { clientId: client.id, now, graceSeconds: this.config.refreshReuseGrace, requestedScope, dpopJkt }),
       prepared,
       now,
       this.config.refreshIdleTtl,
@@ -168,6 +170,9 @@ export class RefreshTokensService {
       case 'reject':
         if (verdict.reason === 'invalid_scope') {
           throw new OAuthError('invalid_scope', 'the requested scope exceeds the scope of the refresh token');
+        }
+        if (verdict.reason === 'dpop_key_mismatch') {
+          throw OAuthError.invalidGrant('the refresh token is bound to another DPoP key (RFC 9449 §5)');
         }
         throw OAuthError.invalidGrant();
     }

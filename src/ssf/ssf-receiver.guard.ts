@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { BearerAuthenticator, bearerChallenge } from '../auth-guard/bearer-authenticator.service.js';
+import { BearerAuthenticator, bearerChallenge, resourceRequestOf } from '../auth-guard/bearer-authenticator.service.js';
 import { attachPrincipal } from '../auth-guard/principal.js';
 import { INTROSPECT_PERMISSION } from '../clients/client.js';
 import { ClientsService } from '../clients/clients.service.js';
@@ -22,7 +22,7 @@ export class SsfReceiverGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const principal = await this.authenticator.authenticate(request.headers.authorization);
+    const principal = await this.authenticator.authenticate(resourceRequestOf(request));
     const client = principal.userId === undefined ? await this.clients.findRecent(principal.clientId) : undefined;
     if (!principal.scope.includes(SSF_SCOPE) || !client?.permissions.includes(INTROSPECT_PERMISSION)) {
       throw new OAuthError(

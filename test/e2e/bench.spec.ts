@@ -12,6 +12,8 @@ const SCENARIOS = [
   'introspect_distinct',
   'introspect_refresh',
   'revoke',
+  'dpop_client_credentials',
+  'dpop_refresh',
   'introspect_during_logins',
   'code_redemption',
   'login_page',

@@ -342,6 +342,7 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
         'first_party: false',
         'require_par: false',
         'client_name:',
+        'dpop_bound_access_tokens: false',
         `created_at: ${((await client('resource-server')).created_at as Date).toISOString()}`,
         '',
       ].join('\n'),
@@ -450,6 +451,18 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
     expect(refused.stderr).toMatch(/^tessera: --post-logout-redirect-uris: .*fragment/);
     expect(await client('notes')).toMatchObject({ post_logout_redirect_uris: ['https://notes.example.com/signed-out'] });
   });
+
+  it('registers a client with --require-dpop, shows it, and --no-require-dpop turns it off', async () => {
+    const created = await tessera(['clients', 'create', 'dpop-app', '--type', 'public', '--grants', 'password,refresh_token', '--require-dpop']);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(await client('dpop-app')).toMatchObject({ require_dpop: true });
+    expect((await tessera(['clients', 'show', 'dpop-app'])).stdout).toContain('dpop_bound_access_tokens: true\n');
+    const updated = await tessera(['clients', 'update', 'dpop-app', '--no-require-dpop']);
+    expect(updated.code).toBe(0);
+    expect(await client('dpop-app')).toMatchObject({ require_dpop: false });
+    expect(await cliEvents('client_updated', 'dpop-app')).toEqual([{ actor: 'cli', details: { fields: 'dpop_bound_access_tokens' } }]);
+  });
 });
 
 describe('bad input', () => {
@@ -552,7 +565,7 @@ describe('tessera cleanup', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      'deleted: opaque_access_tokens=1 refresh_tokens=5 families=2 revoked_access_tokens=1 revocation_events=2 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0\n',
+      'deleted: opaque_access_tokens=1 refresh_tokens=5 families=2 revoked_access_tokens=1 revocation_events=2 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0 dpop_proofs=0\n',
     );
 
     expect(await query(`SELECT id FROM families WHERE client_id = 'cleanup-client'`)).toEqual([{ id: live }]);
@@ -569,7 +582,7 @@ describe('tessera cleanup', () => {
     const again = await tessera(['cleanup']);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(
-      'deleted: opaque_access_tokens=0 refresh_tokens=0 families=0 revoked_access_tokens=0 revocation_events=0 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0\n',
+      'deleted: opaque_access_tokens=0 refresh_tokens=0 families=0 revoked_access_tokens=0 revocation_events=0 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0 dpop_proofs=0\n',
     );
   });
 });

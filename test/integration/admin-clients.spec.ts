@@ -108,6 +108,7 @@ describe('admin API: clients', () => {
       first_party: false,
       require_par: false,
       client_name: null,
+      dpop_bound_access_tokens: false,
       created_at: client.client.createdAt.toISOString(),
     });
     expect(shown.text).not.toContain(client.secret!);
@@ -207,6 +208,19 @@ describe('admin API: clients', () => {
     expect(patched.body).toMatchObject({ redirect_uris: body.redirect_uris, post_logout_redirect_uris: ['https://notes.example.com/signed-out'] });
     const events = await rows(t, `SELECT details FROM audit_events WHERE type = 'client_updated' AND client_id = 'notes'`);
     expect(events).toEqual([{ details: { fields: 'post_logout_redirect_uris' } }]);
+  });
+
+  it('registers dpop_bound_access_tokens (RFC 9449 §5.2), stores it as require_dpop, and turns it off', async () => {
+    const body = { client_id: 'dpop-spa', type: 'public', grant_types: ['password', 'refresh_token'], dpop_bound_access_tokens: true };
+    const created = await api(t, 'POST', '/admin/clients', { token: admin.token, body });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ dpop_bound_access_tokens: true });
+    expect(await rows(t, `SELECT require_dpop FROM clients WHERE id = 'dpop-spa'`)).toEqual([{ require_dpop: true }]);
+    const refused = await api(t, 'PATCH', '/admin/clients/dpop-spa', { token: admin.token, body: { dpop_bound_access_tokens: 'yes' } });
+    expect(refused.status).toBe(400);
+    const off = await api(t, 'PATCH', '/admin/clients/dpop-spa', { token: admin.token, body: { dpop_bound_access_tokens: false } });
+    expect(off.body).toMatchObject({ dpop_bound_access_tokens: false });
+    expect(await rows(t, `SELECT require_dpop FROM clients WHERE id = 'dpop-spa'`)).toEqual([{ require_dpop: false }]);
   });
 
   it('PATCH answers 400 naming bad, unknown and rule-breaking fields, 404 for an unknown client, and changes nothing', async () => {

@@ -48,6 +48,7 @@ describe('RFC 8414 metadata', () => {
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       service_documentation: `${ISSUER}/docs`,
+      dpop_signing_alg_values_supported: ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
       access_token_signing_alg_values_supported: ['ES256'],
       scopes_supported: ['admin', 'email', 'offline_access', 'openid', 'profile'],
     });

@@ -5,7 +5,7 @@ import { startTestApp, type TestApp } from '../setup/app.js';
 import { expectClientError, guardedCounts, hostileJsonBody, hostileFormBody, hostileValue, rawBody } from '../setup/hostile.js';
 
 const USER_FIELDS = ['username', 'password', 'admin', 'disabled'];
-const CLIENT_FIELDS = ['client_id', 'type', 'grant_types', 'scopes', 'introspect', 'origins', 'access_token_format', 'audience', 'redirect_uris', 'first_party', 'require_par'];
+const CLIENT_FIELDS = ['client_id', 'type', 'grant_types', 'scopes', 'introspect', 'origins', 'access_token_format', 'audience', 'redirect_uris', 'first_party', 'require_par', 'dpop_bound_access_tokens'];
 const QUERY_NAMES = ['username', 'limit', 'cursor', 'type', 'user_id', 'since', 'until'];
 
 /**

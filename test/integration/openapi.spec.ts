@@ -149,7 +149,9 @@ describe('OpenAPI', () => {
 
   it('documents only the errors an operation can answer with', () => {
     const token = document.paths['/oauth/token'].post;
-    expect(errorCodes(token, '400').sort()).toEqual(['invalid_grant', 'invalid_request', 'invalid_scope', 'unauthorized_client', 'unsupported_grant_type']);
+    expect(errorCodes(token, '400').sort()).toEqual([
+      'invalid_dpop_proof', 'invalid_grant', 'invalid_request', 'invalid_scope', 'unauthorized_client', 'unsupported_grant_type', 'use_dpop_nonce',
+    ]);
     expect(errorCodes(token, '401')).toEqual(['invalid_client']);
     const createUser = document.paths['/admin/users'].post;
     expect(errorCodes(createUser, '400')).toEqual(['invalid_request']);

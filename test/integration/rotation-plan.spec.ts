@@ -72,10 +72,10 @@ describe('the rotation statement', () => {
       try {
         await runner.startTransaction();
         await runner.query(`SET LOCAL plan_cache_mode = ${mode}`);
-        await runner.query(`PREPARE rotate_under_test (bytea, timestamptz, bytea, bytea, int, text, text[]) AS ${ROTATE}`);
+        await runner.query(`PREPARE rotate_under_test (bytea, timestamptz, bytea, bytea, int, text, text[], text) AS ${ROTATE}`);
         const hex = (bytes: Buffer) => `'\\x${bytes.toString('hex')}'::bytea`;
         const [result] = (await runner.query(
-          `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE rotate_under_test(${hex(live)}, now(), ${hex(randomBytes(32))}, ${hex(randomBytes(48))}, 3600, '${CLIENT}', NULL)`,
+          `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE rotate_under_test(${hex(live)}, now(), ${hex(randomBytes(32))}, ${hex(randomBytes(48))}, 3600, '${CLIENT}', NULL, NULL)`,
         )) as Array<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>;
         const plan = result['QUERY PLAN'][0].Plan;
         expect(plan['Actual Rows']).toBe(1); // it rotated

@@ -29,6 +29,9 @@ export class ResourceServer {
     const token = bearerToken(authorization);
     if (token === undefined) throw missingToken();
     const principal = await this.verify(token);
+    // RFC 9449 §7.2: a DPoP-bound token (cnf.jkt) presented as Bearer is a token without its
+    // key. This package does not verify DPoP proofs yet, so it refuses such tokens outright.
+    if (principal.claims.cnf !== undefined) throw invalidToken('the token is DPoP-bound: it cannot be used as a Bearer token');
     requireScopes(principal, scopes);
     return principal;
   }

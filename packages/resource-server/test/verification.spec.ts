@@ -1,5 +1,6 @@
 import { createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { createClient, login } from '../../../test/factories/index.js';
+import { dpopKey, dpopProof, dpopToken } from '../../../test/factories/dpop.js';
 import { revoke } from '../../../test/factories/resource-server.js';
 import { bearerResponse } from '../src/errors.js';
 import type { ResourceServerOptions } from '../src/options.js';
@@ -31,6 +32,18 @@ describe('@tessera/resource-server against a live Tessera', () => {
     serverKey = await serverSigningKey(live.t, header.kid as string);
   });
   afterAll(() => live.t.close());
+
+  it('refuses a DPoP-bound token presented as Bearer (RFC 9449 §7.2), offline and by introspection', async () => {
+    const key = await dpopKey();
+    const params = { grant_type: 'client_credentials', scope: 'read' };
+    const jwt = await dpopToken(live.t, live.app, params, await dpopProof(live.t, key));
+    expect(jwt.body.token_type).toBe('DPoP');
+    expect(await refusal(server.authenticate(`Bearer ${String(jwt.body.access_token)}`))).toEqual(invalidToken);
+    const opaqueApp = await createClient(live.t, { audience: AUDIENCE, scopes: ['read'], accessTokenFormat: 'opaque' });
+    const opaque = await dpopToken(live.t, opaqueApp, params, await dpopProof(live.t, key));
+    expect(opaque.body.token_type).toBe('DPoP');
+    expect(await refusal(server.authenticate(`Bearer ${String(opaque.body.access_token)}`))).toEqual(invalidToken);
+  });
 
   it('accepts a valid token offline and says whom it speaks for', async () => {
     const principal = await server.authenticate(`Bearer ${genuine}`, ['read']);

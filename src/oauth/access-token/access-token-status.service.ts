@@ -56,7 +56,7 @@ export class AccessTokenStatus {
     await this.view.ensureFresh();
     if (await this.view.isRevoked(claims)) return undefined;
     return {
-      token_type: 'Bearer',
+      token_type: claims.cnf ? 'DPoP' : 'Bearer',
       scope: claims.scope,
       client_id: claims.client_id,
       ...(username === undefined ? {} : { username }),
@@ -67,6 +67,7 @@ export class AccessTokenStatus {
       iat: claims.iat,
       jti: claims.jti,
       ...(claims.sid === undefined ? {} : { sid: claims.sid }),
+      ...(claims.cnf ? { cnf: { jkt: claims.cnf.jkt } } : {}),
     };
   }
 
@@ -74,7 +75,7 @@ export class AccessTokenStatus {
   describeOpaque(record: OpaqueAccessTokenRecord): TokenDescription | undefined {
     if (!this.opaqueActive(record)) return undefined;
     return {
-      token_type: 'Bearer',
+      token_type: record.dpopJkt ? 'DPoP' : 'Bearer',
       scope: record.scope,
       client_id: record.clientId,
       ...(record.username === null ? {} : { username: record.username }),
@@ -85,6 +86,7 @@ export class AccessTokenStatus {
       iat: Math.floor(record.issuedAt.getTime() / 1000),
       jti: record.jti,
       ...(record.familyId === null ? {} : { sid: record.familyId }),
+      ...(record.dpopJkt ? { cnf: { jkt: record.dpopJkt } } : {}),
     };
   }
 

@@ -11,6 +11,8 @@ export interface OpaqueAccessToken {
   readonly audience: string;
   readonly issuedAt: Date;
   readonly expiresAt: Date;
+  /** RFC 9449 §6.2: the DPoP key thumbprint the token is bound to, or null */
+  readonly dpopJkt: string | null;
 }
 
 /** The stored token with what decides whether it is active. */

@@ -17,6 +17,8 @@ export interface AccessTokenClaims {
   readonly client_id: string;
   readonly scope: string;
   readonly sid?: string;
+  /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to */
+  readonly cnf?: { readonly jkt: string };
 }
 
 /**
@@ -60,11 +62,13 @@ export class AccessTokenVerifier {
 function claimsOf(payload: string, issuer: string): AccessTokenClaims | undefined {
   const claims = jsonObject(payload);
   if (!claims || claims.iss !== issuer) return undefined;
-  const { sub, aud, exp, iat, jti, client_id: clientId, scope, sid } = claims;
+  const { sub, aud, exp, iat, jti, client_id: clientId, scope, sid, cnf } = claims;
   if (!Number.isSafeInteger(exp) || !Number.isSafeInteger(iat)) return undefined;
   if (!nonEmpty(sub) || !nonEmpty(jti) || !nonEmpty(clientId) || typeof scope !== 'string') return undefined;
   if (!nonEmpty(aud) && !(Array.isArray(aud) && aud.length > 0 && aud.every(nonEmpty))) return undefined;
   if (sid !== undefined && !nonEmpty(sid)) return undefined;
+  const jkt: unknown = (cnf as { jkt?: unknown } | undefined)?.jkt;
+  if (cnf !== undefined && !nonEmpty(jkt)) return undefined;
   return Object.freeze({
     iss: issuer,
     sub,
@@ -75,6 +79,7 @@ function claimsOf(payload: string, issuer: string): AccessTokenClaims | undefine
     client_id: clientId,
     scope,
     ...(sid === undefined ? {} : { sid }),
+    ...(nonEmpty(jkt) ? { cnf: Object.freeze({ jkt }) } : {}),
   });
 }
 

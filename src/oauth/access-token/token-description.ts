@@ -8,7 +8,7 @@ export interface TokenDescription {
    * refresh token has no such type, so the member is absent for it (node-oidc-provider
    * does the same); a resource server that requires "Bearer" never takes one for access.
    */
-  readonly token_type?: 'Bearer';
+  readonly token_type?: 'Bearer' | 'DPoP';
   readonly scope: string;
   readonly client_id: string;
   /** absent for client_credentials tokens: there is no user */
@@ -22,4 +22,6 @@ export interface TokenDescription {
   /** absent for refresh tokens */
   readonly jti?: string;
   readonly sid?: string;
+  /** RFC 9449 §6.2: the DPoP key the token is bound to */
+  readonly cnf?: { readonly jkt: string };
 }

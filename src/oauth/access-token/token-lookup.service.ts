@@ -81,6 +81,8 @@ export class TokenLookup {
       exp: Math.floor(expiresAt / 1000),
       iat: Math.floor(record.issuedAt.getTime() / 1000),
       sid: family.id,
+      // RFC 9449 §5: a bound refresh token is useless without this key.
+      ...(family.dpopJkt ? { cnf: { jkt: family.dpopJkt } } : {}),
     };
   }
 }

@@ -10,6 +10,8 @@ export interface AuthorizationCode {
   readonly redirectUriSent: boolean;
   /** the S256 code challenge (RFC 7636 §4.2) */
   readonly codeChallenge: string;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the redemption must prove, or null */
+  readonly dpopJkt: string | null;
   /** the scope granted, space-separated */
   readonly scope: string;
   readonly nonce: string | null;
@@ -28,6 +30,8 @@ export interface RedemptionGuard {
   readonly codeChallenge: string;
   /** the presented redirect_uri, if any */
   readonly redirectUri: string | undefined;
+  /** the key of the DPoP proof sent with the token request, if any */
+  readonly dpopJkt: string | undefined;
   readonly now: Date;
 }
 

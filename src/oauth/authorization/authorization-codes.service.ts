@@ -23,6 +23,8 @@ export interface CodeGrant {
   readonly redirectUri: string;
   readonly redirectUriSent: boolean;
   readonly codeChallenge: string;
+  /** RFC 9449 §10: the DPoP key the code must be redeemed with */
+  readonly dpopJkt?: string;
   readonly scope: readonly string[];
   readonly nonce?: string;
   readonly authTime: Date;
@@ -34,6 +36,8 @@ export interface CodePresentation {
   readonly client: Client;
   readonly codeVerifier: string;
   readonly redirectUri: string | undefined;
+  /** RFC 9449 §5: the DPoP key the new family is bound to */
+  readonly dpopJkt?: string;
 }
 
 export interface RedeemedCode {
@@ -68,6 +72,7 @@ export class AuthorizationCodesService {
       redirectUri: grant.redirectUri,
       redirectUriSent: grant.redirectUriSent,
       codeChallenge: grant.codeChallenge,
+      dpopJkt: grant.dpopJkt ?? null,
       scope: grant.scope.join(' '),
       nonce: grant.nonce ?? null,
       authTime: grant.authTime,
@@ -85,10 +90,10 @@ export class AuthorizationCodesService {
    */
   async redeem(presented: string, request: CodePresentation, meta: SessionMeta): Promise<RedeemedCode> {
     const now = new Date(this.clock.now());
-    const prepared = this.refreshTokens.prepareFor(meta);
+    const prepared = this.refreshTokens.prepareFor(meta, request.dpopJkt);
     const outcome = await this.store.redeem(
       this.hashers.authorizationCode.hash(presented),
-      { clientId: request.client.id, codeChallenge: s256(request.codeVerifier), redirectUri: request.redirectUri, now },
+      { clientId: request.client.id, codeChallenge: s256(request.codeVerifier), redirectUri: request.redirectUri, dpopJkt: request.dpopJkt, now },
       prepared.start,
       this.revoker.relevantUntil(now.getTime()),
     );

@@ -17,6 +17,8 @@ export const AUTHORIZATION_PARAMETERS = [
   'max_age',
   'login_hint',
   'request_uri',
+  // RFC 9449 §10: the DPoP key the code's tokens must be bound to
+  'dpop_jkt',
 ] as const;
 export type AuthorizationParameter = (typeof AUTHORIZATION_PARAMETERS)[number];
 
@@ -33,6 +35,8 @@ export interface AuthorizationRequest {
   readonly scope: readonly string[] | undefined;
   readonly state: string | undefined;
   readonly codeChallenge: string;
+  /** RFC 9449 §10: the code is redeemed only with a DPoP proof of this key */
+  readonly dpopJkt: string | undefined;
   readonly nonce: string | undefined;
   readonly prompt: ReadonlySet<Prompt>;
   /** seconds (OIDC Core §3.1.2.1) */

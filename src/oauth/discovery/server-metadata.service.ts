@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ADMIN_SCOPE } from '../../auth-guard/bearer.guard.js';
 import { ClientsService } from '../../clients/clients.service.js';
+import { DPOP_SIGNING_ALGS } from '../dpop/dpop-algs.js';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
 import { CODE_CHALLENGE_METHODS } from '../authorization/pkce.js';
@@ -56,6 +57,8 @@ export class ServerMetadataService {
       revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
       // §2: where a developer learns how to register a client (there is no RFC 7591 endpoint).
       service_documentation: `${base}/docs`,
+      // RFC 9449 §5.1: DPoP is supported, with proofs signed by these algorithms.
+      dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
     });
     this.openid = Object.freeze({
       ...this.metadata,

@@ -13,7 +13,10 @@ export type OAuthErrorCode =
   | 'access_denied'
   | 'not_found'
   | 'temporarily_unavailable'
-  | 'server_error';
+  | 'server_error'
+  // RFC 9449 §5, §7.1, §8
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 const STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -30,6 +33,8 @@ const STATUS: Record<OAuthErrorCode, number> = {
   not_found: 404,
   temporarily_unavailable: 503,
   server_error: 500,
+  invalid_dpop_proof: 400,
+  use_dpop_nonce: 400,
 };
 
 /**

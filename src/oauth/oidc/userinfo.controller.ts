@@ -1,8 +1,9 @@
-import { Controller, Get, Headers, HttpCode, Post, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Req, UseInterceptors } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { NoStoreInterceptor } from '../../admin/no-store.interceptor.js';
-import { BearerAuthenticator } from '../../auth-guard/bearer-authenticator.service.js';
+import { BearerAuthenticator, resourceRequestOf } from '../../auth-guard/bearer-authenticator.service.js';
 import { BEARER_FAILURES, Fails } from '../../http/api-errors.js';
 import { Operation } from '../../http/openapi.js';
 import { type UserinfoClaims, UserinfoService } from './userinfo.service.js';
@@ -22,7 +23,7 @@ const DOC = { summary: 'Claims about the user of an access token with scope open
 
 /**
  * The UserInfo endpoint, GET and POST alike (OIDC Core §5.3.1). The access token comes in
- * the Authorization header only (RFC 6750 §2.1): a token in a form body or query would be
+ * the Authorization header only (RFC 6750 §2.1, or RFC 9449 §7.1 with a DPoP proof): a token in a form body or query would be
  * logged and cached where headers are not.
  */
 @ApiTags('openid-connect')
@@ -37,18 +38,18 @@ export class UserinfoController {
 
   @Get()
   @Operation(DOC)
-  read(@Headers('authorization') authorization: string | undefined): Promise<UserinfoClaims> {
-    return this.answer(authorization);
+  read(@Req() request: FastifyRequest): Promise<UserinfoClaims> {
+    return this.answer(request);
   }
 
   @Post()
   @HttpCode(200)
   @Operation(DOC)
-  readByPost(@Headers('authorization') authorization: string | undefined): Promise<UserinfoClaims> {
-    return this.answer(authorization);
+  readByPost(@Req() request: FastifyRequest): Promise<UserinfoClaims> {
+    return this.answer(request);
   }
 
-  private async answer(authorization: string | undefined): Promise<UserinfoClaims> {
-    return this.userinfo.claimsFor(await this.authenticator.authenticate(authorization));
+  private async answer(request: FastifyRequest): Promise<UserinfoClaims> {
+    return this.userinfo.claimsFor(await this.authenticator.authenticate(resourceRequestOf(request)));
   }
 }

@@ -19,12 +19,15 @@ export interface AccessTokenGrant {
   readonly scope: readonly string[];
   /** the family (login session) id, when a user logged in */
   readonly sid?: string;
+  /** RFC 9449 §6: the DPoP key the token is bound to */
+  readonly dpopJkt?: string;
 }
 
 export interface IssuedAccessToken {
   readonly token: string;
   readonly expiresIn: number;
   readonly jti: string;
+  readonly dpopJkt?: string;
 }
 
 /**
@@ -64,8 +67,9 @@ export class AccessTokenIssuer {
         audience: aud,
         issuedAt: new Date(iat * 1000),
         expiresAt: new Date((iat + expiresIn) * 1000),
+        dpopJkt: grant.dpopJkt ?? null,
       });
-      return { token, expiresIn, jti };
+      return { token, expiresIn, jti, dpopJkt: grant.dpopJkt };
     }
     const claims = {
       iss: this.config.issuer,
@@ -77,7 +81,9 @@ export class AccessTokenIssuer {
       client_id: grant.client.id,
       scope,
       ...(grant.sid === undefined ? {} : { sid: grant.sid }),
+      // RFC 9449 §6.1: the confirmation claim names the key a proof must be signed with.
+      ...(grant.dpopJkt === undefined ? {} : { cnf: { jkt: grant.dpopJkt } }),
     };
-    return { token: this.keys.accessTokenSigner().sign(claims), expiresIn, jti };
+    return { token: this.keys.accessTokenSigner().sign(claims), expiresIn, jti, dpopJkt: grant.dpopJkt };
   }
 }

@@ -6,12 +6,15 @@ export interface TokenRequest {
   readonly client: Client;
   readonly form: FormParams;
   readonly meta: SessionMeta;
+  /** RFC 9449 §5: the thumbprint of the key of a valid DPoP proof sent with the request */
+  readonly dpopJkt?: string;
 }
 
 /** RFC 6749 §5.1 */
 export interface TokenResponse {
   readonly access_token: string;
-  readonly token_type: 'Bearer';
+  /** RFC 9449 §5: DPoP when the access token is bound to the client's DPoP key */
+  readonly token_type: 'Bearer' | 'DPoP';
   readonly expires_in: number;
   readonly refresh_token?: string;
   readonly scope: string;

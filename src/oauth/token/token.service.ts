@@ -16,6 +16,10 @@ export class TokenService {
     if (!request.client.grantTypes.includes(handler.grantType)) {
       throw new OAuthError('unauthorized_client', 'the client is not registered for this grant type');
     }
+    // RFC 9449 §5.2 dpop_bound_access_tokens: such a client never gets a Bearer token.
+    if (request.client.requireDpop && request.dpopJkt === undefined) {
+      throw new OAuthError('invalid_dpop_proof', 'this client must send a DPoP proof (RFC 9449)');
+    }
     return handler.handle(request);
   }
 

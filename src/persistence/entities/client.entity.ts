@@ -19,5 +19,6 @@ export class ClientEntity {
   @Column('boolean', { name: 'first_party' }) firstParty: boolean;
   @Column('boolean', { name: 'require_par' }) requirePar: boolean;
   @Column('text', { name: 'client_name', nullable: true }) name: string | null;
+  @Column('boolean', { name: 'require_dpop' }) requireDpop: boolean;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
 }

@@ -19,6 +19,7 @@ interface TokenRow {
   audience: string;
   issued_at: Date;
   expires_at: Date;
+  dpop_jkt: string | null;
   revoked_at: Date | null;
   family_revoked: boolean;
   username: string | null;
@@ -62,17 +63,17 @@ export class PgAccessTokenStore extends AccessTokenStore {
     await referencingClient(() => execute(
       this.dataSource,
       `INSERT INTO opaque_access_tokens
-         (hash, jti, client_id, subject, user_id, family_id, scope, audience, issued_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+         (hash, jti, client_id, subject, user_id, family_id, scope, audience, issued_at, expires_at, dpop_jkt)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [token.hash, token.jti, token.clientId, token.subject, token.userId, token.familyId, token.scope, token.audience,
-        token.issuedAt, token.expiresAt],
+        token.issuedAt, token.expiresAt, token.dpopJkt],
     ));
   }
 
   async findOpaque(hash: Buffer): Promise<OpaqueAccessTokenRecord | undefined> {
     const { rows } = await execute<TokenRow>(
       this.dataSource,
-      `SELECT o.hash, o.jti, o.client_id, o.subject, o.user_id, o.family_id, o.scope, o.audience, o.issued_at, o.expires_at, o.revoked_at,
+      `SELECT o.hash, o.jti, o.client_id, o.subject, o.user_id, o.family_id, o.scope, o.audience, o.issued_at, o.expires_at, o.dpop_jkt, o.revoked_at,
               f.revoked_at IS NOT NULL AS family_revoked, u.username, u.disabled_at IS NOT NULL AS user_disabled
        FROM opaque_access_tokens o
        LEFT JOIN families f ON f.id = o.family_id
@@ -93,6 +94,7 @@ export class PgAccessTokenStore extends AccessTokenStore {
       audience: row.audience,
       issuedAt: row.issued_at,
       expiresAt: row.expires_at,
+      dpopJkt: row.dpop_jkt,
       revokedAt: row.revoked_at,
       familyRevoked: row.family_revoked,
       username: row.username,

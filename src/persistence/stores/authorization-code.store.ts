@@ -17,6 +17,7 @@ interface CodeRow {
   redirect_uri: string;
   redirect_uri_sent: boolean;
   code_challenge: string;
+  dpop_jkt: string | null;
   scope: string;
   nonce: string | null;
   auth_time: Date;
@@ -26,15 +27,15 @@ interface CodeRow {
 }
 
 const CODE =
-  'client_id, user_id, redirect_uri, redirect_uri_sent, code_challenge, scope, nonce, auth_time, login_session_id, created_at, expires_at';
+  'client_id, user_id, redirect_uri, redirect_uri_sent, code_challenge, scope, nonce, auth_time, login_session_id, created_at, expires_at, dpop_jkt';
 const CODE_COLUMNS = CODE.split(', ').map((column) => `c.${column}`).join(', ');
 
 // The redemption in one statement, with no explicit transaction (it is on every code
 // flow's path). The compare-and-set makes a code single-use: it is marked used only while
 // unused and unexpired, and only for the client it was issued to, the PKCE verifier whose
 // challenge it holds and the redirect URI it was sent to (repeated when it was sent,
-// RFC 6749 §4.1.3). A parallel redemption waits on the row lock and then finds used_at set.
-// It is also marked used only while its user is enabled and the login session it was
+// RFC 6749 §4.1.3), and the DPoP key named at /authorize, if any (RFC 9449 §10). A parallel
+// redemption waits on the row lock and then finds used_at set. It is also marked used only while its user is enabled and the login session it was
 // issued in was not logged out (a session "replaced" by another user's login on the same
 // browser was not: its codes stay good). FOR SHARE conflicts with the UPDATE that disables
 // the user or ends the session, so either of those and this redemption take turns: the
@@ -48,6 +49,7 @@ const REDEEM = `
      WHERE c.hash = $1 AND c.used_at IS NULL AND c.expires_at > $2
        AND c.client_id = $3 AND c.code_challenge = $4
        AND (c.redirect_uri = $5 OR ($5::text IS NULL AND NOT c.redirect_uri_sent))
+       AND (c.dpop_jkt IS NULL OR c.dpop_jkt = $13::text)
        AND EXISTS (SELECT 1 FROM users u WHERE u.id = c.user_id AND u.disabled_at IS NULL FOR SHARE)
        AND (c.login_session_id IS NULL OR EXISTS (
              SELECT 1 FROM login_sessions s
@@ -55,9 +57,9 @@ const REDEEM = `
     RETURNING ${CODE_COLUMNS}
   ), started AS (
     INSERT INTO families (id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at,
-                          ip, user_agent, login_session_id, auth_time, id_token_sid)
+                          ip, user_agent, login_session_id, auth_time, id_token_sid, dpop_jkt)
     SELECT $6::uuid, r.user_id, r.client_id, r.scope, $7::timestamptz, $7::timestamptz, $8::timestamptz, $9::timestamptz,
-           $10::text, $11::text, r.login_session_id, r.auth_time, COALESCE(r.login_session_id, $6::uuid)
+           $10::text, $11::text, r.login_session_id, r.auth_time, COALESCE(r.login_session_id, $6::uuid), $14::text
       FROM redeemed r
     RETURNING id
   ), first_token AS (
@@ -79,9 +81,9 @@ export class PgAuthorizationCodeStore extends AuthorizationCodeStore {
     await referencingClient(() =>
       execute(
         this.dataSource,
-        `INSERT INTO authorization_codes (hash, ${CODE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        `INSERT INTO authorization_codes (hash, ${CODE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
         [hash, code.clientId, code.userId, code.redirectUri, code.redirectUriSent, code.codeChallenge, code.scope, code.nonce,
-          code.authTime, code.loginSessionId, code.createdAt, code.expiresAt],
+          code.authTime, code.loginSessionId, code.createdAt, code.expiresAt, code.dpopJkt],
       ),
     );
   }
@@ -92,6 +94,7 @@ export class PgAuthorizationCodeStore extends AuthorizationCodeStore {
       redeemOnce(this.dataSource, [
         hash, guard.now, guard.clientId, guard.codeChallenge, guard.redirectUri ?? null,
         family.id, family.createdAt, family.idleExpiresAt, family.absoluteExpiresAt, family.ip, family.userAgent, start.firstTokenHash,
+        guard.dpopJkt ?? null, family.dpopJkt ?? null,
       ]),
     );
     if (rows.length === 1) {
@@ -132,6 +135,7 @@ function toCode(row: CodeRow): AuthorizationCode {
     redirectUri: row.redirect_uri,
     redirectUriSent: row.redirect_uri_sent,
     codeChallenge: row.code_challenge,
+    dpopJkt: row.dpop_jkt,
     scope: row.scope,
     nonce: row.nonce,
     authTime: row.auth_time,

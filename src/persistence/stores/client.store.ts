@@ -111,6 +111,7 @@ export class PgClientStore extends ClientStore {
           firstParty: settings.firstParty,
           requirePar: settings.requirePar,
           name: settings.name,
+          requireDpop: settings.requireDpop,
         },
       );
       return { ...current, ...settings };

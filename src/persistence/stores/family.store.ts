@@ -29,6 +29,7 @@ interface FamilyRow {
   user_agent: string | null;
   revoked_at: Date | null;
   revoked_reason: string | null;
+  dpop_jkt: string | null;
 }
 
 interface TokenRow {
@@ -39,7 +40,7 @@ interface TokenRow {
 
 // Columns by name, never *: a statement prepared on a connection (see execute) must keep
 // its result type when a migration run by a newer process adds a column meanwhile.
-const FAMILY = 'id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at, ip, user_agent, revoked_at, revoked_reason';
+const FAMILY = 'id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at, ip, user_agent, revoked_at, revoked_reason, dpop_jkt';
 const F = FAMILY.split(', ').map((column) => `f.${column}`).join(', ');
 
 // Revoking a family also announces it on the revocation feed, in the same statement, so
@@ -66,14 +67,14 @@ const REVOKE = `
 // touched: the order every writer of a family follows; a concurrent writer's lock is
 // waited out and the latest row version returned), and the token is marked used only
 // while that family is live and unexpired and its user enabled. With the client ($6) and
-// the narrower scope asked for ($7, or NULL) checked too, it rotates exactly when the
+// the narrower scope asked for ($7, or NULL) and the DPoP key of a bound family ($8) checked too, it rotates exactly when the
 // judge would have said "rotate" under the lock, and otherwise changes nothing.
 // Every row is reached by a unique key, and no condition offers the planner another
 // index (the guard is a one-time filter, not a join), so a rotation costs the same
 // however many families a client has or tokens a chain holds, whatever the statistics say.
 export const ROTATE = `
   WITH family AS MATERIALIZED (
-    SELECT id, user_id, client_id, scope, revoked_at, idle_expires_at, absolute_expires_at
+    SELECT id, user_id, client_id, scope, revoked_at, idle_expires_at, absolute_expires_at, dpop_jkt
     FROM families WHERE id = (SELECT family_id FROM refresh_tokens WHERE hash = $1)
     FOR UPDATE
   ), used AS (
@@ -82,6 +83,7 @@ export const ROTATE = `
       SELECT 1 FROM family f JOIN users u ON u.id = f.user_id
       WHERE f.revoked_at IS NULL AND f.idle_expires_at > $2 AND f.absolute_expires_at > $2 AND u.disabled_at IS NULL
         AND f.client_id = $6 AND ($7::text[] IS NULL OR $7::text[] <@ string_to_array(f.scope, ' '))
+        AND (f.dpop_jkt IS NULL OR f.dpop_jkt = $8::text)
     )
     RETURNING family_id, generation
   ), successor AS (
@@ -211,7 +213,7 @@ export class PgFamilyStore extends FamilyStore {
   ): Promise<RefreshOutcome | typeof UNDECIDED> {
     try {
       const rotated = await execute<FamilyRow>(this.dataSource, ROTATE, [
-        tokenHash, now, successor.hash, successor.sealed, idleTtlSeconds, guard.clientId, guard.requestedScope ?? null,
+        tokenHash, now, successor.hash, successor.sealed, idleTtlSeconds, guard.clientId, guard.requestedScope ?? null, guard.dpopJkt ?? null,
       ]);
       return rotated.affected === 1 ? { verdict: ROTATED, family: toFamily(rotated.rows[0]), sealedSuccessor: null } : UNDECIDED;
     } catch (error) {
@@ -234,7 +236,7 @@ export class PgFamilyStore extends FamilyStore {
     switch (verdict.kind) {
       case 'rotate': {
         const rotated = await execute<FamilyRow>(m, ROTATE, [
-          tokenHash, now, successor.hash, successor.sealed, idleTtlSeconds, guard.clientId, guard.requestedScope ?? null,
+          tokenHash, now, successor.hash, successor.sealed, idleTtlSeconds, guard.clientId, guard.requestedScope ?? null, guard.dpopJkt ?? null,
         ]);
         if (rotated.affected !== 1) throw new Error('rotation compare-and-set failed under the family lock');
         return { verdict, family: toFamily(rotated.rows[0]), sealedSuccessor: null };
@@ -321,10 +323,10 @@ export async function startWithin(m: EntityManager, { family, firstTokenHash }: 
   if (!user.rows[0]?.enabled) return false;
   await execute(
     m,
-    `INSERT INTO families (id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at, ip, user_agent)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    `INSERT INTO families (id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at, ip, user_agent, dpop_jkt)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
     [family.id, family.userId, family.clientId, family.scope, family.createdAt, family.lastUsedAt,
-      family.idleExpiresAt, family.absoluteExpiresAt, family.ip, family.userAgent],
+      family.idleExpiresAt, family.absoluteExpiresAt, family.ip, family.userAgent, family.dpopJkt ?? null],
   );
   await execute(m, `INSERT INTO refresh_tokens (hash, family_id, generation, issued_at) VALUES ($1, $2, 0, $3)`, [
     firstTokenHash, family.id, family.createdAt,
@@ -358,5 +360,6 @@ function toFamily(row: FamilyRow): Family {
     userAgent: row.user_agent,
     revokedAt: row.revoked_at,
     revokedReason: row.revoked_reason,
+    dpopJkt: row.dpop_jkt,
   };
 }

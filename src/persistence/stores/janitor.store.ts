@@ -75,6 +75,10 @@ const ENDED_LOGIN_SESSIONS = `
     SELECT id FROM login_sessions WHERE idle_expires_at < $1 OR ended_at < $1
     LIMIT $2 FOR UPDATE SKIP LOCKED)`;
 
+const EXPIRED_DPOP_PROOFS = `
+  DELETE FROM dpop_proofs WHERE hash IN (
+    SELECT hash FROM dpop_proofs WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
 @Injectable()
 export class PgJanitorStore extends JanitorStore {
   constructor(private readonly dataSource: DataSource) {
@@ -115,5 +119,6 @@ function batchesOn(m: EntityManager): CleanupBatches {
     expiredAuthorizationCodes: (before, limit) => deleted(EXPIRED_CODES, [before, limit]),
     expiredPushedRequests: (before, limit) => deleted(EXPIRED_PUSHED_REQUESTS, [before, limit]),
     endedLoginSessions: (before, limit) => deleted(ENDED_LOGIN_SESSIONS, [before, limit]),
+    expiredDpopProofs: (before, limit) => deleted(EXPIRED_DPOP_PROOFS, [before, limit]),
   };
 }

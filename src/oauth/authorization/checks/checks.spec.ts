@@ -4,6 +4,7 @@ import { s256 } from '../pkce.js';
 import { checkClient, checkClientId } from './check-client.js';
 import { checkRedirectUri, redirectUriMatches } from './check-redirect-uri.js';
 import {
+  checkDpopJkt,
   checkMaxAge,
   checkPkce,
   checkPrompt,
@@ -85,7 +86,7 @@ describe('the checks before the redirect URI is proven', () => {
 
 describe('the checks whose errors redirect', () => {
   it('accept a minimal valid request', () => {
-    for (const check of [checkRequirePar, checkResponseType, checkResponseMode, checkScope, checkPkce, checkState, checkPrompt, checkMaxAge]) {
+    for (const check of [checkRequirePar, checkResponseType, checkResponseMode, checkScope, checkPkce, checkDpopJkt, checkState, checkPrompt, checkMaxAge]) {
       expect(() => check(input({}))).not.toThrow();
     }
   });
@@ -107,6 +108,7 @@ describe('the checks whose errors redirect', () => {
     ['code_challenge_method=plain', checkPkce, { code_challenge_method: 'plain' }, 'invalid_request'],
     ['no code_challenge_method', checkPkce, { code_challenge_method: '' }, 'invalid_request'],
     ['a challenge that is no SHA-256', checkPkce, { code_challenge: 'short' }, 'invalid_request'],
+    ['a dpop_jkt that is no SHA-256 thumbprint (RFC 9449 §10)', checkDpopJkt, { dpop_jkt: 'not-a-thumbprint' }, 'invalid_request'],
     ['a huge state', checkState, { state: 's'.repeat(2049) }, 'invalid_request'],
     ['prompt=none login', checkPrompt, { prompt: 'none login' }, 'invalid_request'],
     ['prompt=select_account', checkPrompt, { prompt: 'select_account' }, 'invalid_request'],
@@ -115,6 +117,10 @@ describe('the checks whose errors redirect', () => {
   ])('refuse %s', (_case, check, params, code) => {
     const map = new Map(Object.entries({ ...VALID, ...params }).filter(([, v]) => v !== ''));
     expect(errorOf(() => check({ params: map, client, pushed: false })).code).toBe(code);
+  });
+
+  it('accept a dpop_jkt that has the shape of a JWK SHA-256 thumbprint', () => {
+    expect(() => checkDpopJkt(input({ dpop_jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' }))).not.toThrow();
   });
 
   it('a client registered --require-par sends nothing but pushed requests', () => {

@@ -50,6 +50,12 @@ export function checkScope({ params, client }: CheckInput): void {
   if (scope.some((s) => !allowed.includes(s))) throw new AuthorizationError('invalid_scope', 'the requested scope is not allowed for this client');
 }
 
+/** RFC 9449 §10: dpop_jkt is a JWK SHA-256 thumbprint (RFC 7638), 43 base64url characters. */
+export function checkDpopJkt({ params }: CheckInput): void {
+  const jkt = params.get('dpop_jkt');
+  if (jkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(jkt)) throw invalidRequest('dpop_jkt must be a JWK SHA-256 thumbprint (RFC 9449 §10)');
+}
+
 /** OAuth 2.1 §4.1.1: PKCE for every client, S256 only (plain is refused, and so is its default). */
 export function checkPkce({ params }: CheckInput): void {
   const challenge = params.get('code_challenge');

@@ -21,15 +21,15 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly idTokens: IdTokenIssuer,
   ) {}
 
-  async handle({ client, form, meta }: TokenRequest): Promise<TokenResponse> {
+  async handle({ client, form, meta, dpopJkt }: TokenRequest): Promise<TokenResponse> {
     const code = form.require('code');
     const codeVerifier = form.require('code_verifier');
     if (!validCodeVerifier(codeVerifier)) {
       throw OAuthError.invalidRequest('code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)');
     }
-    const redeemed = await this.codes.redeem(code, { client, codeVerifier, redirectUri: form.get('redirect_uri') }, meta);
+    const redeemed = await this.codes.redeem(code, { client, codeVerifier, redirectUri: form.get('redirect_uri'), dpopJkt }, meta);
     const scope = redeemed.code.scope === '' ? [] : redeemed.code.scope.split(' ');
-    const access = await this.accessTokens.issue({ client, grantType: this.grantType, subject: redeemed.code.userId, scope, sid: redeemed.family.id });
+    const access = await this.accessTokens.issue({ client, grantType: this.grantType, subject: redeemed.code.userId, scope, sid: redeemed.family.id, dpopJkt });
     const idToken = this.idTokens.forCode(client, redeemed.code, redeemed.family, scope);
     // As for the password grant: the family exists either way, its token only for clients that can use one.
     return tokenResponse(access, scope, client.grantTypes.includes('refresh_token') ? redeemed.refreshToken : undefined, idToken);

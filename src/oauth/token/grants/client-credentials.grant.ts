@@ -12,11 +12,11 @@ export class ClientCredentialsGrant implements GrantHandler {
 
   constructor(private readonly accessTokens: AccessTokenIssuer) {}
 
-  async handle({ client, form }: TokenRequest): Promise<TokenResponse> {
+  async handle({ client, form, dpopJkt }: TokenRequest): Promise<TokenResponse> {
     // The admin scope belongs to users with the admin role, never to a client on its own.
     const allowed = client.scopes.filter((scope) => scope !== ADMIN_ROLE);
     const scope = grantScope(requestedScope(form), allowed);
-    const access = await this.accessTokens.issue({ client, grantType: this.grantType, subject: client.id, scope });
+    const access = await this.accessTokens.issue({ client, grantType: this.grantType, subject: client.id, scope, dpopJkt });
     return tokenResponse(access, scope);
   }
 }

@@ -26,7 +26,7 @@ export class PasswordGrant implements GrantHandler {
     private readonly audit: AuditService,
   ) {}
 
-  async handle({ client, form, meta }: TokenRequest): Promise<TokenResponse> {
+  async handle({ client, form, meta, dpopJkt }: TokenRequest): Promise<TokenResponse> {
     const username = form.require('username');
     const password = form.require('password');
     const requested = requestedScope(form);
@@ -38,9 +38,9 @@ export class PasswordGrant implements GrantHandler {
       throw OAuthError.invalidGrant('invalid username or password');
     }
     const scope = loginScope(user, client, requested);
-    const { family, refreshToken } = await this.refreshTokens.start(user, client, scope.join(' '), meta);
+    const { family, refreshToken } = await this.refreshTokens.start(user, client, scope.join(' '), meta, dpopJkt);
     await this.audit.record({ type: 'login_succeeded', userId: user.id, clientId: client.id, familyId: family.id, ip: meta.ip });
-    const access = await this.accessTokens.issue({ client, grantType: this.grantType, subject: user.id, scope, sid: family.id });
+    const access = await this.accessTokens.issue({ client, grantType: this.grantType, subject: user.id, scope, sid: family.id, dpopJkt });
     // A client not registered for refresh_token could not use one: the session exists, the token is not handed out.
     return tokenResponse(access, scope, client.grantTypes.includes('refresh_token') ? refreshToken : undefined);
   }

@@ -17,13 +17,13 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly idTokens: IdTokenIssuer,
   ) {}
 
-  async handle({ client, form, meta }: TokenRequest): Promise<TokenResponse> {
+  async handle({ client, form, meta, dpopJkt }: TokenRequest): Promise<TokenResponse> {
     const presented = form.require('refresh_token');
     const requested = requestedScope(form);
-    const { family, refreshToken } = await this.refreshTokens.rotate(presented, client, requested, meta);
+    const { family, refreshToken } = await this.refreshTokens.rotate(presented, client, requested, meta, dpopJkt);
     // RFC 6749 §6: the new refresh token keeps the old scope; only the access token narrows.
     const scope = requested ?? family.scope.split(' ').filter(Boolean);
-    const access = await this.accessTokens.issue({ client, grantType: this.grantType, subject: family.userId, scope, sid: family.id });
+    const access = await this.accessTokens.issue({ client, grantType: this.grantType, subject: family.userId, scope, sid: family.id, dpopJkt });
     return tokenResponse(access, scope, refreshToken, await this.idTokens.forRefresh(client, family, scope));
   }
 }
