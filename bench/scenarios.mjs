@@ -184,7 +184,7 @@ export const SCENARIOS = [
   },
   {
     id: 'dpop_client_credentials',
-    title: '9. DPoP client_credentials',
+    title: '8. DPoP client_credentials',
     describe: {
       tessera: 'scenario 3 with a fresh ES256 DPoP proof per request (a key per connection, server nonce): a JWT with cnf.jkt',
       peer: 'the same: dPoP with nonceSecret and requireNonce',
@@ -196,7 +196,7 @@ export const SCENARIOS = [
   },
   {
     id: 'dpop_refresh',
-    title: '10. DPoP refresh with rotation',
+    title: '9. DPoP refresh with rotation',
     describe: {
       tessera: 'scenario 2 with a DPoP proof per request: the chain stays unbound, each access token is bound',
       peer: 'the same (a confidential client: the peer binds the access token only)',
@@ -212,7 +212,7 @@ export const SCENARIOS = [
   },
   {
     id: 'introspect_during_logins',
-    title: '8. introspection during a login flood',
+    title: '10. introspection during a login flood',
     describe: {
       tessera: 'scenario 4 while 32 more connections send password logins (argon2) without pause',
       peer: 'n/a: no password grant to flood with',
@@ -228,7 +228,7 @@ export const SCENARIOS = [
   },
   {
     id: 'code_redemption',
-    title: '9. authorization code redemption',
+    title: '11. authorization code redemption',
     describe: {
       tessera:
         'a distinct code per request, minted through /oauth/authorize by a signed-in browser just before the run (codes live 60 s); ' +
@@ -248,7 +248,7 @@ export const SCENARIOS = [
   },
   {
     id: 'login_page',
-    title: '10. login page post',
+    title: '12. login page post',
     describe: {
       tessera: 'the hosted login form posted as a browser does (CSRF cookie, Origin): argon2id, a login session and a code; success is the 303 back to the client',
       peer: 'n/a: its login page is a development page that checks no password',
