@@ -15,6 +15,7 @@ import { SsfStreams1764840000000 } from './1764840000000-SsfStreams.js';
 import { UserProfileClaims1764900000000 } from './1764900000000-UserProfileClaims.js';
 import { PendingSigningKeys1764910000000 } from './1764910000000-PendingSigningKeys.js';
 import { FamilyAuthentication1764920000000 } from './1764920000000-FamilyAuthentication.js';
+import { BackchannelLogout1765010000000 } from './1765010000000-BackchannelLogout.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   UserProfileClaims1764900000000,
   PendingSigningKeys1764910000000,
   FamilyAuthentication1764920000000,
+  BackchannelLogout1765010000000,
 ];

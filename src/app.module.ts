@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { AccountModule } from './account/account.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import type { Clock } from './common/clock.js';
+import { BackchannelModule } from './backchannel/backchannel.module.js';
 import { BrowserModule } from './browser/browser.module.js';
 import { CommonModule } from './common/common.module.js';
 import type { Random } from './common/random.js';
@@ -48,6 +49,7 @@ export class AppModule {
         AdminModule,
         AccountModule,
         SsfModule,
+        BackchannelModule,
         HealthModule,
         JanitorModule,
       ],

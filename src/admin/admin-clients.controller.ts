@@ -17,7 +17,13 @@ const CODE_FLOW_SETTINGS = {
     .optional(),
   first_party: flag.meta({ description: 'one of the operator\'s own applications: the user is not asked for consent' }).optional(),
   require_par: flag.meta({ description: 'accept only pushed authorization requests (RFC 9126)' }).optional(),
+  backchannel_logout_session_required: flag
+    .meta({ description: 'the client needs sid in logout tokens (Back-Channel Logout 1.0 §2.2); default true' })
+    .optional(),
 };
+const BACKCHANNEL_LOGOUT_URI = text(1, 2000).meta({
+  description: 'where logout tokens are POSTed when a session of the client ends (Back-Channel Logout 1.0): https, no fragment',
+});
 const NewClient = z
   .strictObject({
     client_id: text(1, 128),
@@ -28,6 +34,7 @@ const NewClient = z
     origins: stringList(100).meta({ description: 'browser origins allowed to use /auth' }).optional(),
     access_token_format: oneOf(['jwt', 'opaque']).optional(),
     audience: text(1, 1024).optional(),
+    backchannel_logout_uri: BACKCHANNEL_LOGOUT_URI.optional(),
     ...CODE_FLOW_SETTINGS,
   })
   .meta({ id: 'NewClient' });
@@ -44,6 +51,7 @@ const ClientChange = z
     origins: stringList(100).optional(),
     access_token_format: oneOf(['jwt', 'opaque']).optional(),
     audience: text(1, 1024).nullable().meta({ description: 'null removes the client\'s own audience' }).optional(),
+    backchannel_logout_uri: BACKCHANNEL_LOGOUT_URI.nullable().optional(),
     ...CODE_FLOW_SETTINGS,
   })
   .meta({ id: 'ClientChange' });
@@ -61,6 +69,8 @@ function settingsOf(input: ClientChange) {
     redirectUris: input.redirect_uris,
     firstParty: input.first_party,
     requirePar: input.require_par,
+    backchannelLogoutUri: input.backchannel_logout_uri,
+    backchannelLogoutSessionRequired: input.backchannel_logout_session_required,
   };
 }
 const SecretRotation = z

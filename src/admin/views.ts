@@ -58,6 +58,8 @@ export const ClientView = z
     redirect_uris: z.array(z.string()),
     first_party: z.boolean(),
     require_par: z.boolean(),
+    backchannel_logout_uri: z.string().nullable(),
+    backchannel_logout_session_required: z.boolean(),
     created_at: time,
   })
   .meta({ id: 'Client' });
@@ -126,6 +128,8 @@ export function clientView(client: Client): z.output<typeof ClientView> {
     redirect_uris: [...client.redirectUris],
     first_party: client.firstParty,
     require_par: client.requirePar,
+    backchannel_logout_uri: client.backchannelLogoutUri,
+    backchannel_logout_session_required: client.backchannelLogoutSessionRequired,
     created_at: client.createdAt.toISOString(),
   };
 }

@@ -27,6 +27,8 @@ function describe(client: Client): string {
     ['redirect_uris', view.redirect_uris.join(',')],
     ['first_party', String(view.first_party)],
     ['require_par', String(view.require_par)],
+    ['backchannel_logout_uri', view.backchannel_logout_uri ?? ''],
+    ['backchannel_logout_session_required', String(view.backchannel_logout_session_required)],
     ['created_at', view.created_at],
   ];
   return lines.map(([name, value]) => `${name}: ${value}`.trimEnd()).join('\n') + '\n';

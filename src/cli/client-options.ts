@@ -18,6 +18,8 @@ export function clientSettings(options: ParsedCommand['options']): ClientChange 
     redirectUris: list(options['redirect-uris'], /,/),
     firstParty: options['first-party'] as boolean | undefined,
     requirePar: options['require-par'] as boolean | undefined,
+    backchannelLogoutUri: options['backchannel-logout-uri'] as string | null | undefined,
+    backchannelLogoutSessionRequired: options['backchannel-logout-session-required'] as boolean | undefined,
   };
 }
 

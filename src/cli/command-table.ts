@@ -39,6 +39,17 @@ const CLIENT_SETTINGS = {
   'redirect-uris': { type: 'string', value: '<u1,u2>', help: 'where authorization codes may be sent, comma-separated, compared exactly' },
   'first-party': { type: 'boolean', negatable: true, help: 'one of your own applications: users are not asked for consent' },
   'require-par': { type: 'boolean', negatable: true, help: 'accept only pushed authorization requests (RFC 9126)' },
+  'backchannel-logout-uri': {
+    type: 'string',
+    value: '<u>',
+    negatable: true,
+    help: 'where logout tokens are POSTed when its sessions end (OpenID Back-Channel Logout); https',
+  },
+  'backchannel-logout-session-required': {
+    type: 'boolean',
+    negatable: true,
+    help: 'the client needs sid in logout tokens (default true; Tessera always sends it)',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 const PASSWORD_INPUT = 'The password is read from TESSERA_PASSWORD, or else from a hidden prompt (or one line of standard input).';
@@ -89,6 +100,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'first-party': { type: 'boolean', help: CLIENT_SETTINGS['first-party'].help },
       'require-par': { type: 'boolean', help: CLIENT_SETTINGS['require-par'].help },
       audience: { type: 'string', value: '<aud>', help: CLIENT_SETTINGS.audience.help },
+      'backchannel-logout-uri': { type: 'string', value: '<u>', help: CLIENT_SETTINGS['backchannel-logout-uri'].help },
       'secret-stdin': { type: 'boolean', help: 'read the secret from standard input instead of generating one' },
     },
     summary: 'register a client; prints a generated secret once',
@@ -102,7 +114,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'change a client: only the options given change',
     details:
       '--no-introspect removes the permission, --no-audience the client\'s own audience, --no-first-party and\n' +
-      '--no-require-par their flags; --redirect-uris replaces the whole list. The type cannot change.',
+      '--no-require-par their flags, --no-backchannel-logout-uri the back-channel logout URI; --redirect-uris\n' +
+      'replaces the whole list. The type cannot change.',
     needsAnOption: true,
   },
   {

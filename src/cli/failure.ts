@@ -22,6 +22,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   audience: '--audience',
   redirect_uris: '--redirect-uris',
   require_par: '--require-par',
+  backchannel_logout_uri: '--backchannel-logout-uri',
   grace_seconds: '--grace',
   secret: 'the secret from standard input',
   password: 'the password',

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../common/errors.js';
 import { parseScope } from '../oauth/scope.js';
+import { validBackchannelLogoutUri } from './backchannel-logout-uri.js';
 import { type RedirectUriPolicy, validRedirectUris } from './redirect-uris.js';
 import { type AccessTokenFormat, type ClientSettings, type ClientType, GRANT_TYPES, type GrantType, INTROSPECT_PERMISSION } from './client.js';
 
@@ -18,6 +19,9 @@ export interface ClientRegistration {
   readonly redirectUris?: readonly string[];
   readonly firstParty?: boolean;
   readonly requirePar?: boolean;
+  /** null removes it */
+  readonly backchannelLogoutUri?: string | null;
+  readonly backchannelLogoutSessionRequired?: boolean;
   /** permissions other than introspect, kept as they are */
   readonly otherPermissions?: readonly string[];
 }
@@ -72,6 +76,8 @@ export function validSettings(input: ClientRegistration, policy: RedirectUriPoli
     redirectUris,
     firstParty: input.firstParty ?? false,
     requirePar: input.requirePar ?? false,
+    backchannelLogoutUri: input.backchannelLogoutUri == null ? null : validBackchannelLogoutUri(input.backchannelLogoutUri, policy),
+    backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired ?? true,
   };
 }
 

@@ -27,6 +27,10 @@ export interface Client {
   readonly firstParty: boolean;
   /** RFC 9126 §6: plain authorization requests are refused, only pushed ones accepted */
   readonly requirePar: boolean;
+  /** Back-Channel Logout 1.0 §2.2: where logout tokens are POSTed; null: not registered */
+  readonly backchannelLogoutUri: string | null;
+  /** §2.2 backchannel_logout_session_required; Tessera always sends sid, so only shown */
+  readonly backchannelLogoutSessionRequired: boolean;
   readonly createdAt: Date;
 }
 
@@ -34,6 +38,7 @@ export interface Client {
 export type ClientSettings = Pick<
   Client,
   'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'firstParty' | 'requirePar'
+  | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'
 >;
 
 export abstract class ClientStore {

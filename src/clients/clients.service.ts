@@ -30,6 +30,8 @@ export interface NewClient {
   readonly redirectUris?: readonly string[];
   readonly firstParty?: boolean;
   readonly requirePar?: boolean;
+  readonly backchannelLogoutUri?: string | null;
+  readonly backchannelLogoutSessionRequired?: boolean;
   /** set the secret instead of generating one (confidential clients only) */
   readonly secret?: string;
 }
@@ -60,6 +62,8 @@ const CHANGE_NAMES: Readonly<Record<keyof ClientChange, string>> = {
   redirectUris: 'redirect_uris',
   firstParty: 'first_party',
   requirePar: 'require_par',
+  backchannelLogoutUri: 'backchannel_logout_uri',
+  backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
 };
 const MIN_SECRET_LENGTH = 32;
 /** A client registered by another process shows in the metadata within this (clients cache it 300 s anyway). */
@@ -169,6 +173,8 @@ export class ClientsService {
           redirectUris: change.redirectUris ?? current.redirectUris,
           firstParty: change.firstParty ?? current.firstParty,
           requirePar: change.requirePar ?? current.requirePar,
+          backchannelLogoutUri: change.backchannelLogoutUri === undefined ? current.backchannelLogoutUri : change.backchannelLogoutUri,
+          backchannelLogoutSessionRequired: change.backchannelLogoutSessionRequired ?? current.backchannelLogoutSessionRequired,
           otherPermissions: current.permissions,
         },
         this.redirectUriPolicy,

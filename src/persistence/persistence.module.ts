@@ -16,6 +16,7 @@ import { LoginThrottleStore } from '../throttle/login-throttle.js';
 import { FamilyStore } from '../sessions/family.js';
 import { RevocationEventStore } from '../sessions/revocation-event.js';
 import { SsfStreamStore } from '../ssf/ssf-stream.js';
+import { BackchannelLogoutStore } from '../backchannel/backchannel-delivery.js';
 import { UserStore } from '../users/user.js';
 import { PgAccessTokenStore } from './stores/access-token.store.js';
 import { PgAuditStore } from './stores/audit.store.js';
@@ -32,6 +33,7 @@ import { PgJanitorStore } from './stores/janitor.store.js';
 import { PgRevocationEventStore } from './stores/revocation-event.store.js';
 import { PgSigningKeyStore } from './stores/signing-key.store.js';
 import { PgSsfStreamStore } from './stores/ssf-stream.store.js';
+import { PgBackchannelLogoutStore } from './stores/backchannel-logout.store.js';
 import { PgUserStore } from './stores/user.store.js';
 
 const STORES = [
@@ -51,6 +53,7 @@ const STORES = [
   { provide: PushedRequestStore, useClass: PgPushedRequestStore },
   { provide: SsfStreamStore, useClass: PgSsfStreamStore },
   { provide: FamilyAuthenticationStore, useClass: PgFamilyAuthenticationStore },
+  { provide: BackchannelLogoutStore, useClass: PgBackchannelLogoutStore },
 ];
 
 /**

@@ -65,9 +65,10 @@ describe('RFC 8414 metadata', () => {
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
       claims_parameter_supported: false,
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: true,
     });
     expect(openid).not.toHaveProperty('end_session_endpoint');
-    expect(openid).not.toHaveProperty('backchannel_logout_supported');
   });
 
   it('lists the scopes clients are registered with: at once for a change made here, after deletion too', async () => {

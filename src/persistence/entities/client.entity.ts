@@ -17,5 +17,7 @@ export class ClientEntity {
   @Column('text', { name: 'redirect_uris', array: true }) redirectUris: string[];
   @Column('boolean', { name: 'first_party' }) firstParty: boolean;
   @Column('boolean', { name: 'require_par' }) requirePar: boolean;
+  @Column('text', { name: 'backchannel_logout_uri', nullable: true }) backchannelLogoutUri: string | null;
+  @Column('boolean', { name: 'backchannel_logout_session_required', default: true }) backchannelLogoutSessionRequired: boolean;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
 }

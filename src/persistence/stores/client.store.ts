@@ -108,6 +108,8 @@ export class PgClientStore extends ClientStore {
           redirectUris: [...settings.redirectUris],
           firstParty: settings.firstParty,
           requirePar: settings.requirePar,
+          backchannelLogoutUri: settings.backchannelLogoutUri,
+          backchannelLogoutSessionRequired: settings.backchannelLogoutSessionRequired,
         },
       );
       return { ...current, ...settings };
