@@ -15,8 +15,9 @@ for (const [network, prefix] of [
   ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) FORBIDDEN.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
-  ['::', 128], ['::1', 128], ['::ffff:0:0', 96], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
+  ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
 ] as const) FORBIDDEN.addSubnet(network, prefix, 'ipv6');
+// IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are checked against the IPv4 subnets by BlockList itself.
 
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
