@@ -74,7 +74,9 @@ export class BackchannelLogoutSender extends PeriodicTask {
     }
     for (const delivery of claimed) this.take(delivery.endpoint, 1);
     await Promise.all(claimed.map((delivery) => this.attempt(delivery).finally(() => this.take(delivery.endpoint, -1))));
-    return claimed.length;
+    // A backlog (a user with many sessions) drains without waiting a poll per batch; rows
+    // that failed are not due again yet, so this ends.
+    return claimed.length === 0 ? 0 : claimed.length + (await this.run());
   }
 
   private take(endpoint: string, delta: number): void {

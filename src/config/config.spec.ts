@@ -62,6 +62,7 @@ describe('loadConfig', () => {
       janitorInterval: 3_600,
       janitorBatchSize: 1_000,
       auditRetention: 0,
+      backchannelAllowPrivateNetworks: false,
     });
   });
 
@@ -102,6 +103,7 @@ describe('loadConfig', () => {
         JANITOR_INTERVAL: '0',
         JANITOR_BATCH_SIZE: '50',
         AUDIT_RETENTION: '31536000',
+        BACKCHANNEL_ALLOW_PRIVATE_NETWORKS: 'true',
         ...SECRETS,
       },
       CWD,
@@ -145,6 +147,7 @@ describe('loadConfig', () => {
       janitorInterval: 0,
       janitorBatchSize: 50,
       auditRetention: 31_536_000,
+      backchannelAllowPrivateNetworks: true,
     });
   });
 

@@ -340,6 +340,8 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
         'redirect_uris:',
         'first_party: false',
         'require_par: false',
+        'backchannel_logout_uri:',
+        'backchannel_logout_session_required: true',
         `created_at: ${((await client('resource-server')).created_at as Date).toISOString()}`,
         '',
       ].join('\n'),
@@ -404,6 +406,20 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
     expect(updated.code).toBe(0);
     expect(updated.stdout).toContain('redirect_uris: https://app.example.com/callback\nfirst_party: false\nrequire_par: false\n');
     expect(await cliEvents('client_updated', 'native')).toEqual([{ actor: 'cli', details: { fields: 'redirect_uris,first_party,require_par' } }]);
+  });
+
+  it('registers a back-channel logout URI; shows it; update changes and removes it; refuses a fragment', async () => {
+    const created = await tessera(['clients', 'create', 'rp-bc', '--type', 'public', '--grants', 'password', '--backchannel-logout-uri', 'https://rp.example.com/bc']);
+    expect(created.code).toBe(0);
+    expect((await tessera(['clients', 'show', 'rp-bc'])).stdout).toContain('backchannel_logout_uri: https://rp.example.com/bc\nbackchannel_logout_session_required: true\n');
+    const updated = await tessera(['clients', 'update', 'rp-bc', '--backchannel-logout-uri', 'http://127.0.0.1:9/bc', '--no-backchannel-logout-session-required']);
+    expect(updated.code).toBe(0);
+    expect(await client('rp-bc')).toMatchObject({ backchannel_logout_uri: 'http://127.0.0.1:9/bc', backchannel_logout_session_required: false });
+    const refused = await tessera(['clients', 'update', 'rp-bc', '--backchannel-logout-uri', 'https://rp.example.com/bc#x']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^--backchannel-logout-uri: .*fragment/);
+    expect((await tessera(['clients', 'update', 'rp-bc', '--no-backchannel-logout-uri'])).code).toBe(0);
+    expect(await client('rp-bc')).toMatchObject({ backchannel_logout_uri: null });
   });
 });
 

@@ -106,6 +106,8 @@ describe('admin API: clients', () => {
       redirect_uris: [],
       first_party: false,
       require_par: false,
+      backchannel_logout_uri: null,
+      backchannel_logout_session_required: true,
       created_at: client.client.createdAt.toISOString(),
     });
     expect(shown.text).not.toContain(client.secret!);
