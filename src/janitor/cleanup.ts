@@ -10,6 +10,7 @@ export const CLEANUP_TABLES = [
   'authorization_codes',
   'pushed_authorization_requests',
   'login_sessions',
+  'backchannel_logouts',
 ] as const;
 
 export type CleanupTable = (typeof CLEANUP_TABLES)[number];
@@ -47,6 +48,8 @@ export interface CleanupBatches {
   expiredPushedRequests(before: Date, limit: number): Promise<number>;
   /** Login sessions ended, or past either expiry, before `before`. */
   endedLoginSessions(before: Date, limit: number): Promise<number>;
+  /** Back-channel logouts delivered or given up, of sessions that ended before `before`. */
+  settledBackchannelLogouts(before: Date, limit: number): Promise<number>;
 }
 
 /** Owned by janitor/; implemented in persistence/. */

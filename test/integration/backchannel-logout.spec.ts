@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { BackchannelLogoutSender } from '../../src/backchannel/backchannel-logout.sender.js';
 import { ClientsService } from '../../src/clients/clients.service.js';
+import { JanitorService } from '../../src/janitor/janitor.service.js';
 import { SessionRevoker } from '../../src/sessions/session-revoker.service.js';
 import { api, createAdmin, rows, type TestAdmin } from '../factories/admin.js';
 import { BrowserAgent } from '../factories/browser.js';
@@ -211,6 +212,28 @@ describe('back-channel logout', () => {
       expect(events).toEqual([{ reason: 'expired', details: expect.objectContaining({ sid, attempts: row.attempts }) }]);
     } finally {
       moveTo(Date.now());
+    }
+  });
+
+  it('the janitor deletes a settled logout a week on, never one still owed', async () => {
+    const user = await createUser(t);
+    const down = await rp({ backchannelLogoutUri: `http://127.0.0.1:${await freePort()}/backchannel-logout` });
+    const owed = sidOf(await login(t, down, user));
+    const done = sidOf(await login(t, await rp(), user));
+    await t.app.get(SessionRevoker).revoke([owed, done], 'admin', 'admin:test');
+    await sender.sweep();
+    const left = async () => (await rows<{ sid: string }>(t, `SELECT sid FROM backchannel_logouts WHERE sid = ANY($1::text[]) ORDER BY sid`, [[owed, done]])).map((row) => row.sid);
+    const start = t.clock.now();
+    try {
+      t.clock.advance(6 * 86_400);
+      await t.app.get(JanitorService).runOnce({ wait: true });
+      expect(await left()).toEqual([owed, done].sort());
+      t.clock.advance(2 * 86_400);
+      expect(await t.app.get(JanitorService).runOnce({ wait: true })).toMatchObject({ backchannel_logouts: expect.any(Number) });
+      expect(await left()).toEqual([owed]);
+    } finally {
+      moveTo(start);
+      await rows(t, `UPDATE backchannel_logouts SET gave_up_at = now() WHERE sid = $1`, [owed]);
     }
   });
 });

@@ -130,6 +130,7 @@ describe('janitor', () => {
       authorization_codes: 0,
       pushed_authorization_requests: 0,
       login_sessions: 0,
+      backchannel_logouts: 0,
     });
 
     // The revoked session inside its absolute lifetime is still known, its rotated token too.
@@ -268,6 +269,7 @@ describe('janitor', () => {
       authorization_codes: 0,
       pushed_authorization_requests: 0,
       login_sessions: 0,
+      backchannel_logouts: 0,
     });
     expect((await refresh(t, web, live.refresh_token)).refresh_token).toBeDefined();
   });

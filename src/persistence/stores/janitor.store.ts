@@ -64,6 +64,13 @@ const ENDED_LOGIN_SESSIONS = `
     SELECT id FROM login_sessions WHERE idle_expires_at < $1 OR ended_at < $1
     LIMIT $2 FOR UPDATE SKIP LOCKED)`;
 
+// Pending rows are the outbox: never deleted here (the sender gives them up after a day).
+const SETTLED_BACKCHANNEL_LOGOUTS = `
+  DELETE FROM backchannel_logouts WHERE id IN (
+    SELECT id FROM backchannel_logouts
+    WHERE (delivered_at IS NOT NULL OR gave_up_at IS NOT NULL) AND created_at < $1
+    LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
 @Injectable()
 export class PgJanitorStore extends JanitorStore {
   constructor(private readonly dataSource: DataSource) {
@@ -104,5 +111,6 @@ function batchesOn(m: EntityManager): CleanupBatches {
     expiredAuthorizationCodes: (before, limit) => deleted(EXPIRED_CODES, [before, limit]),
     expiredPushedRequests: (before, limit) => deleted(EXPIRED_PUSHED_REQUESTS, [before, limit]),
     endedLoginSessions: (before, limit) => deleted(ENDED_LOGIN_SESSIONS, [before, limit]),
+    settledBackchannelLogouts: (before, limit) => deleted(SETTLED_BACKCHANNEL_LOGOUTS, [before, limit]),
   };
 }
