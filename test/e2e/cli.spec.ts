@@ -417,7 +417,7 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
     expect(await client('rp-bc')).toMatchObject({ backchannel_logout_uri: 'http://127.0.0.1:9/bc', backchannel_logout_session_required: false });
     const refused = await tessera(['clients', 'update', 'rp-bc', '--backchannel-logout-uri', 'https://rp.example.com/bc#x']);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/^--backchannel-logout-uri: .*fragment/);
+    expect(refused.stderr).toMatch(/^tessera: --backchannel-logout-uri: .*fragment/);
     expect((await tessera(['clients', 'update', 'rp-bc', '--no-backchannel-logout-uri'])).code).toBe(0);
     expect(await client('rp-bc')).toMatchObject({ backchannel_logout_uri: null });
   });
