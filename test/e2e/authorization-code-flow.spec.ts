@@ -195,8 +195,9 @@ describe('the authorization code flow in Chromium with an openid-client relying 
     // A second sign-in of the same browser: another session of the client, the same sid.
     await page.goto(`${rpOrigin}/login?client=${news.id}&scope=openid%20read&prompt=none`);
     await page.locator('#done').waitFor();
-    const sid = JSON.parse(Buffer.from(idToken.split('.')[1], 'base64url').toString()).sid as string;
-    expect(JSON.parse(Buffer.from(lastOutcome(page).tokens!.id_token!.split('.')[1], 'base64url').toString()).sid).toBe(sid);
+    const sidOf = (jwt: string) => (JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as { sid: string }).sid;
+    const sid = sidOf(idToken);
+    expect(sidOf(lastOutcome(page).tokens!.id_token!)).toBe(sid);
     await context.close();
 
     logoutTokens.length = 0;
