@@ -4,8 +4,10 @@ export interface BackchannelDelivery {
   /** fixed when the row was written: every attempt sends the same one (Back-Channel Logout 1.0 §2.4) */
   readonly jti: string;
   readonly clientId: string;
-  /** the client's backchannel_logout_uri when the session ended, the only URL ever requested */
+  /** the client's backchannel_logout_uri (as it was when the session ended, for a deleted client): the only URL ever requested */
   readonly endpoint: string;
+  /** false when the client has since removed its backchannel_logout_uri: nothing is sent */
+  readonly registered: boolean;
   readonly subject: string;
   readonly sid: string;
   /** this attempt's number, from 1 */

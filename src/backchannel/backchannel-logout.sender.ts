@@ -24,6 +24,7 @@ const FIRST_RETRY_MS = 2_000;
 const MAX_RETRY_MS = 30 * 60_000;
 /** The queue-depth gauge is refreshed this often, not on every poll. */
 const DEPTH_EVERY_MS = 10_000;
+const UNREGISTERED: PostOutcome = { kind: 'refused', reason: 'unregistered', error: 'the client no longer registers a backchannel_logout_uri' };
 
 /**
  * Back-Channel Logout 1.0 §2.5 from the outbox (backchannel_logouts), never inside a
@@ -87,17 +88,21 @@ export class BackchannelLogoutSender extends PeriodicTask {
   }
 
   private async attempt(delivery: BackchannelDelivery): Promise<void> {
-    const token = this.signer.sign(logoutTokenClaims(delivery, this.config.issuer, Math.floor(this.clock.now() / 1000)));
-    const outcome = await postLogoutToken(delivery.endpoint, token, {
-      timeoutMs: TIMEOUT_MS,
-      publicOnly: this.config.production && !this.config.backchannelAllowPrivateNetworks,
-    });
+    const outcome = delivery.registered ? await this.post(delivery) : UNREGISTERED;
     try {
       await this.settle(delivery, outcome);
     } catch (error) {
       // Unsettled, the row comes due again when its lease ends: sent twice, never lost.
       this.logger.warn(`cannot record the back-channel logout ${delivery.jti}: ${(error as Error).message}`);
     }
+  }
+
+  private post(delivery: BackchannelDelivery): Promise<PostOutcome> {
+    const token = this.signer.sign(logoutTokenClaims(delivery, this.config.issuer, Math.floor(this.clock.now() / 1000)));
+    return postLogoutToken(delivery.endpoint, token, {
+      timeoutMs: TIMEOUT_MS,
+      publicOnly: this.config.production && !this.config.backchannelAllowPrivateNetworks,
+    });
   }
 
   private async settle(delivery: BackchannelDelivery, outcome: PostOutcome): Promise<void> {
@@ -109,20 +114,20 @@ export class BackchannelLogoutSender extends PeriodicTask {
     }
     const error = outcome.kind === 'timeout' ? `no answer within ${TIMEOUT_MS} ms` : outcome.error;
     const retryAt = now + this.backoff(delivery.attempts);
-    if (outcome.kind !== 'forbidden' && retryAt < delivery.giveUpAt.getTime()) {
+    if (outcome.kind !== 'refused' && retryAt < delivery.giveUpAt.getTime()) {
       await this.store.retryAt(delivery.id, new Date(retryAt), error);
       this.metrics.backchannelDelivery(outcome.kind === 'timeout' ? 'timeout' : 'retried');
       return;
     }
     if (!(await this.store.giveUp(delivery.id, new Date(now), error))) return;
-    this.metrics.backchannelDelivery(outcome.kind === 'forbidden' ? 'refused' : 'expired');
+    this.metrics.backchannelDelivery(outcome.kind === 'refused' ? 'refused' : 'expired');
     this.logger.warn(`gave up the back-channel logout ${delivery.jti} to client ${delivery.clientId}: ${error}`);
     await this.audit.record({
       type: 'backchannel_logout_failed',
       actor: 'system',
       clientId: delivery.clientId,
       userId: delivery.subject,
-      reason: outcome.kind === 'forbidden' ? 'forbidden_address' : 'expired',
+      reason: outcome.kind === 'refused' ? outcome.reason : 'expired',
       details: { jti: delivery.jti, sid: delivery.sid, attempts: delivery.attempts, error },
     });
   }

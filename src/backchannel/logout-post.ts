@@ -7,8 +7,8 @@ export type PostOutcome =
   /** a status other than 200/204, a refused connection, a TLS or DNS failure: worth another try */
   | { readonly kind: 'failed'; readonly error: string }
   | { readonly kind: 'timeout' }
-  /** the endpoint resolves to an address this deployment may not call */
-  | { readonly kind: 'forbidden'; readonly error: string };
+  /** not sent: the endpoint resolves to an address this deployment may not call, or is no longer registered */
+  | { readonly kind: 'refused'; readonly reason: 'forbidden_address' | 'unregistered'; readonly error: string };
 
 export interface PostOptions {
   readonly timeoutMs: number;
@@ -25,7 +25,7 @@ export interface PostOptions {
 export function postLogoutToken(endpoint: string, logoutToken: string, options: PostOptions): Promise<PostOutcome> {
   const url = new URL(endpoint);
   if (options.publicOnly && literalHostForbidden(url.hostname)) {
-    return Promise.resolve({ kind: 'forbidden', error: new ForbiddenAddressError(url.hostname).message });
+    return Promise.resolve({ kind: 'refused', reason: 'forbidden_address', error: new ForbiddenAddressError(url.hostname).message });
   }
   const body = new URLSearchParams({ logout_token: logoutToken }).toString();
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -55,7 +55,7 @@ export function postLogoutToken(endpoint: string, logoutToken: string, options: 
     }, options.timeoutMs);
     timer.unref();
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
-      if (error instanceof ForbiddenAddressError || error.code === 'ETESSERA_FORBIDDEN_ADDRESS') settle({ kind: 'forbidden', error: error.message });
+      if (error instanceof ForbiddenAddressError || error.code === 'ETESSERA_FORBIDDEN_ADDRESS') settle({ kind: 'refused', reason: 'forbidden_address', error: error.message });
       else settle({ kind: 'failed', error: error.code ?? error.message });
     });
     outgoing.end(body);

@@ -215,6 +215,25 @@ describe('back-channel logout', () => {
     }
   });
 
+  it('only the URI registered now is requested: a corrected one gets what is owed, a removed one nothing', async () => {
+    const port = await freePort();
+    const user = await createUser(t);
+    const moved = await rp({ backchannelLogoutUri: `http://127.0.0.1:${port}/backchannel-logout` });
+    const dropped = await rp();
+    const movedSid = sidOf(await login(t, moved, user));
+    const droppedSid = sidOf(await login(t, dropped, user));
+    await t.app.get(SessionRevoker).revoke([movedSid, droppedSid], 'admin', 'admin:test');
+    const clients = t.app.get(ClientsService);
+    await clients.update(moved.id, { backchannelLogoutUri: endpoint }, 'test');
+    await clients.update(dropped.id, { backchannelLogoutUri: null }, 'test');
+    await sender.sweep();
+    expect(receiver.received.map((entry) => jwtClaims(entry.logoutToken).sid)).toEqual([movedSid]);
+    const [row] = await rows<{ gave_up_at: Date | null }>(t, `SELECT gave_up_at FROM backchannel_logouts WHERE sid = $1`, [droppedSid]);
+    expect(row.gave_up_at).not.toBeNull();
+    const events = await rows<{ reason: string }>(t, `SELECT reason FROM audit_events WHERE type = 'backchannel_logout_failed' AND client_id = $1`, [dropped.id]);
+    expect(events).toEqual([{ reason: 'unregistered' }]);
+  });
+
   it('the janitor deletes a settled logout a week on, never one still owed', async () => {
     const user = await createUser(t);
     const down = await rp({ backchannelLogoutUri: `http://127.0.0.1:${await freePort()}/backchannel-logout` });

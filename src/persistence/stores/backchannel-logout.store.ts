@@ -12,6 +12,7 @@ interface DeliveryRow {
   sid: string;
   attempts: number;
   give_up_at: Date;
+  unregistered: boolean;
 }
 
 const PENDING = 'delivered_at IS NULL AND gave_up_at IS NULL';
@@ -20,7 +21,9 @@ const PENDING = 'delivered_at IS NULL AND gave_up_at IS NULL';
 // more than $4 attempts at once from this process counting those under way ($5/$6);
 // `due` locks the chosen rows, skipping those another sender is claiming right now (and,
 // re-checked on the row's newest version, those it has just claimed); the lease then keeps
-// them until this process settles them or dies.
+// them until this process settles them or dies. The URL is the client's as registered now
+// (an admin's correction applies to logouts still owed), the one it had when the session
+// ended once the client is deleted; a client that dropped its URI is owed nothing.
 const CLAIM = `
   WITH ranked AS (
     SELECT id, endpoint, row_number() OVER (PARTITION BY endpoint ORDER BY next_attempt_at, id) AS n
@@ -31,13 +34,15 @@ const CLAIM = `
     WHERE r.n <= $4 - COALESCE(busy.n, 0)
     ORDER BY r.n, r.id LIMIT $3
   ), due AS (
-    SELECT b.id FROM backchannel_logouts b JOIN chosen ON chosen.id = b.id
+    SELECT b.id, b.client_id FROM backchannel_logouts b JOIN chosen ON chosen.id = b.id
     WHERE b.delivered_at IS NULL AND b.gave_up_at IS NULL AND b.next_attempt_at <= $1
     FOR UPDATE OF b SKIP LOCKED
   )
-  UPDATE backchannel_logouts b SET attempts = b.attempts + 1, next_attempt_at = $2
-  FROM due WHERE b.id = due.id
-  RETURNING b.id, b.jti, b.client_id, b.endpoint, b.subject, b.sid, b.attempts, b.give_up_at`;
+  UPDATE backchannel_logouts b SET attempts = b.attempts + 1, next_attempt_at = $2, endpoint = COALESCE(c.backchannel_logout_uri, b.endpoint)
+  FROM due LEFT JOIN clients c ON c.id = due.client_id
+  WHERE b.id = due.id
+  RETURNING b.id, b.jti, b.client_id, b.endpoint, b.subject, b.sid, b.attempts, b.give_up_at,
+            c.id IS NOT NULL AND c.backchannel_logout_uri IS NULL AS unregistered`;
 
 @Injectable()
 export class PgBackchannelLogoutStore extends BackchannelLogoutStore {
@@ -57,6 +62,7 @@ export class PgBackchannelLogoutStore extends BackchannelLogoutStore {
       sid: row.sid,
       attempts: row.attempts,
       giveUpAt: row.give_up_at,
+      registered: !row.unregistered,
     }));
   }
 
