@@ -11,6 +11,7 @@ import { metricValue, scrape } from '../factories/metrics.js';
 import { jwtClaims } from '../factories/resource-server.js';
 import { freePort, startTestApp, type TestApp } from '../setup/app.js';
 import { FakeClock } from '../setup/clock.js';
+import { eventually } from '../setup/faults.js';
 import { LogoutReceiver, verifyLogoutToken } from '../setup/logout-receiver.js';
 
 const ORIGIN = 'http://app.example.test:8080';
@@ -189,6 +190,28 @@ describe('back-channel logout', () => {
     const [row] = await rows<{ delivered_at: Date | null; last_error: string }>(t, `SELECT delivered_at, last_error FROM backchannel_logouts WHERE sid = $1`, [sid]);
     expect(row).toMatchObject({ delivered_at: null, last_error: expect.stringContaining('no answer') });
     await rows(t, `UPDATE backchannel_logouts SET gave_up_at = now() WHERE sid = $1`, [sid]);
+  });
+
+  it('sends at most 4 logouts at once to one endpoint; the rest wait for a free slot', async () => {
+    const client = await rp();
+    const user = await createUser(t);
+    const sids: string[] = [];
+    for (let i = 0; i < 6; i++) sids.push(sidOf(await login(t, client, user)));
+    receiver.answer = 'hang';
+    await t.app.get(SessionRevoker).revoke(sids, 'admin', 'admin:test');
+    const sweeping = sender.sweep();
+    const unclaimed = async () =>
+      Number((await rows<{ n: string }>(t, `SELECT count(*) AS n FROM backchannel_logouts WHERE client_id = $1 AND attempts = 0`, [client.id]))[0].n);
+    await eventually('four attempts under way', async () => (receiver.received.length === 4 ? true : undefined));
+    expect(await unclaimed()).toBe(2);
+    receiver.answer = 200;
+    await sweeping;
+    // The two that waited were sent once the hanging ones timed out; those four are due later.
+    expect(receiver.received).toHaveLength(6);
+    expect(await unclaimed()).toBe(0);
+    const delivered = await rows<{ sid: string }>(t, `SELECT sid FROM backchannel_logouts WHERE client_id = $1 AND delivered_at IS NOT NULL`, [client.id]);
+    expect(delivered).toHaveLength(2);
+    await rows(t, `UPDATE backchannel_logouts SET gave_up_at = now() WHERE client_id = $1 AND delivered_at IS NULL`, [client.id]);
   });
 
   it('gives up a day after the session ended, once, with an audit event', async () => {
