@@ -12,9 +12,10 @@ import { settle, watch } from './processes.mjs';
  * @property {string} path
  * @property {Record<string, string>} headers  sent with every request
  * @property {ConnectionFactory} connection
+ * @property {'2xx' | '3xx'} [success]  the status class of a successful request (default 2xx; a form post that redirects: 3xx)
  *
  * @typedef {object} Measured
- * @property {number} rps          2xx responses per second
+ * @property {number} rps          successful (2xx, or the spec's success class) responses per second
  * @property {number} p50          ms, over every response
  * @property {number} p99          ms
  * @property {number} requests     responses received
@@ -81,10 +82,15 @@ export async function measure(spec, { connections, seconds, warmupSeconds, pids,
     flood?.stop();
     // A server that died during the run measured nothing: fail rather than report zeros.
     server?.assertRunning();
-    return { ...summarize(result, latencies), ...usage, ...(flood ? { alongside: summarize(await floodDone, []) } : {}) };
+    return { ...summarize(result, latencies, spec.success), ...usage, ...(flood ? { alongside: summarize(await floodDone, []) } : {}) };
   } finally {
     flood?.stop();
   }
+}
+
+/** Closed-loop load for `seconds` that nobody measures (it makes a server busy): stop() ends it. */
+export function background(spec, connections, seconds) {
+  return run(spec, connections, seconds, null);
 }
 
 /**
@@ -121,19 +127,20 @@ export async function collect(spec, { connections, amount, pick }) {
   return picked;
 }
 
-function summarize(result, latencies) {
+function summarize(result, latencies, success = '2xx') {
   const sorted = Float64Array.from(latencies).sort();
   const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
   const seconds = result.duration;
   return {
-    rps: seconds > 0 ? result['2xx'] / seconds : 0,
+    rps: seconds > 0 ? result[success] / seconds : 0,
     p50: round(at(0.5)),
     p99: round(at(0.99)),
     requests: result.requests.total,
     non2xx: result.non2xx,
-    statuses: { '2xx': result['2xx'], '4xx': result['4xx'], '5xx': result['5xx'] },
+    statuses: { '2xx': result['2xx'], '3xx': result['3xx'], '4xx': result['4xx'], '5xx': result['5xx'] },
     errors: result.errors + result.timeouts,
     seconds,
+    ...(success === '2xx' ? {} : { success }),
   };
 }
 

@@ -9,6 +9,7 @@
 //   introspect (it cannot introspect JWTs). Refresh uses the granted resource, so a login for
 //   RESOURCE_JWT refreshes into ES256 JWTs, as Tessera's refreshes do.
 // - Refresh tokens rotate (rotateRefreshToken: true); logins go through devInteractions.
+// - Its authorization codes are minted through its own /auth by a browser with a session.
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
@@ -67,6 +68,9 @@ server.listen({ host: '127.0.0.1', port }, () => {
     cookies: { keys: [appSecret] },
     scopes: ['openid', 'offline_access', 'read', 'write'],
     rotateRefreshToken: true,
+    // A code exchange of a client registered for refresh_token issues one, as Tessera's does;
+    // the default asks for offline_access too, which the peer keeps only with prompt=consent.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     features: {
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },

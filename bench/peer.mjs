@@ -2,6 +2,7 @@
 // HTTP exactly as Tessera is. Its refresh tokens come from its own dev login and consent
 // pages (authorization code + PKCE, prompt=consent, offline_access).
 import { createHash, randomBytes } from 'node:crypto';
+import { codeOf, mintCodes, pkcePair } from './codes.mjs';
 import { basic, Browser, freePort, postForm } from './http.mjs';
 import { collect } from './load.mjs';
 import { Server } from './processes.mjs';
@@ -91,6 +92,49 @@ export class PeerTarget {
   }
 
   async login(username, resource) {
+    const { code, verifier } = await this.interactiveLogin(username, resource);
+    const { status, body, text } = await postForm(
+      `${this.url}${this.paths.token}`,
+      { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier },
+      { authorization: this.auth.app },
+    );
+    if (status !== 200 || !body.refresh_token) throw new Error(`peer code exchange: ${status} ${text}`);
+    return { refresh: body.refresh_token, access: body.access_token };
+  }
+
+  /**
+   * Codes of bench-app for the JWT resource, minted at /auth by a browser with a session
+   * and a grant (no interaction left), and their redemption. Without offline_access, which
+   * the peer keeps only with prompt=consent; its issueRefreshToken still issues a refresh
+   * token, as Tessera does for a client registered for refresh_token.
+   */
+  async codeMinter() {
+    const { browser } = await this.interactiveLogin('user-codes', RESOURCE_JWT);
+    const { verifier, challenge } = pkcePair();
+    const query = new URLSearchParams({
+      client_id: 'bench-app',
+      response_type: 'code',
+      scope: 'read',
+      resource: RESOURCE_JWT,
+      redirect_uri: REDIRECT_URI,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 'bench',
+    });
+    return {
+      mint: (count) => mintCodes(count, async () => codeOf(await browser.request(`${this.url}/auth?${query}`), 'peer')),
+      headers: { authorization: this.auth.app },
+      body: (code) => new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }).toString(),
+    };
+  }
+
+  /** Its login page is a development page that takes any password: nothing to compare with Tessera's. */
+  async loginPagePosts() {
+    return undefined;
+  }
+
+  /** A browser through the dev login and consent pages; the code it was redirected with. */
+  async interactiveLogin(username, resource) {
     const browser = new Browser();
     const verifier = randomBytes(32).toString('base64url');
     const authorize = new URLSearchParams({
@@ -121,13 +165,7 @@ export class PeerTarget {
     }
     const code = step.url.searchParams.get('code');
     if (step.response || !code) throw new Error(`peer login did not reach the redirect URI: ${step.url}`);
-    const { status, body, text } = await postForm(
-      `${this.url}${this.paths.token}`,
-      { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier },
-      { authorization: this.auth.app },
-    );
-    if (status !== 200 || !body.refresh_token) throw new Error(`peer code exchange: ${status} ${text}`);
-    return { refresh: body.refresh_token, access: body.access_token };
+    return { browser, code, verifier };
   }
 
   async stop() {

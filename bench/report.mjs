@@ -20,7 +20,8 @@ function pad(text, width, right = false) {
 function cells(result) {
   if (!result) return ['', '', '', ''];
   if (result.na) return ['n/a', '', '', ''];
-  const flag = result.statuses['5xx'] || result.errors ? ' !' : result.non2xx ? ' *' : '';
+  const failed = result.requests - (result.statuses[result.success ?? '2xx'] ?? 0);
+  const flag = result.statuses['5xx'] || result.errors ? ' !' : failed ? ' *' : '';
   return [`${num(result.rps)}${flag}`, num(result.p50, 2), num(result.p99, 2), num(result.peakRssBytes / MB)];
 }
 
@@ -82,6 +83,11 @@ export function verdicts(report) {
     if (t2) {
       if (level === 128) out.push(check('refresh: p99 < 50 ms @128', t2.p99 < 50, `p99 ${num(t2.p99, 2)} ms`));
     }
+    const t9 = get('code_redemption', level, 'tessera');
+    const p9 = get('code_redemption', level, 'peer');
+    if (t9?.rps && p9?.rps) {
+      out.push(check(`code redemption >= 1.5x the peer @${level}`, t9.rps / p9.rps >= 1.5, `${num(t9.rps)} vs ${num(p9.rps)} req/s = ${num(t9.rps / p9.rps, 2)}x`));
+    }
     const t3 = get('client_credentials', level, 'tessera');
     const p3 = get('client_credentials', level, 'peer');
     if (t3?.rps && p3?.rps) {
@@ -104,7 +110,7 @@ export function verdicts(report) {
       ),
     );
   }
-  return out;
+  return [...out, ...signalsVerdicts(report.signals)];
 }
 
 /** `met`: true, false, or null when the run measured too little to judge. */
@@ -120,4 +126,48 @@ function measured(result) {
 export function verdictText(list) {
   const mark = (met) => (met === true ? 'met    ' : met === false ? 'NOT MET' : 'n/j    ');
   return list.map((v) => `${mark(v.met)}  ${v.what}: ${v.detail}`).join('\n');
+}
+
+/** The revocation-signals figures (bench/signals.mjs) as text. */
+export function signalsText(signals) {
+  if (!signals) return '';
+  const { latency, throughput, memory, settings } = signals;
+  const ms = (value) => (value === null ? '-' : num(value, 1));
+  const row = (label, l, note) => [label, String(l.samples), ms(l.p50), ms(l.p99), ms(l.max), note];
+  const rows = [
+    row('signals (SSF poll stream + view)', latency.signals, latency.signals.notRefused ? `${latency.signals.notRefused} never refused` : 'measured'),
+    row('per-request introspection', latency.introspection, latency.introspection.notRefused ? `${latency.introspection.notRefused} never refused` : 'measured'),
+    row(`offline JWT, no signals (TTL ${settings.accessTokenTtl} s)`, latency.offline, `computed exp - revocation; ${latency.offline.stillAccepted}/${latency.offline.count} still accepted ${latency.offline.stillAcceptedAfterMs} ms after`),
+  ];
+  const header = ['revocation to refusal', 'n', 'p50 ms', 'p99 ms', 'max ms', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r) => r.map((cell, i) => pad(cell, widths[i], i > 0 && i < 5)).join('  ').trimEnd();
+  const lines = [
+    `Revocation signals: a resource server with @tessera/resource-server (Fastify) in its own process; admin API ends a session while ${settings.loadConnections} connections load the resource server; prober every ${settings.probeEveryMs} ms`,
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(line),
+    '',
+  ];
+  for (const [level, { guard, introspection }] of Object.entries(throughput)) {
+    lines.push(
+      `resource server @${level}: guard ${num(guard.rps)} req/s (p99 ${num(guard.p99, 2)} ms) vs per-request introspection ${num(introspection.rps)} req/s (p99 ${num(introspection.p99, 2)} ms) = ${num(ratio(guard.rps, introspection.rps), 2)}x`,
+    );
+  }
+  lines.push(`revocation view: ${num(memory.heapBytes / MB, 1)} MB of heap per ${num(memory.entries)} revoked sessions (${num(memory.bytesPerEntry)} bytes each)`);
+  return lines.join('\n');
+}
+
+/** Verdicts on the revocation-signals figures of the issue. */
+export function signalsVerdicts(signals) {
+  if (!signals) return [];
+  const out = [];
+  const l = signals.latency.signals;
+  out.push(check('revocation to refusal with signals: p99 <= 1 s', l.samples === 0 ? null : l.p99 <= 1000 && l.notRefused === 0, `p50 ${num(l.p50, 1)} ms, p99 ${num(l.p99, 1)} ms, max ${num(l.max, 1)} ms over ${l.samples}${l.notRefused ? `, ${l.notRefused} never refused` : ''}`));
+  for (const [level, { guard, introspection }] of Object.entries(signals.throughput)) {
+    const g = measured(guard);
+    const i = measured(introspection);
+    out.push(check(`resource server: guard >= 5x per-request introspection @${level}`, g && i ? g.rps / i.rps >= 5 : null, `${num(guard.rps)} vs ${num(introspection.rps)} req/s = ${num(ratio(guard.rps, introspection.rps), 2)}x`));
+  }
+  return out;
 }

@@ -13,8 +13,9 @@ import { startCeiling } from './ceiling.mjs';
 import { measure } from './load.mjs';
 import { startPeer } from './peer.mjs';
 import { canPin, LOAD_CORE, ROOT, Server } from './processes.mjs';
-import { multicoreTable, table, verdicts, verdictText } from './report.mjs';
+import { multicoreTable, signalsText, table, verdicts, verdictText } from './report.mjs';
 import { preparePools, SCENARIOS } from './scenarios.mjs';
+import { measureSignals } from './signals.mjs';
 import { createDatabase, DEFAULT_ADMIN_URL, startTessera } from './tessera.mjs';
 
 const CACHE_SIZE = 10_000;
@@ -26,7 +27,10 @@ const MODES = {
     connections: [32, 128],
     users: 4,
     // Refresh chains: one per connection of each refresh run, its warm-up and its measurement.
-    pools: { chains: 2 * (32 + 128), userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000 },
+    // Codes: minted before each redemption run, enough for its warm-up and measurement at up to 4,000/s.
+    pools: { chains: 2 * (32 + 128), userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000, codes: 48_000 },
+    // Revocation signals (bench/signals.mjs): sessions ended one at a time under load.
+    signals: { revocations: 200, introspectRevocations: 50, offlineRevocations: 20, offlineWindowMs: 1_000, batch: 50, loadConnections: 32, connections: [32, 128] },
   },
   // A smoke run of about a minute: the same scenarios and table, no warm-up, 1 s each, small
   // pools (the distinct-token pool fits in the verified-token cache: not a measurement).
@@ -35,7 +39,8 @@ const MODES = {
     seconds: 1,
     connections: [32, 128],
     users: 1,
-    pools: { chains: 32 + 128, userTokens: 128, distinct: 3_000, revocable: 3_000 },
+    pools: { chains: 32 + 128, userTokens: 128, distinct: 3_000, revocable: 3_000, codes: 2_000 },
+    signals: { revocations: 10, introspectRevocations: 3, offlineRevocations: 2, offlineWindowMs: 200, batch: 10, loadConnections: 8, connections: [32] },
   },
 };
 
@@ -152,7 +157,7 @@ async function main() {
         const results = (report.scenarios[i].results[level] = {});
         // Tessera and the peer back to back, so that a noisy moment hits both alike.
         for (const target of targets) {
-          const prepared = scenario.prepare(target, pools.get(target.name));
+          const prepared = await scenario.prepare(target, pools.get(target.name));
           if (prepared.na) {
             results[target.name] = { na: prepared.na };
             continue;
@@ -163,15 +168,18 @@ async function main() {
         }
       }
     }
+    // A Tessera of its own (ACCESS_TOKEN_TTL=300) and a resource server using the package.
+    databases.push(await createDatabase(adminUrl));
+    report.signals = await measureSignals({ database: databases.at(-1), pinned, settings, log });
     if (args.multicore) {
       // Tessera's cluster mode on both cores, on a database of its own; the load stays on core 1.
       databases.push(await createDatabase(adminUrl));
-      const multi = await startTessera({ database: databases[1], pinned: false, users: settings.users, workers: 2, cacheSize: CACHE_SIZE });
+      const multi = await startTessera({ database: databases.at(-1), pinned: false, users: settings.users, workers: 2, cacheSize: CACHE_SIZE });
       const multiPools = await preparePools(multi, settings.pools, log);
       report.multicore = { workers: 2, pinned: false, scenarios: SCENARIOS.map(({ id, title }) => ({ id, title, results: {} })) };
       for (const connections of settings.connections) {
         for (const [i, scenario] of SCENARIOS.entries()) {
-          const prepared = scenario.prepare(multi, multiPools);
+          const prepared = await scenario.prepare(multi, multiPools);
           log(`${scenario.title} @${connections}: tessera WORKERS=2`);
           const measured = await measure(prepared.spec, {
             connections,
@@ -203,7 +211,9 @@ async function main() {
             ...settings.connections.flatMap((connections) => [multicoreTable(report, connections), '']),
           ]
         : []),
-      'req/s counts 2xx responses only; "!" marks a run with 5xx or connection errors, "*" one with other non-2xx; n/j: too little measured to judge.',
+      signalsText(report.signals),
+      '',
+      'req/s counts 2xx responses only (the login page: its 303s); "!" marks a run with 5xx or connection errors, "*" one with other answers; n/j: too little measured to judge.',
       'T/peer: Tessera req/s over the peer\'s; T/ceiling: over the bare Fastify route at the same connection count.',
       '',
       'Targets (issue figures):',

@@ -1,5 +1,6 @@
-// The eight scenarios of the benchmark, and the token pools they draw from. Each scenario
-// turns a target (Tessera or the peer) into a load spec, or says why the target cannot run it.
+// The scenarios of the benchmark, and the token pools they draw from. Each scenario turns a
+// target (Tessera or the peer) into a load spec, or says why the target cannot run it.
+import { redeeming } from './codes.mjs';
 import { collect, cycling, fixed } from './load.mjs';
 
 const form = (params) => new URLSearchParams(params).toString();
@@ -11,6 +12,7 @@ const form = (params) => new URLSearchParams(params).toString();
  * @property {string[]} refreshTokens live refresh tokens, the current ones of their sessions
  * @property {string[]} distinct     live access tokens, each presented once per pass (Tessera: JWT; peer: opaque)
  * @property {string[]} revocable    live access tokens for the revocation scenario, one per request
+ * @property {number} codeCount      authorization codes to mint right before each code-redemption run
  */
 
 /**
@@ -33,7 +35,7 @@ export async function preparePools(target, sizes, log) {
   const distinct = await target.distinctAccessTokens(sizes.distinct);
   log(`${target.name}: ${sizes.revocable} access tokens to revoke`);
   const revocable = await target.distinctAccessTokens(sizes.revocable);
-  return { chains, userTokens, refreshTokens, distinct, revocable };
+  return { chains, userTokens, refreshTokens, distinct, revocable, codeCount: sizes.codes };
 }
 
 /**
@@ -86,7 +88,7 @@ function introspection(target, pool, hint) {
  * @property {string} [na]         why the target cannot run this scenario
  */
 
-/** @type {Array<{ id: string, title: string, describe: Record<string, string>, prepare(target: any, pools: Pools): Prepared }>} */
+/** @type {Array<{ id: string, title: string, describe: Record<string, string>, prepare(target: any, pools: Pools): Prepared | Promise<Prepared> }>} */
 export const SCENARIOS = [
   {
     id: 'login',
@@ -191,6 +193,39 @@ export const SCENARIOS = [
         spec: introspection(target, pools.userTokens, 'access_token').spec,
         alongside: { connections: 32, spec: { url: target.url, path: target.paths.token, headers: { authorization: target.auth.app }, connection: logins } },
       };
+    },
+  },
+  {
+    id: 'code_redemption',
+    title: '9. authorization code redemption',
+    describe: {
+      tessera:
+        'a distinct code per request, minted through /oauth/authorize by a signed-in browser just before the run (codes live 60 s); ' +
+        'PKCE S256 and Basic auth: consumes the code, starts a family, ES256 JWT + refresh token, durably',
+      peer: 'the same, with codes minted through its own /auth by a browser with a session and a grant; in memory',
+    },
+    async prepare(target, pools) {
+      const minter = await target.codeMinter();
+      const codes = await minter.mint(pools.codeCount);
+      const factory = redeeming(codes, minter.body);
+      return {
+        spec: { url: target.url, path: target.paths.token, headers: minter.headers, connection: factory },
+        // Past the end of the pool a connection replays a code: those answers are not redemptions.
+        extra: () => ({ codes: codes.length, poolExhausted: factory.state.exhausted }),
+      };
+    },
+  },
+  {
+    id: 'login_page',
+    title: '10. login page post',
+    describe: {
+      tessera: 'the hosted login form posted as a browser does (CSRF cookie, Origin): argon2id, a login session and a code; success is the 303 back to the client',
+      peer: 'n/a: its login page is a development page that checks no password',
+    },
+    async prepare(target) {
+      const posts = await target.loginPagePosts();
+      if (!posts) return { na: 'no password check on its login page' };
+      return { spec: { url: target.url, path: '/interaction/login', headers: posts.headers, connection: posts.connection, success: '3xx' } };
     },
   },
 ];

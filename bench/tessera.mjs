@@ -3,7 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { basic, freePort, waitHttp } from './http.mjs';
+import { codeOf, mintCodes, pkcePair } from './codes.mjs';
+import { basic, Browser, freePort, waitHttp } from './http.mjs';
 import { collect, cycling } from './load.mjs';
 import { postgresBackends, ROOT, Server } from './processes.mjs';
 
@@ -11,6 +12,10 @@ import { postgresBackends, ROOT, Server } from './processes.mjs';
 export const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const ISSUER = 'https://tessera.bench.invalid';
 const PASSWORD = 'bench password, not a secret';
+const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+// The hosted pages' forms are posted from the issuer's own pages (Origin checked).
+const PAGE_HEADERS = { origin: new URL(ISSUER).origin, 'sec-fetch-site': 'same-origin' };
+const FORM_COOKIE = '__Host-tessera-form';
 
 /**
  * A throwaway database on the server of `adminUrl`, dropped by `drop()`; with it, what
@@ -65,7 +70,7 @@ function secretOf(output) {
  * Builds Tessera if needed, starts it (pinned unless `pinned` is false; `workers` > 1 for
  * its cluster mode) on `databaseUrl`, and seeds two clients and `users` users with the CLI.
  */
-export async function startTessera({ database, pinned, users, workers, cacheSize, nodeArgs = [], env: extraEnv = {} }) {
+export async function startTessera({ database, pinned, users, workers, cacheSize, nodeArgs = [], env: extraEnv = {}, seed }) {
   const build = spawnSync(process.execPath, ['scripts/build-if-needed.js'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('building Tessera failed');
   const port = await freePort();
@@ -89,9 +94,15 @@ export async function startTessera({ database, pinned, users, workers, cacheSize
   const app = secretOf(
     cli(['clients', 'create', 'bench-app', '--type', 'confidential', '--grants', 'password,refresh_token,client_credentials', '--scopes', 'read write'], env),
   );
+  // An application of the operator's own (no consent page) for the authorization code flow.
+  const web = secretOf(
+    cli(['clients', 'create', 'bench-web', '--type', 'confidential', '--grants', 'authorization_code,refresh_token', '--scopes', 'read write', '--redirect-uris', REDIRECT_URI, '--first-party'], env),
+  );
   const rs = secretOf(cli(['clients', 'create', 'bench-rs', '--type', 'confidential', '--grants', 'client_credentials', '--scopes', 'read', '--introspect'], env));
   const usernames = Array.from({ length: users }, (_, i) => `bench-user-${i + 1}`);
   for (const username of usernames) cli(['users', 'create', username], { ...env, TESSERA_PASSWORD: PASSWORD });
+  // More clients and users for a phase of its own (bench/signals.mjs): what it answers is kept as `seeded`.
+  const seeded = seed?.({ run: (args, extra = {}) => cli(args, { ...env, ...extra }), secretOf, password: PASSWORD });
   const server = new Server('tessera', [...nodeArgs, 'dist/src/main.js'], env, { pinned });
   const url = `http://127.0.0.1:${port}`;
   try {
@@ -100,7 +111,10 @@ export async function startTessera({ database, pinned, users, workers, cacheSize
     await server.stop();
     throw error;
   }
-  return new TesseraTarget(server, url, { app: basic('bench-app', app), rs: basic('bench-rs', rs) }, usernames, database.name);
+  const target = new TesseraTarget(server, url, { app: basic('bench-app', app), rs: basic('bench-rs', rs), web: basic('bench-web', web) }, usernames, database.name);
+  target.seeded = seeded;
+  target.issuer = ISSUER;
+  return target;
 }
 
 /** What the scenarios need to drive Tessera. */
@@ -155,9 +169,61 @@ export class TesseraTarget {
     );
   }
 
+  /** An authorization request of bench-web for `challenge` (RFC 6749 §4.1.1, PKCE S256). */
+  authorizationQuery(challenge) {
+    return form({ response_type: 'code', client_id: 'bench-web', redirect_uri: REDIRECT_URI, scope: 'read', state: 'bench', code_challenge: challenge, code_challenge_method: 'S256' });
+  }
+
+  /**
+   * A browser signed in through the hosted login page as `username`: the page's form
+   * (hidden fields, CSRF token and its cookie) and the login session it got.
+   */
+  async signIn(username, challenge) {
+    const browser = new Browser();
+    const page = await browser.request(`${this.url}/oauth/authorize?${this.authorizationQuery(challenge)}`);
+    const html = await page.text();
+    if (page.status !== 200) throw new Error(`tessera: the login page answered ${page.status}`);
+    const fields = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)].map(([, name, value]) => [name, unescapeHtml(value)]));
+    const loginForm = { ...fields, username, password: PASSWORD };
+    const posted = await browser.request(`${this.url}/interaction/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...PAGE_HEADERS },
+      body: form(loginForm),
+    });
+    await codeOf(posted, 'tessera login page');
+    return { browser, loginForm };
+  }
+
+  /** Codes of bench-web, minted at /oauth/authorize by a signed-in browser; and their redemption. */
+  async codeMinter() {
+    const { verifier, challenge } = pkcePair();
+    const { browser } = await this.signIn(this.usernames[0], challenge);
+    const url = `${this.url}/oauth/authorize?${this.authorizationQuery(challenge)}`;
+    return {
+      mint: (count) => mintCodes(count, async () => codeOf(await browser.request(url), 'tessera')),
+      headers: { authorization: this.auth.web },
+      body: (code) => form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }),
+    };
+  }
+
+  /**
+   * The login page's form post, as a browser sends it (its CSRF cookie, Origin), over the
+   * seeded users in turn: each a password check (argon2), a login session and a code.
+   */
+  async loginPagePosts() {
+    const { challenge } = pkcePair();
+    const { browser, loginForm } = await this.signIn(this.usernames[0], challenge);
+    const headers = { ...PAGE_HEADERS, cookie: `${FORM_COOKIE}=${browser.cookies.get(FORM_COOKIE)}` };
+    return { headers, connection: cycling(this.usernames, (username) => form({ ...loginForm, username })) };
+  }
+
   async stop() {
     await this.server.stop();
   }
+}
+
+function unescapeHtml(text) {
+  return text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
 export function form(params) {

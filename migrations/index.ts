@@ -15,7 +15,10 @@ import { SsfStreams1764840000000 } from './1764840000000-SsfStreams.js';
 import { UserProfileClaims1764900000000 } from './1764900000000-UserProfileClaims.js';
 import { PendingSigningKeys1764910000000 } from './1764910000000-PendingSigningKeys.js';
 import { FamilyAuthentication1764920000000 } from './1764920000000-FamilyAuthentication.js';
+import { ClientPostLogoutRedirectUris1765000000000 } from './1765000000000-ClientPostLogoutRedirectUris.js';
 import { BackchannelLogout1765010000000 } from './1765010000000-BackchannelLogout.js';
+import { ClientNames1765030000000 } from './1765030000000-ClientNames.js';
+import { SsfStreamLapses1765040000000 } from './1765040000000-SsfStreamLapses.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -36,5 +39,8 @@ export const migrations = [
   UserProfileClaims1764900000000,
   PendingSigningKeys1764910000000,
   FamilyAuthentication1764920000000,
+  ClientPostLogoutRedirectUris1765000000000,
   BackchannelLogout1765010000000,
+  ClientNames1765030000000,
+  SsfStreamLapses1765040000000,
 ];

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import { AccountModule } from './account/account.module.js';
+import { AccountPageModule } from './account-page/account-page.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import type { Clock } from './common/clock.js';
 import { BackchannelModule } from './backchannel/backchannel.module.js';
@@ -48,6 +49,7 @@ export class AppModule {
         InteractionModule,
         AdminModule,
         AccountModule,
+        AccountPageModule,
         SsfModule,
         BackchannelModule,
         HealthModule,

@@ -50,6 +50,7 @@ export async function createApp(deps: AppDependencies, logger?: TesseraLogger): 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(deps), adapter, { logger: log, bodyParser: false });
   observeRequests(app.getHttpAdapter().getInstance(), app.get(Metrics), log.pino);
   // Strict RFC 6749 form parsing: repeated or bracketed parameters are refused, never merged.
+  // A hosted page's malformed form is refused the same way, as its error page (ExceptionRenderer).
   app.useBodyParser(FORM_CONTENT_TYPE, { bodyLimit: BODY_LIMIT }, async (_request: unknown, body: Buffer) =>
     FormParams.parse(utf8(body)),
   );

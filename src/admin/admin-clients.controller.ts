@@ -15,12 +15,16 @@ const CODE_FLOW_SETTINGS = {
   redirect_uris: stringList(20)
     .meta({ description: 'exact redirect URIs for authorization_code: https, http://127.0.0.1 / http://[::1], or a private-use scheme (RFC 8252)' })
     .optional(),
+  post_logout_redirect_uris: stringList(20)
+    .meta({ description: 'where the end_session_endpoint may send the browser back (OpenID Connect RP-Initiated Logout 1.0 §3.1); same rules as redirect_uris' })
+    .optional(),
   first_party: flag.meta({ description: 'one of the operator\'s own applications: the user is not asked for consent' }).optional(),
   require_par: flag.meta({ description: 'accept only pushed authorization requests (RFC 9126)' }).optional(),
   backchannel_logout_session_required: flag
     .meta({ description: 'the client needs sid in logout tokens (Back-Channel Logout 1.0 §2.2); default true' })
     .optional(),
 };
+const CLIENT_NAME_DESCRIPTION = 'the name users see on the login and consent pages instead of the client_id (RFC 7591 client_name)';
 const BACKCHANNEL_LOGOUT_URI = text(1, 2000).meta({
   description: 'where logout tokens are POSTed when a session of the client ends (Back-Channel Logout 1.0): https, no fragment',
 });
@@ -34,6 +38,7 @@ const NewClient = z
     origins: stringList(100).meta({ description: 'browser origins allowed to use /auth' }).optional(),
     access_token_format: oneOf(['jwt', 'opaque']).optional(),
     audience: text(1, 1024).optional(),
+    client_name: text(1, 100).meta({ description: CLIENT_NAME_DESCRIPTION }).optional(),
     backchannel_logout_uri: BACKCHANNEL_LOGOUT_URI.optional(),
     ...CODE_FLOW_SETTINGS,
   })
@@ -51,6 +56,7 @@ const ClientChange = z
     origins: stringList(100).optional(),
     access_token_format: oneOf(['jwt', 'opaque']).optional(),
     audience: text(1, 1024).nullable().meta({ description: 'null removes the client\'s own audience' }).optional(),
+    client_name: text(1, 100).nullable().meta({ description: `${CLIENT_NAME_DESCRIPTION}; null removes it` }).optional(),
     backchannel_logout_uri: BACKCHANNEL_LOGOUT_URI.nullable().optional(),
     ...CODE_FLOW_SETTINGS,
   })
@@ -67,8 +73,10 @@ function settingsOf(input: ClientChange) {
     accessTokenFormat: input.access_token_format,
     audience: input.audience,
     redirectUris: input.redirect_uris,
+    postLogoutRedirectUris: input.post_logout_redirect_uris,
     firstParty: input.first_party,
     requirePar: input.require_par,
+    name: input.client_name,
     backchannelLogoutUri: input.backchannel_logout_uri,
     backchannelLogoutSessionRequired: input.backchannel_logout_session_required,
   };
@@ -102,8 +110,8 @@ export class AdminClientsController {
   })
   async create(@CurrentPrincipal() admin: Principal, @JsonBody(NewClient) input: NewClient) {
     const { client, secret } = await this.clients.create(
-      // A new client names its type and grant types, and has no audience to remove.
-      { ...settingsOf(input), id: input.client_id, type: input.type, grantTypes: input.grant_types, audience: input.audience },
+      // A new client names its type and grant types, and has no audience or name to remove.
+      { ...settingsOf(input), id: input.client_id, type: input.type, grantTypes: input.grant_types, audience: input.audience, name: input.client_name },
       actorOf(admin),
     );
     return { ...clientView(client), ...(secret === undefined ? {} : { client_secret: secret }) };
@@ -131,7 +139,7 @@ export class AdminClientsController {
     return clientView(client);
   }
 
-  /** Changes only what the body names; `audience: null` removes the client's own audience. */
+  /** Changes only what the body names; `audience: null` removes the client's own audience, `client_name: null` its name. */
   @Patch(':clientId')
   @Operation({
     summary: 'Change a client',

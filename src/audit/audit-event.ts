@@ -4,6 +4,7 @@ export type AuditEventType =
   | 'login_succeeded'
   | 'login_failed'
   | 'login_throttled'
+  | 'logged_out'
   | 'refresh_token_reuse_detected'
   | 'authorization_code_reuse_detected'
   | 'consent_granted'
@@ -14,6 +15,7 @@ export type AuditEventType =
   | 'user_enabled'
   | 'user_updated'
   | 'user_created'
+  | 'credential_changed'
   | 'client_created'
   | 'client_deleted'
   | 'client_updated'
@@ -27,6 +29,7 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'login_succeeded',
   'login_failed',
   'login_throttled',
+  'logged_out',
   'refresh_token_reuse_detected',
   'authorization_code_reuse_detected',
   'consent_granted',
@@ -37,6 +40,7 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'user_enabled',
   'user_updated',
   'user_created',
+  'credential_changed',
   'client_created',
   'client_deleted',
   'client_updated',

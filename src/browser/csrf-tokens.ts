@@ -5,11 +5,16 @@ import { RANDOM, type Random } from '../common/random.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 
-/** What a CSRF token is good for: logging in, the requests of one family, or the consent form of one login session. */
+/**
+ * What a CSRF token is good for: logging in, the requests of one family, the consent form
+ * of one login session, or the logout confirmation of one login session (a token of one
+ * form never posts the other).
+ */
 export type CsrfBinding =
   | { readonly kind: 'login' }
   | { readonly kind: 'family'; readonly familyId: string }
-  | { readonly kind: 'login-session'; readonly sessionId: string };
+  | { readonly kind: 'login-session'; readonly sessionId: string }
+  | { readonly kind: 'logout'; readonly sessionId: string };
 
 export const LOGIN_BINDING: CsrfBinding = { kind: 'login' };
 
@@ -48,9 +53,20 @@ export class CsrfTokens {
   }
 
   private mac(binding: CsrfBinding, nonce: string): Buffer {
-    const subject =
-      binding.kind === 'login' ? 'login' : binding.kind === 'family' ? `family:${binding.familyId}` : `login-session:${binding.sessionId}`;
-    return createHmac('sha256', this.key).update(`${subject}\n${nonce}`).digest();
+    return createHmac('sha256', this.key).update(`${subjectOf(binding)}\n${nonce}`).digest();
+  }
+}
+
+function subjectOf(binding: CsrfBinding): string {
+  switch (binding.kind) {
+    case 'login':
+      return 'login';
+    case 'family':
+      return `family:${binding.familyId}`;
+    case 'login-session':
+      return `login-session:${binding.sessionId}`;
+    case 'logout':
+      return `logout:${binding.sessionId}`;
   }
 }
 

@@ -16,8 +16,10 @@ export function clientSettings(options: ParsedCommand['options']): ClientChange 
     accessTokenFormat: options['access-token-format'] as 'jwt' | 'opaque' | undefined,
     audience: options.audience as string | null | undefined,
     redirectUris: list(options['redirect-uris'], /,/),
+    postLogoutRedirectUris: list(options['post-logout-redirect-uris'], /,/),
     firstParty: options['first-party'] as boolean | undefined,
     requirePar: options['require-par'] as boolean | undefined,
+    name: options.name as string | null | undefined,
     backchannelLogoutUri: options['backchannel-logout-uri'] as string | null | undefined,
     backchannelLogoutSessionRequired: options['backchannel-logout-session-required'] as boolean | undefined,
   };

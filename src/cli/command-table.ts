@@ -37,8 +37,14 @@ const CLIENT_SETTINGS = {
   'access-token-format': { type: 'string', value: 'jwt|opaque', choices: ['jwt', 'opaque'], help: 'JWT (RFC 9068) or opaque reference tokens' },
   audience: { type: 'string', value: '<aud>', help: 'the aud of its access tokens (default: ACCESS_TOKEN_AUDIENCE)' },
   'redirect-uris': { type: 'string', value: '<u1,u2>', help: 'where authorization codes may be sent, comma-separated, compared exactly' },
+  'post-logout-redirect-uris': {
+    type: 'string',
+    value: '<u1,u2>',
+    help: 'where logout may send the browser back (OpenID Connect RP-Initiated Logout), comma-separated, compared exactly',
+  },
   'first-party': { type: 'boolean', negatable: true, help: 'one of your own applications: users are not asked for consent' },
   'require-par': { type: 'boolean', negatable: true, help: 'accept only pushed authorization requests (RFC 9126)' },
+  name: { type: 'string', value: '<n>', help: 'the name users see on the login and consent pages (default: the client_id)' },
   'backchannel-logout-uri': {
     type: 'string',
     value: '<u>',
@@ -110,12 +116,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'clients update',
     args: ['client_id'],
-    options: { ...CLIENT_SETTINGS, audience: { ...CLIENT_SETTINGS.audience, negatable: true } },
+    options: { ...CLIENT_SETTINGS, audience: { ...CLIENT_SETTINGS.audience, negatable: true }, name: { ...CLIENT_SETTINGS.name, negatable: true } },
     summary: 'change a client: only the options given change',
     details:
-      '--no-introspect removes the permission, --no-audience the client\'s own audience, --no-first-party and\n' +
-      '--no-require-par their flags, --no-backchannel-logout-uri the back-channel logout URI; --redirect-uris\n' +
-      'replaces the whole list. The type cannot change.',
+      '--no-introspect removes the permission, --no-audience the client\'s own audience, --no-name its name,\n' +
+      '--no-backchannel-logout-uri its back-channel logout URI, --no-first-party and --no-require-par their flags;\n' +
+      '--redirect-uris and --post-logout-redirect-uris each replace their whole list. The type cannot change.',
     needsAnOption: true,
   },
   {

@@ -17,8 +17,11 @@ export interface ClientRegistration {
   readonly accessTokenFormat?: AccessTokenFormat;
   readonly audience?: string | null;
   readonly redirectUris?: readonly string[];
+  readonly postLogoutRedirectUris?: readonly string[];
   readonly firstParty?: boolean;
   readonly requirePar?: boolean;
+  /** the name users see (RFC 7591 client_name); null or absent: none, the id is shown */
+  readonly name?: string | null;
   /** null removes it */
   readonly backchannelLogoutUri?: string | null;
   readonly backchannelLogoutSessionRequired?: boolean;
@@ -74,11 +77,25 @@ export function validSettings(input: ClientRegistration, policy: RedirectUriPoli
     accessTokenFormat: format,
     audience: audience ?? null,
     redirectUris,
+    postLogoutRedirectUris: validRedirectUris(input.postLogoutRedirectUris ?? [], policy, 'post_logout_redirect_uris'),
     firstParty: input.firstParty ?? false,
     requirePar: input.requirePar ?? false,
+    name: validName(input.name),
     backchannelLogoutUri: input.backchannelLogoutUri == null ? null : validBackchannelLogoutUri(input.backchannelLogoutUri, policy),
     backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired ?? true,
   };
+}
+
+const MAX_NAME_LENGTH = 100;
+const CONTROL = /\p{Cc}/u;
+
+/** The display name as stored: trimmed, one line, bounded; null when there is none. */
+function validName(raw: string | null | undefined): string | null {
+  if (raw === undefined || raw === null) return null;
+  const name = raw.trim();
+  if (name.length === 0 || name.length > MAX_NAME_LENGTH) throw new InvalidInputError('client_name', `must be 1 to ${MAX_NAME_LENGTH} characters`);
+  if (CONTROL.test(name)) throw new InvalidInputError('client_name', 'must not contain control characters');
+  return name;
 }
 
 function unique<T>(values: readonly T[]): T[] {

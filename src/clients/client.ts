@@ -23,10 +23,14 @@ export interface Client {
   readonly audience: string | null;
   /** RFC 6749 §3.1.2: compared by exact string match at the authorization endpoint */
   readonly redirectUris: readonly string[];
+  /** OIDC RP-Initiated Logout 1.0 §3.1: where logout may send the browser back, compared exactly */
+  readonly postLogoutRedirectUris: readonly string[];
   /** Tessera's own applications: the user is not asked for consent */
   readonly firstParty: boolean;
   /** RFC 9126 §6: plain authorization requests are refused, only pushed ones accepted */
   readonly requirePar: boolean;
+  /** RFC 7591 §2 client_name: shown to users on the hosted pages instead of the id */
+  readonly name: string | null;
   /** Back-Channel Logout 1.0 §2.2: where logout tokens are POSTed; null: not registered */
   readonly backchannelLogoutUri: string | null;
   /** §2.2 backchannel_logout_session_required; Tessera always sends sid, so only shown */
@@ -37,7 +41,7 @@ export interface Client {
 /** What `clients update` may change: the registration, never the type or the secret. */
 export type ClientSettings = Pick<
   Client,
-  'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'firstParty' | 'requirePar'
+  'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'postLogoutRedirectUris' | 'firstParty' | 'requirePar' | 'name'
   | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'
 >;
 

@@ -28,8 +28,10 @@ export interface NewClient {
   readonly accessTokenFormat?: AccessTokenFormat;
   readonly audience?: string;
   readonly redirectUris?: readonly string[];
+  readonly postLogoutRedirectUris?: readonly string[];
   readonly firstParty?: boolean;
   readonly requirePar?: boolean;
+  readonly name?: string;
   readonly backchannelLogoutUri?: string | null;
   readonly backchannelLogoutSessionRequired?: boolean;
   /** set the secret instead of generating one (confidential clients only) */
@@ -42,7 +44,7 @@ export interface CreatedClient {
   readonly secret: string | undefined;
 }
 
-/** What an admin may change: the registration's settings, each optional; undefined members stay as they are, `audience: null` removes it. */
+/** What an admin may change: the registration's settings, each optional; undefined members stay as they are, `audience: null` and `name: null` remove them. */
 export type ClientChange = Partial<Omit<ClientRegistration, 'type' | 'otherPermissions'>>;
 
 export interface RotatedSecret {
@@ -60,8 +62,10 @@ const CHANGE_NAMES: Readonly<Record<keyof ClientChange, string>> = {
   accessTokenFormat: 'access_token_format',
   audience: 'audience',
   redirectUris: 'redirect_uris',
+  postLogoutRedirectUris: 'post_logout_redirect_uris',
   firstParty: 'first_party',
   requirePar: 'require_par',
+  name: 'client_name',
   backchannelLogoutUri: 'backchannel_logout_uri',
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
 };
@@ -171,8 +175,10 @@ export class ClientsService {
           accessTokenFormat: change.accessTokenFormat ?? current.accessTokenFormat,
           audience: change.audience === undefined ? current.audience : change.audience,
           redirectUris: change.redirectUris ?? current.redirectUris,
+          postLogoutRedirectUris: change.postLogoutRedirectUris ?? current.postLogoutRedirectUris,
           firstParty: change.firstParty ?? current.firstParty,
           requirePar: change.requirePar ?? current.requirePar,
+          name: change.name === undefined ? current.name : change.name,
           backchannelLogoutUri: change.backchannelLogoutUri === undefined ? current.backchannelLogoutUri : change.backchannelLogoutUri,
           backchannelLogoutSessionRequired: change.backchannelLogoutSessionRequired ?? current.backchannelLogoutSessionRequired,
           otherPermissions: current.permissions,

@@ -1,3 +1,4 @@
+import type { InvalidInputError } from '../common/errors.js';
 import { validRedirectUri, validRedirectUris } from './redirect-uris.js';
 
 const DEVELOPMENT = { production: false };
@@ -57,5 +58,19 @@ describe('validRedirectUris', () => {
       'https://a.example/cb',
     ]);
     expect(() => validRedirectUris(Array.from({ length: 21 }, (_, i) => `https://a.example/${i}`), PRODUCTION)).toThrow(/at most 20/);
+  });
+
+  it('names the list it checks in its errors: post-logout redirect URIs follow the same rules', () => {
+    const refusal = (uris: string[]) => {
+      try {
+        validRedirectUris(uris, PRODUCTION, 'post_logout_redirect_uris');
+      } catch (error) {
+        return { field: (error as InvalidInputError).field, message: (error as Error).message };
+      }
+      return undefined;
+    };
+    expect(refusal(['https://a.example/bye#x'])).toEqual({ field: 'post_logout_redirect_uris', message: expect.stringMatching(/fragment/) as string });
+    expect(refusal(['http://a.example/bye'])?.field).toBe('post_logout_redirect_uris');
+    expect(refusal(['https://a.example/bye'])).toBeUndefined();
   });
 });

@@ -20,8 +20,8 @@ export interface RedirectUriPolicy {
  * (§3.1.2), userinfo (a classic open-redirect disguise), or a scheme that is neither
  * https, loopback or development http, nor an RFC 8252 private-use scheme.
  */
-export function validRedirectUri(raw: string, policy: RedirectUriPolicy): string {
-  const refuse = (why: string) => new InvalidInputError('redirect_uris', `${JSON.stringify(raw.slice(0, 100))} ${why}`);
+export function validRedirectUri(raw: string, policy: RedirectUriPolicy, field = 'redirect_uris'): string {
+  const refuse = (why: string) => new InvalidInputError(field, `${JSON.stringify(raw.slice(0, 100))} ${why}`);
   if (raw.length > MAX_LENGTH) throw refuse(`is longer than ${MAX_LENGTH} characters`);
   // eslint-disable-next-line no-control-regex
   if (/[\s\x00-\x1f\x7f]/.test(raw)) throw refuse('contains white space or control characters');
@@ -52,8 +52,12 @@ function hasDotSegments(raw: string): boolean {
   return /(^|\/)\.\.?(\/|$)/.test(path);
 }
 
-/** Every URI checked, duplicates dropped, the registered order kept. */
-export function validRedirectUris(raw: readonly string[], policy: RedirectUriPolicy): string[] {
-  if (raw.length > MAX_REDIRECT_URIS) throw new InvalidInputError('redirect_uris', `at most ${MAX_REDIRECT_URIS}`);
-  return [...new Set(raw.map((uri) => validRedirectUri(uri, policy)))];
+/**
+ * Every URI checked, duplicates dropped, the registered order kept. `field` names the list
+ * in errors: post-logout redirect URIs follow the same rules (RP-Initiated Logout 1.0 §3.1
+ * refers to redirect_uris' syntax), since a logout redirect must not be an open one either.
+ */
+export function validRedirectUris(raw: readonly string[], policy: RedirectUriPolicy, field = 'redirect_uris'): string[] {
+  if (raw.length > MAX_REDIRECT_URIS) throw new InvalidInputError(field, `at most ${MAX_REDIRECT_URIS}`);
+  return [...new Set(raw.map((uri) => validRedirectUri(uri, policy, field)))];
 }

@@ -1,25 +1,48 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DuplicateError, InvalidInputError, StorageUnavailableError, UnknownClientError } from '../common/errors.js';
 import { OAuthError, type OAuthErrorCode } from '../oauth/errors/oauth-error.js';
 import { maskSecrets, stackFrames } from '../logging/redaction.js';
 import { inRequest } from '../logging/request-context.js';
 import { isDatabaseUnavailable } from '../persistence/availability.js';
+import { ErrorPages, isHostedPage } from './error-pages.js';
 import { OutageLog } from './outage-log.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 /**
- * Renders every failure as RFC 6749 §5.2 JSON in this one place. Details of anything
- * that is not a known client error stay in the log; the caller sees server_error.
+ * Renders every failure as RFC 6749 §5.2 JSON in this one place, except on a hosted
+ * page's route, where a person gets the HTML error page with the same status and words
+ * (an error in parsing the page's form body never reaches the page's own filter).
+ * Details of anything that is not a known client error stay in the log; the caller sees
+ * server_error.
  */
 @Catch()
 export class ExceptionRenderer implements ExceptionFilter {
   private readonly logger = new Logger('http');
   private readonly outages = new OutageLog(new Logger('database'));
 
+  constructor(@Optional() private readonly errorPages?: ErrorPages) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const error = this.settle(exception, host);
+    if (this.errorPages && isHostedPage(host.switchToHttp().getRequest<FastifyRequest | undefined>())) {
+      void reply.headers(error.headers);
+      return this.errorPages.error(reply, error.status, error.code, error.description);
+    }
+    void reply
+      .status(error.status)
+      .headers({ ...NO_STORE, ...error.headers })
+      .type('application/json; charset=utf-8')
+      .send({ error: error.code, error_description: error.description });
+  }
+
+  /**
+   * The OAuth error a failure is answered with; a server error is logged (its detail
+   * stays in the log), an unreachable database noted.
+   */
+  protected settle(exception: unknown, host: ArgumentsHost): OAuthError {
     const error = this.toOAuthError(exception);
     if (databaseAway(exception)) this.outages.unavailable(exception);
     if (error.status >= 500 && error.code === 'server_error') {
@@ -28,11 +51,7 @@ export class ExceptionRenderer implements ExceptionFilter {
       const request = host.switchToHttp().getRequest<FastifyRequest | undefined>();
       this.logger.error(maskSecrets(describe(exception)), exception instanceof Error ? stackFrames(exception) : undefined, inRequest(request?.id));
     }
-    void reply
-      .status(error.status)
-      .headers({ ...NO_STORE, ...error.headers })
-      .type('application/json; charset=utf-8')
-      .send({ error: error.code, error_description: error.description });
+    return error;
   }
 
   private toOAuthError(exception: unknown): OAuthError {

@@ -15,7 +15,8 @@ const WRONG_CREDENTIALS = 'Wrong username or password.';
  * The errors of the authorization endpoint and its pages, for a person in a browser:
  * an error the client may hear of is redirected to it (RFC 6749 §4.1.2.1); any other
  * is Tessera's error page, never a redirect. A failed login shows the form again with
- * one message. What is not an OAuth error is left to the JSON renderer, which logs it.
+ * one message. Any other failure (a 500 included) is the error page too, its detail only
+ * in the log.
  */
 @Catch()
 export class InteractionErrorFilter extends ExceptionRenderer {
@@ -23,7 +24,7 @@ export class InteractionErrorFilter extends ExceptionRenderer {
     private readonly pages: InteractionPages,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
   ) {
-    super();
+    super(pages);
   }
 
   override catch(exception: unknown, host: ArgumentsHost): void {
@@ -42,9 +43,9 @@ export class InteractionErrorFilter extends ExceptionRenderer {
         const message = exception.code === 'invalid_grant' ? WRONG_CREDENTIALS : exception.description;
         return this.pages.login(reply, login.request, { status: exception.status, message, username: login.form.get('username'), csrfCookie: login.form.get('csrf_token') });
       }
-      void reply.headers(exception.headers);
-      return this.pages.error(reply, exception.status, exception.code, exception.description);
     }
-    super.catch(exception, host);
+    const error = this.settle(exception, host);
+    void reply.headers(error.headers);
+    this.pages.error(reply, error.status, error.code, error.description);
   }
 }

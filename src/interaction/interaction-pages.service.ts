@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import type { CookieSet } from '../browser/cookies.js';
+import type { ErrorPages } from '../http/error-pages.js';
 import { CsrfTokens, LOGIN_BINDING } from '../browser/csrf-tokens.js';
 import type { AuthorizationRequest } from '../oauth/authorization/authorization-request.js';
 import type { User } from '../users/user.js';
 import type { LoginSession } from './login-session.js';
 import { cspSourceOf, Pages } from './pages.js';
-import { formCsrfCookie } from './session-cookie.js';
+import { clearedSessionCookie, formCsrfCookie } from './session-cookie.js';
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
@@ -19,9 +20,17 @@ export interface LoginPageOptions {
   readonly csrfCookie?: string;
 }
 
+export interface LogoutPage {
+  readonly clientId: string | undefined;
+  readonly username: string | undefined;
+  readonly carried: ReadonlyArray<readonly [string, string]>;
+  /** the post-logout redirect URI the form's answer will redirect to */
+  readonly target: string | undefined;
+}
+
 /** Sends the hosted pages and the redirects of the flow. */
 @Injectable()
-export class InteractionPages {
+export class InteractionPages implements ErrorPages {
   constructor(
     private readonly pages: Pages,
     private readonly csrf: CsrfTokens,
@@ -40,7 +49,7 @@ export class InteractionPages {
     }
     const html = this.pages.render('login', {
       title: 'Sign in',
-      clientId: request.client.id,
+      clientName: displayName(request),
       carried: [...request.carried],
       csrf: token,
       username: options.username ?? request.loginHint,
@@ -53,13 +62,33 @@ export class InteractionPages {
   consent(reply: FastifyReply, request: AuthorizationRequest, user: User, scope: readonly string[], session: LoginSession): void {
     const html = this.pages.render('consent', {
       title: 'Allow access',
-      clientId: request.client.id,
+      clientName: displayName(request),
       username: user.username,
       scopes: scope,
       carried: [...request.carried],
       csrf: this.csrf.issue({ kind: 'login-session', sessionId: session.id }),
     });
     void reply.status(200).headers(this.pages.headers(cspSourceOf(request.redirectUri))).send(html);
+  }
+
+  /**
+   * Asks whether to log out (RP-Initiated Logout 1.0 §2), with a CSRF token bound to this
+   * login session for logging out only. The form's answer may redirect to `target`.
+   */
+  logoutConfirmation(reply: FastifyReply, page: LogoutPage, session: LoginSession): void {
+    const html = this.pages.render('logout', {
+      title: 'Sign out',
+      clientId: page.clientId,
+      username: page.username,
+      carried: page.carried,
+      csrf: this.csrf.issue({ kind: 'logout', sessionId: session.id }),
+    });
+    void reply.status(200).headers(this.pages.headers(page.target && cspSourceOf(page.target))).send(html);
+  }
+
+  /** The end of a logout no client asked to come back from. */
+  signedOut(reply: FastifyReply): void {
+    void reply.status(200).headers(this.pages.headers()).send(this.pages.render('logged-out', { title: 'Signed out' }));
   }
 
   error(reply: FastifyReply, status: number, code: string, description: string): void {
@@ -72,8 +101,18 @@ export class InteractionPages {
     void reply.status(afterPost ? 303 : 302).headers({ ...NO_STORE, location }).send();
   }
 
+  /** The browser forgets its login session cookie. */
+  clearSession(reply: FastifyReply): void {
+    this.setCookies(reply, [clearedSessionCookie()]);
+  }
+
   setCookies(reply: FastifyReply, cookies: readonly CookieSet[]): void {
     const adapter = this.adapterHost.httpAdapter;
     for (const cookie of cookies) adapter.setCookie(reply, cookie.name, cookie.value, cookie.options);
   }
+}
+
+/** Who the user is asked about: the client's registered name (RFC 7591 client_name), else its id. */
+function displayName(request: AuthorizationRequest): string {
+  return request.client.name ?? request.client.id;
 }

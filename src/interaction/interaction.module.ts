@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { ErrorPages } from '../http/error-pages.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { CsrfTokens } from '../browser/csrf-tokens.js';
 import { LocalAuthGuard } from '../browser/guards/local-auth.guard.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { OAuthModule } from '../oauth/oauth.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AssetsController } from './assets.controller.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
@@ -15,12 +17,15 @@ import { InteractionController } from './interaction.controller.js';
 import { InteractionErrorFilter } from './interaction-error.filter.js';
 import { InteractionPages } from './interaction-pages.service.js';
 import { LoginSessionsService } from './login-sessions.service.js';
+import { LogoutController } from './logout/logout.controller.js';
+import { LogoutPipeline } from './logout/logout-pipeline.js';
+import { LogoutService } from './logout/logout.service.js';
 import { Pages } from './pages.js';
 
-/** The authorization endpoint and Tessera's hosted login and consent pages. */
+/** The authorization endpoint, the end_session_endpoint, and Tessera's hosted login, consent and logout pages. */
 @Module({
-  imports: [AuditModule, ClientsModule, OAuthModule, UsersModule],
-  controllers: [AuthorizeController, InteractionController, AssetsController],
+  imports: [AuditModule, ClientsModule, OAuthModule, SessionsModule, UsersModule],
+  controllers: [AuthorizeController, InteractionController, LogoutController, AssetsController],
   providers: [
     AuthorizationFlow,
     LoginSessionsService,
@@ -32,7 +37,11 @@ import { Pages } from './pages.js';
     InteractionConsentGuard,
     LocalAuthGuard,
     ConsentsService,
+    { provide: ErrorPages, useExisting: InteractionPages },
+    LogoutPipeline,
+    LogoutService,
   ],
-  exports: [ConsentsService],
+  // The JSON renderer hands a hosted page's early errors (its form body) to the error page.
+  exports: [ConsentsService, Pages, InteractionPages, InteractionErrorFilter, CsrfTokens, LoginSessionsService, LogoutService, ErrorPages],
 })
 export class InteractionModule {}

@@ -12,7 +12,7 @@ export interface LoginSession {
   readonly userAgent: string | null;
 }
 
-export type LoginSessionEnd = 'logout' | 'replaced' | 'admin';
+export type LoginSessionEnd = 'logout' | 'replaced' | 'admin' | 'password_changed';
 
 /** Owned by interaction/; implemented in persistence/. */
 export abstract class LoginSessionStore {
@@ -32,4 +32,7 @@ export abstract class LoginSessionStore {
   abstract reauthenticate(id: string, tokenHash: Buffer, now: Date, idleExpiresAt: Date, absoluteExpiresAt: Date): Promise<LoginSession | undefined>;
 
   abstract end(id: string, reason: LoginSessionEnd, now: Date): Promise<boolean>;
+
+  /** The families started through the session (codes it issued, then redeemed) that are not revoked. */
+  abstract liveFamilyIds(id: string): Promise<string[]>;
 }

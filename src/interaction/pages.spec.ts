@@ -7,7 +7,7 @@ describe('Pages', () => {
   it('escapes everything it is given, in text and in attributes', () => {
     const html = pages.render('login', {
       title: 'Sign in',
-      clientId: '<script>alert(1)</script>',
+      clientName: '<script>alert(1)</script>',
       carried: [['state', '"><img src=x onerror=alert(1)>']],
       csrf: 'token',
       username: "o'neil\"<b>",
@@ -25,10 +25,26 @@ describe('Pages', () => {
   });
 
   it('renders the consent buttons the contract names', () => {
-    const html = pages.render('consent', { title: 'Allow access', clientId: 'shop', scopes: ['read'], carried: [], csrf: 't' });
+    const html = pages.render('consent', { title: 'Allow access', clientName: 'shop', scopes: ['read'], carried: [], csrf: 't' });
     expect(html).toContain('<button type="submit" name="decision" value="allow">');
     expect(html).toContain('<button type="submit" name="decision" value="deny"');
     expect(html).toContain('<code>read</code>');
+  });
+
+  it('renders the logout confirmation with the button the contract names, escaping what it carries', () => {
+    const html = pages.render('logout', {
+      title: 'Sign out',
+      clientId: '<b>notes</b>',
+      username: 'ada',
+      carried: [['state', '"><script>x()</script>']],
+      csrf: 't',
+    });
+    expect(html).toContain('<button type="submit" name="logout" value="yes">');
+    expect(html).toContain('<form method="post" action="/tenant/interaction/logout">');
+    expect(html).toContain('&lt;b&gt;notes&lt;/b&gt;');
+    expect(html).toContain('value="&quot;&gt;&lt;script&gt;x()&lt;/script&gt;"');
+    expect(html).not.toMatch(/<script|<b>/i);
+    expect(pages.render('logged-out', { title: 'Signed out' })).toContain('You are signed out of Tessera.');
   });
 
   it('forbids framing and scripts, and lets a form redirect only to its own client', () => {

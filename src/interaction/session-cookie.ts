@@ -19,6 +19,11 @@ export function sessionCookie(token: string, maxAgeSeconds: number): CookieSet {
   return { name: SESSION_COOKIE, value: token, options: { ...SESSION, maxAge: maxAgeSeconds } };
 }
 
+/** Logged out: the browser forgets the session cookie (Max-Age=0, same attributes). */
+export function clearedSessionCookie(): CookieSet {
+  return { name: SESSION_COOKIE, value: '', options: { ...SESSION, maxAge: 0 } };
+}
+
 export function formCsrfCookie(token: string): CookieSet {
   return { name: FORM_CSRF_COOKIE, value: token, options: FORM };
 }

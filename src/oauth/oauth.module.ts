@@ -14,6 +14,7 @@ import { ServerMetadataService } from './discovery/server-metadata.service.js';
 import { JwksController } from './keys/jwks.controller.js';
 import { IdTokenSigner } from './oidc/id-token.js';
 import { IdTokenIssuer } from './oidc/id-token.issuer.js';
+import { IdTokenHintVerifier } from './oidc/id-token-hint.verifier.js';
 import { KeysIdTokenSigner } from './oidc/keys-id-token.signer.js';
 import { KeysService } from './keys/keys.service.js';
 import { AccessTokenIssuer } from './token/access-token.issuer.js';
@@ -39,11 +40,12 @@ const GRANTS = [PasswordGrant, RefreshTokenGrant, ClientCredentialsGrant, Author
     KeysService,
     AccessTokenIssuer,
     IdTokenIssuer,
+    IdTokenHintVerifier,
     { provide: IdTokenSigner, useClass: KeysIdTokenSigner },
     TokenService,
     ...GRANTS,
     { provide: GRANT_HANDLERS, useFactory: (...handlers: unknown[]) => handlers, inject: GRANTS },
   ],
-  exports: [ServerMetadataService, KeysService, ClientAuthService, AccessTokenIssuer, AuthorizationCodesService, AuthorizationPipeline, PushedRequestsService],
+  exports: [IdTokenHintVerifier, ServerMetadataService, KeysService, ClientAuthService, AccessTokenIssuer, AuthorizationCodesService, AuthorizationPipeline, PushedRequestsService],
 })
 export class OAuthModule {}

@@ -98,6 +98,7 @@ export const ServerMetadata = z
 
 export const OpenIdConfiguration = ServerMetadata.extend({
   userinfo_endpoint: z.string(),
+  end_session_endpoint: z.string().meta({ description: 'OpenID Connect RP-Initiated Logout 1.0 §2.1' }),
   subject_types_supported: z.array(z.string()),
   id_token_signing_alg_values_supported: z.array(z.string()),
   claims_supported: z.array(z.string()),

@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { AccountSessionStore } from '../account-page/account-session.store.js';
 import { AuditStore } from '../audit/audit-event.js';
 import { AuthorizationCodeStore } from '../oauth/authorization/authorization-code.js';
 import { ConsentStore } from '../interaction/consent.js';
@@ -19,6 +20,7 @@ import { SsfStreamStore } from '../ssf/ssf-stream.js';
 import { BackchannelLogoutStore } from '../backchannel/backchannel-delivery.js';
 import { UserStore } from '../users/user.js';
 import { PgAccessTokenStore } from './stores/access-token.store.js';
+import { PgAccountSessionStore } from './stores/account-session.store.js';
 import { PgAuditStore } from './stores/audit.store.js';
 import { PgAuthorizationCodeStore } from './stores/authorization-code.store.js';
 import { PgConsentStore } from './stores/consent.store.js';
@@ -53,6 +55,7 @@ const STORES = [
   { provide: PushedRequestStore, useClass: PgPushedRequestStore },
   { provide: SsfStreamStore, useClass: PgSsfStreamStore },
   { provide: FamilyAuthenticationStore, useClass: PgFamilyAuthenticationStore },
+  { provide: AccountSessionStore, useClass: PgAccountSessionStore },
   { provide: BackchannelLogoutStore, useClass: PgBackchannelLogoutStore },
 ];
 

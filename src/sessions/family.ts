@@ -78,6 +78,15 @@ export interface NewFamily {
   readonly firstTokenHash: Buffer;
 }
 
+/**
+ * A family prepared before its user, client and scope are known: an authorization code's
+ * redemption reads them from the code in the statement that starts the family.
+ */
+export interface FamilyStart {
+  readonly family: Omit<Family, 'userId' | 'clientId' | 'scope'>;
+  readonly firstTokenHash: Buffer;
+}
+
 /** A refresh token as introspection and revocation see it (RFC 7662 §2.2, RFC 7009 §2.1). */
 export interface RefreshTokenRecord {
   readonly family: Family;

@@ -11,7 +11,7 @@ import { CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 import type { User } from '../users/user.js';
-import { type Family, FamilyStore, type NewFamily, type RefreshOutcome, type RefreshTokenRecord } from './family.js';
+import { type Family, type FamilyStart, FamilyStore, type NewFamily, type RefreshOutcome, type RefreshTokenRecord } from './family.js';
 import { inRequest } from '../logging/request-context.js';
 import { judgeRefresh } from './refresh-judge.js';
 import { SessionRevoker } from './session-revoker.service.js';
@@ -65,17 +65,23 @@ export class RefreshTokensService {
 
   /**
    * A new family with the lifetimes of every login session, for the caller to store
-   * (start, or an authorization code's redemption in its own transaction).
+   * (start, in its own transaction).
    */
   prepare(userId: string, client: Client, scope: string, meta: SessionMeta): PreparedFamily {
+    const { start, refreshToken } = this.prepareFor(meta);
+    return { newFamily: { family: { ...start.family, userId, clientId: client.id, scope }, firstTokenHash: start.firstTokenHash }, refreshToken };
+  }
+
+  /**
+   * The same, before its user, client and scope are known: an authorization code's
+   * redemption reads them from the code in the statement that starts the family.
+   */
+  prepareFor(meta: SessionMeta): { start: FamilyStart; refreshToken: string } {
     const now = this.clock.now();
     const refreshToken = opaqueToken(this.random);
     const absolute = now + this.config.refreshAbsoluteTtl * 1000;
-    const family: Family = {
+    const family = {
       id: randomUUID(),
-      userId,
-      clientId: client.id,
-      scope,
       createdAt: new Date(now),
       lastUsedAt: new Date(now),
       idleExpiresAt: new Date(Math.min(now + this.config.refreshIdleTtl * 1000, absolute)),
@@ -85,7 +91,7 @@ export class RefreshTokensService {
       revokedAt: null,
       revokedReason: null,
     };
-    return { newFamily: { family, firstTokenHash: this.hashers.refreshToken.hash(refreshToken) }, refreshToken };
+    return { start: { family, firstTokenHash: this.hashers.refreshToken.hash(refreshToken) }, refreshToken };
   }
 
   /**

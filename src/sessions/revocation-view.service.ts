@@ -63,6 +63,7 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
   private incompleteUntil = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private subscription: FeedSubscription | undefined;
+  private readonly listeners = new Set<() => void>();
 
   constructor(
     private readonly store: RevocationEventStore,
@@ -157,6 +158,12 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     if (!this.isFresh()) throw new StorageUnavailableError();
   }
 
+  /** `listener` runs after each read that brought events (NOTIFY, poll); the answer unsubscribes. */
+  onEvents(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /**
    * Resolves once a read that started after this call has finished. A read already in
    * flight may have begun before the caller's revocation committed, so one more is queued.
@@ -188,6 +195,7 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     if (this.failing) this.logger.log('reading the revocation feed again');
     this.failing = false;
     for (const event of events) this.accept(event, startedAt);
+    if (events.length > 0) for (const listener of this.listeners) listener();
     this.loaded = true;
     this.forgetOld(startedAt);
     this.freshAsOf = startedAt;

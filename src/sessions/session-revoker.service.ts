@@ -36,6 +36,11 @@ export class SessionRevoker {
     return this.revoke(await this.families.liveIdsOfUser(userId), reason, actor);
   }
 
+  /** Ends every live session of a user but those in `keep` (the browser that asked, e.g. after its own password change). */
+  async revokeAllOfExcept(userId: string, keep: ReadonlySet<string>, reason: RevocationReason, actor: string): Promise<Family[]> {
+    return this.revoke((await this.families.liveIdsOfUser(userId)).filter((id) => !keep.has(id)), reason, actor);
+  }
+
   /** Until when the revocation events of a revocation made now matter (see revocationRelevantUntil). */
   relevantUntil(nowMs: number = this.clock.now()): Date {
     return revocationRelevantUntil(nowMs, this.config.accessTokenTtl);

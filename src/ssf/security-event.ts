@@ -18,6 +18,11 @@ export const EVENT_TYPES = {
   accessTokenRevoked: 'urn:tessera:secevent:event-type:access-token-revoked',
   /** Tessera's own: a deleted client, every token it held ended (client_credentials ones too) */
   clientDeleted: 'urn:tessera:secevent:event-type:client-deleted',
+  /**
+   * Tessera's own: the stream fell behind. Revocations it had not acknowledged were dropped
+   * once no token they concerned could be alive; state built from the stream may lack them.
+   */
+  eventsLost: 'urn:tessera:secevent:event-type:events-lost',
   /** SSF 1.0 §8.1.4.1 */
   verification: 'https://schemas.openid.net/secevent/ssf/event-type/verification',
 } as const;
@@ -108,5 +113,26 @@ export function verificationSecurityEvent(streamId: string, state: string | unde
     txn: envelope.jti,
     sub_id: { format: 'opaque', id: streamId },
     events: { [EVENT_TYPES.verification]: state === undefined ? {} : { state } },
+  };
+}
+
+/**
+ * The notice of a stream that fell behind (EVENT_TYPES.eventsLost), about the stream itself
+ * like a verification event (SSF 1.0 §8.1.4.1); sent whatever events the receiver asked for.
+ */
+export function eventsLostSecurityEvent(streamId: string, eventsLost: number, envelope: SetEnvelope): SecurityEventClaims {
+  return {
+    iss: envelope.issuer,
+    aud: envelope.audience,
+    jti: envelope.jti,
+    iat: seconds(envelope.issuedAt),
+    txn: envelope.jti,
+    sub_id: { format: 'opaque', id: streamId },
+    events: {
+      [EVENT_TYPES.eventsLost]: {
+        events_lost: eventsLost,
+        reason: 'revocations were dropped before this stream acknowledged them; rebuild what was derived from it',
+      },
+    },
   };
 }

@@ -6,7 +6,7 @@ import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 import { queuedSecurityEvent } from './queued-set.js';
-import { type SetEnvelope, verificationSecurityEvent } from './security-event.js';
+import { eventsLostSecurityEvent, type SetEnvelope, verificationSecurityEvent } from './security-event.js';
 import { SecurityEventSigner } from './security-event.signer.js';
 import { type SsfStream, SsfStreamStore } from './ssf-stream.js';
 import type { PollRequest } from './ssf.schemas.js';
@@ -46,7 +46,8 @@ export class SsfPollService implements BeforeApplicationShutdown {
 
   async poll(clientId: string, streamId: string, request: PollRequest): Promise<PollResponse> {
     let stream = await this.owned(clientId, streamId);
-    await this.settle(stream, request);
+    // A notice just acknowledged is not sent again in this very answer.
+    if (await this.settle(stream, request)) stream = await this.owned(clientId, streamId);
     const max = request.maxEvents ?? DEFAULT_MAX_EVENTS;
     if (max === 0) return { sets: {} };
     // A rate limit of the wait, not a domain time: the injected clock may stand still.
@@ -59,17 +60,22 @@ export class SsfPollService implements BeforeApplicationShutdown {
     }
   }
 
-  /** §2.4: acknowledged SETs are done with; so are SETs the receiver could not process. */
-  private async settle(stream: SsfStream, request: PollRequest): Promise<void> {
+  /**
+   * §2.4: acknowledged SETs are done with; so are SETs the receiver could not process.
+   * Answers whether a verification event or an events-lost notice was among them.
+   */
+  private async settle(stream: SsfStream, request: PollRequest): Promise<boolean> {
     const errors = Object.entries(request.setErrs ?? {});
     for (const [jti, error] of errors) {
       this.logger.warn(`stream ${stream.id}: the receiver refused SET ${jti}: ${error.err}${error.description ? ` (${error.description})` : ''}`);
     }
     const done = [...(request.ack ?? []), ...errors.map(([jti]) => jti)];
-    if (stream.verificationJti !== null && done.includes(stream.verificationJti)) {
-      await this.store.acknowledgeVerification(stream.id, stream.verificationJti);
-    }
+    const verified = stream.verificationJti !== null && done.includes(stream.verificationJti);
+    if (verified) await this.store.acknowledgeVerification(stream.id, stream.verificationJti);
+    const told = stream.lapseJti !== null && done.includes(stream.lapseJti);
+    if (told) await this.store.acknowledgeLapse(stream.id, stream.lapseJti);
     await this.store.acknowledge(stream.id, done.map((jti) => feedId(stream.id, jti)).filter((id) => id !== undefined));
+    return verified || told;
   }
 
   /** A paused stream holds its events; a disabled one has none. */
@@ -82,6 +88,8 @@ export class SsfPollService implements BeforeApplicationShutdown {
       const claims = verificationSecurityEvent(stream.id, stream.verificationState ?? undefined, envelope(stream.verificationJti));
       sets[stream.verificationJti] = this.signer.sign(claims);
     }
+    // First, before anything queued: the receiver learns that its state is incomplete.
+    if (stream.lapseJti !== null) sets[stream.lapseJti] = this.signer.sign(eventsLostSecurityEvent(stream.id, stream.eventsLost, envelope(stream.lapseJti)));
     const room = max - Object.keys(sets).length;
     if (room <= 0) return { sets, moreAvailable: true };
     const page = await this.store.queued(stream.id, room, now);

@@ -4,13 +4,18 @@ import { PeriodicTask } from '../common/periodic-task.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { isDatabaseUnavailable } from '../persistence/availability.js';
+import { RevocationView } from '../sessions/revocation-view.service.js';
 import { PushAuthorization } from './push-authorization.js';
 import { queuedSecurityEvent } from './queued-set.js';
-import { verificationSecurityEvent } from './security-event.js';
+import { eventsLostSecurityEvent, verificationSecurityEvent } from './security-event.js';
 import { SecurityEventSigner } from './security-event.signer.js';
 import { type PushClaim, type SsfStream, SsfStreamStore } from './ssf-stream.js';
 
-const EVERY_MS = 500;
+/**
+ * The safety poll: what no revocation wakes (a retry falling due in another process, a
+ * push stream or verification request made by another process) waits at most this long.
+ */
+const EVERY_MS = 5_000;
 const BATCH = 50;
 /** A claimed push not settled by then (its sender died) is due again. */
 const LEASE_MS = 60_000;
@@ -25,16 +30,28 @@ type Outcome = 'delivered' | 'refused' | 'failed';
  * receiver refused the SET itself (§2.3), which sending again cannot change: dropped and
  * logged. Anything else, or no answer: tried again after 1, 2, 4 … s, at most 10 min apart,
  * while any token the event concerns can be alive.
+ *
+ * It runs when the revocation view reads new feed events (the NOTIFY of any process, or the
+ * view's own poll) and when this process changes a stream; otherwise on the slow safety
+ * poll. Without an enabled push stream (known from the last run) a wake-up costs nothing.
  */
 @Injectable()
 export class SsfPushSender extends PeriodicTask {
   protected readonly logger = new Logger('ssf-push');
   protected readonly everyMs = EVERY_MS;
   private readonly authorization: PushAuthorization;
+  /** whether an enabled push stream existed at the last run; undefined: not known */
+  private pushStreams: boolean | undefined;
+  private waking: Promise<void> | undefined;
+  private again = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private stopped = false;
 
   constructor(
     private readonly store: SsfStreamStore,
     private readonly signer: SecurityEventSigner,
+    private readonly view: RevocationView,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -42,8 +59,50 @@ export class SsfPushSender extends PeriodicTask {
     this.authorization = new PushAuthorization(config.keyEncryptionSecret);
   }
 
+  override onApplicationBootstrap(): void {
+    super.onApplicationBootstrap();
+    this.stopped = false;
+    this.unsubscribe = this.view.onEvents(() => this.wake());
+  }
+
+  override onApplicationShutdown(): void {
+    super.onApplicationShutdown();
+    this.stopped = true;
+    this.unsubscribe?.();
+    clearTimeout(this.retryTimer);
+  }
+
+  /** A stream of this process was created or changed: push streams are looked for again, now. */
+  streamsChanged(): void {
+    this.pushStreams = undefined;
+    this.wake();
+  }
+
+  /** Runs now, never twice at once in this process; a wake-up during a run runs once more after it. */
+  wake(): void {
+    if (this.pushStreams === false) return;
+    if (this.waking) {
+      this.again = true;
+      return;
+    }
+    this.waking = (async () => {
+      do {
+        this.again = false;
+        // A full batch: more may be due at once.
+        if ((await this.sweep()) >= BATCH) this.again = true;
+      } while (this.again);
+    })().finally(() => (this.waking = undefined));
+  }
+
+  /** Resolves when no wake-up is running (tests, and a clean shutdown). */
+  async idle(): Promise<void> {
+    await this.waking;
+  }
+
   protected async run(): Promise<number> {
     try {
+      this.pushStreams = await this.store.hasPushStreams();
+      if (!this.pushStreams) return 0;
       const now = this.clock.now();
       const claims = await this.store.claimPushes(new Date(now), new Date(now + LEASE_MS), BATCH);
       const settled = await Promise.all(claims.map((claim) => this.push(claim, now)));
@@ -62,17 +121,42 @@ export class SsfPushSender extends PeriodicTask {
     if (outcome === 'failed') {
       const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(claim.attempts - 1, 20));
       await this.store.retryPushAt(claim.streamId, claim.id, new Date(now + backoff));
+      this.retryIn(backoff);
       return;
     }
     if (outcome === 'refused' && set) this.logger.warn(`stream ${claim.streamId}: the receiver refused SET ${set.jti}`);
     await this.store.acknowledge(claim.streamId, [claim.id]);
   }
 
-  /** SSF 1.0 §8.1.4: a requested verification event, sent until the receiver takes it. */
+  /** A retry sooner than the safety poll is woken for; a later one waits for the poll. */
+  private retryIn(ms: number): void {
+    if (ms >= EVERY_MS || this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.wake();
+    }, ms);
+    this.retryTimer.unref();
+  }
+
+  /**
+   * SSF 1.0 §8.1.4: a requested verification event, and an events-lost notice, each sent
+   * until the receiver takes it.
+   */
   private async verifications(): Promise<number> {
     const streams = await this.store.pushVerifications();
-    for (const stream of streams) await this.verify(stream);
+    for (const stream of streams) {
+      if (stream.verificationJti !== null) await this.verify(stream);
+      if (stream.lapseJti !== null) await this.lapse(stream);
+    }
     return streams.length;
+  }
+
+  private async lapse(stream: SsfStream): Promise<void> {
+    const jti = stream.lapseJti!;
+    const claims = eventsLostSecurityEvent(stream.id, stream.eventsLost, { issuer: this.config.issuer, audience: stream.audience, jti, issuedAt: new Date(this.clock.now()) });
+    if ((await this.send(stream.id, stream.endpointUrl!, stream.authorizationHeaderSealed, this.signer.sign(claims))) !== 'failed') {
+      await this.store.acknowledgeLapse(stream.id, jti);
+    }
   }
 
   private async verify(stream: SsfStream): Promise<void> {

@@ -23,6 +23,10 @@ export interface SsfStream {
   /** a verification event waiting for delivery (SSF 1.0 §8.1.4.2): its jti, and the state to echo */
   readonly verificationJti: string | null;
   readonly verificationState: string | null;
+  /** an events-lost notice waiting for delivery (the janitor dropped events the stream never acknowledged) */
+  readonly lapseJti: string | null;
+  /** how many events it missed since the receiver last acknowledged such a notice */
+  readonly eventsLost: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -92,8 +96,14 @@ export abstract class SsfStreamStore {
   /** When a failed push is tried again. */
   abstract retryPushAt(streamId: string, eventId: number, at: Date): Promise<void>;
 
-  /** Enabled push streams with a verification event waiting. */
+  /** Whether any enabled push stream exists: none, and the push sender has nothing to do. */
+  abstract hasPushStreams(): Promise<boolean>;
+
+  /** Enabled push streams with a verification event or an events-lost notice waiting. */
   abstract pushVerifications(): Promise<SsfStream[]>;
+
+  /** Forgets the events-lost notice once acknowledged, if it is still that one (a newer lapse keeps its own). */
+  abstract acknowledgeLapse(id: string, jti: string): Promise<boolean>;
 
   /** Removes acknowledged events (RFC 8936 §2.4 ack); answers how many were queued. */
   abstract acknowledge(streamId: string, eventIds: readonly number[]): Promise<number>;

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { RANDOM, type Random } from '../common/random.js';
 import type { ResolvedConfig } from '../config/config.js';
@@ -8,6 +8,7 @@ import { PushAuthorization } from './push-authorization.js';
 import { DELIVERY_METHODS } from './ssf-configuration.js';
 import type { SsfStream } from './ssf-stream.js';
 import { SsfStreamStore } from './ssf-stream.js';
+import { SsfPushSender } from './ssf-push.sender.js';
 import { type Delivery, pushEndpointProblem, type StatusChange, type StreamChange, type StreamCreate, type VerificationRequest } from './ssf.schemas.js';
 import { eventsDelivered, streamConfiguration, streamStatus } from './stream-configuration.js';
 import { EVENTS_SUPPORTED } from './security-event.js';
@@ -31,6 +32,8 @@ export class SsfStreamsService {
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
+    /** told of every change, so that a push stream's backfill or verification goes out at once */
+    @Optional() private readonly pushSender?: SsfPushSender,
   ) {
     this.pushAuthorization = new PushAuthorization(config.keyEncryptionSecret);
   }
@@ -49,11 +52,15 @@ export class SsfStreamsService {
       status: 'enabled',
       statusReason: null,
       verificationJti: null,
+      lapseJti: null,
+      eventsLost: 0,
       verificationState: null,
       createdAt: now,
       updatedAt: now,
     };
-    if (!(await this.store.create(stream, now, MAX_STREAMS_PER_CLIENT))) {
+    const created = await this.store.create(stream, now, MAX_STREAMS_PER_CLIENT);
+    this.pushSender?.streamsChanged();
+    if (!created) {
       throw OAuthError.invalidRequest(`a client may hold at most ${MAX_STREAMS_PER_CLIENT} streams`);
     }
     return streamConfiguration(this.config.issuer, stream);
@@ -77,6 +84,7 @@ export class SsfStreamsService {
       updatedAt: new Date(this.clock.now()),
     };
     if (!(await this.store.update(changed))) throw unknownStream();
+    this.pushSender?.streamsChanged();
     return streamConfiguration(this.config.issuer, changed);
   }
 
@@ -98,6 +106,7 @@ export class SsfStreamsService {
     const stream = await this.owned(clientId, input.stream_id);
     const changed: SsfStream = { ...stream, status: input.status, statusReason: input.reason ?? null, updatedAt: new Date(this.clock.now()) };
     if (!(await this.store.update(changed))) throw unknownStream();
+    this.pushSender?.streamsChanged();
     if (input.status === 'disabled') await this.dropQueued(stream.id);
     return streamStatus(changed);
   }
@@ -106,6 +115,7 @@ export class SsfStreamsService {
   async requestVerification(clientId: string, input: VerificationRequest): Promise<void> {
     const jti = `${input.stream_id}.verify-${this.random.bytes(9).toString('base64url')}`;
     if (!(await this.store.requestVerification(input.stream_id, clientId, jti, input.state ?? null))) throw unknownStream();
+    this.pushSender?.streamsChanged();
   }
 
   /** Poll, or push to an https endpoint (http to loopback outside production), RFC 8935 §2. */

@@ -132,6 +132,7 @@ export class UsersService {
       if (!(await this.store.update(userId, { roles, passwordHash, profile }, new Date(this.clock.now())))) return false;
       const fields = [...(roles ? ['admin'] : []), ...(passwordHash ? ['password'] : []), ...profileFields].join(',');
       await this.audit.record({ type: 'user_updated', actor, userId, details: { fields, ...(roles ? { admin: Boolean(change.admin) } : {}) } });
+      if (passwordHash !== undefined) await this.credentialChanged(userId, actor);
     }
     if (passwordHash !== undefined) await this.revoker.revokeAllOf(userId, 'password_changed', actor);
     if (change.disabled === true) await this.disable(userId, actor);
@@ -140,6 +141,28 @@ export class UsersService {
     }
     this.recent.delete(userId);
     return true;
+  }
+
+  /**
+   * A user's change of their own password, already re-authenticated by the caller: every
+   * session of theirs ends (reason password_changed) except `keep`, those of the browser
+   * that changed it. Throws InvalidInputError for a password the rules refuse; false when
+   * the user is unknown.
+   */
+  async changePassword(userId: string, password: string, keep: ReadonlySet<string>, actor: string): Promise<boolean> {
+    validPassword(password);
+    const passwordHash = await this.hasher.hash(password);
+    this.recent.delete(userId);
+    if (!(await this.store.update(userId, { passwordHash }, new Date(this.clock.now())))) return false;
+    await this.audit.record({ type: 'user_updated', actor, userId, details: { fields: 'password' } });
+    await this.credentialChanged(userId, actor);
+    await this.revoker.revokeAllOfExcept(userId, keep, 'password_changed', actor);
+    return true;
+  }
+
+  /** CAEP 1.0 §3.3 credential-change (change_type update, credential_type password), as the audit log records it. */
+  private async credentialChanged(userId: string, actor: string): Promise<void> {
+    await this.audit.record({ type: 'credential_changed', actor, userId, details: { credential_type: 'password', change_type: 'update' } });
   }
 
   /**

@@ -33,6 +33,7 @@ describe('the authorization code flow in Chromium with an openid-client relying 
   let browser: Browser;
   let shop: TestClient;
   let portal: TestClient;
+  let notes: TestClient;
   let news: TestClient;
   let user: TestUser;
   /** logout tokens POSTed to the relying party's back-channel logout endpoint */
@@ -41,6 +42,8 @@ describe('the authorization code flow in Chromium with an openid-client relying 
   const pending = new Map<string, Login>();
   /** what the relying party got at its callback, by state */
   const outcomes = new Map<string, { tokens?: oauth.TokenEndpointResponse; error?: string }>();
+  /** the states the relying party's post-logout URI was called with */
+  const signedOut: string[] = [];
 
   beforeAll(async () => {
     t = await startAtOwnIssuer({});
@@ -64,6 +67,15 @@ describe('the authorization code flow in Chromium with an openid-client relying 
     const redirectUris = [`${rpOrigin}/cb`];
     shop = await createClient(t, { id: 'photo-app', type: 'public', grantTypes: ['authorization_code', 'refresh_token'], redirectUris, scopes: ['read', 'write'] });
     portal = await createClient(t, { id: 'portal', grantTypes: ['authorization_code', 'refresh_token'], redirectUris, scopes: ['read'], firstParty: true });
+    notes = await createClient(t, {
+      id: 'notes',
+      type: 'public',
+      grantTypes: ['authorization_code', 'refresh_token'],
+      redirectUris,
+      postLogoutRedirectUris: [`${rpOrigin}/bye`],
+      scopes: ['read'],
+      firstParty: true,
+    });
     news = await createClient(t, {
       id: 'news',
       grantTypes: ['authorization_code', 'refresh_token'],
@@ -78,6 +90,8 @@ describe('the authorization code flow in Chromium with an openid-client relying 
     for (const [client, auth] of [[shop, oauth.None()], [portal, oauth.ClientSecretBasic(portal.secret ?? '')]] as const) {
       configs.set(client.id, await oauth.discovery(new URL(t.url), client.id, client.secret, auth, { algorithm: 'oauth2', execute: [oauth.allowInsecureRequests] }));
     }
+    // An OpenID Connect relying party: the library's default discovery, which finds end_session_endpoint.
+    configs.set(notes.id, await oauth.discovery(new URL(t.url), notes.id, undefined, oauth.None(), { execute: [oauth.allowInsecureRequests] }));
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
@@ -86,8 +100,22 @@ describe('the authorization code flow in Chromium with an openid-client relying 
     await t?.close();
   });
 
-  /** /login?client=…&scope=…&prompt=… starts a login; /cb finishes it with openid-client. */
+  /**
+   * /login?client=…&scope=…&prompt=… starts a login; /cb finishes it with openid-client;
+   * /logout?login=<state>[&hint=no] sends the browser to Tessera's end_session_endpoint
+   * (with that login's ID token as the hint, unless hint=no); /bye is the post-logout URI.
+   */
   async function relyingParty(url: URL): Promise<{ status: number; location?: string; body: string }> {
+    if (url.pathname === '/logout') {
+      const idToken = outcomes.get(url.searchParams.get('login') ?? '')!.tokens!.id_token!;
+      const parameters: Record<string, string> = { post_logout_redirect_uri: `${rpOrigin}/bye`, state: oauth.randomState() };
+      if (url.searchParams.get('hint') !== 'no') parameters.id_token_hint = idToken;
+      return { status: 302, location: oauth.buildEndSessionUrl(configs.get(notes.id)!, parameters).href, body: '' };
+    }
+    if (url.pathname === '/bye') {
+      signedOut.push(url.searchParams.get('state') ?? '');
+      return { status: 200, body: '<p id="bye">signed out</p>' };
+    }
     if (url.pathname === '/login') {
       const config = configs.get(url.searchParams.get('client')!)!;
       const verifier = oauth.randomPKCECodeVerifier();
@@ -180,6 +208,51 @@ describe('the authorization code flow in Chromium with an openid-client relying 
     await other.locator('#failed').waitFor();
     expect(lastOutcome(other).error).toBe('login_required');
     await stranger.close();
+  });
+
+  it('RP-initiated logout: the RP sends the browser to end_session_endpoint, which ends the session and its families, and comes back with state', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const signIn = async () => {
+      await page.goto(`${rpOrigin}/login?client=${notes.id}&scope=openid%20read`);
+      if (new URL(page.url()).origin === t.url) {
+        await page.getByLabel('Username').fill(user.username);
+        await page.getByLabel('Password').fill(user.password);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+      }
+      await page.locator('#done').waitFor();
+      return new URL(page.url()).searchParams.get('state')!;
+    };
+    const config = configs.get(notes.id)!;
+    expect(config.serverMetadata().end_session_endpoint).toBe(`${t.url}/oauth/logout`);
+
+    // With the ID token as hint, the logout needs no question: straight back to the RP.
+    const login = await signIn();
+    const tokens = outcomes.get(login)!.tokens!;
+    expect(tokens.id_token).toBeDefined();
+    await page.goto(`${rpOrigin}/logout?login=${login}`);
+    await page.locator('#bye').waitFor();
+    const back = new URL(page.url());
+    expect(`${back.origin}${back.pathname}`).toBe(`${rpOrigin}/bye`);
+    expect(back.searchParams.get('state')).toBe(signedOut.at(-1));
+    expect(signedOut.at(-1)).toMatch(/.{20,}/);
+    await expect(oauth.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // The browser's Tessera session is gone too: prompt=none cannot sign in silently.
+    await page.goto(`${rpOrigin}/login?client=${notes.id}&prompt=none`);
+    await page.locator('#failed').waitFor();
+    expect(lastOutcome(page).error).toBe('login_required');
+
+    // Without a hint Tessera asks; the confirmation's post redirects to the RP (CSP form-action allows it).
+    const again = await signIn();
+    await page.goto(`${rpOrigin}/logout?login=${again}&hint=no`);
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    expect(new URL(page.url()).origin).toBe(t.url);
+    const before = await oauth.refreshTokenGrant(config, outcomes.get(again)!.tokens!.refresh_token!);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#bye').waitFor();
+    expect(new URL(page.url()).searchParams.get('state')).toBe(signedOut.at(-1));
+    await expect(oauth.refreshTokenGrant(config, before.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await context.close();
   });
 
   it('a relying party registered for back-channel logout gets one logout token for its login session, verifiable with the JWKS', async () => {

@@ -338,8 +338,10 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
         'access_token_format: opaque',
         'audience: https://api.example.com',
         'redirect_uris:',
+        'post_logout_redirect_uris:',
         'first_party: false',
         'require_par: false',
+        'client_name:',
         'backchannel_logout_uri:',
         'backchannel_logout_session_required: true',
         `created_at: ${((await client('resource-server')).created_at as Date).toISOString()}`,
@@ -404,8 +406,51 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
     expect(await client('native')).toMatchObject({ redirect_uris: uris.split(','), first_party: true, require_par: true });
     const updated = await tessera(['clients', 'update', 'native', '--no-first-party', '--no-require-par', '--redirect-uris', 'https://app.example.com/callback']);
     expect(updated.code).toBe(0);
-    expect(updated.stdout).toContain('redirect_uris: https://app.example.com/callback\nfirst_party: false\nrequire_par: false\n');
+    expect(updated.stdout).toContain('redirect_uris: https://app.example.com/callback\npost_logout_redirect_uris:\nfirst_party: false\nrequire_par: false\n');
     expect(await cliEvents('client_updated', 'native')).toEqual([{ actor: 'cli', details: { fields: 'redirect_uris,first_party,require_par' } }]);
+  });
+
+  it('stores --name, the name users see, and prints it; update --name changes it, --no-name removes it', async () => {
+    const args = ['--type', 'public', '--grants', 'authorization_code', '--redirect-uris', 'https://photos.example.com/cb'];
+    const created = await tessera(['clients', 'create', 'photos', ...args, '--name', '  Photo Album  ']);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(await client('photos')).toMatchObject({ client_name: 'Photo Album' });
+    const renamed = await tessera(['clients', 'update', 'photos', '--name', 'Albums & Co']);
+    expect(renamed.code).toBe(0);
+    expect(renamed.stdout).toContain('client_name: Albums & Co\n');
+    const removed = await tessera(['clients', 'update', 'photos', '--no-name']);
+    expect(removed.stdout).toContain('client_name:\n');
+    expect(await client('photos')).toMatchObject({ client_name: null });
+    expect(await cliEvents('client_updated', 'photos')).toEqual([
+      { actor: 'cli', details: { fields: 'client_name' } },
+      { actor: 'cli', details: { fields: 'client_name' } },
+    ]);
+    const empty = await tessera(['clients', 'create', 'nameless', ...args, '--name', ' ']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toBe('tessera: --name: must be 1 to 100 characters\n');
+    expect(await client('nameless')).toBeUndefined();
+  });
+
+  it('registers --post-logout-redirect-uris, shows them, update replaces them, and a fragment is refused', async () => {
+    const uris = 'https://notes.example.com/bye,com.example.notes:/logout';
+    const created = await tessera([
+      'clients', 'create', 'notes', '--type', 'public', '--grants', 'authorization_code',
+      '--redirect-uris', 'https://notes.example.com/cb', '--post-logout-redirect-uris', uris,
+    ]);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(await client('notes')).toMatchObject({ post_logout_redirect_uris: uris.split(',') });
+    const shown = await tessera(['clients', 'show', 'notes']);
+    expect(shown.stdout).toContain(`redirect_uris: https://notes.example.com/cb\npost_logout_redirect_uris: ${uris}\n`);
+    const updated = await tessera(['clients', 'update', 'notes', '--post-logout-redirect-uris', 'https://notes.example.com/signed-out']);
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toContain('post_logout_redirect_uris: https://notes.example.com/signed-out\n');
+    expect(await cliEvents('client_updated', 'notes')).toEqual([{ actor: 'cli', details: { fields: 'post_logout_redirect_uris' } }]);
+    const refused = await tessera(['clients', 'update', 'notes', '--post-logout-redirect-uris', 'https://notes.example.com/bye#top']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^tessera: --post-logout-redirect-uris: .*fragment/);
+    expect(await client('notes')).toMatchObject({ post_logout_redirect_uris: ['https://notes.example.com/signed-out'] });
   });
 
   it('registers a back-channel logout URI; shows it; update changes and removes it; refuses a fragment', async () => {

@@ -59,6 +59,16 @@ export class PageAgent {
     return this.send('GET', `/oauth/authorize?${query}`, undefined, { 'sec-fetch-site': 'cross-site' });
   }
 
+  /** A top-level navigation from another site (a relying party's link or redirect) to `path`. */
+  async visit(path: string): Promise<PageResult> {
+    return this.send('GET', path, undefined, { 'sec-fetch-site': 'cross-site' });
+  }
+
+  /** A same-origin navigation to one of Tessera's pages (as a link on another of its pages). */
+  get(path: string): Promise<PageResult> {
+    return this.send('GET', path, undefined, { 'sec-fetch-site': 'same-origin' });
+  }
+
   /** Posts the page's form with `fields` added; headers may replace (or, undefined, drop) Origin and Sec-Fetch-Site. */
   async submit(page: PageResult, fields: Record<string, string>, headers: Record<string, string | undefined> = {}): Promise<PageResult> {
     const form = formOf(page.text);

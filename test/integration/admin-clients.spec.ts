@@ -104,8 +104,10 @@ describe('admin API: clients', () => {
       access_token_format: 'jwt',
       audience: 'https://api.example.com',
       redirect_uris: [],
+      post_logout_redirect_uris: [],
       first_party: false,
       require_par: false,
+      client_name: null,
       backchannel_logout_uri: null,
       backchannel_logout_session_required: true,
       created_at: client.client.createdAt.toISOString(),
@@ -174,6 +176,39 @@ describe('admin API: clients', () => {
 
     const off = await api(t, 'PATCH', '/admin/clients/web-shop', { token: admin.token, body: { first_party: false, require_par: false } });
     expect(off.body).toMatchObject({ first_party: false, require_par: false, redirect_uris: body.redirect_uris });
+  });
+
+  it('registers post_logout_redirect_uris on create, shows them, replaces them with PATCH, and refuses one with a fragment', async () => {
+    const body = {
+      client_id: 'notes',
+      type: 'public',
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: ['https://notes.example.com/cb'],
+      post_logout_redirect_uris: ['https://notes.example.com/bye', 'com.example.notes:/logout'],
+    };
+    const created = await api(t, 'POST', '/admin/clients', { token: admin.token, body });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ redirect_uris: body.redirect_uris, post_logout_redirect_uris: body.post_logout_redirect_uris });
+    expect((await api(t, 'GET', '/admin/clients/notes', { token: admin.token })).body).toMatchObject({ post_logout_redirect_uris: body.post_logout_redirect_uris });
+    expect(await rows(t, `SELECT post_logout_redirect_uris FROM clients WHERE id = 'notes'`)).toEqual([{ post_logout_redirect_uris: body.post_logout_redirect_uris }]);
+
+    const before = await rows(t, `SELECT * FROM clients ORDER BY id`);
+    for (const [uris, why] of [
+      [['https://notes.example.com/bye#x'], /^post_logout_redirect_uris: .*fragment/],
+      [['javascript:alert(1)'], /^post_logout_redirect_uris: .*private-use scheme/],
+      [['/bye'], /^post_logout_redirect_uris: .*not an absolute URI/],
+    ] as const) {
+      const refused = await api(t, 'PATCH', '/admin/clients/notes', { token: admin.token, body: { post_logout_redirect_uris: uris } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error_description).toMatch(why);
+    }
+    expect(await rows(t, `SELECT * FROM clients ORDER BY id`)).toEqual(before);
+
+    const patched = await api(t, 'PATCH', '/admin/clients/notes', { token: admin.token, body: { post_logout_redirect_uris: ['https://notes.example.com/signed-out'] } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ redirect_uris: body.redirect_uris, post_logout_redirect_uris: ['https://notes.example.com/signed-out'] });
+    const events = await rows(t, `SELECT details FROM audit_events WHERE type = 'client_updated' AND client_id = 'notes'`);
+    expect(events).toEqual([{ details: { fields: 'post_logout_redirect_uris' } }]);
   });
 
   it('PATCH answers 400 naming bad, unknown and rule-breaking fields, 404 for an unknown client, and changes nothing', async () => {

@@ -76,6 +76,24 @@ describe('the authorization endpoint and its pages', () => {
     });
   });
 
+  it('a parameter repeated in a posted form is an error page too, for the endpoint and for the login form', async () => {
+    const query = `${new URLSearchParams(authorizationParams(firstParty, pkce().challenge)).toString()}&redirect_uri=https%3A%2F%2Fevil.example%2Fcb`;
+    const before = await rows(t, `SELECT count(*) AS n FROM authorization_codes`);
+    for (const path of ['/oauth/authorize', '/interaction/login']) {
+      const repeated = await fetch(`${t.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(t.config.issuer).origin, 'sec-fetch-site': 'same-origin' },
+        body: query,
+        redirect: 'manual',
+      });
+      expect(repeated.status).toBe(400);
+      expect(repeated.headers.get('location')).toBeNull();
+      expect(repeated.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await repeated.text()).toContain('is repeated');
+    }
+    expect(await rows(t, `SELECT count(*) AS n FROM authorization_codes`)).toEqual(before);
+  });
+
   describe('errors once the redirect URI is proven: a redirect with error, state and iss', () => {
     it.each<[string, Record<string, string>, string]>([
       ['code_challenge_method=plain', { code_challenge_method: 'plain' }, 'invalid_request'],

@@ -59,6 +59,7 @@ describe('RFC 8414 metadata', () => {
     expect(openid).toEqual({
       ...oauth,
       userinfo_endpoint: `${ISSUER}/oauth/userinfo`,
+      end_session_endpoint: `${ISSUER}/oauth/logout`,
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['ES256'],
       claims_supported: expect.arrayContaining(['sub', 'auth_time', 'nonce', 'sid', 'email', 'email_verified', 'name', 'preferred_username']),
@@ -68,6 +69,8 @@ describe('RFC 8414 metadata', () => {
       backchannel_logout_supported: true,
       backchannel_logout_session_supported: true,
     });
+    expect(oauth).not.toHaveProperty('end_session_endpoint');
+    expect(openid).not.toHaveProperty('backchannel_logout_supported');
     expect(openid).not.toHaveProperty('end_session_endpoint');
   });
 

@@ -128,7 +128,7 @@ describe('OpenAPI', () => {
         'GET /admin/users/{id}/sessions', 'DELETE /admin/users/{id}/sessions', 'DELETE /admin/sessions/{id}',
         'POST /admin/clients', 'GET /admin/clients', 'DELETE /admin/clients/{clientId}', 'GET /admin/events',
         'POST /admin/keys/rotate', 'POST /auth/login', 'POST /auth/refresh', 'POST /auth/logout',
-        'GET /auth/sessions', 'DELETE /auth/sessions/{id}', 'DELETE /auth/sessions',
+        'GET /auth/sessions', 'DELETE /auth/sessions/{id}', 'DELETE /auth/sessions', 'GET /account',
       ]),
     );
   });

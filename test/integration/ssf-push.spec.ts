@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import { RevocationView } from '../../src/sessions/revocation-view.service.js';
 import { SsfPushSender } from '../../src/ssf/ssf-push.sender.js';
 import { SsfStreamsService } from '../../src/ssf/ssf-streams.service.js';
 import { createClient, createUser, login, type TestClient, type TestUser } from '../factories/index.js';
@@ -114,10 +115,13 @@ describe('SSF push delivery', () => {
   it('pushes a requested verification event until the receiver takes it', async () => {
     const { receiver, id } = await newStream();
     await sender.sweep();
+    await sender.idle();
     received.length = 0;
     answer = 500;
+    // Sent at once, not at the next safety poll; refused, it stays waiting.
     await streams.requestVerification(receiver.id, { stream_id: id, state: 'push-ping' });
-    await sender.sweep();
+    await sender.idle();
+    expect(received).toHaveLength(1);
     answer = 202;
     await sender.sweep();
     const states = received.map((entry) => Object.values(jwtClaims(entry.body).events as Record<string, { state?: string }>)[0].state);
@@ -125,5 +129,34 @@ describe('SSF push delivery', () => {
     received.length = 0;
     await sender.sweep();
     expect(received).toEqual([]);
+  });
+
+  it('pushes a revocation as soon as the revocation view reads it, with no sweep by hand, and a lapse notice like a verification', async () => {
+    const { receiver, id } = await newStream();
+    // Streams of the earlier tests push to the same endpoint: only this stream's SETs count.
+    const mine = () => received.filter((entry) => jwtClaims(entry.body).aud === receiver.id);
+    await sender.sweep();
+    await sender.idle();
+    received.length = 0;
+    sender.onApplicationBootstrap();
+    try {
+      const sid = await endSession();
+      // What a NOTIFY from any process, or the view's own poll, does.
+      await t.app.get(RevocationView).catchUp();
+      await sender.idle();
+      expect(mine().map((entry) => (jwtClaims(entry.body).sub_id as { session: { id: string } }).session.id)).toEqual([sid]);
+    } finally {
+      sender.onApplicationShutdown();
+    }
+    expect(await queued(id)).toEqual([]);
+
+    received.length = 0;
+    await t.db.dataSource.query(`UPDATE ssf_streams SET lapse_jti = $1 || '.lapse.test', events_lost = 4 WHERE id = $1`, [id]);
+    await sender.sweep();
+    expect(mine().map((entry) => jwtClaims(entry.body).events)).toEqual([
+      { 'urn:tessera:secevent:event-type:events-lost': { events_lost: 4, reason: expect.any(String) } },
+    ]);
+    const [row] = await t.db.dataSource.query<Array<{ lapse_jti: string | null }>>(`SELECT lapse_jti FROM ssf_streams WHERE id = $1`, [id]);
+    expect(row.lapse_jti).toBeNull();
   });
 });

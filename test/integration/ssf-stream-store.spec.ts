@@ -29,6 +29,8 @@ describe('SSF streams and their outbox', () => {
     statusReason: null,
     verificationJti: null,
     verificationState: null,
+    lapseJti: null,
+    eventsLost: 0,
     createdAt: new Date(t.clock.now()),
     updatedAt: new Date(t.clock.now()),
     ...overrides,

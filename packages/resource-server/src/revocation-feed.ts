@@ -16,6 +16,8 @@ const EVENTS = {
   accountDisabled: 'https://schemas.openid.net/secevent/risc/event-type/account-disabled',
   accessTokenRevoked: 'urn:tessera:secevent:event-type:access-token-revoked',
   clientDeleted: 'urn:tessera:secevent:event-type:client-deleted',
+  /** the stream fell behind: Tessera dropped events it never acknowledged */
+  eventsLost: 'urn:tessera:secevent:event-type:events-lost',
 };
 const MAX_BACKOFF_MS = 30_000;
 
@@ -31,7 +33,8 @@ type SetError = { err: string; description: string };
 export class RevocationFeed {
   private readonly client: SsfClient;
   private jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
-  private endpoint: string | undefined;
+  private stream: { id: string; endpoint: string; configuration: string } | undefined;
+  private lapsed = false;
   private ack: string[] = [];
   private setErrs: Record<string, SetError> = {};
   private running: Promise<void> | undefined;
@@ -68,8 +71,26 @@ export class RevocationFeed {
     this.ack = [];
     this.setErrs = {};
     await this.receive(answer.sets);
+    if (this.lapsed) return this.resync();
     if (!answer.moreAvailable) this.options.view.markFresh(sentAt);
     return answer.moreAvailable === true;
+  }
+
+  /**
+   * Told that the stream fell behind (events dropped before this receiver acknowledged
+   * them), the view cannot show it is complete: it is stale at once, so the resource server
+   * fails closed (or introspects), and the stream is replaced by a new one, which Tessera
+   * starts with every revocation whose tokens may still be alive. Answers true: poll again.
+   */
+  private async resync(): Promise<boolean> {
+    this.options.view.markStale();
+    const stream = this.stream!;
+    this.stream = undefined;
+    this.ack = [];
+    this.setErrs = {};
+    await this.client.deleteStream(stream.configuration, stream.id);
+    this.lapsed = false;
+    return true;
   }
 
   /** Verifies and applies SETs; each is acknowledged (or reported as an error) by the next poll. */
@@ -83,6 +104,7 @@ export class RevocationFeed {
           algorithms: [...(this.options.algorithms ?? ['ES256', 'EdDSA', 'RS256'])],
         });
         if (payload.jti !== jti) throw new errors.JWTClaimValidationFailed('jti differs from its key', payload, 'jti', 'check_failed');
+        if (isObject(payload.events) && EVENTS.eventsLost in payload.events) this.lapsed = true;
         for (const revocation of revocationsOf(payload)) this.options.view.revoke(revocation);
         this.ack.push(jti);
       } catch (error) {
@@ -101,7 +123,7 @@ export class RevocationFeed {
     while (!this.stopped) {
       try {
         // Catching up (at start, after a failure) does not wait; after that, long polls.
-        const more = await this.pollOnce(failures > 0 || !this.endpoint);
+        const more = await this.pollOnce(failures > 0 || !this.stream);
         failures = 0;
         if (more) continue;
       } catch (error) {
@@ -114,11 +136,12 @@ export class RevocationFeed {
   }
 
   private async streamEndpoint(): Promise<string> {
-    if (this.endpoint) return this.endpoint;
+    if (this.stream) return this.stream.endpoint;
     const metadata = await this.client.metadata();
     this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri));
-    this.endpoint = await this.client.streamEndpoint(metadata.configuration_endpoint);
-    return this.endpoint;
+    const stream = await this.client.stream(metadata.configuration_endpoint);
+    this.stream = { ...stream, configuration: metadata.configuration_endpoint };
+    return stream.endpoint;
   }
 
   private async keys(): Promise<ReturnType<typeof createRemoteJWKSet>> {
@@ -129,9 +152,13 @@ export class RevocationFeed {
   /** A 401 renews the token next time; a 404 (stream deleted) finds or makes a stream again. */
   private forget(error: unknown): never {
     if (error instanceof SsfHttpError && error.status === 401) this.client.dropToken();
-    if (error instanceof SsfHttpError && error.status === 404) this.endpoint = undefined;
+    if (error instanceof SsfHttpError && error.status === 404) this.stream = undefined;
     throw error;
   }
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }
 
 function keysAway(error: errors.JOSEError): boolean {

@@ -80,6 +80,11 @@ export class RevocationView implements RevocationSource {
     this.fresh = this.fresh === undefined ? at : Math.max(this.fresh, at);
   }
 
+  /** The feed learned that it missed events: stale (refusing, or introspecting) until it has caught up again. */
+  markStale(): void {
+    this.fresh = undefined;
+  }
+
   freshAt(): number | undefined {
     return this.fresh;
   }

@@ -37,6 +37,12 @@ export class SsfHttpError extends Error {
 
 const POLL = 'urn:ietf:rfc:8936';
 
+interface StreamConfiguration {
+  stream_id?: string;
+  description?: string;
+  delivery?: { method?: string; endpoint_url?: string };
+}
+
 export class SsfClient {
   private readonly fetch: typeof fetch;
   private token: { value: string; until: number } | undefined;
@@ -55,15 +61,24 @@ export class SsfClient {
     return metadata as TransmitterMetadata;
   }
 
-  /** The poll endpoint of this receiver's stream: the one it made earlier, or a new one. */
-  async streamEndpoint(configurationEndpoint: string): Promise<string> {
+  /** This receiver's stream (id and poll endpoint): the one it made earlier, or a new one. */
+  async stream(configurationEndpoint: string): Promise<{ id: string; endpoint: string }> {
     const description = this.options.streamDescription ?? '@tessera/resource-server';
     const listed = await this.json('GET', configurationEndpoint, undefined, true);
-    const streams = (Array.isArray(listed) ? listed : [listed]) as Array<{ description?: string; delivery?: { method?: string; endpoint_url?: string } }>;
+    const streams = (Array.isArray(listed) ? listed : [listed]) as StreamConfiguration[];
     const mine = streams.find((stream) => stream.description === description && stream.delivery?.method === POLL);
-    const stream = (mine ?? (await this.json('POST', configurationEndpoint, { description }, true))) as { delivery?: { endpoint_url?: string } };
-    if (typeof stream.delivery?.endpoint_url !== 'string') throw new SsfHttpError(0, 'the stream has no poll endpoint');
-    return stream.delivery.endpoint_url;
+    const stream = (mine ?? (await this.json('POST', configurationEndpoint, { description }, true))) as StreamConfiguration;
+    if (typeof stream.delivery?.endpoint_url !== 'string' || typeof stream.stream_id !== 'string') throw new SsfHttpError(0, 'the stream has no poll endpoint');
+    return { id: stream.stream_id, endpoint: stream.delivery.endpoint_url };
+  }
+
+  /** SSF 1.0 §8.1.1.5; a stream already gone is as good as deleted. */
+  async deleteStream(configurationEndpoint: string, id: string): Promise<void> {
+    const url = new URL(configurationEndpoint);
+    url.searchParams.set('stream_id', id);
+    await this.json('DELETE', url.href, undefined, true).catch((error: unknown) => {
+      if (!(error instanceof SsfHttpError && error.status === 404)) throw error;
+    });
   }
 
   /** RFC 8936 §2: one poll, carrying the acknowledgements and errors of the previous one. */

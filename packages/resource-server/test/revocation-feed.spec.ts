@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ClientsService } from '../../../src/clients/clients.service.js';
+import { JanitorService } from '../../../src/janitor/janitor.service.js';
 import { createClient, createUser, login, type TestClient, type TestUser, token } from '../../../test/factories/index.js';
 import { revoke } from '../../../test/factories/resource-server.js';
 import { startAtOwnIssuer, type TestApp } from '../../../test/setup/app.js';
@@ -157,5 +158,40 @@ describe('RevocationFeed against a live Tessera', () => {
     // The control: the same SET, signed as Tessera signs, is applied.
     await feed.receive({ genuine: es256(serverKey, header, set('genuine', api.id)) });
     expect(await refusal(genuine)).toBe(401);
+  });
+
+  // Last: it moves Tessera's clock past the life of every token issued so far.
+  it('told that its stream fell behind, fails closed, replaces the stream and catches up with every live revocation', async () => {
+    const streamsOf = () => t.db.dataSource.query<Array<{ id: string }>>(`SELECT id FROM ssf_streams WHERE client_id = $1 AND description = 'lagging'`, [api.id]);
+    const options = { issuer: t.url, clientId: api.id, clientSecret: api.secret!, streamDescription: 'lagging' };
+    while (await new RevocationFeed({ ...options, view }).pollOnce());
+    const [before] = await streamsOf();
+    const kept = (await login(t, app, user, 'read')).access_token;
+    const strict = new ResourceServer({ issuer: t.url, audience: AUDIENCE, revocations: view, maxStaleness: 30 });
+    expect(await strict.verify(kept)).toMatchObject({ subject: user.user.id });
+
+    // The API is down for longer than any token lives; sessions end meanwhile, and the
+    // janitor drops their events before the stream acknowledged them.
+    for (let i = 0; i < 3; i++) expect((await revoke(t, app, (await login(t, app, user, 'read')).refresh_token)).status).toBe(200);
+    t.clock.advance(t.config.accessTokenTtl + t.config.revocationMaxStalenessMs / 1000 + 3600);
+    const recent = await login(t, app, user, 'read');
+    expect((await revoke(t, app, recent.refresh_token)).status).toBe(200);
+    expect((await t.app.get(JanitorService).runOnce({ wait: true }))?.revocation_events).toBeGreaterThan(0);
+
+    // Back up (a new process, reusing its stream): the first poll brings the notice.
+    const restarted = new RevocationFeed({ ...options, view });
+    expect(await restarted.pollOnce()).toBe(true);
+    expect(view.freshAt()).toBeUndefined();
+    await expect(strict.verify(kept)).rejects.toMatchObject({ status: 503 });
+    expect(await streamsOf()).toEqual([]);
+
+    while (await restarted.pollOnce());
+    const [after] = await streamsOf();
+    expect(after.id).not.toBe(before.id);
+    expect(view.freshAt()).toEqual(expect.any(Number));
+    expect(await strict.verify(kept)).toMatchObject({ subject: user.user.id });
+    // The new stream started with the revocation whose tokens are still alive.
+    const sid = jwtClaims(recent.access_token).sid as string;
+    expect(view.revokedBy({ sid, iat: jwtClaims(recent.access_token).iat as number })).toMatchObject({ kind: 'sid', value: sid });
   });
 });

@@ -31,21 +31,13 @@ export class LocalAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const login = loginContextOf(request);
-    const credentials = {
-      body: { username: login.params.username, password: login.params.password },
-      query: {},
+    const user = await provePassword(this.strategy, {
+      username: login.params.username,
+      password: login.params.password,
       ip: request.ip,
       clientId: login.client.id,
       deviceCookie: RequestCookies.from(request.headers.cookie).only(DEVICE_COOKIE),
-    };
-    const user = await new Promise<User | false>((resolve, reject) => {
-      const authenticate = passport.authenticate(
-        Object.create(this.strategy) as passport.Strategy,
-        { session: false },
-        (error: Error | null, proven: User | false) => (error ? reject(error) : resolve(proven)),
-      ) as (req: unknown, res: unknown, next: (error?: Error) => void) => void;
-      authenticate(credentials, reply.raw, (error) => reject(error ?? new Error('passport ended without a result')));
-    });
+    }, reply);
     if (!user) {
       await this.audit.record({ type: 'login_failed', clientId: login.client.id, ip: request.ip });
       // Never whether the username exists (RFC 9700 §4.16 and the contract).
@@ -54,4 +46,30 @@ export class LocalAuthGuard implements CanActivate {
     login.user = user;
     return true;
   }
+}
+
+export interface PasswordProof {
+  readonly username: string;
+  readonly password: string;
+  readonly ip: string | undefined;
+  readonly clientId?: string;
+  readonly deviceCookie?: string;
+}
+
+/**
+ * One passport-local authentication with this application's strategy instance (see
+ * LocalAuthGuard): the throttle, argon2id, and `false` for "not proven", whatever the cause.
+ * Also what the account pages use to log in and to re-authenticate a password change.
+ */
+export function provePassword(strategy: LocalStrategy, proof: PasswordProof, reply: FastifyReply): Promise<User | false> {
+  const { username, password, ...origin } = proof;
+  const credentials = { body: { username, password }, query: {}, ...origin };
+  return new Promise<User | false>((resolve, reject) => {
+    const authenticate = passport.authenticate(
+      Object.create(strategy) as passport.Strategy,
+      { session: false },
+      (error: Error | null, proven: User | false) => (error ? reject(error) : resolve(proven)),
+    ) as (req: unknown, res: unknown, next: (error?: Error) => void) => void;
+    authenticate(credentials, reply.raw, (error) => reject(error ?? new Error('passport ended without a result')));
+  });
 }

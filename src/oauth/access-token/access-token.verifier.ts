@@ -3,7 +3,7 @@ import { LruCache } from '../../common/lru-cache.js';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
 import { Metrics } from '../../metrics/metrics.js';
-import { verifySignature } from '../keys/jws.js';
+import { jsonObject, parseCompactJws, signedByOwnKey } from '../keys/compact-jws.js';
 import { ACCESS_TOKEN_TYP, KeysService } from '../keys/keys.service.js';
 
 /** The claims of a Tessera JWT access token (RFC 9068 §2.2). */
@@ -17,21 +17,6 @@ export interface AccessTokenClaims {
   readonly client_id: string;
   readonly scope: string;
   readonly sid?: string;
-}
-
-// Far above any token Tessera signs; a longer string is not worth decoding.
-const MAX_TOKEN_LENGTH = 8_192;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-// RFC 8725 §2.1, §3.1: nothing in the header may choose the key or the algorithm. Tessera
-// signs exactly these members, so any other (jku, x5u, jwk, x5c, crit, …) is refused.
-const HEADER_MEMBERS = new Set(['alg', 'typ', 'kid']);
-
-interface ParsedJws {
-  readonly alg: string;
-  readonly kid: string;
-  readonly signingInput: string;
-  readonly payload: string;
-  readonly signature: Buffer;
 }
 
 /**
@@ -64,32 +49,12 @@ export class AccessTokenVerifier {
     const cached = this.verified.get(token);
     this.metrics.introspectionCache('verified_token', cached !== undefined);
     if (cached) return cached;
-    const jws = parseJws(token);
-    if (!jws) return undefined;
-    let key = this.keys.verificationKey(jws.kid);
-    if (!key) {
-      await this.keys.reloadForUnknownKid();
-      key = this.keys.verificationKey(jws.kid);
-    }
-    // RFC 8725 §3.1: the algorithm must be the one the key was made for.
-    if (!key || key.alg !== jws.alg) return undefined;
-    if (!verifySignature(key.alg, key.key, jws.signingInput, jws.signature)) return undefined;
+    const jws = parseCompactJws(token, ACCESS_TOKEN_TYP);
+    if (!jws || !(await signedByOwnKey(this.keys, jws))) return undefined;
     const claims = claimsOf(jws.payload, this.config.issuer);
     if (claims) this.verified.set(token, claims);
     return claims;
   }
-}
-
-function parseJws(token: string): ParsedJws | undefined {
-  if (token.length > MAX_TOKEN_LENGTH) return undefined;
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) return undefined;
-  const [header, payload, signature] = parts;
-  const members = jsonObject(header);
-  if (!members || Object.keys(members).some((name) => !HEADER_MEMBERS.has(name))) return undefined;
-  const { alg, kid, typ } = members;
-  if (typ !== ACCESS_TOKEN_TYP || typeof alg !== 'string' || typeof kid !== 'string') return undefined;
-  return { alg, kid, signingInput: `${header}.${payload}`, payload, signature: Buffer.from(signature, 'base64url') };
 }
 
 function claimsOf(payload: string, issuer: string): AccessTokenClaims | undefined {
@@ -111,15 +76,6 @@ function claimsOf(payload: string, issuer: string): AccessTokenClaims | undefine
     scope,
     ...(sid === undefined ? {} : { sid }),
   });
-}
-
-function jsonObject(part: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function nonEmpty(value: unknown): value is string {

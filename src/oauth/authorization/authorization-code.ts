@@ -1,4 +1,4 @@
-import type { Family, NewFamily } from '../../sessions/family.js';
+import type { Family, FamilyStart } from '../../sessions/family.js';
 
 /** What an authorization code stands for; the code itself is never stored. */
 export interface AuthorizationCode {
@@ -36,26 +36,23 @@ export type RedemptionOutcome =
   | { readonly kind: 'redeemed'; readonly code: AuthorizationCode; readonly family: Family }
   /** the code was used before: the family it started is revoked (those it revoked now) */
   | { readonly kind: 'replayed'; readonly clientId: string; readonly userId: string; readonly revoked: Family[] }
-  /** unknown, expired, another client's, or a wrong verifier or redirect URI: nothing changed */
-  | { readonly kind: 'invalid' }
-  /** the user was disabled since the code was issued: nothing changed */
-  | { readonly kind: 'user_disabled' };
+  /**
+   * unknown, expired, another client's, a wrong verifier or redirect URI, or its user
+   * disabled or its login session logged out since it was issued: nothing changed
+   */
+  | { readonly kind: 'invalid' };
+
 
 /** Owned by oauth/authorization; implemented in persistence/. */
 export abstract class AuthorizationCodeStore {
   abstract insert(hash: Buffer, code: AuthorizationCode): Promise<void>;
 
   /**
-   * Exactly once, across processes: in one transaction, marks the code used only if it
-   * is unused, unexpired and matches `guard` (one guarded UPDATE), and starts the family
-   * that `start` builds from it. A code that was used before has the family it started
-   * revoked in the same transaction, announced on the revocation feed until
+   * Exactly once, across processes: atomically marks the code used only if it is unused,
+   * unexpired and matches `guard` (one guarded UPDATE) while its user is enabled and its
+   * login session not logged out, and starts `start` from it. A code that was used before
+   * has the family it started revoked, announced on the revocation feed until
    * `relevantUntil`.
    */
-  abstract redeem(
-    hash: Buffer,
-    guard: RedemptionGuard,
-    start: (code: AuthorizationCode) => NewFamily,
-    relevantUntil: Date,
-  ): Promise<RedemptionOutcome>;
+  abstract redeem(hash: Buffer, guard: RedemptionGuard, start: FamilyStart, relevantUntil: Date): Promise<RedemptionOutcome>;
 }

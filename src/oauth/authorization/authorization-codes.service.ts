@@ -7,7 +7,7 @@ import { TokenHashers } from '../../common/token-hashers.js';
 import { inRequest } from '../../logging/request-context.js';
 import { Metrics } from '../../metrics/metrics.js';
 import type { Family } from '../../sessions/family.js';
-import { type PreparedFamily, RefreshTokensService, type SessionMeta } from '../../sessions/refresh-tokens.service.js';
+import { RefreshTokensService, type SessionMeta } from '../../sessions/refresh-tokens.service.js';
 import { SessionRevoker } from '../../sessions/session-revoker.service.js';
 import { OAuthError } from '../errors/oauth-error.js';
 import { type AuthorizationCode, AuthorizationCodeStore } from './authorization-code.js';
@@ -85,20 +85,17 @@ export class AuthorizationCodesService {
    */
   async redeem(presented: string, request: CodePresentation, meta: SessionMeta): Promise<RedeemedCode> {
     const now = new Date(this.clock.now());
-    let prepared: PreparedFamily | undefined;
+    const prepared = this.refreshTokens.prepareFor(meta);
     const outcome = await this.store.redeem(
       this.hashers.authorizationCode.hash(presented),
       { clientId: request.client.id, codeChallenge: s256(request.codeVerifier), redirectUri: request.redirectUri, now },
-      (code) => {
-        prepared = this.refreshTokens.prepare(code.userId, request.client, code.scope, meta);
-        return prepared.newFamily;
-      },
+      prepared.start,
       this.revoker.relevantUntil(now.getTime()),
     );
     switch (outcome.kind) {
       case 'redeemed':
         this.metrics.tokenIssued('authorization_code', 'refresh_token');
-        return { code: outcome.code, family: outcome.family, refreshToken: prepared!.refreshToken };
+        return { code: outcome.code, family: outcome.family, refreshToken: prepared.refreshToken };
       case 'replayed':
         this.logger.warn(`authorization code replayed by client ${request.client.id}: ${outcome.revoked.length} session(s) revoked`, inRequest(meta.requestId));
         await this.audit.record({
@@ -112,7 +109,6 @@ export class AuthorizationCodesService {
         await this.revoker.recorded(outcome.revoked, 'code_reuse', 'system');
         throw OAuthError.invalidGrant();
       case 'invalid':
-      case 'user_disabled':
         throw OAuthError.invalidGrant();
     }
   }

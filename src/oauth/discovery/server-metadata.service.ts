@@ -60,6 +60,9 @@ export class ServerMetadataService {
     this.openid = Object.freeze({
       ...this.metadata,
       userinfo_endpoint: `${base}/oauth/userinfo`,
+      // RP-Initiated Logout 1.0 §2.1. Like userinfo_endpoint, an OpenID Connect member: the
+      // RFC 8414 document keeps to OAuth's own.
+      end_session_endpoint: `${base}/oauth/logout`,
       subject_types_supported: ['public'],
       claims_supported: CLAIMS,
       // Discovery 1.0 §3: these default to what Tessera does not do (request objects by

@@ -4,7 +4,7 @@ import { KeysService } from '../keys/keys.service.js';
 import { IdTokenSigner } from './id-token.js';
 
 /** OIDC Core §2: the JWT's own typ; never at+jwt, so no verifier of access tokens takes one (RFC 8725 §3.11). */
-const ID_TOKEN_TYP = 'JWT';
+export const ID_TOKEN_TYP = 'JWT';
 
 /** ID tokens signed by the key that signs now, the one access tokens are signed with. */
 @Injectable()

@@ -15,8 +15,10 @@ export class ClientEntity {
   @Column('text', { name: 'access_token_format' }) accessTokenFormat: AccessTokenFormat;
   @Column('text', { nullable: true }) audience: string | null;
   @Column('text', { name: 'redirect_uris', array: true }) redirectUris: string[];
+  @Column('text', { name: 'post_logout_redirect_uris', array: true }) postLogoutRedirectUris: string[];
   @Column('boolean', { name: 'first_party' }) firstParty: boolean;
   @Column('boolean', { name: 'require_par' }) requirePar: boolean;
+  @Column('text', { name: 'client_name', nullable: true }) name: string | null;
   @Column('text', { name: 'backchannel_logout_uri', nullable: true }) backchannelLogoutUri: string | null;
   @Column('boolean', { name: 'backchannel_logout_session_required', default: true }) backchannelLogoutSessionRequired: boolean;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;

@@ -85,6 +85,7 @@ export class PgClientStore extends ClientStore {
           permissions: [...client.permissions],
           allowedOrigins: [...client.allowedOrigins],
           redirectUris: [...client.redirectUris],
+          postLogoutRedirectUris: [...client.postLogoutRedirectUris],
         }),
       );
     });
@@ -106,8 +107,10 @@ export class PgClientStore extends ClientStore {
           accessTokenFormat: settings.accessTokenFormat,
           audience: settings.audience,
           redirectUris: [...settings.redirectUris],
+          postLogoutRedirectUris: [...settings.postLogoutRedirectUris],
           firstParty: settings.firstParty,
           requirePar: settings.requirePar,
+          name: settings.name,
           backchannelLogoutUri: settings.backchannelLogoutUri,
           backchannelLogoutSessionRequired: settings.backchannelLogoutSessionRequired,
         },

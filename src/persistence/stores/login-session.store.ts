@@ -67,6 +67,15 @@ export class PgLoginSessionStore extends LoginSessionStore {
     );
     return affected === 1;
   }
+
+  async liveFamilyIds(id: string): Promise<string[]> {
+    const { rows } = await execute<{ id: string }>(
+      this.dataSource,
+      `SELECT id FROM families WHERE login_session_id = $1 AND revoked_at IS NULL`,
+      [id],
+    );
+    return rows.map((row) => row.id);
+  }
 }
 
 function toSession(row: SessionRow): LoginSession {

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { PushClaim, QueuedPage, SsfStream, StreamStatus } from '../../ssf/ssf-stream.js';
 import { SsfStreamStore } from '../../ssf/ssf-stream.js';
 import { execute } from '../sql.js';
+import { BACKFILL, CLAIM, INSERT, LOCK_STREAMS, PUSH, QUEUED, READ_COLUMNS } from './ssf-stream.queries.js';
 
 interface StreamRow {
   id: string;
@@ -17,6 +18,8 @@ interface StreamRow {
   status_reason: string | null;
   verification_jti: string | null;
   verification_state: string | null;
+  lapse_jti: string | null;
+  events_lost: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -30,33 +33,6 @@ interface QueuedRow {
   user_id: string | null;
 }
 
-const COLUMNS = `id, client_id, audience, delivery_method, endpoint_url, authorization_header_sealed,
-  events_requested, description, status, status_reason, verification_jti, verification_state, created_at, updated_at`;
-
-// The exclusive side of the lock the fan-out trigger takes shared (migration SsfStreams).
-const LOCK_STREAMS = `SELECT pg_advisory_xact_lock(hashtext('tessera_ssf_streams'))`;
-
-const INSERT = `
-  INSERT INTO ssf_streams (${COLUMNS})
-  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
-  WHERE (SELECT count(*) FROM ssf_streams WHERE client_id = $2) < $15`;
-
-const BACKFILL = `
-  INSERT INTO ssf_stream_events (stream_id, event_id)
-  SELECT $1, id FROM revocation_events WHERE until > $2
-  ON CONFLICT DO NOTHING`;
-
-// One more than asked, to know whether more are available. A family's user comes from its
-// row while the janitor has not deleted it.
-const QUEUED = `
-  SELECT q.stream_id, e.id, e.kind, e.subject, e.created_at, f.user_id::text AS user_id
-  FROM ssf_stream_events q
-  JOIN revocation_events e ON e.id = q.event_id
-  LEFT JOIN families f ON e.kind = 'family' AND f.id::text = e.subject
-  WHERE q.stream_id = $1 AND e.until > $2
-  ORDER BY q.event_id
-  LIMIT $3`;
-
 interface ClaimRow extends QueuedRow {
   attempts: number;
   audience: string;
@@ -64,31 +40,6 @@ interface ClaimRow extends QueuedRow {
   authorization_header_sealed: Buffer | null;
   events_requested: string[] | null;
 }
-
-const PUSH = 'urn:ietf:rfc:8935';
-
-// One statement: rows another sender has locked are skipped, claimed rows leave with the lease.
-const CLAIM = `
-  WITH due AS (
-    SELECT q.stream_id, q.event_id FROM ssf_stream_events q
-    JOIN ssf_streams s ON s.id = q.stream_id
-    JOIN revocation_events e ON e.id = q.event_id
-    WHERE s.delivery_method = '${PUSH}' AND s.status = 'enabled'
-      AND (q.next_attempt_at IS NULL OR q.next_attempt_at <= $1) AND e.until > $1
-    ORDER BY q.event_id LIMIT $3
-    FOR UPDATE OF q SKIP LOCKED
-  ), claimed AS (
-    UPDATE ssf_stream_events q SET attempts = q.attempts + 1, next_attempt_at = $2
-    FROM due WHERE q.stream_id = due.stream_id AND q.event_id = due.event_id
-    RETURNING q.stream_id, q.event_id, q.attempts
-  )
-  SELECT c.stream_id, c.event_id AS id, c.attempts, e.kind, e.subject, e.created_at, f.user_id::text AS user_id,
-         s.audience, s.endpoint_url, s.authorization_header_sealed, s.events_requested
-  FROM claimed c
-  JOIN revocation_events e ON e.id = c.event_id
-  JOIN ssf_streams s ON s.id = c.stream_id
-  LEFT JOIN families f ON e.kind = 'family' AND f.id::text = e.subject
-  ORDER BY c.event_id`;
 
 @Injectable()
 export class PgSsfStreamStore extends SsfStreamStore {
@@ -107,12 +58,12 @@ export class PgSsfStreamStore extends SsfStreamStore {
   }
 
   async find(id: string, clientId: string): Promise<SsfStream | undefined> {
-    const { rows } = await execute<StreamRow>(this.dataSource, `SELECT ${COLUMNS} FROM ssf_streams WHERE id = $1 AND client_id = $2`, [id, clientId]);
+    const { rows } = await execute<StreamRow>(this.dataSource, `SELECT ${READ_COLUMNS} FROM ssf_streams WHERE id = $1 AND client_id = $2`, [id, clientId]);
     return rows[0] && toStream(rows[0]);
   }
 
   async listByClient(clientId: string): Promise<SsfStream[]> {
-    const { rows } = await execute<StreamRow>(this.dataSource, `SELECT ${COLUMNS} FROM ssf_streams WHERE client_id = $1 ORDER BY created_at, id`, [
+    const { rows } = await execute<StreamRow>(this.dataSource, `SELECT ${READ_COLUMNS} FROM ssf_streams WHERE client_id = $1 ORDER BY created_at, id`, [
       clientId,
     ]);
     return rows.map(toStream);
@@ -184,12 +135,25 @@ export class PgSsfStreamStore extends SsfStreamStore {
     await execute(this.dataSource, `UPDATE ssf_stream_events SET next_attempt_at = $3 WHERE stream_id = $1 AND event_id = $2`, [streamId, eventId, at]);
   }
 
+  async hasPushStreams(): Promise<boolean> {
+    const { rows } = await execute<{ any: boolean }>(
+      this.dataSource,
+      `SELECT EXISTS (SELECT 1 FROM ssf_streams WHERE delivery_method = '${PUSH}' AND status = 'enabled') AS any`,
+    );
+    return rows[0]?.any === true;
+  }
+
   async pushVerifications(): Promise<SsfStream[]> {
     const { rows } = await execute<StreamRow>(
       this.dataSource,
-      `SELECT ${COLUMNS} FROM ssf_streams WHERE delivery_method = '${PUSH}' AND status = 'enabled' AND verification_jti IS NOT NULL`,
+      `SELECT ${READ_COLUMNS} FROM ssf_streams WHERE delivery_method = '${PUSH}' AND status = 'enabled' AND (verification_jti IS NOT NULL OR lapse_jti IS NOT NULL)`,
     );
     return rows.map(toStream);
+  }
+
+  async acknowledgeLapse(id: string, jti: string): Promise<boolean> {
+    const { affected } = await execute(this.dataSource, `UPDATE ssf_streams SET lapse_jti = NULL, events_lost = 0 WHERE id = $1 AND lapse_jti = $2`, [id, jti]);
+    return affected > 0;
   }
 
   async acknowledge(streamId: string, eventIds: readonly number[]): Promise<number> {
@@ -247,6 +211,8 @@ function toStream(row: StreamRow): SsfStream {
     statusReason: row.status_reason,
     verificationJti: row.verification_jti,
     verificationState: row.verification_state,
+    lapseJti: row.lapse_jti,
+    eventsLost: row.events_lost,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

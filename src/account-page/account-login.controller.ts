@@ -1,0 +1,102 @@
+import { Controller, Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuditService } from '../audit/audit.service.js';
+import { RequestCookies } from '../browser/cookies.js';
+import { CsrfTokens, LOGIN_BINDING, sameToken } from '../browser/csrf-tokens.js';
+import { provePassword } from '../browser/guards/local-auth.guard.js';
+import { forbidden } from '../browser/request-checks.js';
+import type { ResolvedConfig } from '../config/config.js';
+import { CONFIG } from '../config/config.module.js';
+import { OAuthError } from '../oauth/errors/oauth-error.js';
+import { FormParams } from '../oauth/form/form-params.js';
+import { DEVICE_COOKIE } from '../throttle/device-cookies.js';
+import { LocalStrategy } from '../users/local.strategy.js';
+import type { User } from '../users/user.js';
+import { passwordWithinLimit } from '../users/users.service.js';
+import { checkFormOrigin, postedForm } from '../interaction/guards/form-checks.js';
+import { InteractionErrorFilter } from '../interaction/interaction-error.filter.js';
+import { LoginSessionsService } from '../interaction/login-sessions.service.js';
+import { FORM_CSRF_COOKIE, SESSION_COOKIE, sessionCookie } from '../interaction/session-cookie.js';
+import { AccountOperation } from './account-operation.js';
+import { AccountPages } from './account-pages.js';
+import { safeReturnTo } from './return-to.js';
+
+const WRONG_CREDENTIALS = 'Wrong username or password.';
+
+/**
+ * Tessera's login for its own pages (the account page), not tied to an authorization
+ * request: the same form, CSRF token, throttle and passport-local strategy as the login
+ * page of /oauth/authorize, then back to `return_to`, a path of this server only.
+ */
+@ApiTags('pages')
+@Controller('login')
+@UseFilters(InteractionErrorFilter)
+export class AccountLoginController {
+  private readonly issuerOrigin: string;
+
+  constructor(
+    private readonly loginSessions: LoginSessionsService,
+    private readonly strategy: LocalStrategy,
+    private readonly csrf: CsrfTokens,
+    private readonly audit: AuditService,
+    private readonly pages: AccountPages,
+    @Inject(CONFIG) config: ResolvedConfig,
+  ) {
+    this.issuerOrigin = new URL(config.issuer).origin;
+  }
+
+  @Get()
+  @AccountOperation({ summary: 'The login page of Tessera\'s own pages (return_to=<path on this server>)', page: 'the login form' })
+  async show(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const cookies = RequestCookies.from(request.headers.cookie);
+    const returnTo = safeReturnTo(queryOf(request.url).get('return_to'), this.pages.base);
+    if (await this.loginSessions.current(cookies.one(SESSION_COOKIE))) return this.pages.redirect(reply, returnTo);
+    this.pages.login(reply, cookies, returnTo);
+  }
+
+  @Post()
+  @AccountOperation({ summary: 'The account login form\'s post', description: 'A wrong password shows the form again with one message.', page: 'the login form again, with a message' })
+  async login(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    checkFormOrigin(request, this.issuerOrigin);
+    const form = postedForm(request.body);
+    const cookies = RequestCookies.from(request.headers.cookie);
+    const submitted = form.get('csrf_token');
+    const cookie = cookies.one(FORM_CSRF_COOKIE);
+    if (submitted === undefined || cookie === undefined || !sameToken(submitted, cookie) || !this.csrf.verify(submitted, LOGIN_BINDING)) {
+      throw forbidden('the form\'s CSRF token is missing or not valid: reload the page and try again');
+    }
+    const returnTo = safeReturnTo(form.get('return_to'), this.pages.base);
+    const user = await this.prove(request, reply, cookies, form);
+    if (user === 'answered') return;
+    if (!user) {
+      await this.audit.record({ type: 'login_failed', ip: request.ip });
+      return this.pages.login(reply, cookies, returnTo, { status: 400, message: WRONG_CREDENTIALS, username: form.get('username') });
+    }
+    const previous = await this.loginSessions.current(cookies.one(SESSION_COOKIE));
+    const started = await this.loginSessions.loggedIn(user, previous, { ip: request.ip, userAgent: request.headers['user-agent'] });
+    this.pages.setCookies(reply, [sessionCookie(started.token, started.maxAge)]);
+    await this.audit.record({ type: 'login_succeeded', userId: user.id, ip: request.ip });
+    this.pages.redirect(reply, returnTo);
+  }
+
+  /** passport-local through the login throttle; its 429 is the form again, with its Retry-After. */
+  private async prove(request: FastifyRequest, reply: FastifyReply, cookies: RequestCookies, form: FormParams): Promise<User | false | 'answered'> {
+    const username = form.get('username');
+    const password = form.get('password');
+    if (username === undefined || password === undefined || !passwordWithinLimit(password)) return false;
+    try {
+      return await provePassword(this.strategy, { username, password, ip: request.ip, deviceCookie: cookies.only(DEVICE_COOKIE) }, reply);
+    } catch (error) {
+      if (!(error instanceof OAuthError) || error.status !== 429) throw error;
+      void reply.headers(error.headers);
+      this.pages.login(reply, cookies, safeReturnTo(form.get('return_to'), this.pages.base), { status: 429, message: error.description, username });
+      return 'answered';
+    }
+  }
+}
+
+function queryOf(url: string): FormParams {
+  const mark = url.indexOf('?');
+  return FormParams.parse(mark === -1 ? '' : url.slice(mark + 1));
+}

@@ -1,0 +1,41 @@
+import type { CookieSet } from '../browser/cookies.js';
+
+/**
+ * The one-time message shown after a form's post and its redirect (post/redirect/get):
+ * a code in a short-lived cookie, read once; the text comes from this table, never from
+ * the request.
+ */
+export const FLASH_COOKIE = '__Host-tessera-flash';
+
+const MESSAGES = {
+  'session-ended': { text: 'The session was ended.', alert: false },
+  'others-ended': { text: 'Every other session was ended.', alert: false },
+  'consent-revoked': { text: 'The application will ask for your consent again.', alert: false },
+  'password-changed': { text: 'Your password was changed. Every other session was ended.', alert: false },
+  'wrong-password': { text: 'The current password is wrong.', alert: true },
+  mismatch: { text: 'The new password and its confirmation differ.', alert: true },
+  'password-rules': { text: 'The new password must be at least 8 characters (and at most 1024 bytes).', alert: true },
+  'signed-out': { text: 'You are signed out.', alert: false },
+} as const;
+
+export type FlashCode = keyof typeof MESSAGES;
+
+export interface Flash {
+  readonly text: string;
+  /** a failure (role="alert"), not a confirmation (role="status") */
+  readonly alert: boolean;
+}
+
+const SECONDS = 60;
+
+export function flashCookie(code: FlashCode): CookieSet {
+  return { name: FLASH_COOKIE, value: code, options: { secure: true, httpOnly: true, sameSite: 'strict', path: '/', maxAge: SECONDS } };
+}
+
+export function clearedFlashCookie(): CookieSet {
+  return { name: FLASH_COOKIE, value: '', options: { secure: true, httpOnly: true, sameSite: 'strict', path: '/', maxAge: 0 } };
+}
+
+export function flashOf(code: string | undefined): Flash | undefined {
+  return code !== undefined && Object.hasOwn(MESSAGES, code) ? MESSAGES[code as FlashCode] : undefined;
+}
