@@ -7,12 +7,14 @@ import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.js';
 import { isDatabaseUnavailable } from '../persistence/availability.js';
+import { RevocationView } from '../sessions/revocation-view.service.js';
 import { type BackchannelDelivery, BackchannelLogoutStore } from './backchannel-delivery.js';
 import { postLogoutToken, type PostOutcome } from './logout-post.js';
 import { logoutTokenClaims } from './logout-token.js';
 import { LogoutTokenSigner } from './logout-token.signer.js';
 
-const EVERY_MS = 1_000;
+/** The safety poll: retries falling due, and what no revocation event wakes. */
+const EVERY_MS = 2_000;
 /** Attempts under way in this process, all endpoints together. */
 const IN_FLIGHT = 32;
 /** Attempts under way in this process to one endpoint: a slow RP never gets a flood. */
@@ -28,9 +30,10 @@ const UNREGISTERED: PostOutcome = { kind: 'refused', reason: 'unregistered', err
 
 /**
  * Back-Channel Logout 1.0 §2.5 from the outbox (backchannel_logouts), never inside a
- * request: every process polls once a second (one probe of an index that is empty unless
- * a logout is owed) and claims due rows with FOR UPDATE SKIP LOCKED, so each attempt is
- * made by one process. 200/204: delivered. Anything else, or no answer within the timeout:
+ * request. Every revocation writes the feed too, so every process runs when its revocation
+ * view reads new events (any process's NOTIFY), and otherwise every 2 s (one probe of an
+ * index that is empty unless a logout is owed); it claims due rows with FOR UPDATE SKIP
+ * LOCKED, so each attempt is made by one process. 200/204: delivered. Anything else, or no answer within the timeout:
  * tried again after about 2, 4, 8 … s (half of it random, so RPs that were down are not
  * met by every retry at once), at most 30 min apart, until a day after the session ended;
  * then given up, counted and audited. A poll does not wait for the previous one, so a
@@ -44,17 +47,29 @@ export class BackchannelLogoutSender extends PeriodicTask {
   private inFlight = 0;
   private claiming = false;
   private depthReadAt = -Infinity;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly store: BackchannelLogoutStore,
     private readonly signer: LogoutTokenSigner,
     private readonly metrics: Metrics,
     private readonly audit: AuditService,
+    private readonly view: RevocationView,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
   ) {
     super();
+  }
+
+  override onApplicationBootstrap(): void {
+    super.onApplicationBootstrap();
+    this.unsubscribe = this.view.onEvents(() => void this.sweep());
+  }
+
+  override onApplicationShutdown(): void {
+    super.onApplicationShutdown();
+    this.unsubscribe?.();
   }
 
   /** Claims what is due and attempts it; resolves once those attempts are settled. */
