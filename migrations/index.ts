@@ -16,6 +16,7 @@ import { UserProfileClaims1764900000000 } from './1764900000000-UserProfileClaim
 import { PendingSigningKeys1764910000000 } from './1764910000000-PendingSigningKeys.js';
 import { FamilyAuthentication1764920000000 } from './1764920000000-FamilyAuthentication.js';
 import { ClientPostLogoutRedirectUris1765000000000 } from './1765000000000-ClientPostLogoutRedirectUris.js';
+import { BackchannelLogout1765010000000 } from './1765010000000-BackchannelLogout.js';
 import { DpopBinding1765020000000 } from './1765020000000-DpopBinding.js';
 import { ClientNames1765030000000 } from './1765030000000-ClientNames.js';
 import { SsfStreamLapses1765040000000 } from './1765040000000-SsfStreamLapses.js';
@@ -40,6 +41,7 @@ export const migrations = [
   PendingSigningKeys1764910000000,
   FamilyAuthentication1764920000000,
   ClientPostLogoutRedirectUris1765000000000,
+  BackchannelLogout1765010000000,
   DpopBinding1765020000000,
   ClientNames1765030000000,
   SsfStreamLapses1765040000000,

@@ -5,6 +5,7 @@ import { AccountModule } from './account/account.module.js';
 import { AccountPageModule } from './account-page/account-page.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import type { Clock } from './common/clock.js';
+import { BackchannelModule } from './backchannel/backchannel.module.js';
 import { BrowserModule } from './browser/browser.module.js';
 import { CommonModule } from './common/common.module.js';
 import type { Random } from './common/random.js';
@@ -50,6 +51,7 @@ export class AppModule {
         AccountModule,
         AccountPageModule,
         SsfModule,
+        BackchannelModule,
         HealthModule,
         JanitorModule,
       ],

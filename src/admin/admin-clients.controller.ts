@@ -20,11 +20,17 @@ const CODE_FLOW_SETTINGS = {
     .optional(),
   first_party: flag.meta({ description: 'one of the operator\'s own applications: the user is not asked for consent' }).optional(),
   require_par: flag.meta({ description: 'accept only pushed authorization requests (RFC 9126)' }).optional(),
+  backchannel_logout_session_required: flag
+    .meta({ description: 'the client needs sid in logout tokens (Back-Channel Logout 1.0 §2.2); default true' })
+    .optional(),
 };
 const CLIENT_NAME_DESCRIPTION = 'the name users see on the login and consent pages instead of the client_id (RFC 7591 client_name)';
 const DPOP_SETTING = {
   dpop_bound_access_tokens: flag.meta({ description: 'refuse token requests without a DPoP proof: never a Bearer token (RFC 9449 §5.2)' }).optional(),
 };
+const BACKCHANNEL_LOGOUT_URI = text(1, 2000).meta({
+  description: 'where logout tokens are POSTed when a session of the client ends (Back-Channel Logout 1.0): https, no fragment',
+});
 const NewClient = z
   .strictObject({
     client_id: text(1, 128),
@@ -36,6 +42,7 @@ const NewClient = z
     access_token_format: oneOf(['jwt', 'opaque']).optional(),
     audience: text(1, 1024).optional(),
     client_name: text(1, 100).meta({ description: CLIENT_NAME_DESCRIPTION }).optional(),
+    backchannel_logout_uri: BACKCHANNEL_LOGOUT_URI.optional(),
     ...CODE_FLOW_SETTINGS,
     ...DPOP_SETTING,
   })
@@ -54,6 +61,7 @@ const ClientChange = z
     access_token_format: oneOf(['jwt', 'opaque']).optional(),
     audience: text(1, 1024).nullable().meta({ description: 'null removes the client\'s own audience' }).optional(),
     client_name: text(1, 100).nullable().meta({ description: `${CLIENT_NAME_DESCRIPTION}; null removes it` }).optional(),
+    backchannel_logout_uri: BACKCHANNEL_LOGOUT_URI.nullable().optional(),
     ...CODE_FLOW_SETTINGS,
     ...DPOP_SETTING,
   })
@@ -75,6 +83,8 @@ function settingsOf(input: ClientChange) {
     requirePar: input.require_par,
     name: input.client_name,
     requireDpop: input.dpop_bound_access_tokens,
+    backchannelLogoutUri: input.backchannel_logout_uri,
+    backchannelLogoutSessionRequired: input.backchannel_logout_session_required,
   };
 }
 const SecretRotation = z

@@ -61,6 +61,8 @@ export const ClientView = z
     require_par: z.boolean(),
     client_name: z.string().nullable(),
     dpop_bound_access_tokens: z.boolean().meta({ description: 'token requests without a DPoP proof are refused (RFC 9449 §5.2)' }),
+    backchannel_logout_uri: z.string().nullable(),
+    backchannel_logout_session_required: z.boolean(),
     created_at: time,
   })
   .meta({ id: 'Client' });
@@ -132,6 +134,8 @@ export function clientView(client: Client): z.output<typeof ClientView> {
     require_par: client.requirePar,
     client_name: client.name,
     dpop_bound_access_tokens: client.requireDpop,
+    backchannel_logout_uri: client.backchannelLogoutUri,
+    backchannel_logout_session_required: client.backchannelLogoutSessionRequired,
     created_at: client.createdAt.toISOString(),
   };
 }

@@ -22,7 +22,8 @@ export type AuditEventType =
   | 'client_secret_rotated'
   | 'key_rotated'
   | 'key_activated'
-  | 'key_retired';
+  | 'key_retired'
+  | 'backchannel_logout_failed';
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'login_succeeded',
@@ -47,6 +48,7 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'key_rotated',
   'key_activated',
   'key_retired',
+  'backchannel_logout_failed',
 ];
 
 /** No token text, hash or password ever goes in here; `details` holds identifiers only. */

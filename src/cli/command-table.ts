@@ -46,6 +46,17 @@ const CLIENT_SETTINGS = {
   'require-par': { type: 'boolean', negatable: true, help: 'accept only pushed authorization requests (RFC 9126)' },
   name: { type: 'string', value: '<n>', help: 'the name users see on the login and consent pages (default: the client_id)' },
   'require-dpop': { type: 'boolean', negatable: true, help: 'refuse token requests without a DPoP proof: no Bearer tokens (RFC 9449)' },
+  'backchannel-logout-uri': {
+    type: 'string',
+    value: '<u>',
+    negatable: true,
+    help: 'where logout tokens are POSTed when its sessions end (OpenID Back-Channel Logout); https',
+  },
+  'backchannel-logout-session-required': {
+    type: 'boolean',
+    negatable: true,
+    help: 'the client needs sid in logout tokens (default true; Tessera always sends it)',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 const PASSWORD_INPUT = 'The password is read from TESSERA_PASSWORD, or else from a hidden prompt (or one line of standard input).';
@@ -97,6 +108,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'require-par': { type: 'boolean', help: CLIENT_SETTINGS['require-par'].help },
       'require-dpop': { type: 'boolean', help: CLIENT_SETTINGS['require-dpop'].help },
       audience: { type: 'string', value: '<aud>', help: CLIENT_SETTINGS.audience.help },
+      'backchannel-logout-uri': { type: 'string', value: '<u>', help: CLIENT_SETTINGS['backchannel-logout-uri'].help },
       'secret-stdin': { type: 'boolean', help: 'read the secret from standard input instead of generating one' },
     },
     summary: 'register a client; prints a generated secret once',
@@ -110,8 +122,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'change a client: only the options given change',
     details:
       '--no-introspect removes the permission, --no-audience the client\'s own audience, --no-name its name,\n' +
-      '--no-first-party, --no-require-par and --no-require-dpop their flags; --redirect-uris and\n' +
-      '--post-logout-redirect-uris each replace their whole list. The type cannot change.',
+      '--no-backchannel-logout-uri its back-channel logout URI, --no-first-party, --no-require-par and\n' +
+      '--no-require-dpop their flags; --redirect-uris and --post-logout-redirect-uris each replace their\n' +
+      'whole list. The type cannot change.',
     needsAnOption: true,
   },
   {

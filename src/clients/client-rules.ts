@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../common/errors.js';
 import { parseScope } from '../oauth/scope.js';
+import { validBackchannelLogoutUri } from './backchannel-logout-uri.js';
 import { type RedirectUriPolicy, validRedirectUris } from './redirect-uris.js';
 import { type AccessTokenFormat, type ClientSettings, type ClientType, GRANT_TYPES, type GrantType, INTROSPECT_PERMISSION } from './client.js';
 
@@ -23,6 +24,9 @@ export interface ClientRegistration {
   readonly name?: string | null;
   /** RFC 9449 §5.2 dpop_bound_access_tokens */
   readonly requireDpop?: boolean;
+  /** null removes it */
+  readonly backchannelLogoutUri?: string | null;
+  readonly backchannelLogoutSessionRequired?: boolean;
   /** permissions other than introspect, kept as they are */
   readonly otherPermissions?: readonly string[];
 }
@@ -80,6 +84,8 @@ export function validSettings(input: ClientRegistration, policy: RedirectUriPoli
     requirePar: input.requirePar ?? false,
     name: validName(input.name),
     requireDpop: input.requireDpop ?? false,
+    backchannelLogoutUri: input.backchannelLogoutUri == null ? null : validBackchannelLogoutUri(input.backchannelLogoutUri, policy),
+    backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired ?? true,
   };
 }
 

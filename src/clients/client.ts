@@ -33,6 +33,10 @@ export interface Client {
   readonly name: string | null;
   /** RFC 9449 §5.2 dpop_bound_access_tokens: token requests without a DPoP proof are refused */
   readonly requireDpop: boolean;
+  /** Back-Channel Logout 1.0 §2.2: where logout tokens are POSTed; null: not registered */
+  readonly backchannelLogoutUri: string | null;
+  /** §2.2 backchannel_logout_session_required; Tessera always sends sid, so only shown */
+  readonly backchannelLogoutSessionRequired: boolean;
   readonly createdAt: Date;
 }
 
@@ -40,6 +44,7 @@ export interface Client {
 export type ClientSettings = Pick<
   Client,
   'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'postLogoutRedirectUris' | 'firstParty' | 'requirePar' | 'requireDpop' | 'name'
+  | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'
 >;
 
 export abstract class ClientStore {

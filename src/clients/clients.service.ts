@@ -33,6 +33,8 @@ export interface NewClient {
   readonly requirePar?: boolean;
   readonly name?: string;
   readonly requireDpop?: boolean;
+  readonly backchannelLogoutUri?: string | null;
+  readonly backchannelLogoutSessionRequired?: boolean;
   /** set the secret instead of generating one (confidential clients only) */
   readonly secret?: string;
 }
@@ -66,6 +68,8 @@ const CHANGE_NAMES: Readonly<Record<keyof ClientChange, string>> = {
   requirePar: 'require_par',
   name: 'client_name',
   requireDpop: 'dpop_bound_access_tokens',
+  backchannelLogoutUri: 'backchannel_logout_uri',
+  backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
 };
 const MIN_SECRET_LENGTH = 32;
 /** A client registered by another process shows in the metadata within this (clients cache it 300 s anyway). */
@@ -178,6 +182,8 @@ export class ClientsService {
           requirePar: change.requirePar ?? current.requirePar,
           name: change.name === undefined ? current.name : change.name,
           requireDpop: change.requireDpop ?? current.requireDpop,
+          backchannelLogoutUri: change.backchannelLogoutUri === undefined ? current.backchannelLogoutUri : change.backchannelLogoutUri,
+          backchannelLogoutSessionRequired: change.backchannelLogoutSessionRequired ?? current.backchannelLogoutSessionRequired,
           otherPermissions: current.permissions,
         },
         this.redirectUriPolicy,

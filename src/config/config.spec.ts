@@ -63,6 +63,7 @@ describe('loadConfig', () => {
       janitorInterval: 3_600,
       janitorBatchSize: 1_000,
       auditRetention: 0,
+      backchannelAllowPrivateNetworks: false,
     });
   });
 
@@ -104,6 +105,7 @@ describe('loadConfig', () => {
         JANITOR_BATCH_SIZE: '50',
         AUDIT_RETENTION: '31536000',
         DPOP_REQUIRE_NONCE: 'false',
+        BACKCHANNEL_ALLOW_PRIVATE_NETWORKS: 'true',
         ...SECRETS,
       },
       CWD,
@@ -148,6 +150,7 @@ describe('loadConfig', () => {
       janitorInterval: 0,
       janitorBatchSize: 50,
       auditRetention: 31_536_000,
+      backchannelAllowPrivateNetworks: true,
     });
   });
 

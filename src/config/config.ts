@@ -74,6 +74,8 @@ export interface AppConfig {
   readonly janitorBatchSize: number;
   /** seconds audit events are kept; 0: forever (the default, CONTRACT "GET /admin/events") */
   readonly auditRetention: number;
+  /** production: back-channel logout may POST to private, loopback and link-local addresses (default: refused, SSRF) */
+  readonly backchannelAllowPrivateNetworks: boolean;
 }
 
 export interface ResolvedConfig extends AppConfig {
@@ -219,5 +221,6 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     janitorInterval: integer(env, 'JANITOR_INTERVAL', 3_600, 0, 604_800),
     janitorBatchSize: integer(env, 'JANITOR_BATCH_SIZE', 1_000, 1, 100_000),
     auditRetention: integer(env, 'AUDIT_RETENTION', 0, 0, 3_153_600_000),
+    backchannelAllowPrivateNetworks: flag(env, 'BACKCHANNEL_ALLOW_PRIVATE_NETWORKS', false),
   });
 }

@@ -11,6 +11,7 @@ export const CLEANUP_TABLES = [
   'pushed_authorization_requests',
   'login_sessions',
   'dpop_proofs',
+  'backchannel_logouts',
 ] as const;
 
 export type CleanupTable = (typeof CLEANUP_TABLES)[number];
@@ -52,6 +53,8 @@ export interface CleanupBatches {
   endedLoginSessions(before: Date, limit: number): Promise<number>;
   /** DPoP proofs whose iat window closed before `before`: they would be refused as stale anyway. */
   expiredDpopProofs(before: Date, limit: number): Promise<number>;
+  /** Back-channel logouts delivered or given up, of sessions that ended before `before`. */
+  settledBackchannelLogouts(before: Date, limit: number): Promise<number>;
 }
 
 /** Owned by janitor/; implemented in persistence/. */

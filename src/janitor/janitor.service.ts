@@ -6,6 +6,8 @@ import { REVOCATION_MARGIN_SECONDS } from '../sessions/revocation-event.js';
 import { type CleanupBatches, type CleanupCounts, type CleanupTable, JanitorStore } from './cleanup.js';
 
 const CODE_REPLAY_WINDOW_MS = 86_400_000;
+/** A settled back-channel logout stays a week, for whoever looks into a relying party's complaint. */
+const BACKCHANNEL_KEEP_MS = 7 * 86_400_000;
 
 export interface CleanupOptions {
   /** rows per statement; default JANITOR_BATCH_SIZE */
@@ -27,7 +29,8 @@ type Step = (batches: CleanupBatches, limit: number) => Promise<number>;
  *   `until` and by its age (a token issued under a longer ACCESS_TOKEN_TTL), plus the
  *   view's staleness margin, and never the newest old event (see CleanupBatches);
  * - audit events forever unless AUDIT_RETENTION is set;
- * - a login-throttle row until its own expires_at.
+ * - a login-throttle row until its own expires_at;
+ * - a back-channel logout until it is delivered or given up, and a week longer.
  */
 @Injectable()
 export class JanitorService {
@@ -68,6 +71,7 @@ export class JanitorService {
       ['pushed_authorization_requests', (b, limit) => b.expiredPushedRequests(expired, limit)],
       ['login_sessions', (b, limit) => b.endedLoginSessions(expired, limit)],
       ['dpop_proofs', (b, limit) => b.expiredDpopProofs(expired, limit)],
+      ['backchannel_logouts', (b, limit) => b.settledBackchannelLogouts(new Date(now - BACKCHANNEL_KEEP_MS), limit)],
     ];
   }
 }

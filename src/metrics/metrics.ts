@@ -1,4 +1,6 @@
 export type TokenKind = 'access_token' | 'refresh_token';
+/** delivered; retried (an error answer), timeout: tried again later; expired, refused (forbidden address): given up */
+export type BackchannelResult = 'delivered' | 'retried' | 'timeout' | 'expired' | 'refused';
 
 /** One completed HTTP request, as the route histogram sees it. */
 export interface CompletedRequest {
@@ -29,6 +31,10 @@ export abstract class Metrics {
   /** a lookup in one of the introspection caches (verified JWTs, user names) */
   abstract introspectionCache(cache: 'verified_token' | 'username', hit: boolean): void;
   abstract requestCompleted(request: CompletedRequest): void;
+  /** one attempt to POST a back-channel logout token, by how it ended */
+  abstract backchannelDelivery(result: BackchannelResult): void;
+  /** back-channel logout tokens neither delivered nor given up, as last read */
+  abstract backchannelQueueDepth(depth: number): void;
   /** how to read, at scrape time, the revocation view's age and the age past which it is not trusted */
   abstract revocationView(read: () => RevocationViewAge): void;
 }

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client';
 import type { PoolStats } from '../persistence/pool-stats.js';
 import { type BoundCounter, KeyedCounter, LatencyHistogram } from './keyed-metrics.js';
-import { type CompletedRequest, Metrics, type RevocationViewAge, type TokenKind } from './metrics.js';
+import { type BackchannelResult, type CompletedRequest, Metrics, type RevocationViewAge, type TokenKind } from './metrics.js';
 
 // Seconds: a cached introspection takes well under a millisecond, a password check tens.
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -25,6 +25,8 @@ export class PrometheusMetrics extends Metrics {
   private readonly accessTokens: Counter<'format'>;
   private readonly cache: Record<'verified_token' | 'username', Record<'hit' | 'miss', BoundCounter>>;
   private readRevocationView: (() => RevocationViewAge) | undefined;
+  private readonly backchannel: Counter<'result'>;
+  private readonly backchannelDepth: Gauge;
   private readonly unavailable = new KeyedCounter(
     'tessera_http_unavailable_total',
     'Requests answered 503 (database unreachable, revocation view too old), by route pattern and method',
@@ -59,6 +61,19 @@ export class PrometheusMetrics extends Metrics {
       help: 'Access tokens revoked by themselves (RFC 7009), by format',
       labelNames: ['format'],
       registers,
+    });
+    this.backchannel = new Counter({
+      name: 'tessera_backchannel_deliveries_total',
+      help: 'Back-channel logout attempts, by result (delivered, retried, timeout, expired, refused)',
+      labelNames: ['result'],
+      registers,
+    });
+    // Every process reads the same table: across cluster workers, one value, not a sum.
+    this.backchannelDepth = new Gauge({
+      name: 'tessera_backchannel_queue_depth',
+      help: 'Back-channel logout tokens waiting to be delivered (neither delivered nor given up)',
+      registers,
+      aggregator: 'max',
     });
     const lookups = new KeyedCounter(
       'tessera_introspection_cache_lookups_total',
@@ -110,6 +125,14 @@ export class PrometheusMetrics extends Metrics {
     this.latency.observe(`${known} ${statusClass} ${route}`, () => ({ method: known, route: route ?? UNMATCHED_ROUTE, status_class: statusClass }), seconds);
     // 503 is Tessera failing closed on a dependency, not a bug (500): alerted on by itself.
     if (status === 503) this.unavailable.labels(`${known} ${route}`, () => ({ method: known, route: route ?? UNMATCHED_ROUTE })).inc();
+  }
+
+  backchannelDelivery(result: BackchannelResult): void {
+    this.backchannel.labels(result).inc();
+  }
+
+  backchannelQueueDepth(depth: number): void {
+    this.backchannelDepth.set(depth);
   }
 
   revocationView(read: () => RevocationViewAge): void {

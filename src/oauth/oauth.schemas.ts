@@ -113,6 +113,8 @@ export const OpenIdConfiguration = ServerMetadata.extend({
   request_parameter_supported: z.boolean(),
   request_uri_parameter_supported: z.boolean(),
   claims_parameter_supported: z.boolean(),
+  backchannel_logout_supported: z.boolean(),
+  backchannel_logout_session_supported: z.boolean(),
 }).meta({ id: 'OpenIdConfiguration', description: 'OpenID Connect Discovery 1.0 §3: the RFC 8414 members with the same values, and its own' });
 
 export const Jwks = z

@@ -17,6 +17,7 @@ import { LoginThrottleStore } from '../throttle/login-throttle.js';
 import { FamilyStore } from '../sessions/family.js';
 import { RevocationEventStore } from '../sessions/revocation-event.js';
 import { SsfStreamStore } from '../ssf/ssf-stream.js';
+import { BackchannelLogoutStore } from '../backchannel/backchannel-delivery.js';
 import { UserStore } from '../users/user.js';
 import { PgAccessTokenStore } from './stores/access-token.store.js';
 import { PgAccountSessionStore } from './stores/account-session.store.js';
@@ -34,6 +35,7 @@ import { PgJanitorStore } from './stores/janitor.store.js';
 import { PgRevocationEventStore } from './stores/revocation-event.store.js';
 import { PgSigningKeyStore } from './stores/signing-key.store.js';
 import { PgSsfStreamStore } from './stores/ssf-stream.store.js';
+import { PgBackchannelLogoutStore } from './stores/backchannel-logout.store.js';
 import { PgUserStore } from './stores/user.store.js';
 import { DpopProofStore } from '../oauth/dpop/dpop-proof-store.js';
 import { PgDpopProofStore } from './stores/dpop-proof.store.js';
@@ -57,6 +59,7 @@ const STORES = [
   { provide: FamilyAuthenticationStore, useClass: PgFamilyAuthenticationStore },
   { provide: AccountSessionStore, useClass: PgAccountSessionStore },
   { provide: DpopProofStore, useClass: PgDpopProofStore },
+  { provide: BackchannelLogoutStore, useClass: PgBackchannelLogoutStore },
 ];
 
 /**

@@ -3,9 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as oauth from 'openid-client';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Browser, Page } from 'playwright-core';
+import { SessionRevoker } from '../../src/sessions/session-revoker.service.js';
 import { createClient, createUser, type TestClient, type TestUser } from '../factories/index.js';
 import { startAtOwnIssuer, type TestApp } from '../setup/app.js';
+import { eventually } from '../setup/faults.js';
 import { launchChromium } from '../setup/chromium.js';
 
 /** Set to a directory to keep the screenshots of the login and consent pages (the README's come from here). */
@@ -31,7 +34,10 @@ describe('the authorization code flow in Chromium with an openid-client relying 
   let shop: TestClient;
   let portal: TestClient;
   let notes: TestClient;
+  let news: TestClient;
   let user: TestUser;
+  /** logout tokens POSTed to the relying party's back-channel logout endpoint */
+  const logoutTokens: string[] = [];
   const configs = new Map<string, oauth.Configuration>();
   const pending = new Map<string, Login>();
   /** what the relying party got at its callback, by state */
@@ -42,6 +48,15 @@ describe('the authorization code flow in Chromium with an openid-client relying 
   beforeAll(async () => {
     t = await startAtOwnIssuer({});
     rp = createServer((request, response) => {
+      if (request.method === 'POST' && request.url === '/backchannel-logout') {
+        let body = '';
+        request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        request.on('end', () => {
+          logoutTokens.push(new URLSearchParams(body).get('logout_token') ?? '');
+          response.writeHead(200, { 'cache-control': 'no-store' }).end();
+        });
+        return;
+      }
       void relyingParty(new URL(request.url ?? '/', rpOrigin)).then(
         ({ status, location, body }) => response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...(location ? { location } : {}) }).end(body),
         (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)),
@@ -61,7 +76,17 @@ describe('the authorization code flow in Chromium with an openid-client relying 
       scopes: ['read'],
       firstParty: true,
     });
+    news = await createClient(t, {
+      id: 'news',
+      grantTypes: ['authorization_code', 'refresh_token'],
+      redirectUris,
+      scopes: ['read'],
+      firstParty: true,
+      backchannelLogoutUri: `${rpOrigin}/backchannel-logout`,
+    });
     user = await createUser(t, { username: 'alice' });
+    // An OpenID relying party: the OIDC discovery document tells it how ID tokens are signed.
+    configs.set(news.id, await oauth.discovery(new URL(t.url), news.id, news.secret, oauth.ClientSecretBasic(news.secret ?? ''), { execute: [oauth.allowInsecureRequests] }));
     for (const [client, auth] of [[shop, oauth.None()], [portal, oauth.ClientSecretBasic(portal.secret ?? '')]] as const) {
       configs.set(client.id, await oauth.discovery(new URL(t.url), client.id, client.secret, auth, { algorithm: 'oauth2', execute: [oauth.allowInsecureRequests] }));
     }
@@ -228,6 +253,40 @@ describe('the authorization code flow in Chromium with an openid-client relying 
     expect(new URL(page.url()).searchParams.get('state')).toBe(signedOut.at(-1));
     await expect(oauth.refreshTokenGrant(config, before.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     await context.close();
+  });
+
+  it('a relying party registered for back-channel logout gets one logout token for its login session, verifiable with the JWKS', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${rpOrigin}/login?client=${news.id}&scope=openid%20read`);
+    await page.getByLabel('Username').fill(user.username);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#done, #failed').first().waitFor();
+    expect(await page.locator('body').textContent()).toContain('signed in');
+    const idToken = lastOutcome(page).tokens!.id_token!;
+    // A second sign-in of the same browser: another session of the client, the same sid.
+    await page.goto(`${rpOrigin}/login?client=${news.id}&scope=openid%20read&prompt=none`);
+    await page.locator('#done').waitFor();
+    const sidOf = (jwt: string) => (JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as { sid: string }).sid;
+    const sid = sidOf(idToken);
+    expect(sidOf(lastOutcome(page).tokens!.id_token!)).toBe(sid);
+    await context.close();
+
+    logoutTokens.length = 0;
+    await t.app.get(SessionRevoker).revokeAllOf(user.user.id, 'admin', 'admin:test');
+    const [token] = await eventually('a logout token at the relying party', async () => (logoutTokens.length > 0 ? [...logoutTokens] : undefined));
+    const { payload, protectedHeader } = await jwtVerify(token, createRemoteJWKSet(new URL(`${t.url}/oauth/jwks`)), {
+      typ: 'logout+jwt',
+      issuer: t.url,
+      audience: news.id,
+    });
+    expect(protectedHeader.typ).toBe('logout+jwt');
+    expect(payload).toMatchObject({ sub: user.user.id, sid, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } });
+    expect(payload).not.toHaveProperty('nonce');
+    // Two sessions of one login session at one client: one token (the sender polls every second).
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(logoutTokens).toHaveLength(1);
   });
 
   it('the pages cannot be framed', async () => {

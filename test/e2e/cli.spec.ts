@@ -343,6 +343,8 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
         'require_par: false',
         'client_name:',
         'dpop_bound_access_tokens: false',
+        'backchannel_logout_uri:',
+        'backchannel_logout_session_required: true',
         `created_at: ${((await client('resource-server')).created_at as Date).toISOString()}`,
         '',
       ].join('\n'),
@@ -463,6 +465,20 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
     expect(await client('dpop-app')).toMatchObject({ require_dpop: false });
     expect(await cliEvents('client_updated', 'dpop-app')).toEqual([{ actor: 'cli', details: { fields: 'dpop_bound_access_tokens' } }]);
   });
+
+  it('registers a back-channel logout URI; shows it; update changes and removes it; refuses a fragment', async () => {
+    const created = await tessera(['clients', 'create', 'rp-bc', '--type', 'public', '--grants', 'password', '--backchannel-logout-uri', 'https://rp.example.com/bc']);
+    expect(created.code).toBe(0);
+    expect((await tessera(['clients', 'show', 'rp-bc'])).stdout).toContain('backchannel_logout_uri: https://rp.example.com/bc\nbackchannel_logout_session_required: true\n');
+    const updated = await tessera(['clients', 'update', 'rp-bc', '--backchannel-logout-uri', 'http://127.0.0.1:9/bc', '--no-backchannel-logout-session-required']);
+    expect(updated.code).toBe(0);
+    expect(await client('rp-bc')).toMatchObject({ backchannel_logout_uri: 'http://127.0.0.1:9/bc', backchannel_logout_session_required: false });
+    const refused = await tessera(['clients', 'update', 'rp-bc', '--backchannel-logout-uri', 'https://rp.example.com/bc#x']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^tessera: --backchannel-logout-uri: .*fragment/);
+    expect((await tessera(['clients', 'update', 'rp-bc', '--no-backchannel-logout-uri'])).code).toBe(0);
+    expect(await client('rp-bc')).toMatchObject({ backchannel_logout_uri: null });
+  });
 });
 
 describe('bad input', () => {
@@ -565,7 +581,7 @@ describe('tessera cleanup', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      'deleted: opaque_access_tokens=1 refresh_tokens=5 families=2 revoked_access_tokens=1 revocation_events=2 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0 dpop_proofs=0\n',
+      'deleted: opaque_access_tokens=1 refresh_tokens=5 families=2 revoked_access_tokens=1 revocation_events=2 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0 dpop_proofs=0 backchannel_logouts=0\n',
     );
 
     expect(await query(`SELECT id FROM families WHERE client_id = 'cleanup-client'`)).toEqual([{ id: live }]);
@@ -582,7 +598,7 @@ describe('tessera cleanup', () => {
     const again = await tessera(['cleanup']);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(
-      'deleted: opaque_access_tokens=0 refresh_tokens=0 families=0 revoked_access_tokens=0 revocation_events=0 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0 dpop_proofs=0\n',
+      'deleted: opaque_access_tokens=0 refresh_tokens=0 families=0 revoked_access_tokens=0 revocation_events=0 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0 dpop_proofs=0 backchannel_logouts=0\n',
     );
   });
 });

@@ -67,9 +67,12 @@ describe('RFC 8414 metadata', () => {
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
       claims_parameter_supported: false,
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: true,
     });
+    // OpenID Connect members: not in the RFC 8414 document.
     expect(oauth).not.toHaveProperty('end_session_endpoint');
-    expect(openid).not.toHaveProperty('backchannel_logout_supported');
+    expect(oauth).not.toHaveProperty('backchannel_logout_supported');
   });
 
   it('lists the scopes clients are registered with: at once for a change made here, after deletion too', async () => {

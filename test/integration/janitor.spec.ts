@@ -131,6 +131,7 @@ describe('janitor', () => {
       pushed_authorization_requests: 0,
       login_sessions: 0,
       dpop_proofs: 0,
+      backchannel_logouts: 0,
     });
 
     // The revoked session inside its absolute lifetime is still known, its rotated token too.
@@ -270,6 +271,7 @@ describe('janitor', () => {
       pushed_authorization_requests: 0,
       login_sessions: 0,
       dpop_proofs: 0,
+      backchannel_logouts: 0,
     });
     expect((await refresh(t, web, live.refresh_token)).refresh_token).toBeDefined();
   });

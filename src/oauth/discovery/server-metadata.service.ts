@@ -74,6 +74,9 @@ export class ServerMetadataService {
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
       claims_parameter_supported: false,
+      // Back-Channel Logout 1.0 §2.1: logout tokens are POSTed, and always carry sid.
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: true,
     });
   }
 

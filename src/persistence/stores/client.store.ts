@@ -112,6 +112,8 @@ export class PgClientStore extends ClientStore {
           requirePar: settings.requirePar,
           name: settings.name,
           requireDpop: settings.requireDpop,
+          backchannelLogoutUri: settings.backchannelLogoutUri,
+          backchannelLogoutSessionRequired: settings.backchannelLogoutSessionRequired,
         },
       );
       return { ...current, ...settings };

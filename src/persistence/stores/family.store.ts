@@ -15,6 +15,7 @@ import {
 import { type Page, type PageRequest, pageOf } from '../../common/page.js';
 import { execute, referencingClient } from '../sql.js';
 import { withTransactionRetry } from '../transaction.js';
+import { BACKCHANNEL_OUTBOX } from './backchannel-outbox.sql.js';
 
 interface FamilyRow {
   id: string;
@@ -44,13 +45,15 @@ const FAMILY = 'id, user_id, client_id, scope, created_at, last_used_at, idle_ex
 const F = FAMILY.split(', ').map((column) => `f.${column}`).join(', ');
 
 // Revoking a family also announces it on the revocation feed, in the same statement, so
-// no path can end a session without every process's RevocationView hearing of it.
+// no path can end a session without every process's RevocationView hearing of it; and
+// owes a logout token to its client when the client registered a back-channel logout URI
+// (Back-Channel Logout 1.0 §2.5; the outbox, see BACKCHANNEL_OUTBOX).
 const REVOKE = `
   WITH revoked AS (
     UPDATE families SET revoked_at = $2, revoked_reason = $3, revoked_by = $4
     WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL
-    RETURNING ${FAMILY}
-  ), wiped AS (
+    RETURNING ${FAMILY}, id_token_sid
+  ), ${BACKCHANNEL_OUTBOX}, wiped AS (
     UPDATE refresh_tokens t SET successor_sealed = NULL
     FROM revoked WHERE t.family_id = revoked.id AND t.successor_sealed IS NOT NULL
   ), announced AS (

@@ -78,6 +78,12 @@ const ENDED_LOGIN_SESSIONS = `
 const EXPIRED_DPOP_PROOFS = `
   DELETE FROM dpop_proofs WHERE hash IN (
     SELECT hash FROM dpop_proofs WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+// Pending rows are the outbox: never deleted here (the sender gives them up after a day).
+const SETTLED_BACKCHANNEL_LOGOUTS = `
+  DELETE FROM backchannel_logouts WHERE id IN (
+    SELECT id FROM backchannel_logouts
+    WHERE (delivered_at IS NOT NULL OR gave_up_at IS NOT NULL) AND created_at < $1
+    LIMIT $2 FOR UPDATE SKIP LOCKED)`;
 
 @Injectable()
 export class PgJanitorStore extends JanitorStore {
@@ -120,5 +126,6 @@ function batchesOn(m: EntityManager): CleanupBatches {
     expiredPushedRequests: (before, limit) => deleted(EXPIRED_PUSHED_REQUESTS, [before, limit]),
     endedLoginSessions: (before, limit) => deleted(ENDED_LOGIN_SESSIONS, [before, limit]),
     expiredDpopProofs: (before, limit) => deleted(EXPIRED_DPOP_PROOFS, [before, limit]),
+    settledBackchannelLogouts: (before, limit) => deleted(SETTLED_BACKCHANNEL_LOGOUTS, [before, limit]),
   };
 }
