@@ -158,6 +158,17 @@ export function signalsText(signals) {
   return lines.join('\n');
 }
 
+/** Introspection before and while back-channel logouts wait for an endpoint that never answers. */
+export function backchannelText(backchannel) {
+  if (!backchannel) return '';
+  const { before, during, queueDepth, connections } = backchannel;
+  const figure = (m) => `${num(m.rps)} req/s, p50 ${num(m.p50, 2)} ms, p99 ${num(m.p99, 2)} ms${m.non2xx || m.errors ? ' !' : ''}`;
+  return [
+    `Back-channel logout: introspection of a live JWT @${connections}, with nothing owed: ${figure(before)}`,
+    `  while ${queueDepth.before} logouts wait for an endpoint that never answers (${queueDepth.after} still waiting after): ${figure(during)}`,
+  ].join('\n');
+}
+
 /** Verdicts on the revocation-signals figures of the issue. */
 export function signalsVerdicts(signals) {
   if (!signals) return [];

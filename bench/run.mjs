@@ -13,9 +13,10 @@ import { startCeiling } from './ceiling.mjs';
 import { measure } from './load.mjs';
 import { startPeer } from './peer.mjs';
 import { canPin, LOAD_CORE, ROOT, Server } from './processes.mjs';
-import { multicoreTable, signalsText, table, verdicts, verdictText } from './report.mjs';
+import { backchannelText, multicoreTable, signalsText, table, verdicts, verdictText } from './report.mjs';
 import { preparePools, SCENARIOS } from './scenarios.mjs';
 import { measureSignals } from './signals.mjs';
+import { measureBackchannel } from './backchannel.mjs';
 import { createDatabase, DEFAULT_ADMIN_URL, startTessera } from './tessera.mjs';
 
 const CACHE_SIZE = 10_000;
@@ -31,6 +32,8 @@ const MODES = {
     pools: { chains: 4 * (32 + 128), userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000, codes: 48_000 },
     // Revocation signals (bench/signals.mjs): sessions ended one at a time under load.
     signals: { revocations: 200, introspectRevocations: 50, offlineRevocations: 20, offlineWindowMs: 1_000, batch: 50, loadConnections: 32, connections: [32, 128] },
+    // Back-channel logouts owed to an endpoint that never answers, while introspection is measured.
+    backchannel: { queued: 1_000 },
   },
   // A smoke run of about a minute: the same scenarios and table, no warm-up, 1 s each, small
   // pools (the distinct-token pool fits in the verified-token cache: not a measurement).
@@ -41,6 +44,7 @@ const MODES = {
     users: 1,
     pools: { chains: 2 * (32 + 128), userTokens: 128, distinct: 3_000, revocable: 3_000, codes: 2_000 },
     signals: { revocations: 10, introspectRevocations: 3, offlineRevocations: 2, offlineWindowMs: 200, batch: 10, loadConnections: 8, connections: [32] },
+    backchannel: { queued: 100 },
   },
 };
 
@@ -171,6 +175,9 @@ async function main() {
     // A Tessera of its own (ACCESS_TOKEN_TTL=300) and a resource server using the package.
     databases.push(await createDatabase(adminUrl));
     report.signals = await measureSignals({ database: databases.at(-1), pinned, settings, log });
+    // A Tessera of its own whose relying party's back-channel endpoint never answers.
+    databases.push(await createDatabase(adminUrl));
+    report.backchannel = await measureBackchannel({ database: databases.at(-1), pinned, settings, log });
     if (args.multicore) {
       // Tessera's cluster mode on both cores, on a database of its own; the load stays on core 1.
       databases.push(await createDatabase(adminUrl));
@@ -212,6 +219,8 @@ async function main() {
           ]
         : []),
       signalsText(report.signals),
+      '',
+      backchannelText(report.backchannel),
       '',
       'req/s counts 2xx responses only (the login page: its 303s); "!" marks a run with 5xx or connection errors, "*" one with other answers; n/j: too little measured to judge.',
       'T/peer: Tessera req/s over the peer\'s; T/ceiling: over the bare Fastify route at the same connection count.',

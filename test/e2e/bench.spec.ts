@@ -45,6 +45,7 @@ interface Report {
   ceiling: Record<string, Measured>;
   scenarios: Array<{ id: string; title: string; results: Record<string, { tessera: Result; peer: Result }> }>;
   signals: Signals;
+  backchannel: { queued: number; queueDepth: { before: number | null; after: number | null }; before: Measured; during: Measured };
   verdicts: Array<{ what: string; met: boolean | null; detail: string }>;
 }
 
@@ -159,6 +160,13 @@ describeOnPostgres('npm run bench -- --quick', () => {
     expect(report.verdicts.map((verdict) => verdict.what)).toEqual(
       expect.arrayContaining(['revocation to refusal with signals: p99 <= 1 s', 'resource server: guard >= 5x per-request introspection @32']),
     );
+    // Back-channel logout: introspection measured with nothing owed, then while logouts wait
+    // for an endpoint that never answers.
+    const { backchannel } = report;
+    expectMeasured(backchannel.before);
+    expectMeasured(backchannel.during);
+    expect(backchannel.queueDepth.before).toBeGreaterThan(0);
+    expect(backchannel.during.statuses['5xx']).toBe(0);
 
     // The printed table: one block per connection count, every scenario, and the ceiling.
     for (const level of LEVELS) expect(finished.stdout).toContain(`${level} connections`);
@@ -167,5 +175,6 @@ describeOnPostgres('npm run bench -- --quick', () => {
     expect(finished.stdout).toContain('Targets (issue figures):');
     expect(finished.stdout).toContain('revocation to refusal');
     expect(finished.stdout).toContain('revocation view:');
+    expect(finished.stdout).toContain('Back-channel logout: introspection');
   }, 660_000);
 });
