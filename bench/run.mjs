@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --out <file.json>]
+// npm run bench [-- --quick] [-- --only <id,…>] [-- --out <file.json>]
 //
 // Tessera (on Postgres), oidc-provider (in memory) and a bare Fastify route, in one run on
 // one machine: each server pinned to core 0, this process (autocannon) to core 1. Prints
 // one table per connection count and the verdicts against the issue's figures; writes the
-// same as JSON to bench/results/<date>.json (<date>.quick.json with --quick).
+// same as JSON to bench/results/<date>.json (<date>.quick.json with --quick). --only runs the
+// scenarios named by id (and the phases `signals`, `backchannel`) and no others, Tessera and the
+// peer still side by side: to measure again what a change touched.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -14,7 +16,7 @@ import { measure } from './load.mjs';
 import { startPeer } from './peer.mjs';
 import { canPin, LOAD_CORE, ROOT, Server } from './processes.mjs';
 import { backchannelText, multicoreTable, signalsText, table, verdicts, verdictText } from './report.mjs';
-import { preparePools, SCENARIOS } from './scenarios.mjs';
+import { preparePools, SCENARIOS as ALL_SCENARIOS } from './scenarios.mjs';
 import { measureSignals } from './signals.mjs';
 import { measureBackchannel } from './backchannel.mjs';
 import { createDatabase, DEFAULT_ADMIN_URL, startTessera } from './tessera.mjs';
@@ -28,8 +30,10 @@ const MODES = {
     connections: [32, 128],
     users: 4,
     // Refresh chains: one per connection of each refresh run (plain and DPoP), its warm-up and its measurement.
-    // Codes: minted before each redemption run, enough for its warm-up and measurement at up to 4,000/s.
-    pools: { chains: 4 * (32 + 128), userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000, codes: 48_000 },
+    // Codes: minted before each redemption run. They live 60 s (Tessera's and the peer's), so
+    // minting them (about 600/s on a 2-core machine) and redeeming them must both fit in a
+    // minute: 20,000 is 12 s of warm-up and measurement at 1,600/s.
+    pools: { chains: 4 * (32 + 128), userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000, codes: 20_000 },
     // Revocation signals (bench/signals.mjs): sessions ended one at a time under load.
     signals: { revocations: 200, introspectRevocations: 50, offlineRevocations: 20, offlineWindowMs: 1_000, batch: 50, loadConnections: 32, connections: [32, 128] },
     // Back-channel logouts owed to an endpoint that never answers, while introspection is measured.
@@ -49,17 +53,21 @@ const MODES = {
 };
 
 function parseArgs(argv) {
-  const args = { quick: false, multicore: false, out: undefined };
+  const args = { quick: false, multicore: false, out: undefined, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') args.quick = true;
     else if (argv[i] === '--multicore') args.multicore = true;
     else if (argv[i] === '--out') args.out = argv[++i];
-    else throw new Error(`unknown argument ${argv[i]} (expected --quick, --multicore, --out <file.json>)`);
+    else if (argv[i] === '--only') args.only = new Set(argv[++i].split(','));
+    else throw new Error(`unknown argument ${argv[i]} (expected --quick, --multicore, --only <id,…>, --out <file.json>)`);
   }
   return args;
 }
 
 const began = performance.now();
+const ARGS = parseArgs(process.argv.slice(2));
+const wanted = (id) => !ARGS.only || ARGS.only.has(id);
+const SCENARIOS = ALL_SCENARIOS.filter(({ id }) => wanted(id));
 const log = (line) => process.stderr.write(`bench [${((performance.now() - began) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 
 /** Runs this script again pinned to LOAD_CORE; the servers it starts pin themselves to SERVER_CORE. */
@@ -174,10 +182,10 @@ async function main() {
     }
     // A Tessera of its own (ACCESS_TOKEN_TTL=300) and a resource server using the package.
     databases.push(await createDatabase(adminUrl));
-    report.signals = await measureSignals({ database: databases.at(-1), pinned, settings, log });
+    if (wanted('signals')) report.signals = await measureSignals({ database: databases.at(-1), pinned, settings, log });
     // A Tessera of its own whose relying party's back-channel endpoint never answers.
     databases.push(await createDatabase(adminUrl));
-    report.backchannel = await measureBackchannel({ database: databases.at(-1), pinned, settings, log });
+    if (wanted('backchannel')) report.backchannel = await measureBackchannel({ database: databases.at(-1), pinned, settings, log });
     if (args.multicore) {
       // Tessera's cluster mode on both cores, on a database of its own; the load stays on core 1.
       databases.push(await createDatabase(adminUrl));
@@ -231,7 +239,7 @@ async function main() {
     ].join('\n');
     process.stdout.write(text);
 
-    const file = args.out ?? join(ROOT, 'bench', 'results', `${startedAt.toISOString().slice(0, 10)}${mode === 'quick' ? '.quick' : ''}.json`);
+    const file = args.out ?? join(ROOT, 'bench', 'results', `${startedAt.toISOString().slice(0, 10)}${mode === 'quick' ? '.quick' : ''}${ARGS.only ? `.${[...ARGS.only].join('+')}` : ''}.json`);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(`results written to ${file.startsWith(ROOT) ? file.slice(ROOT.length) : file}\n`);
