@@ -1,21 +1,9 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { RequestCookies } from '../browser/cookies.js';
-import { CsrfTokens } from '../browser/csrf-tokens.js';
-import { forbidden } from '../browser/request-checks.js';
-import type { ResolvedConfig } from '../config/config.js';
-import { CONFIG } from '../config/config.module.js';
-import { checkFormOrigin, postedForm } from '../interaction/guards/form-checks.js';
-import type { LoginSession } from '../interaction/login-session.js';
-import { LoginSessionsService } from '../interaction/login-sessions.service.js';
-import { SESSION_COOKIE } from '../interaction/session-cookie.js';
-import type { FormParams } from '../oauth/form/form-params.js';
+import { type SessionForm, SessionFormCheck } from '../interaction/guards/session-form.js';
 
-export interface AccountFormContext {
-  /** undefined: no live login session, and so nothing to change (the controller sends the login page) */
-  readonly session: LoginSession | undefined;
-  readonly form: FormParams;
-}
+/** session undefined: no live login session, and so nothing to change (the controller sends the login page) */
+export type AccountFormContext = SessionForm;
 
 const contexts = new WeakMap<FastifyRequest, AccountFormContext>();
 
@@ -33,26 +21,11 @@ export function accountFormOf(request: FastifyRequest): AccountFormContext {
  */
 @Injectable()
 export class AccountFormGuard implements CanActivate {
-  private readonly issuerOrigin: string;
-
-  constructor(
-    private readonly csrf: CsrfTokens,
-    private readonly sessions: LoginSessionsService,
-    @Inject(CONFIG) config: ResolvedConfig,
-  ) {
-    this.issuerOrigin = new URL(config.issuer).origin;
-  }
+  constructor(private readonly forms: SessionFormCheck) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    checkFormOrigin(request, this.issuerOrigin);
-    const form = postedForm(request.body);
-    const session = await this.sessions.current(RequestCookies.from(request.headers.cookie).one(SESSION_COOKIE));
-    const token = form.get('csrf_token');
-    if (session && (token === undefined || !this.csrf.verify(token, { kind: 'login-session', sessionId: session.id }))) {
-      throw forbidden('the form\'s CSRF token is missing or not valid: reload the page and try again');
-    }
-    contexts.set(request, { session, form });
+    contexts.set(request, await this.forms.check(request));
     return true;
   }
 }

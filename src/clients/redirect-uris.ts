@@ -22,17 +22,7 @@ export interface RedirectUriPolicy {
  */
 export function validRedirectUri(raw: string, policy: RedirectUriPolicy, field = 'redirect_uris'): string {
   const refuse = (why: string) => new InvalidInputError(field, `${JSON.stringify(raw.slice(0, 100))} ${why}`);
-  if (raw.length > MAX_LENGTH) throw refuse(`is longer than ${MAX_LENGTH} characters`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\s\x00-\x1f\x7f]/.test(raw)) throw refuse('contains white space or control characters');
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw refuse('is not an absolute URI');
-  }
-  if (raw.includes('#')) throw refuse('has a fragment (RFC 6749 §3.1.2)');
-  if (url.username !== '' || url.password !== '') throw refuse('has userinfo');
+  const url = registrableUri(raw, refuse, { noun: 'URI', fragmentRule: 'RFC 6749 §3.1.2' });
   // The browser would resolve dot segments, so the URI compared would not be the one followed.
   if (hasDotSegments(raw)) throw refuse('has dot segments (RFC 3986 §5.2.4)');
   const scheme = url.protocol.slice(0, -1);
@@ -45,6 +35,26 @@ export function validRedirectUri(raw: string, policy: RedirectUriPolicy, field =
   }
   if (PRIVATE_USE_SCHEME.test(scheme)) return raw;
   throw refuse('must use https, loopback http, or a private-use scheme such as com.example.app: (RFC 8252 §7.1)');
+}
+
+/**
+ * What every URI a client registers must be, whatever it is for: not too long, no white
+ * space or control characters, absolute, no fragment (`fragmentRule` names the spec that
+ * forbids it), no userinfo (a classic open-redirect disguise). The parsed URL, or `refuse(why)`.
+ */
+export function registrableUri(raw: string, refuse: (why: string) => Error, { noun, fragmentRule }: { noun: string; fragmentRule: string }): URL {
+  if (raw.length > MAX_LENGTH) throw refuse(`is longer than ${MAX_LENGTH} characters`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\x00-\x1f\x7f]/.test(raw)) throw refuse('contains white space or control characters');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw refuse(`is not an absolute ${noun}`);
+  }
+  if (raw.includes('#')) throw refuse(`has a fragment (${fragmentRule})`);
+  if (url.username !== '' || url.password !== '') throw refuse('has userinfo');
+  return url;
 }
 
 function hasDotSegments(raw: string): boolean {

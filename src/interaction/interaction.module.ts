@@ -12,6 +12,7 @@ import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizeController } from './authorize.controller.js';
 import { ConsentsService } from './consents.service.js';
 import { InteractionConsentGuard } from './guards/interaction-consent.guard.js';
+import { SessionFormCheck } from './guards/session-form.js';
 import { InteractionLoginGuard } from './guards/interaction-login.guard.js';
 import { InteractionController } from './interaction.controller.js';
 import { InteractionErrorFilter } from './interaction-error.filter.js';
@@ -35,6 +36,7 @@ import { Pages } from './pages.js';
     CsrfTokens,
     InteractionLoginGuard,
     InteractionConsentGuard,
+    SessionFormCheck,
     LocalAuthGuard,
     ConsentsService,
     { provide: ErrorPages, useExisting: InteractionPages },
@@ -42,6 +44,6 @@ import { Pages } from './pages.js';
     LogoutService,
   ],
   // The JSON renderer hands a hosted page's early errors (its form body) to the error page.
-  exports: [ConsentsService, Pages, InteractionPages, InteractionErrorFilter, CsrfTokens, LoginSessionsService, LogoutService, ErrorPages],
+  exports: [ConsentsService, Pages, InteractionPages, InteractionErrorFilter, CsrfTokens, LoginSessionsService, LogoutService, ErrorPages, SessionFormCheck],
 })
 export class InteractionModule {}
