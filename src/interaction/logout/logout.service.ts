@@ -34,8 +34,10 @@ export class LogoutService {
     const ended = await this.store.end(session.id, 'logout', new Date(this.clock.now()));
     const actor = `user:${session.userId}`;
     const revoked = await this.revoker.revoke(await this.store.liveFamilyIds(session.id), 'logout', actor);
-    // A logout that raced another one and found nothing left to end is not a second logout.
-    if (!ended && revoked.length === 0) return 0;
+    // One logout, one record: the call that ended the session. A logout racing it (or
+    // finishing one cut short) may revoke some of the families, each recorded by the
+    // revoker, but it is not a second logout.
+    if (!ended) return revoked.length;
     await this.audit.record({
       type: 'logged_out',
       actor,
