@@ -20,6 +20,7 @@ import { BackchannelLogout1765010000000 } from './1765010000000-BackchannelLogou
 import { DpopBinding1765020000000 } from './1765020000000-DpopBinding.js';
 import { ClientNames1765030000000 } from './1765030000000-ClientNames.js';
 import { SsfStreamLapses1765040000000 } from './1765040000000-SsfStreamLapses.js';
+import { CredentialChangeEvents1765060000000 } from './1765060000000-CredentialChangeEvents.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -45,4 +46,5 @@ export const migrations = [
   DpopBinding1765020000000,
   ClientNames1765030000000,
   SsfStreamLapses1765040000000,
+  CredentialChangeEvents1765060000000,
 ];

@@ -2,14 +2,17 @@
  * The revocation feed: one row per revocation that an access token can outlive, appended
  * in the transaction of the revocation itself. Every process tails it into its
  * RevocationView, so introspecting a JWT needs no database round trip.
+ * `credential` (a user's password changed) revokes nothing: it rides the feed only so that
+ * Shared Signals streams announce it (CAEP 1.0 §3.3), written in the same statement as the
+ * change; the sessions the change ends produce their own `family` events.
  */
-export type RevocationKind = 'family' | 'user' | 'jti' | 'client';
+export type RevocationKind = 'family' | 'user' | 'jti' | 'client' | 'credential';
 
 export interface RevocationEvent {
   /** increasing, but allocated before commit: a lower id may become visible later */
   readonly id: number;
   readonly kind: RevocationKind;
-  /** family id, user id, jti or client id */
+  /** family id, user id (user, credential), jti or client id */
   readonly subject: string;
   readonly createdAt: Date;
   /** after this, no token the event concerns can still be alive */

@@ -211,6 +211,9 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     const until = event.until.getTime();
     if (until <= now) return;
     switch (event.kind) {
+      // A password change refuses no token by itself: the sessions it ends are `family` events.
+      case 'credential':
+        return;
       case 'family':
         this.remember(this.families, event.subject, until);
         return;

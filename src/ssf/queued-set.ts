@@ -2,7 +2,7 @@ import { revocationSecurityEvent, type SecurityEventClaims } from './security-ev
 import type { QueuedRevocation, SsfStream } from './ssf-stream.js';
 import { eventsDelivered } from './stream-configuration.js';
 
-const ANNOUNCED_KINDS = new Set(['family', 'user', 'jti', 'client']);
+const ANNOUNCED_KINDS = new Set(['family', 'user', 'jti', 'client', 'credential']);
 
 /**
  * The SET of a queued revocation for its stream, with the jti `<stream id>.<feed id>`

@@ -33,6 +33,14 @@ describe('the SET of a feed revocation', () => {
     expect(Object.keys(token.events)).toEqual([EVENT_TYPES.accessTokenRevoked]);
   });
 
+  it('announces a password change as CAEP credential-change about the user, with its required fields (§3.3)', () => {
+    const changed = revocationSecurityEvent({ id: 12, kind: 'credential', subject: 'user-3', createdAt }, envelope);
+    expect(changed.sub_id).toEqual({ format: 'iss_sub', iss: ISSUER, sub: 'user-3' });
+    expect(changed.txn).toBe('revocation-12');
+    expect(changed.events).toEqual({ [EVENT_TYPES.credentialChange]: { event_timestamp: 1767225605, credential_type: 'password', change_type: 'update' } });
+    expect(EVENTS_SUPPORTED).toContain(EVENT_TYPES.credentialChange);
+  });
+
   it('announces a deleted client by its id, as a Tessera event every stream can deliver', () => {
     const deleted = revocationSecurityEvent({ id: 11, kind: 'client', subject: 'shop', createdAt }, envelope);
     expect(deleted.sub_id).toEqual({ format: 'opaque', id: 'shop' });
@@ -41,7 +49,7 @@ describe('the SET of a feed revocation', () => {
   });
 
   it('never carries sub or exp, which would let a JWT verifier confuse it (SSF 1.0 §4.1.3)', () => {
-    for (const kind of ['family', 'user', 'jti', 'client'] as const) {
+    for (const kind of ['family', 'user', 'jti', 'client', 'credential'] as const) {
       const set = revocationSecurityEvent({ id: 1, kind, subject: 's', createdAt, userId: 'u' }, envelope);
       expect(set).not.toHaveProperty('sub');
       expect(set).not.toHaveProperty('exp');

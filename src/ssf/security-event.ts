@@ -12,7 +12,7 @@ export const EVENT_TYPES = {
   sessionRevoked: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
   /** RISC 1.0 §2.3: a disabled user */
   accountDisabled: 'https://schemas.openid.net/secevent/risc/event-type/account-disabled',
-  /** CAEP 1.0 §3.3: a password change; the feed has no row for one yet */
+  /** CAEP 1.0 §3.3: a user's password changed (the `credential` feed row) */
   credentialChange: 'https://schemas.openid.net/secevent/caep/event-type/credential-change',
   /** Tessera's own: one access token revoked by RFC 7009, named by its jti */
   accessTokenRevoked: 'urn:tessera:secevent:event-type:access-token-revoked',
@@ -31,6 +31,7 @@ export const EVENT_TYPES = {
 export const EVENTS_SUPPORTED: readonly string[] = [
   EVENT_TYPES.sessionRevoked,
   EVENT_TYPES.accountDisabled,
+  EVENT_TYPES.credentialChange,
   EVENT_TYPES.accessTokenRevoked,
   EVENT_TYPES.clientDeleted,
 ];
@@ -38,8 +39,8 @@ export const EVENTS_SUPPORTED: readonly string[] = [
 /** One row of the revocation feed, with the user of a revoked session when it is known. */
 export interface FeedRevocation {
   readonly id: number;
-  readonly kind: 'family' | 'user' | 'jti' | 'client';
-  /** family id (the tokens' `sid`), user id (`sub`), jti or client id */
+  readonly kind: 'family' | 'user' | 'jti' | 'client' | 'credential';
+  /** family id (the tokens' `sid`), user id (`sub`; user, credential), jti or client id */
   readonly subject: string;
   readonly createdAt: Date;
   /** family: the user whose session it was */
@@ -80,8 +81,17 @@ export function revocationSecurityEvent(revocation: FeedRevocation, envelope: Se
     txn: `revocation-${revocation.id}`,
     sub_id: subject,
     // CAEP 1.0 §2: event_timestamp is when the revocation happened, not when it was sent.
-    events: { [type]: { event_timestamp: seconds(revocation.createdAt) } },
+    events: { [type]: { event_timestamp: seconds(revocation.createdAt), ...eventFields(revocation) } },
   };
+}
+
+/**
+ * CAEP 1.0 §3.3: credential_type and change_type are required. Tessera's only credential
+ * is a password, and a user's password can only be replaced (never created apart from the
+ * user, nor deleted).
+ */
+function eventFields(revocation: FeedRevocation): Record<string, unknown> {
+  return revocation.kind === 'credential' ? { credential_type: 'password', change_type: 'update' } : {};
 }
 
 function subjectAndType(revocation: FeedRevocation, issuer: string): [SubjectIdentifier, string] {
@@ -94,6 +104,8 @@ function subjectAndType(revocation: FeedRevocation, issuer: string): [SubjectIde
     }
     case 'user':
       return [{ format: 'iss_sub', iss: issuer, sub: revocation.subject }, EVENT_TYPES.accountDisabled];
+    case 'credential':
+      return [{ format: 'iss_sub', iss: issuer, sub: revocation.subject }, EVENT_TYPES.credentialChange];
     case 'jti':
       // SSF 1.0 §3.5.1: the jwt_id format names one JWT by its issuer and jti.
       return [{ format: 'jwt_id', iss: issuer, jti: revocation.subject }, EVENT_TYPES.accessTokenRevoked];

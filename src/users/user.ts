@@ -43,8 +43,12 @@ export abstract class UserStore {
   abstract disable(id: string, now: Date, relevantUntil: Date): Promise<boolean>;
   /** Enables a disabled user; false when unknown or already enabled. */
   abstract enable(id: string, now: Date): Promise<boolean>;
-  /** Applies the changes; false when the user is unknown. */
-  abstract update(id: string, changes: UserChanges, now: Date): Promise<boolean>;
+  /**
+   * Applies the changes; false when the user is unknown. A new password hash appends a
+   * `credential` event, relevant until `relevantUntil`, in the same statement: no password
+   * changes without Shared Signals streams hearing of it.
+   */
+  abstract update(id: string, changes: UserChanges, now: Date, relevantUntil: Date): Promise<boolean>;
   /** Newest first; `usernameKey` narrows the list to the user with that comparison key. */
   abstract list(filter: { readonly usernameKey?: string }, page: PageRequest): Promise<Page<User>>;
 }

@@ -129,7 +129,8 @@ export class UsersService {
     const passwordHash = change.password === undefined ? undefined : await this.hasher.hash(change.password);
     const profileFields = PROFILE_FIELDS.filter((key) => change[key] !== undefined);
     if (roles !== undefined || passwordHash !== undefined || profileFields.length > 0) {
-      if (!(await this.store.update(userId, { roles, passwordHash, profile }, new Date(this.clock.now())))) return false;
+      const now = this.clock.now();
+      if (!(await this.store.update(userId, { roles, passwordHash, profile }, new Date(now), this.revoker.relevantUntil(now)))) return false;
       const fields = [...(roles ? ['admin'] : []), ...(passwordHash ? ['password'] : []), ...profileFields].join(',');
       await this.audit.record({ type: 'user_updated', actor, userId, details: { fields, ...(roles ? { admin: Boolean(change.admin) } : {}) } });
       if (passwordHash !== undefined) await this.credentialChanged(userId, actor);
@@ -153,14 +154,18 @@ export class UsersService {
     validPassword(password);
     const passwordHash = await this.hasher.hash(password);
     this.recent.delete(userId);
-    if (!(await this.store.update(userId, { passwordHash }, new Date(this.clock.now())))) return false;
+    const now = this.clock.now();
+    if (!(await this.store.update(userId, { passwordHash }, new Date(now), this.revoker.relevantUntil(now)))) return false;
     await this.audit.record({ type: 'user_updated', actor, userId, details: { fields: 'password' } });
     await this.credentialChanged(userId, actor);
     await this.revoker.revokeAllOfExcept(userId, keep, 'password_changed', actor);
     return true;
   }
 
-  /** CAEP 1.0 §3.3 credential-change (change_type update, credential_type password), as the audit log records it. */
+  /**
+   * CAEP 1.0 §3.3 credential-change (change_type update, credential_type password), as the
+   * audit log records it; streams hear of it from the `credential` event the store wrote.
+   */
   private async credentialChanged(userId: string, actor: string): Promise<void> {
     await this.audit.record({ type: 'credential_changed', actor, userId, details: { credential_type: 'password', change_type: 'update' } });
   }

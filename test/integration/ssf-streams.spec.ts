@@ -68,8 +68,8 @@ describe('SSF streams: management and poll delivery', () => {
         iss: t.config.issuer,
         aud: receiver.id,
         delivery: { method: POLL, endpoint_url: `${t.config.issuer}/ssf/poll/${created.stream_id as string}` },
-        events_supported: [EVENT_TYPES.sessionRevoked, EVENT_TYPES.accountDisabled, EVENT_TYPES.accessTokenRevoked, EVENT_TYPES.clientDeleted],
-        events_delivered: [EVENT_TYPES.sessionRevoked, EVENT_TYPES.accountDisabled, EVENT_TYPES.accessTokenRevoked, EVENT_TYPES.clientDeleted],
+        events_supported: [EVENT_TYPES.sessionRevoked, EVENT_TYPES.accountDisabled, EVENT_TYPES.credentialChange, EVENT_TYPES.accessTokenRevoked, EVENT_TYPES.clientDeleted],
+        events_delivered: [EVENT_TYPES.sessionRevoked, EVENT_TYPES.accountDisabled, EVENT_TYPES.credentialChange, EVENT_TYPES.accessTokenRevoked, EVENT_TYPES.clientDeleted],
       });
       expect(await streams.read(receiver.id, created.stream_id as string)).toEqual(created);
     });

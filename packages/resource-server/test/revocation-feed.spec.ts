@@ -1,11 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ClientsService } from '../../../src/clients/clients.service.js';
 import { JanitorService } from '../../../src/janitor/janitor.service.js';
+import { UsersService } from '../../../src/users/users.service.js';
 import { createClient, createUser, login, type TestClient, type TestUser, token } from '../../../test/factories/index.js';
 import { revoke } from '../../../test/factories/resource-server.js';
 import { startAtOwnIssuer, type TestApp } from '../../../test/setup/app.js';
 import { ResourceServer } from '../src/resource-server.js';
-import { RevocationFeed } from '../src/revocation-feed.js';
+import { RevocationFeed, revocationsOf } from '../src/revocation-feed.js';
 import { RevocationView } from '../src/revocation-view.js';
 import { es256, jwtClaims, jwtHeader, serverSigningKey, unsigned } from './live-tessera.js';
 
@@ -77,6 +78,23 @@ describe('RevocationFeed against a live Tessera', () => {
     }
     await t.app.get(ClientsService).delete(machine.id, 'test');
     expect(await untilRefused(accessToken)).toBeLessThan(1000);
+    expect(failures).toEqual([]);
+  });
+
+  it('acknowledges a credential-change and refuses nothing for it, only the sessions the change ended', async () => {
+    const changer = await createUser(t);
+    const before = await login(t, app, changer, 'read');
+    feed.start();
+    // Failing closed (503) until the first poll has answered.
+    for (let i = 0; i < 250 && (await refusal(before.access_token)) === 503; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await refusal(before.access_token)).toBe('accepted');
+    await t.app.get(UsersService).update(changer.user.id, { password: 'a changed passphrase' }, 'test');
+    await untilRefused(before.access_token);
+    // Issued in the second of the change: refused if the change were taken as the user's revocation.
+    const after = await login(t, app, { ...changer, password: 'a changed passphrase' }, 'read');
+    expect(await refusal(after.access_token)).toBe('accepted');
+    const credentialChange = { 'https://schemas.openid.net/secevent/caep/event-type/credential-change': { event_timestamp: 1, credential_type: 'password', change_type: 'update' } };
+    expect(revocationsOf({ sub_id: { format: 'iss_sub', iss: t.url, sub: changer.user.id }, events: credentialChange })).toEqual([]);
     expect(failures).toEqual([]);
   });
 

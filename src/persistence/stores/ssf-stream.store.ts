@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { FeedRevocation } from '../../ssf/security-event.js';
 import type { PushClaim, QueuedPage, SsfStream, StreamStatus } from '../../ssf/ssf-stream.js';
 import { SsfStreamStore } from '../../ssf/ssf-stream.js';
 import { execute } from '../sql.js';
@@ -27,7 +28,7 @@ interface StreamRow {
 interface QueuedRow {
   stream_id: string;
   id: string;
-  kind: 'family' | 'user' | 'jti' | 'client';
+  kind: FeedRevocation['kind'];
   subject: string;
   created_at: Date;
   user_id: string | null;

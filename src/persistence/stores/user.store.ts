@@ -48,15 +48,21 @@ export class PgUserStore extends UserStore {
     return affected > 0;
   }
 
-  async update(id: string, changes: UserChanges, now: Date): Promise<boolean> {
+  async update(id: string, changes: UserChanges, now: Date, relevantUntil: Date): Promise<boolean> {
     const profile = changes.profile ?? {};
     // $5/$7 say whether email/name are given at all, so that null can mean "remove".
-    const { affected } = await execute(
+    const { rows } = await execute(
       this.dataSource,
-      `UPDATE users SET password_hash = COALESCE($2, password_hash), roles = COALESCE($3::text[], roles), updated_at = $4,
-         email = CASE WHEN $5 THEN $6 ELSE email END, name = CASE WHEN $7 THEN $8 ELSE name END,
-         email_verified = COALESCE($9, email_verified)
-       WHERE id = $1`,
+      `WITH updated AS (
+         UPDATE users SET password_hash = COALESCE($2, password_hash), roles = COALESCE($3::text[], roles), updated_at = $4,
+           email = CASE WHEN $5 THEN $6 ELSE email END, name = CASE WHEN $7 THEN $8 ELSE name END,
+           email_verified = COALESCE($9, email_verified)
+         WHERE id = $1 RETURNING id
+       ), credential AS (
+         INSERT INTO revocation_events (kind, subject, created_at, until)
+         SELECT 'credential', updated.id::text, $4, $10 FROM updated WHERE $2::text IS NOT NULL
+       )
+       SELECT id FROM updated`,
       [
         id,
         changes.passwordHash ?? null,
@@ -67,9 +73,10 @@ export class PgUserStore extends UserStore {
         profile.name !== undefined,
         profile.name ?? null,
         profile.emailVerified ?? null,
+        relevantUntil,
       ],
     );
-    return affected > 0;
+    return rows.length > 0;
   }
 
   async list(filter: { readonly usernameKey?: string }, page: PageRequest): Promise<Page<User>> {
