@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { tesseraMiddleware, type RequestWithPrincipal } from '../../packages/resource-server/src/express.js';
 import { ResourceServer } from '../../packages/resource-server/src/resource-server.js';
 import { createClient, createUser, type TestClient, type TestUser } from '../factories/index.js';
+import { jwtClaims } from '../factories/resource-server.js';
 import { startAtOwnIssuer, type TestApp } from '../setup/app.js';
 import { launchChromium } from '../setup/chromium.js';
 import { ROOT } from '../setup/processes.js';
@@ -58,10 +59,6 @@ function hook<T>(page: Page, name: string, argument?: string): Promise<T> {
 }
 
 type TokenOutcome = { ok: boolean; json: Record<string, string> };
-
-function claimsOf(jwt: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
-}
 
 /**
  * The README's DPoP SPA in Chromium: a page on a registered origin makes a non-extractable
@@ -160,7 +157,7 @@ describe('the DPoP SPA of the README, in Chromium', () => {
     await page.waitForURL(`${origin}/`);
     const login = (await page.evaluate(() => (globalThis as unknown as { loginResult: Promise<unknown> }).loginResult)) as TokenOutcome;
     expect(login).toMatchObject({ ok: true, json: { token_type: 'DPoP', scope: 'read' } });
-    expect(claimsOf(login.json.access_token).cnf).toEqual({ jkt });
+    expect(jwtClaims(login.json.access_token).cnf).toEqual({ jkt });
     // The first proof had no nonce: 400 use_dpop_nonce, then the retry with DPoP-Nonce.
     expect(takeStatuses(page)).toEqual([400, 200]);
 
@@ -174,7 +171,7 @@ describe('the DPoP SPA of the README, in Chromium', () => {
     catchUp();
     const refreshed = await hook<TokenOutcome>(page, 'refresh');
     expect(refreshed).toMatchObject({ ok: true, json: { token_type: 'DPoP' } });
-    expect(claimsOf(refreshed.json.access_token).cnf).toEqual({ jkt });
+    expect(jwtClaims(refreshed.json.access_token).cnf).toEqual({ jkt });
     expect(refreshed.json.refresh_token).not.toBe(login.json.refresh_token);
     expect(takeStatuses(page)).toEqual([400, 200]);
 

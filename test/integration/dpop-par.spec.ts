@@ -1,6 +1,7 @@
 import { authorizationParams, PageAgent, pkce } from '../factories/authorization.js';
 import { type DpopKey, currentNonce, dpopKey, dpopProof, dpopToken } from '../factories/dpop.js';
 import { createClient, createUser, postForm, type TestClient, type TestUser, token } from '../factories/index.js';
+import { jwtClaims } from '../factories/resource-server.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 const ISSUER = 'http://tessera.test';
@@ -52,8 +53,7 @@ describe('DPoP-bound authorization codes', () => {
     expect(await dpopToken(t, web, params, await dpopProof(t, bound === key ? other : key))).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
     const redeemed = await dpopToken(t, web, params, await dpopProof(t, bound));
     expect(redeemed).toMatchObject({ status: 200, body: { token_type: 'DPoP' } });
-    const claims = JSON.parse(Buffer.from(String(redeemed.body.access_token).split('.')[1], 'base64url').toString()) as Record<string, unknown>;
-    expect(claims.cnf).toEqual({ jkt: bound.jkt });
+    expect(jwtClaims(String(redeemed.body.access_token)).cnf).toEqual({ jkt: bound.jkt });
   }
 
   it('a DPoP header at PAR binds the code to its key, and the answer carries the next nonce', async () => {

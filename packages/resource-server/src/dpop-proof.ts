@@ -89,6 +89,9 @@ function checkClaims(payload: Record<string, unknown>, expected: ProofExpectatio
 }
 
 /**
+ * The same rule as Tessera's own endpoints apply, written again here because this package
+ * imports nothing from the server: a change to one belongs in both.
+ *
  * RFC 9449 §4.3 check 9: compared without query and fragment, after RFC 3986 §6.2.2-6.2.3
  * normalisation (WHATWG URL parsing lowercases scheme and host, drops a default port and
  * resolves dot segments). Undefined for anything but an absolute http(s) URL.
