@@ -1,4 +1,4 @@
-import { type AuthScheme, invalidRequest } from './errors.js';
+import { type AuthScheme, invalidRequest, underScheme } from './errors.js';
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -29,8 +29,8 @@ export function tokenCredentials(header: string | readonly string[] | undefined)
   if (!match || !Object.hasOwn(SCHEMES, name)) return undefined;
   const scheme = SCHEMES[name];
   const token = match[2];
-  if (token === undefined || token === '') throw invalidRequest(`the ${scheme} credentials are empty`);
-  if (!B64TOKEN.test(token)) throw invalidRequest(`the ${scheme} credentials are not a b64token (RFC 6750 §2.1)`);
+  if (token === undefined || token === '') throw underScheme(invalidRequest(`the ${scheme} credentials are empty`), scheme);
+  if (!B64TOKEN.test(token)) throw underScheme(invalidRequest(`the ${scheme} credentials are not a b64token (RFC 6750 §2.1)`), scheme);
   return { scheme, token };
 }
 

@@ -65,19 +65,14 @@ export class ResourceServer {
   async authenticate(authorization: string | readonly string[] | undefined, scopes: readonly string[] = []): Promise<Principal> {
     const token = bearerToken(authorization);
     if (token === undefined) throw missingToken();
-    const principal = await this.verify(token);
-    // RFC 9449 §7.2: a DPoP-bound token (cnf) presented as Bearer is a token without its key.
-    if (principal.claims.cnf !== undefined) {
-      throw underScheme(invalidToken('the token is DPoP-bound: send it with the DPoP scheme and a proof'), 'DPoP');
-    }
-    requireScopes(principal, scopes);
-    return principal;
+    return this.authenticateBearer(token, scopes);
   }
 
   /** A request with `Authorization: Bearer` or `Authorization: DPoP` and its proof (RFC 9449 §7). */
   async authenticateRequest(request: ProtectedRequest, scopes: readonly string[] = []): Promise<Principal> {
     const credentials = tokenCredentials(request.authorization);
-    if (credentials?.scheme !== 'DPoP') return this.authenticate(request.authorization, scopes);
+    if (credentials === undefined) throw missingToken();
+    if (credentials.scheme === 'Bearer') return this.authenticateBearer(credentials.token, scopes);
     try {
       const principal = await this.verifyDpop(credentials.token, request);
       requireScopes(principal, scopes);
@@ -85,6 +80,16 @@ export class ResourceServer {
     } catch (error) {
       throw error instanceof BearerError ? underScheme(error, 'DPoP') : error;
     }
+  }
+
+  private async authenticateBearer(token: string, scopes: readonly string[]): Promise<Principal> {
+    const principal = await this.verify(token);
+    // RFC 9449 §7.2: a DPoP-bound token (cnf) presented as Bearer is a token without its key.
+    if (principal.claims.cnf !== undefined) {
+      throw underScheme(invalidToken('the token is DPoP-bound: send it with the DPoP scheme and a proof'), 'DPoP');
+    }
+    requireScopes(principal, scopes);
+    return principal;
   }
 
   /**

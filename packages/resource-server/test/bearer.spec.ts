@@ -37,7 +37,7 @@ describe('reading the Authorization header (RFC 6750 §2.1)', () => {
     expect(bearerToken('DPoP abc')).toBeUndefined();
     expect(tokenCredentials('constructor abc')).toBeUndefined();
     expect(tokenCredentials('__proto__ abc')).toBeUndefined();
-    expect(() => tokenCredentials('DPoP a b')).toThrow(/DPoP credentials/);
+    expect(() => tokenCredentials('DPoP a b')).toThrow(expect.objectContaining({ status: 400, code: 'invalid_request', scheme: 'DPoP' }) as Error);
   });
 });
 
