@@ -116,11 +116,11 @@ function findBinaries(): string | undefined {
   return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
 }
 
-function asRoot(): boolean {
+export function asRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-function ownerOf(user: string): { uid: number; gid: number } {
+export function ownerOf(user: string): { uid: number; gid: number } {
   const id = (flag: string) => {
     const result = spawnSync('id', [flag, user], { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`initdb refuses to run as root, and there is no OS user ${user} to run it as`);
