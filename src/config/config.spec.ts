@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       production: false,
       databaseUrl: undefined,
+      databasePoolSize: 10,
       host: '127.0.0.1',
       port: 3000,
       issuer: 'http://localhost:3000',
@@ -72,6 +73,7 @@ describe('loadConfig', () => {
       {
         NODE_ENV: 'production',
         DATABASE_URL: 'postgresql://tessera@db.internal:5432/tessera',
+        DATABASE_POOL_SIZE: '25',
         HOST: '0.0.0.0',
         PORT: '8080',
         ISSUER: 'https://auth.example.com/',
@@ -114,6 +116,7 @@ describe('loadConfig', () => {
       nodeEnv: 'production',
       production: true,
       databaseUrl: 'postgresql://tessera@db.internal:5432/tessera',
+      databasePoolSize: 25,
       host: '0.0.0.0',
       port: 8080,
       // RFC 8414 §2: the issuer has no trailing slash; it is a prefix of every endpoint.
@@ -183,6 +186,9 @@ describe('loadConfig', () => {
     ['LOG_FORMAT', 'colour', { LOG_FORMAT: 'colour' }],
     ['DATABASE_URL', 'mysql://x', { DATABASE_URL: 'mysql://x' }],
     ['DATABASE_URL', 'not a url', { DATABASE_URL: 'not a url' }],
+    ['DATABASE_POOL_SIZE', 'zero', { DATABASE_POOL_SIZE: '0' }],
+    ['DATABASE_POOL_SIZE', 'above 1000', { DATABASE_POOL_SIZE: '1001' }],
+    ['DATABASE_POOL_SIZE', 'not a number', { DATABASE_POOL_SIZE: 'ten' }],
     ['ISSUER', 'not a url', { ISSUER: 'not a url' }],
     ['ISSUER', 'an ftp URL', { ISSUER: 'ftp://auth.example.com' }],
     ['ISSUER', 'http in production', { NODE_ENV: 'production', ISSUER: 'http://auth.example.com', ...SECRETS }],

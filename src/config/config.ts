@@ -15,6 +15,11 @@ export interface AppConfig {
   readonly production: boolean;
   /** undefined → the embedded PGlite database under dataDir */
   readonly databaseUrl: string | undefined;
+  /**
+   * connections in this process's pool; the revocation listener holds one more of its own
+   * (see the README's sizing paragraph)
+   */
+  readonly databasePoolSize: number;
   readonly host: string;
   readonly port: number;
   readonly issuer: string;
@@ -124,10 +129,10 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, name === 'DATABASE_URL' ? undefined : raw);
+    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, name.startsWith('DATABASE_') ? undefined : raw);
   }
   if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, name === 'DATABASE_URL' ? undefined : raw);
+    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, name.startsWith('DATABASE_') ? undefined : raw);
   }
   return raw;
 }
@@ -186,6 +191,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     nodeEnv,
     production,
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
     host,
     port,
     issuer,

@@ -13,8 +13,9 @@ export interface Database {
 }
 
 /**
- * Connects to DATABASE_URL, or starts the embedded PGlite under the data directory, and
- * applies pending migrations. Failures become one line naming the server, never the URL
+ * Connects to DATABASE_URL with a pool of DATABASE_POOL_SIZE (unless `poolSize` says
+ * otherwise: the CLI and a cluster's primary need one or two), or starts the embedded
+ * PGlite under the data directory, and applies pending migrations. Failures become one line naming the server, never the URL
  * (it may hold a password).
  */
 export async function openDatabase(config: AppConfig, options: { poolSize?: number } = {}): Promise<Database> {
@@ -22,7 +23,7 @@ export async function openDatabase(config: AppConfig, options: { poolSize?: numb
   const url = config.databaseUrl ?? embedded!.url;
   // PGlite is one Postgres session behind its socket server, which interleaves the
   // messages of concurrent connections: one connection per process keeps them whole.
-  const dataSource = createDataSource(url, embedded ? 1 : options.poolSize, { prepare: !embedded });
+  const dataSource = createDataSource(url, embedded ? 1 : (options.poolSize ?? config.databasePoolSize), { prepare: !embedded });
   try {
     await dataSource.initialize();
     const applied = await migrate(dataSource);
