@@ -112,6 +112,16 @@ export async function migrate(dataSource: DataSource): Promise<string[]> {
   }
 }
 
+/**
+ * True on a hot standby (or a server still recovering): every write would be refused
+ * (25006), and what it answers lags its primary by the replay delay, so a revoked token
+ * could still read as active. Tessera serves from a primary only.
+ */
+export async function inRecovery(dataSource: DataSource): Promise<boolean> {
+  const rows = await dataSource.query<Array<{ standby: boolean }>>('SELECT pg_is_in_recovery() AS standby');
+  return rows[0]?.standby === true;
+}
+
 /** True when every migration the code knows has been applied. */
 export async function migrationsUpToDate(dataSource: DataSource): Promise<boolean> {
   return !(await dataSource.showMigrations());
