@@ -20,6 +20,11 @@ export interface AppConfig {
    * (see the README's sizing paragraph)
    */
   readonly databasePoolSize: number;
+  /**
+   * a direct connection used only to LISTEN for revocations, for a DATABASE_URL that goes
+   * through a transaction-mode pooler (where LISTEN silently receives nothing)
+   */
+  readonly databaseListenUrl: string | undefined;
   readonly host: string;
   readonly port: number;
   readonly issuer: string;
@@ -187,11 +192,17 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
       String(revocationMaxStalenessMs),
     );
   }
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const databaseListenUrl = url(env, 'DATABASE_LISTEN_URL', ['postgres:', 'postgresql:']);
+  if (databaseListenUrl !== undefined && databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_LISTEN_URL', 'unset without DATABASE_URL (the embedded database has no server to listen to)');
+  }
   return Object.freeze({
     nodeEnv,
     production,
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
+    databaseListenUrl,
     host,
     port,
     issuer,
