@@ -49,6 +49,7 @@ export class RevocationListener implements FeedSubscription {
   /** the payload of the probe in flight, if one is */
   private awaited: string | undefined;
   private deaf = false;
+  private sending = false;
 
   constructor(
     private readonly url: string,
@@ -116,6 +117,8 @@ export class RevocationListener implements FeedSubscription {
   }
 
   private async probe(probes: ListenerProbes): Promise<void> {
+    // A probe still being sent (a pool busy for seconds) is late, not lost: judged next time.
+    if (this.sending) return;
     if (this.awaited !== undefined) {
       this.awaited = undefined;
       probes.settled(false);
@@ -133,11 +136,14 @@ export class RevocationListener implements FeedSubscription {
     const payload = String(++this.probeSeq);
     // Awaited before it is sent: it may come back before the pool's answer does.
     this.awaited = payload;
+    this.sending = true;
     try {
       await probes.notify(this.probeChannel, payload);
     } catch {
       // The database is away: the pool's own failures say so; this probe proves nothing.
       if (this.awaited === payload) this.awaited = undefined;
+    } finally {
+      this.sending = false;
     }
   }
 
