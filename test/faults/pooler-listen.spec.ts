@@ -61,7 +61,7 @@ describeWithCluster('revocation notifications behind a transaction-mode pooler (
     // One line, however many probes are lost after it.
     await eventually('more lost probes', async () => ((await metric(server, 'tessera_listen_probes_lost_total'))! >= 3 ? true : undefined), 30_000);
     expect(server.log.split('\n').filter((line) => LOST.test(line))).toHaveLength(1);
-  });
+  }, 240_000);
 
   it('with DATABASE_LISTEN_URL direct: a revocation on one process is seen on another by NOTIFY, and no warning', async () => {
     const env = { ...SLOW_POLL, DATABASE_URL: bouncer.url, DATABASE_LISTEN_URL: cluster.url };
@@ -85,5 +85,5 @@ describeWithCluster('revocation notifications behind a transaction-mode pooler (
       expect(await metric(server, 'tessera_listen_probes_lost_total')).toBe(0);
       expect(server.log).not.toMatch(LOST);
     }
-  });
+  }, 240_000);
 });
