@@ -3,8 +3,8 @@ import { isActive, revoke } from '../factories/resource-server.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 import type { TestDatabase } from '../setup/database.js';
 import { eventually } from '../setup/faults.js';
-import { PgBouncer } from '../setup/pgbouncer.js';
-import { clusterDatabase, describeWithCluster, PgCluster } from '../setup/pg-cluster.js';
+import { describeWithPooler, PgBouncer } from '../setup/pgbouncer.js';
+import { clusterDatabase, PgCluster } from '../setup/pg-cluster.js';
 import { buildOnce, TesseraServer } from '../setup/tessera-server.js';
 
 const LOST = /a probe notification did not come back within 5000 ms: this process receives no revocation notifications/;
@@ -23,7 +23,7 @@ async function metric(server: TesseraServer, name: string): Promise<number | und
  * itself a probe every 5 s and says when it does not come back; DATABASE_LISTEN_URL gives
  * it a direct connection while everything else goes through the pooler.
  */
-describeWithCluster('revocation notifications behind a transaction-mode pooler (PgBouncer)', () => {
+describeWithPooler('revocation notifications behind a transaction-mode pooler (PgBouncer)', () => {
   let cluster: PgCluster;
   let bouncer: PgBouncer;
   let db: TestDatabase;

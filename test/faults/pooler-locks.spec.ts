@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { migrations } from '../../migrations/index.js';
 import { TEST_SECRETS } from '../setup/app.js';
-import { PgBouncer } from '../setup/pgbouncer.js';
-import { describeWithCluster, PgCluster } from '../setup/pg-cluster.js';
+import { describeWithPooler, PgBouncer } from '../setup/pgbouncer.js';
+import { PgCluster } from '../setup/pg-cluster.js';
 import { childEnv, runNode } from '../setup/processes.js';
 import { buildOnce, TesseraServer } from '../setup/tessera-server.js';
 
@@ -24,7 +24,7 @@ async function count(admin: pg.Client, sql: string): Promise<number> {
  * another stayed held by an idle pooled backend, and every later migrate, boot and
  * cleanup hung. Locks are now transaction-scoped (migrations) or a lease row (janitor).
  */
-describeWithCluster('locks behind a transaction-mode pooler (PgBouncer)', () => {
+describeWithPooler('locks behind a transaction-mode pooler (PgBouncer)', () => {
   let cluster: PgCluster;
   let bouncer: PgBouncer;
   let admin: pg.Client;

@@ -115,8 +115,12 @@ export class PgCluster {
  * whenever DATABASE_URL is set. Only a machine on the embedded database and without
  * binaries reports them skipped.
  */
-export const describeWithCluster: jest.Describe =
-  findBinaries() || process.env.CI || process.env.DATABASE_URL ? describe : describe.skip;
+export const describeWithCluster: jest.Describe = describeNeeding(() => Boolean(findBinaries()));
+
+/** describe() for suites that need more than a real Postgres: the same rule, with `present` for the rest. */
+export function describeNeeding(present: () => boolean): jest.Describe {
+  return (present() && findBinaries()) || process.env.CI || process.env.DATABASE_URL ? describe : describe.skip;
+}
 
 /** The PostgreSQL binaries: `pg_config --bindir`, else the newest /usr/lib/postgresql/<ver>/bin. */
 export function postgresBinaries(): string {

@@ -4,10 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './app.js';
-import { asRoot, ownerOf, type PgCluster } from './pg-cluster.js';
+import { asRoot, describeNeeding, ownerOf, type PgCluster } from './pg-cluster.js';
 
 /** Debian's package (`apt-get install pgbouncer`); CI installs it (.ci/run). */
 export const PGBOUNCER = '/usr/sbin/pgbouncer';
+
+/**
+ * describe() for suites behind a PgBouncer: like describeWithCluster, they fail on CI and
+ * whenever DATABASE_URL is set if the pooler is missing; only a machine on the embedded
+ * database without it reports them skipped.
+ */
+export const describeWithPooler: jest.Describe = describeNeeding(() => existsSync(PGBOUNCER));
 
 /**
  * A PgBouncer of a test's own in front of a PgCluster: transaction pool mode, a few
