@@ -117,6 +117,7 @@ export class AuthorizationFlow {
       scope,
       nonce: request.nonce,
       authTime: session.authTime,
+      amr: session.amr,
       loginSessionId: session.id,
     });
     return responseLocation(request.redirectUri, this.config.issuer, { code, state: request.state });
