@@ -343,6 +343,7 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
         'require_par: false',
         'client_name:',
         'dpop_bound_access_tokens: false',
+        'require_mfa: false',
         'backchannel_logout_uri:',
         'backchannel_logout_session_required: true',
         `created_at: ${((await client('resource-server')).created_at as Date).toISOString()}`,
