@@ -241,7 +241,8 @@ describe('the TOTP second factor', () => {
     const agent = await signIn(user);
     const { secret } = await enrol(user);
     const { verifier, challenge } = pkce();
-    const params = authorizationParams(strict, challenge, { scope: 'openid read' });
+    // acr_values (OIDC Core §3.1.2.1) is voluntary: accepted and left to amr, which says what happened.
+    const params = authorizationParams(strict, challenge, { scope: 'openid read', acr_values: 'mfa' });
     const none = await agent.authorize({ ...params, prompt: 'none' });
     expect(none.location!.searchParams.get('error')).toBe('interaction_required');
     const step = await agent.authorize(params);
