@@ -91,18 +91,18 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   { name: 'users enable', args: ['username'], options: {}, summary: 'enable a disabled user' },
   {
-    name: 'users reset-mfa',
-    args: ['username'],
-    options: {},
-    summary: "remove a user's second factor (TOTP and recovery codes)",
-    details: 'For a user who lost their authenticator app and recovery codes; audited as second_factor_removed.',
-  },
-  {
     name: 'users set-password',
     args: ['username'],
     options: {},
     summary: "set a user's password; ends every session of theirs",
     details: `${PASSWORD_INPUT}\nA password is changed when it may be known to someone else, so every session made with the old one ends (reason password_changed).`,
+  },
+  {
+    name: 'users reset-mfa',
+    args: ['username'],
+    options: {},
+    summary: "remove a user's second factor (TOTP and recovery codes)",
+    details: 'For a user who lost their authenticator app and recovery codes; audited as second_factor_removed.',
   },
   {
     name: 'clients create',

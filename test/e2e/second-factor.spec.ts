@@ -1,17 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { authorizationParams, pkce } from '../factories/authorization.js';
 import { createClient, createUser, postForm, type TestClient, type TestUser } from '../factories/index.js';
 import { jwtClaims } from '../factories/resource-server.js';
 import { totpCode } from '../../src/second-factor/totp.js';
 import { startAtOwnIssuer, type TestApp } from '../setup/app.js';
-import { launchChromium } from '../setup/chromium.js';
-
-/** Set to a directory to keep the screenshots of the TOTP set-up and the second step (the README's come from here). */
-const SCREENSHOTS = process.env.TESSERA_SCREENSHOTS;
+import { launchChromium, screenshot } from '../setup/chromium.js';
 
 /**
  * TOTP as a user meets it, in Debian's Chromium (headless): set it up on the account page
@@ -41,12 +36,6 @@ describe('the TOTP second factor in Chromium', () => {
     await t?.close();
   });
 
-  async function shoot(page: Page, name: string): Promise<void> {
-    if (!SCREENSHOTS) return;
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
-  }
-
   it('set up TOTP on the account page, sign out, sign in with password and code: amr has otp and mfa', async () => {
     const context = await browser.newContext({ viewport: { width: 760, height: 900 } });
     const page = await context.newPage();
@@ -61,7 +50,7 @@ describe('the TOTP second factor in Chromium', () => {
     expect(await page.locator('figure.qr svg').isVisible()).toBe(true);
     const secret = (await page.locator('#totp-secret').textContent())!;
     expect(await page.locator('#totp-uri').textContent()).toContain(`secret=${secret}`);
-    await shoot(page, 'totp-enrolment.png');
+    await screenshot(page, 'totp-enrolment.png');
     await page.getByLabel('Code from the app').fill(totpCode(secret, t.clock.now()));
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
@@ -83,7 +72,7 @@ describe('the TOTP second factor in Chromium', () => {
     await page.getByLabel('Authentication code').fill('000000' === totpCode(secret, t.clock.now()) ? '111111' : '000000');
     await page.getByRole('button', { name: 'Verify' }).click();
     expect(await page.getByRole('alert').textContent()).toContain('That code is not right');
-    await shoot(page, 'totp-step.png');
+    await screenshot(page, 'totp-step.png');
     await page.getByLabel('Authentication code').fill(totpCode(secret, t.clock.now()));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.locator('#done').waitFor();
