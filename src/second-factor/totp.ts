@@ -6,7 +6,7 @@ import type { Random } from '../common/random.js';
  * ignores any other): HMAC-SHA-1, 6 digits, 30-second steps.
  */
 const PARAMETERS = { algorithm: 'SHA1', digits: 6, period: 30 } as const;
-/** RFC 4226 §4 R6: at least 128 bits; 160 is the size of the SHA-1 key (RFC 4226 §4 R6 recommends it). */
+/** RFC 4226 §4 R6: at least 128 bits, 160 recommended (the size of an HMAC-SHA-1 output). */
 const SECRET_BYTES = 20;
 /** RFC 6238 §5.2: one step either side absorbs clock drift and the time it takes to type. */
 const WINDOW = 1;
@@ -34,7 +34,7 @@ export function matchingStep(secret: string, code: string, now: number): number 
   return delta === null ? undefined : TOTP.counter({ period: PARAMETERS.period, timestamp: now }) + delta;
 }
 
-/** The code of `now` (tests and the CLI's self-check compute codes the way an app does). */
+/** The code of `now`, as an authenticator app computes it (the tests play the app with it). */
 export function totpCode(secret: string, now: number): string {
   return TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: now, ...PARAMETERS });
 }

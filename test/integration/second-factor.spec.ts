@@ -171,6 +171,15 @@ describe('the TOTP second factor', () => {
     expect((await second.agent.submit(second.page, { code: totpCode(secret, t.clock.now()) })).status).toBe(303);
   });
 
+  it('accepts one TOTP code once when two logins post it at the same moment', async () => {
+    const user = await createUser(t);
+    const { secret } = await enrol(user);
+    const logins = await Promise.all([passwordStep(portal, user), passwordStep(portal, user)]);
+    const code = totpCode(secret, t.clock.now());
+    const results = await Promise.all(logins.map(({ agent, page }) => agent.submit(page, { code })));
+    expect(results.map((r) => r.status).sort()).toEqual([303, 400]);
+  });
+
   it('throttles the second step: after five codes the sixth, right or wrong, is 429', async () => {
     const user = await createUser(t);
     const { secret } = await enrol(user);
