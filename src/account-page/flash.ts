@@ -16,6 +16,10 @@ const MESSAGES = {
   mismatch: { text: 'The new password and its confirmation differ.', alert: true },
   'password-rules': { text: 'The new password must be at least 8 characters (and at most 1024 bytes).', alert: true },
   'signed-out': { text: 'You are signed out.', alert: false },
+  'totp-removed': { text: 'Two-step verification is off. Your recovery codes no longer work.', alert: false },
+  'totp-enrolled': { text: 'Two-step verification is on. Sign-ins now ask for a code from your app.', alert: false },
+  'totp-already': { text: 'Two-step verification is already on.', alert: true },
+  'totp-expired': { text: 'The set-up was not finished. Start again.', alert: true },
 } as const;
 
 export type FlashCode = keyof typeof MESSAGES;
