@@ -2,18 +2,20 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { InteractionModule } from '../interaction/interaction.module.js';
 import { InteractionErrorFilter } from '../interaction/interaction-error.filter.js';
+import { PasskeysModule } from '../passkeys/passkeys.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountFormGuard } from './account-form.guard.js';
 import { AccountLoginController } from './account-login.controller.js';
 import { AccountPageController } from './account-page.controller.js';
+import { AccountPasskeysController } from './account-passkeys.controller.js';
 import { AccountPageService } from './account-page.service.js';
 import { AccountPages } from './account-pages.js';
 
-/** The hosted account page and the login that leads to it (CONTRACT "Account page"). */
+/** The hosted account page, its passkeys, and the login that leads to it (CONTRACT "Account page"). */
 @Module({
-  imports: [AuditModule, InteractionModule, SessionsModule, UsersModule],
-  controllers: [AccountPageController, AccountLoginController],
+  imports: [AuditModule, InteractionModule, PasskeysModule, SessionsModule, UsersModule],
+  controllers: [AccountPageController, AccountPasskeysController, AccountLoginController],
   providers: [AccountPageService, AccountPages, AccountFormGuard, InteractionErrorFilter],
 })
 export class AccountPageModule {}

@@ -48,10 +48,17 @@ export class AccountPages {
         current,
       })),
       consents: overview.consents.map((consent) => ({ clientId: consent.clientId, scopes: consent.scopes.join(' '), grantedAt: consent.grantedAt.toISOString() })),
+      passkeys: overview.passkeys.map((passkey) => ({
+        id: passkey.id,
+        name: passkey.name,
+        createdAt: passkey.createdAt.toISOString(),
+        lastUsedAt: passkey.lastUsedAt?.toISOString(),
+        synced: passkey.backupEligible,
+      })),
       csrf: this.csrf.issue({ kind: 'login-session', sessionId: session.id }),
       flash: this.takeFlash(reply, cookies),
     });
-    void reply.status(200).headers(this.pages.headers()).send(html);
+    void reply.status(200).headers(this.pages.headers(undefined, { scripts: true })).send(html);
   }
 
   /** The login form of the account pages; its CSRF token is the login form's (double submit, kept while valid). */

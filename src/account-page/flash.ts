@@ -16,6 +16,11 @@ const MESSAGES = {
   mismatch: { text: 'The new password and its confirmation differ.', alert: true },
   'password-rules': { text: 'The new password must be at least 8 characters (and at most 1024 bytes).', alert: true },
   'signed-out': { text: 'You are signed out.', alert: false },
+  'passkey-added': { text: 'Your passkey was added. You can sign in with it now.', alert: false },
+  'passkey-removed': { text: 'The passkey was removed.', alert: false },
+  'passkey-failed': { text: 'The passkey could not be added. Try again.', alert: true },
+  'passkey-exists': { text: 'This passkey is registered already.', alert: true },
+  'passkey-unknown': { text: 'No such passkey.', alert: true },
 } as const;
 
 export type FlashCode = keyof typeof MESSAGES;

@@ -55,7 +55,7 @@ export class InteractionPages implements ErrorPages {
       username: options.username ?? request.loginHint,
       message: options.message,
     });
-    void reply.status(options.status ?? 200).headers(this.pages.headers(cspSourceOf(request.redirectUri))).send(html);
+    void reply.status(options.status ?? 200).headers(this.pages.headers(cspSourceOf(request.redirectUri), { scripts: true })).send(html);
   }
 
   /** The consent form; its CSRF token is bound to the login session it is shown in. */

@@ -39,6 +39,8 @@ import { PgBackchannelLogoutStore } from './stores/backchannel-logout.store.js';
 import { PgUserStore } from './stores/user.store.js';
 import { DpopProofStore } from '../oauth/dpop/dpop-proof-store.js';
 import { PgDpopProofStore } from './stores/dpop-proof.store.js';
+import { PasskeyChallengeStore, PasskeyStore } from '../passkeys/passkey.js';
+import { PgPasskeyChallengeStore, PgPasskeyStore } from './stores/passkey.store.js';
 
 const STORES = [
   { provide: UserStore, useClass: PgUserStore },
@@ -60,6 +62,8 @@ const STORES = [
   { provide: AccountSessionStore, useClass: PgAccountSessionStore },
   { provide: DpopProofStore, useClass: PgDpopProofStore },
   { provide: BackchannelLogoutStore, useClass: PgBackchannelLogoutStore },
+  { provide: PasskeyStore, useClass: PgPasskeyStore },
+  { provide: PasskeyChallengeStore, useClass: PgPasskeyChallengeStore },
 ];
 
 /**
