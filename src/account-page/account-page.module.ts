@@ -8,6 +8,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AccountFormGuard } from './account-form.guard.js';
 import { AccountLoginController } from './account-login.controller.js';
 import { AccountPageController } from './account-page.controller.js';
+import { AccountPasskeyLoginController } from './account-passkey-login.controller.js';
 import { AccountPasskeysController } from './account-passkeys.controller.js';
 import { AccountPageService } from './account-page.service.js';
 import { AccountPages } from './account-pages.js';
@@ -15,7 +16,7 @@ import { AccountPages } from './account-pages.js';
 /** The hosted account page, its passkeys, and the login that leads to it (CONTRACT "Account page"). */
 @Module({
   imports: [AuditModule, InteractionModule, PasskeysModule, SessionsModule, UsersModule],
-  controllers: [AccountPageController, AccountPasskeysController, AccountLoginController],
+  controllers: [AccountPageController, AccountPasskeysController, AccountLoginController, AccountPasskeyLoginController],
   providers: [AccountPageService, AccountPages, AccountFormGuard, InteractionErrorFilter],
 })
 export class AccountPageModule {}

@@ -76,7 +76,7 @@ export class AccountPages {
       message: options.message,
       flash: options.message === undefined ? this.takeFlash(reply, cookies) : undefined,
     });
-    void reply.status(options.status ?? 200).headers(this.pages.headers()).send(html);
+    void reply.status(options.status ?? 200).headers(this.pages.headers(undefined, { scripts: true })).send(html);
   }
 
   /** 303 See Other to a path of this server: the browser follows a form's post with a GET (post/redirect/get). */

@@ -13,7 +13,7 @@ import { PasskeyRegistration } from './passkey-registration.service.js';
 import { PasskeySignIn } from './passkey-sign-in.service.js';
 import { RELYING_PARTY, relyingPartyOf } from './relying-party.js';
 
-/** Passkeys (WebAuthn Level 3 through @simplewebauthn/server): sign-in on the login page; registration for the account page. */
+/** Passkeys (WebAuthn Level 3 through @simplewebauthn/server): sign-in on the login page; registration and sign-in for the account pages. */
 @Module({
   imports: [AuditModule, InteractionModule, OAuthModule, ThrottleModule, UsersModule],
   controllers: [PasskeyLoginController],
@@ -24,6 +24,6 @@ import { RELYING_PARTY, relyingPartyOf } from './relying-party.js';
     InteractionErrorFilter,
     { provide: RELYING_PARTY, useFactory: (config: ResolvedConfig) => relyingPartyOf(config), inject: [CONFIG] },
   ],
-  exports: [PasskeyRegistration],
+  exports: [PasskeyRegistration, PasskeySignIn],
 })
 export class PasskeysModule {}

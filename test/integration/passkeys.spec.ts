@@ -229,6 +229,20 @@ describe('passkey sign-in and registration endpoints', () => {
       expect((await rows(t, 'SELECT 1 FROM webauthn_credentials WHERE user_id = $1', [user.user.id])).length).toBe(0);
     });
 
+    it('signs in at /login with a passkey and goes back to return_to; a refused one shows the form again', async () => {
+      const { key } = await userWithKey();
+      const agent = new PageAgent(t);
+      const login = await agent.get('/login?return_to=%2Faccount');
+      expect(login.text).toContain('action="/login/passkey"');
+      const { fields } = formOf(login.text);
+      const refused = await agent.post('/login/passkey', { ...fields, credential: key.assertion(await challengeFor(agent, fields.csrf_token), { ...RP, rpId: 'evil.example', signCount: 1 }) });
+      expectRefused(refused, agent);
+      const done = await agent.post('/login/passkey', { ...fields, credential: key.assertion(await challengeFor(agent, fields.csrf_token), { ...RP, signCount: 1 }) });
+      expect(done.status).toBe(303);
+      expect(done.location!.pathname).toBe('/account');
+      expect((await agent.get('/account')).status).toBe(200);
+    });
+
     it('lists a passkey and removes it; another user\'s cannot be removed', async () => {
       const { user, key } = await userWithKey();
       const owner = await signedIn(user);
