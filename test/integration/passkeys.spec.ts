@@ -108,6 +108,10 @@ describe('passkey sign-in and registration endpoints', () => {
       expect(await lastRefusal()).toBe('malformed');
     }
     expectRefused(await agent.post('/interaction/passkey', fields), agent);
+    // Not a form at all: the error page, not a server error.
+    const json = await agent.post('/interaction/passkey', fields, { 'content-type': 'application/json' });
+    expect(json.status).toBe(400);
+    expect(json.text).toContain('<code>invalid_request</code>');
     // The malformed posts did not spend the challenge: the real answer to it still works.
     expect((await signIn(agent, fields, JSON.stringify(valid))).status).toBe(303);
   });
