@@ -12,7 +12,9 @@
   var credential = form.querySelector('input[name="credential"]');
   var registering = form.dataset.ceremony === 'registration';
 
+  // The page has one alert at most: this one becomes one only when it has something to say.
   function show(text) {
+    message.setAttribute('role', 'alert');
     message.textContent = text;
     message.hidden = false;
   }
