@@ -5,7 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { CsrfTokens } from '../browser/csrf-tokens.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
-import { checkedLoginForm } from '../interaction/guards/login-form.js';
+import { checkLoginForm } from '../interaction/guards/session-form.js';
 import { InteractionErrorFilter } from '../interaction/interaction-error.filter.js';
 import { LoginSessionsService } from '../interaction/login-sessions.service.js';
 import { SESSION_COOKIE, sessionCookie } from '../interaction/session-cookie.js';
@@ -43,7 +43,9 @@ export class AccountPasskeyLoginController {
   @Post()
   @AccountOperation({ summary: 'The account login\'s passkey sign-in', description: 'A refused passkey shows the login form again with one message.', page: 'the login form again, with a message' })
   async signIn(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const { form, cookies, token } = checkedLoginForm(request, this.issuerOrigin, this.csrf);
+    const { form, cookies } = checkLoginForm(request, this.csrf, this.issuerOrigin);
+    // Checked: present, equal to its cookie and signed; it names this browser's login form.
+    const token = form.get('csrf_token')!;
     const returnTo = safeReturnTo(form.get('return_to'), this.pages.base);
     let result;
     try {

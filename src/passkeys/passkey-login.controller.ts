@@ -6,7 +6,7 @@ import { CsrfTokens } from '../browser/csrf-tokens.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { AuthorizationFlow } from '../interaction/authorization-flow.service.js';
-import { checkedLoginForm } from '../interaction/guards/login-form.js';
+import { checkLoginForm } from '../interaction/guards/session-form.js';
 import { setInteractionContext } from '../interaction/interaction-context.js';
 import { InteractionErrorFilter } from '../interaction/interaction-error.filter.js';
 import { InteractionPages } from '../interaction/interaction-pages.service.js';
@@ -50,7 +50,8 @@ export class PasskeyLoginController {
   @Post('options')
   @PasskeyOptionsOperation('WebAuthn options for a passkey sign-in, the challenge bound to this browser\'s login form')
   async options(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const { token } = checkedLoginForm(request, this.issuerOrigin, this.csrf);
+    const { form } = checkLoginForm(request, this.csrf, this.issuerOrigin);
+    const token = form.get('csrf_token')!;
     sendOptions(reply, await this.signIns.options(token));
   }
 
@@ -58,7 +59,9 @@ export class PasskeyLoginController {
   @Post()
   @PageOperation({ summary: 'The passkey sign-in\'s post', description: 'A refused passkey shows the login page again with one message.', redirect: 303 })
   async signIn(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const { form, cookies, token } = checkedLoginForm(request, this.issuerOrigin, this.csrf);
+    const { form, cookies } = checkLoginForm(request, this.csrf, this.issuerOrigin);
+    // Checked: present, equal to its cookie and signed; it names this browser's login form.
+    const token = form.get('csrf_token')!;
     const authorization = await this.pipeline.run(authorizationParameters(form));
     const previous = await this.sessions.current(cookies.one(SESSION_COOKIE));
     setInteractionContext(request, { request: authorization, session: previous, form });

@@ -1,15 +1,40 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { RequestCookies } from '../../browser/cookies.js';
-import { CsrfTokens } from '../../browser/csrf-tokens.js';
+import { CsrfTokens, LOGIN_BINDING, sameToken } from '../../browser/csrf-tokens.js';
 import { forbidden } from '../../browser/request-checks.js';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
 import type { FormParams } from '../../oauth/form/form-params.js';
 import type { LoginSession } from '../login-session.js';
 import { LoginSessionsService } from '../login-sessions.service.js';
-import { SESSION_COOKIE } from '../session-cookie.js';
+import { FORM_CSRF_COOKIE, SESSION_COOKIE } from '../session-cookie.js';
 import { checkFormOrigin, postedForm } from './form-checks.js';
+
+export interface LoginForm {
+  readonly form: FormParams;
+  readonly cookies: RequestCookies;
+}
+
+const BAD_TOKEN = 'the form\'s CSRF token is missing or not valid: reload the page and try again';
+
+/**
+ * A login form's post (the authorization request's login page and the account login):
+ * from Tessera's own page, with the form's CSRF token equal to its cookie and signed for
+ * logging in (OWASP signed double-submit cookie: there is no login session yet to bind
+ * it to).
+ */
+export function checkLoginForm(request: FastifyRequest, csrf: CsrfTokens, issuerOrigin: string): LoginForm {
+  checkFormOrigin(request, issuerOrigin);
+  const form = postedForm(request.body);
+  const cookies = RequestCookies.from(request.headers.cookie);
+  const submitted = form.get('csrf_token');
+  const cookie = cookies.one(FORM_CSRF_COOKIE);
+  if (submitted === undefined || cookie === undefined || !sameToken(submitted, cookie) || !csrf.verify(submitted, LOGIN_BINDING)) {
+    throw forbidden(BAD_TOKEN);
+  }
+  return { form, cookies };
+}
 
 export interface SessionForm {
   /** undefined: no live login session */
@@ -41,7 +66,7 @@ export class SessionFormCheck {
     const session = await this.sessions.current(RequestCookies.from(request.headers.cookie).one(SESSION_COOKIE));
     const token = form.get('csrf_token');
     if (session && (token === undefined || !this.csrf.verify(token, { kind: 'login-session', sessionId: session.id }))) {
-      throw forbidden('the form\'s CSRF token is missing or not valid: reload the page and try again');
+      throw forbidden(BAD_TOKEN);
     }
     return { session, form };
   }
