@@ -42,8 +42,8 @@ export default defineConfig(
     languageOptions: { globals: globals.node },
   },
   {
-    // Runs in Chromium, loaded by the browser-session test.
-    files: ['test/e2e/browser/**/*.js'],
+    // Runs in Chromium: loaded by the browser-session test; the hosted pages' scripts.
+    files: ['test/e2e/browser/**/*.js', 'views/**/*.js'],
     languageOptions: { globals: globals.browser },
   },
 );

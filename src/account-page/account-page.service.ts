@@ -9,6 +9,7 @@ import { ConsentsService } from '../interaction/consents.service.js';
 import { type LoginSession, LoginSessionStore } from '../interaction/login-session.js';
 import { LogoutService } from '../interaction/logout/logout.service.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
+import { type Passkey, PasskeyStore } from '../passkeys/passkey.js';
 import type { Family } from '../sessions/family.js';
 import { SessionRevoker } from '../sessions/session-revoker.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -27,6 +28,7 @@ export interface AccountOverview {
   readonly consents: readonly Consent[];
   /** whether TOTP is on, and how many recovery codes are left */
   readonly totp: { readonly enrolled: boolean; readonly recoveryCodesLeft: number };
+  readonly passkeys: readonly Passkey[];
 }
 
 export interface PasswordChange {
@@ -58,6 +60,7 @@ export class AccountPageService {
     private readonly strategy: LocalStrategy,
     private readonly audit: AuditService,
     private readonly secondFactors: SecondFactorService,
+    private readonly passkeys: PasskeyStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -65,14 +68,15 @@ export class AccountPageService {
   async overview(session: LoginSession): Promise<AccountOverview | undefined> {
     const user = await this.users.findById(session.userId);
     if (!user) return undefined;
-    const [page, mine, consents, totp] = await Promise.all([
+    const [page, mine, consents, totp, passkeys] = await Promise.all([
       this.sessions.listOfUser(user.id, { limit: MAX_LISTED }, true),
       this.store.liveFamilyIdsOf(session.id),
       this.consents.listOfUser(user.id),
       this.secondFactors.status(user.id),
+      this.passkeys.listOfUser(user.id),
     ]);
     const current = new Set(mine);
-    return { user, sessions: page.items.map((family) => ({ family, current: current.has(family.id) })), consents, totp };
+    return { user, sessions: page.items.map((family) => ({ family, current: current.has(family.id) })), consents, totp, passkeys };
   }
 
   /** Ends one of the user's sessions; another user's, or none, is not_found and nothing changes. */

@@ -50,10 +50,17 @@ export class AccountPages {
       })),
       consents: overview.consents.map((consent) => ({ clientId: consent.clientId, scopes: consent.scopes.join(' '), grantedAt: consent.grantedAt.toISOString() })),
       totp: overview.totp,
+      passkeys: overview.passkeys.map((passkey) => ({
+        id: passkey.id,
+        name: passkey.name,
+        createdAt: passkey.createdAt.toISOString(),
+        lastUsedAt: passkey.lastUsedAt?.toISOString(),
+        synced: passkey.backupEligible,
+      })),
       csrf: this.csrf.issue({ kind: 'login-session', sessionId: session.id }),
       flash: this.takeFlash(reply, cookies),
     });
-    void reply.status(200).headers(this.pages.headers()).send(html);
+    void reply.status(200).headers(this.pages.headers(undefined, { scripts: true })).send(html);
   }
 
   /** The TOTP set-up: the secret as text, as its otpauth URI, and as a QR code; a code confirms it. */
@@ -97,7 +104,7 @@ export class AccountPages {
       message: options.message,
       flash: options.message === undefined ? this.takeFlash(reply, cookies) : undefined,
     });
-    void reply.status(options.status ?? 200).headers(this.pages.headers()).send(html);
+    void reply.status(options.status ?? 200).headers(this.pages.headers(undefined, { scripts: true })).send(html);
   }
 
   /** 303 See Other to a path of this server: the browser follows a form's post with a GET (post/redirect/get). */

@@ -20,6 +20,11 @@ const MESSAGES = {
   'totp-enrolled': { text: 'Two-step verification is on. Sign-ins now ask for a code from your app.', alert: false },
   'totp-already': { text: 'Two-step verification is already on.', alert: true },
   'totp-expired': { text: 'The set-up was not finished. Start again.', alert: true },
+  'passkey-added': { text: 'Your passkey was added. You can sign in with it now.', alert: false },
+  'passkey-removed': { text: 'The passkey was removed.', alert: false },
+  'passkey-failed': { text: 'The passkey could not be added. Try again.', alert: true },
+  'passkey-exists': { text: 'This passkey is registered already.', alert: true },
+  'passkey-unknown': { text: 'No such passkey.', alert: true },
 } as const;
 
 export type FlashCode = keyof typeof MESSAGES;

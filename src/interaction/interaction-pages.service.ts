@@ -50,7 +50,7 @@ export class InteractionPages implements ErrorPages {
       username: options.username ?? request.loginHint,
       message: options.message,
     });
-    void reply.status(options.status ?? 200).headers(this.pages.headers(cspSourceOf(request.redirectUri))).send(html);
+    void reply.status(options.status ?? 200).headers(this.pages.headers(cspSourceOf(request.redirectUri), { scripts: true })).send(html);
   }
 
   /**

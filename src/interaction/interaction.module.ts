@@ -51,6 +51,6 @@ import { Pages } from './pages.js';
     LogoutService,
   ],
   // The JSON renderer hands a hosted page's early errors (its form body) to the error page.
-  exports: [SecondFactorModule, ConsentsService, Pages, InteractionPages, InteractionErrorFilter, CsrfTokens, LoginSessionsService, LogoutService, ErrorPages, SessionFormCheck],
+  exports: [AuthorizationFlow, SecondFactorModule, ConsentsService, Pages, InteractionPages, InteractionErrorFilter, CsrfTokens, LoginSessionsService, LogoutService, ErrorPages, SessionFormCheck],
 })
 export class InteractionModule {}

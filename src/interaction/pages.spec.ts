@@ -21,7 +21,13 @@ describe('Pages', () => {
     expect(html).toContain('<form method="post" action="/tenant/interaction/login">');
     expect(html).toContain('<input id="password" name="password" type="password"');
     expect(html).toContain('href="/tenant/assets/tessera.css"');
-    expect(html).not.toMatch(/<script|<style|\sstyle=/i);
+    // No inline script: the passkey scripts are Tessera's own assets, empty elements with a src.
+    expect(html.match(/<script[^>]*>[^<]*<\/script>/gi)).toEqual([
+      '<script src="/tenant/assets/webauthn.js" defer></script>',
+      '<script src="/tenant/assets/passkeys.js" defer></script>',
+    ]);
+    expect(html.replace(/<script src="\/tenant\/assets\/[a-z]+\.js" defer><\/script>/g, '')).not.toMatch(/<script|<style|\sstyle=/i);
+    expect(html).toContain('autocomplete="username webauthn"');
   });
 
   it('renders the consent buttons the contract names', () => {
@@ -54,6 +60,9 @@ describe('Pages', () => {
     expect(csp).not.toContain('script-src');
     expect(csp).toContain("form-action 'self' https://app.example.com");
     expect(pages.headers()['cache-control']).toBe('no-store');
+    const withScripts = pages.headers('https://app.example.com', { scripts: true })['content-security-policy'];
+    expect(withScripts).toContain("script-src 'self'; connect-src 'self';");
+    expect(withScripts).not.toMatch(/unsafe-|script-src [^;]*[^;' ]https?:/);
   });
 
   it('names a redirect URI in CSP by origin, or by scheme for a private-use scheme', () => {

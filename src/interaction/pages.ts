@@ -22,7 +22,8 @@ export type PageHeaders = Record<'content-type' | 'cache-control' | 'pragma' | '
  * Tessera's hosted pages, rendered from views/*.eta by eta, which escapes every `<%= %>`
  * (autoEscape); the raw interpolations are the layout's body, itself rendered here, and
  * the TOTP enrolment's QR code, an SVG the qrcode library drew from the otpauth URI.
- * Pages carry no script at all, and their CSP says so.
+ * No page carries an inline script; the login and account pages load the passkey scripts
+ * from Tessera's own assets, and only those pages' CSP allows scripts (from 'self').
  */
 @Injectable()
 export class Pages {
@@ -30,12 +31,15 @@ export class Pages {
   /** the issuer's path: the pages' links and form actions are below it */
   readonly base: string;
   readonly stylesheet: string;
+  /** the pages' passkey script (views/passkeys.js) */
+  readonly passkeyScript: string;
 
   constructor(@Inject(CONFIG) config: ResolvedConfig) {
     const views = viewsDirectory();
     this.eta = new Eta({ views, cache: true, autoEscape: true });
     this.base = new URL(config.issuer).pathname.replace(/\/+$/, '');
     this.stylesheet = readFileSync(join(views, 'tessera.css'), 'utf8');
+    this.passkeyScript = readFileSync(join(views, 'passkeys.js'), 'utf8');
   }
 
   render(name: PageName, data: Record<string, unknown>): string {
@@ -46,14 +50,17 @@ export class Pages {
    * No caching (the pages hold CSRF tokens and personal data), no framing (clickjacking
    * a consent), no script, styles from Tessera only; forms post to Tessera, whose answer
    * may redirect to `formTarget` (CSP form-action applies to a form's redirects too).
+   * A page with `scripts` (the passkey scripts) may load scripts from Tessera and fetch
+   * from it (the WebAuthn options), nothing inline and nothing else.
    */
-  headers(formTarget?: string): PageHeaders {
+  headers(formTarget?: string, options: { readonly scripts?: boolean } = {}): PageHeaders {
     const targets = ["'self'", ...(formTarget ? [formTarget] : [])].join(' ');
+    const scripts = options.scripts ? " script-src 'self'; connect-src 'self';" : '';
     return {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       pragma: 'no-cache',
-      'content-security-policy': `default-src 'none'; style-src 'self'; img-src 'self'; form-action ${targets}; frame-ancestors 'none'; base-uri 'none'`,
+      'content-security-policy': `default-src 'none';${scripts} style-src 'self'; img-src 'self'; form-action ${targets}; frame-ancestors 'none'; base-uri 'none'`,
       // Under no-referrer a browser sends Origin: null with the form, and the form's
       // origin check needs the real one; nothing is sent to other origins still.
       'referrer-policy': 'same-origin',

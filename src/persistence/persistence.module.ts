@@ -41,6 +41,8 @@ import { DpopProofStore } from '../oauth/dpop/dpop-proof-store.js';
 import { PgDpopProofStore } from './stores/dpop-proof.store.js';
 import { SecondFactorStore } from '../second-factor/second-factor.js';
 import { PgSecondFactorStore } from './stores/second-factor.store.js';
+import { PasskeyChallengeStore, PasskeyStore } from '../passkeys/passkey.js';
+import { PgPasskeyChallengeStore, PgPasskeyStore } from './stores/passkey.store.js';
 
 const STORES = [
   { provide: UserStore, useClass: PgUserStore },
@@ -63,6 +65,8 @@ const STORES = [
   { provide: DpopProofStore, useClass: PgDpopProofStore },
   { provide: BackchannelLogoutStore, useClass: PgBackchannelLogoutStore },
   { provide: SecondFactorStore, useClass: PgSecondFactorStore },
+  { provide: PasskeyStore, useClass: PgPasskeyStore },
+  { provide: PasskeyChallengeStore, useClass: PgPasskeyChallengeStore },
 ];
 
 /**

@@ -83,7 +83,7 @@ describe('the account page in Chromium', () => {
     expect(new URL(page.url()).pathname).toBe('/login');
     await page.getByLabel('Username').fill(user.username);
     await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
 
     const mine = await portalLogin(page);

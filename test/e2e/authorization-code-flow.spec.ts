@@ -166,13 +166,13 @@ describe('the authorization code flow in Chromium with an openid-client relying 
     expect(await page.getByLabel('Username').count()).toBe(1);
     await page.getByLabel('Username').fill(user.username);
     await page.getByLabel('Password').fill('not the password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     expect(await page.getByRole('alert').textContent()).toBe('Wrong username or password.');
     await page.getByLabel('Password').fill('');
     await shoot(page, 'login-page.png');
 
     await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('button', { name: 'Allow' }).waitFor();
     expect(await page.locator('main').textContent()).toContain(shop.id);
     await shoot(page, 'consent-page.png');
@@ -218,7 +218,7 @@ describe('the authorization code flow in Chromium with an openid-client relying 
       if (new URL(page.url()).origin === t.url) {
         await page.getByLabel('Username').fill(user.username);
         await page.getByLabel('Password').fill(user.password);
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       }
       await page.locator('#done').waitFor();
       return new URL(page.url()).searchParams.get('state')!;
@@ -261,7 +261,7 @@ describe('the authorization code flow in Chromium with an openid-client relying 
     await page.goto(`${rpOrigin}/login?client=${news.id}&scope=openid%20read`);
     await page.getByLabel('Username').fill(user.username);
     await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.locator('#done, #failed').first().waitFor();
     expect(await page.locator('body').textContent()).toContain('signed in');
     const idToken = lastOutcome(page).tokens!.id_token!;

@@ -89,15 +89,16 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts the app with ISSUER set to the URL it then listens on, so the issuer the library
- * discovers and checks is the one it fetched. The port was free a moment ago: retried if
+ * discovers and checks is the one it fetched; `host` names 127.0.0.1 in it (`localhost` for
+ * WebAuthn, whose RP ID cannot be an IP address). The port was free a moment ago: retried if
  * another process takes it in between.
  */
-export async function startAtOwnIssuer(env: Record<string, string>): Promise<TestApp> {
+export async function startAtOwnIssuer(env: Record<string, string>, host = '127.0.0.1'): Promise<TestApp> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     try {
       // The library checks exp against the real clock: the server's clock starts at real time.
-      return await startTestApp({ ...env, ISSUER: `http://127.0.0.1:${port}` }, { port, clock: new FakeClock(Date.now()) });
+      return await startTestApp({ ...env, ISSUER: `http://${host}:${port}` }, { port, clock: new FakeClock(Date.now()) });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 3) throw error;
     }

@@ -88,6 +88,10 @@ const SETTLED_BACKCHANNEL_LOGOUTS = `
     WHERE (delivered_at IS NOT NULL OR gave_up_at IS NOT NULL) AND created_at < $1
     LIMIT $2 FOR UPDATE SKIP LOCKED)`;
 
+const EXPIRED_WEBAUTHN_CHALLENGES = `
+  DELETE FROM webauthn_challenges WHERE hash IN (
+    SELECT hash FROM webauthn_challenges WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
 @Injectable()
 export class PgJanitorStore extends JanitorStore {
   constructor(private readonly dataSource: DataSource) {
@@ -123,5 +127,6 @@ function batchesOn(m: EntityManager, lease: Lease): CleanupBatches {
     endedLoginSessions: (before, limit) => deleted(ENDED_LOGIN_SESSIONS, [before, limit]),
     expiredDpopProofs: (before, limit) => deleted(EXPIRED_DPOP_PROOFS, [before, limit]),
     settledBackchannelLogouts: (before, limit) => deleted(SETTLED_BACKCHANNEL_LOGOUTS, [before, limit]),
+    expiredWebauthnChallenges: (before, limit) => deleted(EXPIRED_WEBAUTHN_CHALLENGES, [before, limit]),
   };
 }
