@@ -153,7 +153,7 @@ describe('the DPoP SPA of the README, in Chromium', () => {
     await page.getByLabel('Username').fill(user.username);
     await page.getByLabel('Password').fill(user.password);
     catchUp();
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${origin}/`);
     const login = (await page.evaluate(() => (globalThis as unknown as { loginResult: Promise<unknown> }).loginResult)) as TokenOutcome;
     expect(login).toMatchObject({ ok: true, json: { token_type: 'DPoP', scope: 'read' } });

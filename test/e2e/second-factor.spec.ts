@@ -42,7 +42,7 @@ describe('the TOTP second factor in Chromium', () => {
     await page.goto(`${t.url}/account`);
     await page.getByLabel('Username').fill(user.username);
     await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
 
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
@@ -67,7 +67,7 @@ describe('the TOTP second factor in Chromium', () => {
     await page.goto(`${t.url}/oauth/authorize?${new URLSearchParams(authorizationParams(portal, challenge, { scope: 'openid read', nonce: 'n-7' })).toString()}`);
     await page.getByLabel('Username').fill(user.username);
     await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
     await page.getByLabel('Authentication code').fill('000000' === totpCode(secret, t.clock.now()) ? '111111' : '000000');
     await page.getByRole('button', { name: 'Verify' }).click();
