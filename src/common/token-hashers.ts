@@ -22,6 +22,8 @@ export class TokenHashers {
   readonly pushedRequest: KeyedHasher;
   /** a DPoP proof's key thumbprint and jti (RFC 9449 §11.1), remembered until its iat window closes */
   readonly dpopProof: KeyedHasher;
+  /** the admin console's session cookie: stored only as this hash */
+  readonly consoleSession: KeyedHasher;
 
   constructor(@Inject(CONFIG) config: ResolvedConfig) {
     this.refreshToken = new KeyedHasher(config.tokenHashSecret, 'refresh-token');
@@ -33,5 +35,6 @@ export class TokenHashers {
     this.loginSession = new KeyedHasher(config.tokenHashSecret, 'login-session');
     this.pushedRequest = new KeyedHasher(config.tokenHashSecret, 'pushed-request');
     this.dpopProof = new KeyedHasher(config.tokenHashSecret, 'dpop-proof');
+    this.consoleSession = new KeyedHasher(config.tokenHashSecret, 'console-session');
   }
 }

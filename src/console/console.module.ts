@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { ClientsModule } from '../clients/clients.module.js';
+import { InteractionModule } from '../interaction/interaction.module.js';
+import { InteractionErrorFilter } from '../interaction/interaction-error.filter.js';
+import { OAuthModule } from '../oauth/oauth.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { ConsoleController } from './console.controller.js';
+import { ConsoleFormGuard } from './console-form.guard.js';
+import { ConsolePages } from './console-pages.js';
+import { ConsoleSignIn } from './console-sign-in.service.js';
+import { ConsoleUsersController } from './console-users.controller.js';
+import { ConsoleUsersService } from './console-users.service.js';
+
+/** The hosted admin console (CONTRACT "Admin console"), a first-party client of Tessera itself. */
+@Module({
+  imports: [ClientsModule, InteractionModule, OAuthModule, SessionsModule, UsersModule],
+  controllers: [ConsoleController, ConsoleUsersController],
+  providers: [ConsoleSignIn, ConsolePages, ConsoleUsersService, ConsoleFormGuard, InteractionErrorFilter],
+})
+export class ConsoleModule {}
