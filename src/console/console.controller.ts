@@ -3,6 +3,9 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestCookies } from '../browser/cookies.js';
 import { InteractionErrorFilter } from '../interaction/interaction-error.filter.js';
+import { LoginSessionsService } from '../interaction/login-sessions.service.js';
+import { LogoutService } from '../interaction/logout/logout.service.js';
+import { clearedSessionCookie, SESSION_COOKIE } from '../interaction/session-cookie.js';
 import { FormParams } from '../oauth/form/form-params.js';
 import { ConsoleFormGuard, consoleFormOf } from './console-form.guard.js';
 import { ConsoleOperation } from './console-operation.js';
@@ -22,6 +25,8 @@ export class ConsoleController {
   constructor(
     private readonly signIn: ConsoleSignIn,
     private readonly pages: ConsolePages,
+    private readonly loginSessions: LoginSessionsService,
+    private readonly logouts: LogoutService,
   ) {}
 
   @Get()
@@ -43,11 +48,16 @@ export class ConsoleController {
 
   @Post('sign-out')
   @UseGuards(ConsoleFormGuard)
-  @ConsoleOperation({ summary: 'Sign out of the console: its session and the family it signed in with end', page: 'never', redirect: 'to the account login page' })
+  @ConsoleOperation({ summary: 'Sign out of the console and of Tessera: the console session, the login session and its sessions end', page: 'never', redirect: 'to the login page' })
   async signOut(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const { admin } = consoleFormOf(request);
-    if (admin) await this.signIn.signOut(admin);
-    this.pages.setCookies(reply, [this.signIn.cookie.cleared()]);
+    if (!admin) return this.pages.redirect(reply, `${this.pages.base}/console`);
+    await this.signIn.signOut(admin);
+    // An admin leaving the console leaves Tessera too (a shared machine must not sign the
+    // next person straight back in): the same logout as the account page's sign-out.
+    const login = await this.loginSessions.current(RequestCookies.from(request.headers.cookie).one(SESSION_COOKIE));
+    if (login) await this.logouts.end(login, { ip: request.ip });
+    this.pages.setCookies(reply, [this.signIn.cookie.cleared(), clearedSessionCookie()]);
     this.pages.redirect(reply, `${this.pages.base}/login?return_to=${encodeURIComponent(`${this.pages.base}/account`)}`, 'signed-out');
   }
 }

@@ -237,7 +237,7 @@ describe('the admin console', () => {
     expect((await rows<{ n: string }>(t, `SELECT count(*) AS n FROM audit_events WHERE details::text LIKE $1`, [`%${password}%`]))[0].n).toBe('0');
   });
 
-  it('signing out ends the console session and its family', async () => {
+  it('signing out ends the console session, its family and the Tessera login session', async () => {
     const { agent, admin } = await signInAdmin();
     const { csrf, page } = await userPage(agent, admin);
     const family = /data-session="([^"]+)"/.exec(page.text)![1];
@@ -246,6 +246,11 @@ describe('the admin console', () => {
     expect(agent.jar.has(CONSOLE_COOKIE)).toBe(false);
     expect(await live(family)).toBe(false);
     expect(await rows(t, 'SELECT 1 FROM console_sessions WHERE family_id = $1', [family])).toHaveLength(0);
+    expect(agent.jar.has('__Host-tessera-session')).toBe(false);
+    // Back at the console, the login page again: no silent sign-in.
+    const again = await agent.get(path((await agent.get('/console')).location!));
+    expectPage(again, 200);
+    expect(again.text).toContain('name="password"');
   });
 
   it('revoking the admin\'s own console session (elsewhere) ends the console at once', async () => {
