@@ -12,6 +12,7 @@ export const CLEANUP_TABLES = [
   'login_sessions',
   'dpop_proofs',
   'backchannel_logouts',
+  'console_sessions',
 ] as const;
 
 export type CleanupTable = (typeof CLEANUP_TABLES)[number];
@@ -55,6 +56,8 @@ export interface CleanupBatches {
   expiredDpopProofs(before: Date, limit: number): Promise<number>;
   /** Back-channel logouts delivered or given up, of sessions that ended before `before`. */
   settledBackchannelLogouts(before: Date, limit: number): Promise<number>;
+  /** Admin console sessions, signed in or never finished (anyone may start one), that expired before `before`. */
+  expiredConsoleSessions(before: Date, limit: number): Promise<number>;
 }
 
 /** Owned by janitor/; implemented in persistence/. */

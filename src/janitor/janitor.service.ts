@@ -72,6 +72,7 @@ export class JanitorService {
       ['login_sessions', (b, limit) => b.endedLoginSessions(expired, limit)],
       ['dpop_proofs', (b, limit) => b.expiredDpopProofs(expired, limit)],
       ['backchannel_logouts', (b, limit) => b.settledBackchannelLogouts(new Date(now - BACKCHANNEL_KEEP_MS), limit)],
+      ['console_sessions', (b, limit) => b.expiredConsoleSessions(expired, limit)],
     ];
   }
 }

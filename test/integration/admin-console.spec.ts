@@ -1,6 +1,7 @@
 import { api, createAdmin, rows } from '../factories/admin.js';
 import { PageAgent, type PageResult } from '../factories/authorization.js';
 import { createClient, createUser, login, type TestClient, type TestUser, token } from '../factories/index.js';
+import { JanitorService } from '../../src/janitor/janitor.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -261,6 +262,18 @@ describe('the admin console', () => {
     const after = await agent.get('/console/users');
     expect(after.status).toBe(302);
     expect(after.location!.pathname).toBe('/oauth/authorize');
+  });
+
+  it('the janitor removes console sign-ins that never came back once expired (anyone may start one)', async () => {
+    const agent = new PageAgent(t);
+    await agent.get('/console');
+    const count = async () => Number((await rows<{ n: string }>(t, 'SELECT count(*) AS n FROM console_sessions WHERE user_id IS NULL'))[0].n);
+    expect(await count()).toBeGreaterThan(0);
+    expect((await t.app.get(JanitorService).runOnce())?.console_sessions).toBe(0);
+    t.clock.advance(11 * 60 + 60);
+    expect((await t.app.get(JanitorService).runOnce())?.console_sessions).toBeGreaterThan(0);
+    expect(await count()).toBe(0);
+    t.clock.advance(-(11 * 60 + 60));
   });
 
   it('answers bad input with a page, never a 500', async () => {

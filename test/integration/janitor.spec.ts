@@ -132,6 +132,7 @@ describe('janitor', () => {
       login_sessions: 0,
       dpop_proofs: 0,
       backchannel_logouts: 0,
+      console_sessions: 0,
     });
 
     // The revoked session inside its absolute lifetime is still known, its rotated token too.
@@ -272,6 +273,7 @@ describe('janitor', () => {
       login_sessions: 0,
       dpop_proofs: 0,
       backchannel_logouts: 0,
+      console_sessions: 0,
     });
     expect((await refresh(t, web, live.refresh_token)).refresh_token).toBeDefined();
   });

@@ -85,6 +85,10 @@ const SETTLED_BACKCHANNEL_LOGOUTS = `
     WHERE (delivered_at IS NOT NULL OR gave_up_at IS NOT NULL) AND created_at < $1
     LIMIT $2 FOR UPDATE SKIP LOCKED)`;
 
+const EXPIRED_CONSOLE_SESSIONS = `
+  DELETE FROM console_sessions WHERE id IN (
+    SELECT id FROM console_sessions WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+
 @Injectable()
 export class PgJanitorStore extends JanitorStore {
   constructor(private readonly dataSource: DataSource) {
@@ -127,5 +131,6 @@ function batchesOn(m: EntityManager): CleanupBatches {
     endedLoginSessions: (before, limit) => deleted(ENDED_LOGIN_SESSIONS, [before, limit]),
     expiredDpopProofs: (before, limit) => deleted(EXPIRED_DPOP_PROOFS, [before, limit]),
     settledBackchannelLogouts: (before, limit) => deleted(SETTLED_BACKCHANNEL_LOGOUTS, [before, limit]),
+    expiredConsoleSessions: (before, limit) => deleted(EXPIRED_CONSOLE_SESSIONS, [before, limit]),
   };
 }
