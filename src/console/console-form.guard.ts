@@ -5,7 +5,7 @@ import { CsrfTokens } from '../browser/csrf-tokens.js';
 import { forbidden } from '../browser/request-checks.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
-import { checkFormOrigin, postedForm } from '../interaction/guards/form-checks.js';
+import { checkFormCsrf, checkFormOrigin, postedForm } from '../interaction/guards/form-checks.js';
 import type { FormParams } from '../oauth/form/form-params.js';
 import { type ConsoleAdmin, ConsoleSignIn } from './console-sign-in.service.js';
 
@@ -48,10 +48,7 @@ export class ConsoleFormGuard implements CanActivate {
     const form = postedForm(request.body);
     const admin = await this.signIn.current(RequestCookies.from(request.headers.cookie).one(this.signIn.cookie.name));
     if (admin === 'not-admin') throw forbidden('the console is for administrators only');
-    const token = form.get('csrf_token');
-    if (admin && (token === undefined || !this.csrf.verify(token, { kind: 'console', sessionId: admin.session.id }))) {
-      throw forbidden('the form\'s CSRF token is missing or not valid: reload the page and try again');
-    }
+    if (admin) checkFormCsrf(this.csrf, form, { kind: 'console', sessionId: admin.session.id });
     forms.set(request, { admin, form, confirmed: form.get('confirm') === 'yes' });
     return true;
   }

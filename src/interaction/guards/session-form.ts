@@ -2,14 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { RequestCookies } from '../../browser/cookies.js';
 import { CsrfTokens } from '../../browser/csrf-tokens.js';
-import { forbidden } from '../../browser/request-checks.js';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
 import type { FormParams } from '../../oauth/form/form-params.js';
 import type { LoginSession } from '../login-session.js';
 import { LoginSessionsService } from '../login-sessions.service.js';
 import { SESSION_COOKIE } from '../session-cookie.js';
-import { checkFormOrigin, postedForm } from './form-checks.js';
+import { checkFormCsrf, checkFormOrigin, postedForm } from './form-checks.js';
 
 export interface SessionForm {
   /** undefined: no live login session */
@@ -39,10 +38,7 @@ export class SessionFormCheck {
     checkFormOrigin(request, this.issuerOrigin);
     const form = postedForm(request.body);
     const session = await this.sessions.current(RequestCookies.from(request.headers.cookie).one(SESSION_COOKIE));
-    const token = form.get('csrf_token');
-    if (session && (token === undefined || !this.csrf.verify(token, { kind: 'login-session', sessionId: session.id }))) {
-      throw forbidden('the form\'s CSRF token is missing or not valid: reload the page and try again');
-    }
+    if (session) checkFormCsrf(this.csrf, form, { kind: 'login-session', sessionId: session.id });
     return { session, form };
   }
 }
