@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { AUDIT_EVENT_TYPES, type AuditEventType, type StoredAuditEvent } from '../audit/audit-event.js';
 import { clearedFlashCookie, FLASH_COOKIE, type FlashCode, flashCookie, flashOf } from '../account-page/flash.js';
 import type { CookieSet, RequestCookies } from '../browser/cookies.js';
 import { CsrfTokens } from '../browser/csrf-tokens.js';
@@ -71,6 +72,33 @@ export class ConsolePages {
     });
   }
 
+  /** Reuse detections stand out: they are what an admin looks for first. */
+  events(reply: FastifyReply, cookies: RequestCookies, admin: ConsoleAdmin, filter: { type?: AuditEventType; user?: string }, found: Page<StoredAuditEvent>): void {
+    const kept = { ...(filter.type ? { type: filter.type } : {}), ...(filter.user ? { user: filter.user } : {}) };
+    const next = found.next && new URLSearchParams({ ...kept, cursor: encodeCursor(found.next) }).toString();
+    this.send(reply, 'console-events', {
+      ...this.common(reply, cookies, admin),
+      title: 'Security events',
+      types: AUDIT_EVENT_TYPES,
+      type: filter.type ?? '',
+      user: filter.user ?? '',
+      next,
+      events: found.items.map((event) => ({
+        id: event.id,
+        type: event.type,
+        reuse: event.type.endsWith('_reuse_detected'),
+        occurredAt: time(event.occurredAt),
+        actor: event.actor ?? null,
+        userId: event.userId ?? null,
+        clientId: event.clientId ?? null,
+        familyId: event.familyId ?? null,
+        reason: event.reason ?? null,
+        ip: event.ip ?? null,
+        details: Object.entries(event.details ?? {}).map(([key, value]) => `${key}=${String(value)}`).join(' '),
+      })),
+    });
+  }
+
   /** The generated password, in the answer to the post itself: shown once, never in a URL or a cookie. */
   password(reply: FastifyReply, cookies: RequestCookies, admin: ConsoleAdmin, user: User, password: string): void {
     this.send(reply, 'console-password', { ...this.common(reply, cookies, admin), title: 'Password reset', username: user.username, userId: user.id, password });
@@ -109,7 +137,7 @@ export class ConsolePages {
     };
   }
 
-  private send(reply: FastifyReply, name: 'console-users' | 'console-user' | 'console-password', data: Record<string, unknown>): void {
+  private send(reply: FastifyReply, name: 'console-users' | 'console-user' | 'console-password' | 'console-events', data: Record<string, unknown>): void {
     void reply.status(200).headers(this.pages.headers()).send(this.pages.render(name, data));
   }
 

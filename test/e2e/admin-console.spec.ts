@@ -114,6 +114,13 @@ describe('the admin console in Chromium', () => {
     expect((await token(t, phoneApp, { grant_type: 'password', username: alice.username, password: alice.password })).status).toBe(400);
     await expectAccessible(page);
 
+    await page.getByRole('link', { name: 'Security events of alice' }).click();
+    await page.getByRole('heading', { name: 'Security events', exact: true }).waitFor();
+    expect(await page.locator('li strong', { hasText: 'user_disabled' }).count()).toBe(1);
+    await expectAccessible(page);
+    await shoot(page, 'console-events.png');
+    await page.goBack();
+
     const reset = page.locator('form', { has: page.getByRole('button', { name: 'Reset password' }) });
     await reset.getByRole('checkbox').check();
     await reset.getByRole('button', { name: 'Reset password' }).click();

@@ -276,6 +276,33 @@ describe('the admin console', () => {
     t.clock.advance(-(11 * 60 + 60));
   });
 
+  it('shows the audit log, reuse detections highlighted with their reason, filtered by type and user', async () => {
+    const { agent, admin } = await signInAdmin();
+    const user = await createUser(t);
+    const first = await login(t, app, user, 'read');
+    expect((await refresh(first)).status).toBe(200);
+    t.clock.advance(60);
+    expect((await refresh(first)).body.error).toBe('invalid_grant');
+    const page = await agent.get(`/console/events?type=refresh_token_reuse_detected&user=${user.user.id}`);
+    expectPage(page, 200);
+    expect(page.text.match(/class="item alert"/g)).toHaveLength(1);
+    expect(page.text).toContain('reuse detected');
+    expect(page.text).toContain('<dd>after_grace</dd>');
+    expect(page.text).toContain(`href="/console/users/${user.user.id}"`);
+    expect(page.text).toContain(`<code>${sidOf(first)}</code>`);
+    expect(page.text).toContain('<option value="refresh_token_reuse_detected" selected>');
+    const all = await agent.get(`/console/events?user=${user.user.id}`);
+    expect(all.text).toContain('<strong>login_succeeded</strong>');
+    expect(all.text).toContain('<strong>refresh_token_reuse_detected</strong>');
+    // The admin's own login is in the whole log, not in this user's.
+    expect((await agent.get('/console/events')).text).toContain(`href="/console/users/${admin.user.id}"`);
+    expect(all.text).not.toContain(`href="/console/users/${admin.user.id}"`);
+    expectPage(await agent.get('/console/events?type=not_a_type'), 400);
+    expectPage(await agent.get('/console/events?user=nobody'), 400);
+    expectPage(await agent.get('/console/events?cursor=garbage'), 400);
+    expect((await new PageAgent(t).get('/console/events')).status).toBe(302);
+  });
+
   it('answers bad input with a page, never a 500', async () => {
     const { agent } = await signInAdmin();
     expectPage(await agent.get('/console/users/not-a-uuid'), 404);
