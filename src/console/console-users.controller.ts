@@ -53,28 +53,28 @@ export class ConsoleUsersController {
 
   @Post(':id/sessions/revoke')
   @UseGuards(ConsoleFormGuard)
-  @ConsoleOperation({ summary: 'Revoke one session of the user (session=<id>, confirm=yes)', page: 'never', redirect: BACK })
+  @ConsoleOperation({ summary: 'Revoke one session of the user (session=<id>, confirm=yes)', page: 'the user page (after the redirect), with a one-time message', redirect: BACK })
   async revokeOne(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string): Promise<void> {
     await this.act(request, reply, id, 'console-session-revoked', (admin, form) => this.users.revokeSession(admin, id, form.form.get('session')));
   }
 
   @Post(':id/sessions/revoke-all')
   @UseGuards(ConsoleFormGuard)
-  @ConsoleOperation({ summary: 'Revoke every session of the user (confirm=yes)', page: 'never', redirect: BACK })
+  @ConsoleOperation({ summary: 'Revoke every session of the user (confirm=yes)', page: 'the user page (after the redirect), with a one-time message', redirect: BACK })
   async revokeAll(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string): Promise<void> {
     await this.act(request, reply, id, 'console-sessions-revoked', (admin) => this.users.revokeAll(admin, id));
   }
 
   @Post(':id/disable')
   @UseGuards(ConsoleFormGuard)
-  @ConsoleOperation({ summary: 'Disable the user: login refused, every session revoked (confirm=yes)', page: 'never', redirect: BACK })
+  @ConsoleOperation({ summary: 'Disable the user: login refused, every session revoked (confirm=yes)', page: 'the user page (after the redirect), with a one-time message', redirect: BACK })
   async disable(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string): Promise<void> {
     await this.act(request, reply, id, 'console-disabled', (admin) => this.users.setDisabled(admin, id, true));
   }
 
   @Post(':id/enable')
   @UseGuards(ConsoleFormGuard)
-  @ConsoleOperation({ summary: 'Enable the user again (confirm=yes)', page: 'never', redirect: BACK })
+  @ConsoleOperation({ summary: 'Enable the user again (confirm=yes)', page: 'the user page (after the redirect), with a one-time message', redirect: BACK })
   async enable(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string): Promise<void> {
     await this.act(request, reply, id, 'console-enabled', (admin) => this.users.setDisabled(admin, id, false));
   }

@@ -30,14 +30,14 @@ export class ConsoleController {
   ) {}
 
   @Get()
-  @ConsoleOperation({ summary: 'The admin console: signs in, then the users page', page: 'never', redirect: TO_SIGN_IN })
+  @ConsoleOperation({ summary: 'The admin console: signs in, then the users page', page: 'the users page, once signed in (after the redirect)', redirect: TO_SIGN_IN })
   async open(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const admin = await signedIn(this.signIn, this.pages, request, reply);
     if (admin) this.pages.redirect(reply, `${this.pages.base}/console/users`, undefined, 302);
   }
 
   @Get('callback')
-  @ConsoleOperation({ summary: 'The console\'s redirect URI (code, state, iss)', page: 'never', redirect: 'to the users page' })
+  @ConsoleOperation({ summary: 'The console\'s redirect URI (code, state, iss)', page: 'the users page (after the redirect), or the 403 page for a user who is not an admin', redirect: 'to the users page' })
   async callback(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const cookies = RequestCookies.from(request.headers.cookie);
     const finished = await this.signIn.finish(cookies.one(this.signIn.cookie.name), queryOf(request.url), { ip: request.ip, userAgent: request.headers['user-agent'] });
@@ -48,7 +48,7 @@ export class ConsoleController {
 
   @Post('sign-out')
   @UseGuards(ConsoleFormGuard)
-  @ConsoleOperation({ summary: 'Sign out of the console and of Tessera: the console session, the login session and its sessions end', page: 'never', redirect: 'to the login page' })
+  @ConsoleOperation({ summary: 'Sign out of the console and of Tessera: the console session, the login session and its sessions end', page: 'the login page (after the redirect)', redirect: 'to the login page' })
   async signOut(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const { admin } = consoleFormOf(request);
     if (!admin) return this.pages.redirect(reply, `${this.pages.base}/console`);

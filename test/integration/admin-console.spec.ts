@@ -119,6 +119,16 @@ describe('the admin console', () => {
     expect((await agent.get('/console/users')).status).toBe(302);
   });
 
+  it('two callbacks racing with the same cookie: exactly one signs in', async () => {
+    const admin = await createUser(t, { admin: true });
+    const agent = new PageAgent(t);
+    const started = await agent.get('/console');
+    const callback = await agent.login(await agent.get(path(started.location!)), admin);
+    const answers = await Promise.all([agent.get(path(callback.location!)), agent.get(path(callback.location!))]);
+    expect(answers.map((a) => a.status).sort()).toEqual([302, 403]);
+    expect(await rows(t, 'SELECT 1 FROM console_sessions WHERE user_id = $1', [admin.user.id])).toHaveLength(1);
+  });
+
   it('finds users by username or email, page by page', async () => {
     const { agent } = await signInAdmin();
     const marker = `findme${Date.now()}`;
