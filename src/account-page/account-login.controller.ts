@@ -3,9 +3,8 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service.js';
 import { RequestCookies } from '../browser/cookies.js';
-import { CsrfTokens, LOGIN_BINDING, sameToken } from '../browser/csrf-tokens.js';
+import { CsrfTokens } from '../browser/csrf-tokens.js';
 import { provePassword } from '../browser/guards/local-auth.guard.js';
-import { forbidden } from '../browser/request-checks.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
@@ -14,10 +13,10 @@ import { DEVICE_COOKIE } from '../throttle/device-cookies.js';
 import { LocalStrategy } from '../users/local.strategy.js';
 import type { User } from '../users/user.js';
 import { passwordWithinLimit } from '../users/users.service.js';
-import { checkFormOrigin, postedForm } from '../interaction/guards/form-checks.js';
+import { checkLoginForm } from '../interaction/guards/session-form.js';
 import { InteractionErrorFilter } from '../interaction/interaction-error.filter.js';
 import { LoginSessionsService } from '../interaction/login-sessions.service.js';
-import { FORM_CSRF_COOKIE, SESSION_COOKIE, sessionCookie } from '../interaction/session-cookie.js';
+import { SESSION_COOKIE, sessionCookie } from '../interaction/session-cookie.js';
 import { AccountOperation } from './account-operation.js';
 import { AccountPages } from './account-pages.js';
 import { safeReturnTo } from './return-to.js';
@@ -58,14 +57,7 @@ export class AccountLoginController {
   @Post()
   @AccountOperation({ summary: 'The account login form\'s post', description: 'A wrong password shows the form again with one message.', page: 'the login form again, with a message' })
   async login(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    checkFormOrigin(request, this.issuerOrigin);
-    const form = postedForm(request.body);
-    const cookies = RequestCookies.from(request.headers.cookie);
-    const submitted = form.get('csrf_token');
-    const cookie = cookies.one(FORM_CSRF_COOKIE);
-    if (submitted === undefined || cookie === undefined || !sameToken(submitted, cookie) || !this.csrf.verify(submitted, LOGIN_BINDING)) {
-      throw forbidden('the form\'s CSRF token is missing or not valid: reload the page and try again');
-    }
+    const { form, cookies } = checkLoginForm(request, this.csrf, this.issuerOrigin);
     const returnTo = safeReturnTo(form.get('return_to'), this.pages.base);
     const user = await this.prove(request, reply, cookies, form);
     if (user === 'answered') return;

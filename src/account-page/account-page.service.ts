@@ -85,7 +85,7 @@ export class AccountPageService {
   async endOthers(session: LoginSession): Promise<number> {
     const keep = new Set(await this.store.liveFamilyIdsOf(session.id));
     const ended = await this.revoker.revokeAllOfExcept(session.userId, keep, 'logout', actorOf(session));
-    await this.store.endOthers(session.userId, session.id, 'logout', new Date(this.clock.now()));
+    await this.loginSessions.endAllOf(session.userId, 'logout', new Date(this.clock.now()), session.id);
     return ended.length;
   }
 
@@ -98,7 +98,8 @@ export class AccountPageService {
   /**
    * A new password, after the current one is proven again through the login throttle
    * and passport-local (a stolen session cookie alone cannot take the account over).
-   * Every other session and login session of the user ends; this browser's stay.
+   * Every other session and login session of the user ends; this browser's stay
+   * (UsersService.changePassword, the same ending as an admin's new password).
    */
   async changePassword(session: LoginSession, change: PasswordChange, reply: FastifyReply): Promise<PasswordOutcome> {
     const user = await this.users.findById(session.userId);
@@ -109,14 +110,13 @@ export class AccountPageService {
       await this.audit.record({ type: 'login_failed', userId: user.id, ip: change.ip, details: { purpose: 'password_change' } });
       return 'wrong-password';
     }
-    const keep = new Set(await this.store.liveFamilyIdsOf(session.id));
+    const keep = { families: new Set(await this.store.liveFamilyIdsOf(session.id)), loginSessionId: session.id };
     try {
-      await this.users.changePassword(user.id, change.next, keep, actorOf(session));
+      await this.users.changePassword(user.id, change.next, actorOf(session), keep);
     } catch (error) {
       if (error instanceof InvalidInputError) return 'password-rules';
       throw error;
     }
-    await this.store.endOthers(user.id, session.id, 'password_changed', new Date(this.clock.now()));
     return 'changed';
   }
 

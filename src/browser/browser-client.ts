@@ -18,6 +18,14 @@ export function isBrowserClient(client: BrowserClientShape): boolean {
   );
 }
 
+/**
+ * A client whose pages call the token endpoint themselves (a SPA with the code flow, its
+ * tokens bound by DPoP): public, with the origins its pages are served from.
+ */
+export function isPageTokenClient(client: BrowserClientShape): boolean {
+  return client.type === 'public' && client.allowedOrigins.length > 0;
+}
+
 /** Owned by browser/; implemented in persistence/. */
 export abstract class BrowserOriginStore {
   /** The clients registered with this exact origin. */

@@ -3,7 +3,7 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import { RecentCache } from '../common/recent-cache.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
-import { BrowserOriginStore, isBrowserClient } from './browser-client.js';
+import { BrowserOriginStore, isBrowserClient, isPageTokenClient } from './browser-client.js';
 
 // Distinct origins remembered; a flood of made-up Origin headers only evicts.
 const CACHE_SIZE = 1_000;
@@ -16,6 +16,7 @@ const CACHE_SIZE = 1_000;
 @Injectable()
 export class BrowserOrigins {
   private readonly known: RecentCache<string, boolean>;
+  private readonly tokenCallers: RecentCache<string, boolean>;
 
   constructor(
     private readonly store: BrowserOriginStore,
@@ -23,10 +24,16 @@ export class BrowserOrigins {
     @Inject(CLOCK) clock: Clock,
   ) {
     this.known = new RecentCache(CACHE_SIZE, config.revocationMaxStalenessMs, clock);
+    this.tokenCallers = new RecentCache(CACHE_SIZE, config.revocationMaxStalenessMs, clock);
   }
 
   async isBrowserOrigin(origin: string): Promise<boolean> {
     // false is an answer too, and kept: a refused origin costs one lookup per window.
     return (await this.known.get(origin, async () => (await this.store.clientsWithOrigin(origin)).some(isBrowserClient))) ?? false;
+  }
+
+  /** Whether CORS opens the token endpoint to `origin`: registered for a public client. */
+  async isTokenEndpointOrigin(origin: string): Promise<boolean> {
+    return (await this.tokenCallers.get(origin, async () => (await this.store.clientsWithOrigin(origin)).some(isPageTokenClient))) ?? false;
   }
 }

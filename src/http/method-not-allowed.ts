@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 
-// OPTIONS is left out: only the CORS preflight of /auth answers it, and a refused
-// preflight stays a 404 (see browser/cors.ts).
+// OPTIONS is left out: only the CORS preflights of /auth and of the token endpoint
+// answer it; a refused one stays a 404 under /auth, a 405 at the token endpoint (see
+// browser/cors.ts).
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /**

@@ -33,6 +33,9 @@ export abstract class LoginSessionStore {
 
   abstract end(id: string, reason: LoginSessionEnd, now: Date): Promise<boolean>;
 
+  /** Ends every live login session of the user, except `keepId` when given; returns how many ended. */
+  abstract endAllOf(userId: string, reason: LoginSessionEnd, now: Date, keepId?: string): Promise<number>;
+
   /** The families started through the session (codes it issued, then redeemed) that are not revoked. */
   abstract liveFamilyIds(id: string): Promise<string[]>;
 }

@@ -73,16 +73,27 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 /** The SET that announces a feed revocation. */
 export function revocationSecurityEvent(revocation: FeedRevocation, envelope: SetEnvelope): SecurityEventClaims {
   const [subject, type] = subjectAndType(revocation, envelope.issuer);
+  // CAEP 1.0 §2: event_timestamp is when the revocation happened, not when it was sent.
+  const event = { event_timestamp: seconds(revocation.createdAt), ...eventFields(revocation) };
+  return securityEvent(envelope, `revocation-${revocation.id}`, subject, type, event);
+}
+
+/** The claims every SET shares (RFC 8417 §2.2), around its one event about `subject`. */
+function securityEvent(envelope: SetEnvelope, txn: string, subject: SubjectIdentifier, type: string, event: Record<string, unknown>): SecurityEventClaims {
   return {
     iss: envelope.issuer,
     aud: envelope.audience,
     jti: envelope.jti,
     iat: seconds(envelope.issuedAt),
-    txn: `revocation-${revocation.id}`,
+    txn,
     sub_id: subject,
-    // CAEP 1.0 §2: event_timestamp is when the revocation happened, not when it was sent.
-    events: { [type]: { event_timestamp: seconds(revocation.createdAt), ...eventFields(revocation) } },
+    events: { [type]: event },
   };
+}
+
+/** An event about the stream itself (SSF 1.0 §8.1.4.1), in a transaction of its own. */
+function streamSecurityEvent(streamId: string, type: string, event: Record<string, unknown>, envelope: SetEnvelope): SecurityEventClaims {
+  return securityEvent(envelope, envelope.jti, { format: 'opaque', id: streamId }, type, event);
 }
 
 /**
@@ -117,15 +128,7 @@ function subjectAndType(revocation: FeedRevocation, issuer: string): [SubjectIde
 
 /** SSF 1.0 §8.1.4.1: the answer to a verification request, echoing the receiver's state. */
 export function verificationSecurityEvent(streamId: string, state: string | undefined, envelope: SetEnvelope): SecurityEventClaims {
-  return {
-    iss: envelope.issuer,
-    aud: envelope.audience,
-    jti: envelope.jti,
-    iat: seconds(envelope.issuedAt),
-    txn: envelope.jti,
-    sub_id: { format: 'opaque', id: streamId },
-    events: { [EVENT_TYPES.verification]: state === undefined ? {} : { state } },
-  };
+  return streamSecurityEvent(streamId, EVENT_TYPES.verification, state === undefined ? {} : { state }, envelope);
 }
 
 /**
@@ -133,18 +136,10 @@ export function verificationSecurityEvent(streamId: string, state: string | unde
  * like a verification event (SSF 1.0 §8.1.4.1); sent whatever events the receiver asked for.
  */
 export function eventsLostSecurityEvent(streamId: string, eventsLost: number, envelope: SetEnvelope): SecurityEventClaims {
-  return {
-    iss: envelope.issuer,
-    aud: envelope.audience,
-    jti: envelope.jti,
-    iat: seconds(envelope.issuedAt),
-    txn: envelope.jti,
-    sub_id: { format: 'opaque', id: streamId },
-    events: {
-      [EVENT_TYPES.eventsLost]: {
-        events_lost: eventsLost,
-        reason: 'revocations were dropped before this stream acknowledged them; rebuild what was derived from it',
-      },
-    },
-  };
+  return streamSecurityEvent(
+    streamId,
+    EVENT_TYPES.eventsLost,
+    { events_lost: eventsLost, reason: 'revocations were dropped before this stream acknowledged them; rebuild what was derived from it' },
+    envelope,
+  );
 }

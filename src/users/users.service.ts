@@ -6,6 +6,7 @@ import { RecentCache } from '../common/recent-cache.js';
 import type { Page, PageRequest } from '../common/page.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
+import { LoginSessionStore } from '../interaction/login-session.js';
 import { RevocationView } from '../sessions/revocation-view.service.js';
 import { SessionRevoker } from '../sessions/session-revoker.service.js';
 import { PasswordHasher } from './password-hasher.js';
@@ -29,6 +30,12 @@ export interface UserUpdate extends UserProfile {
   readonly admin?: boolean;
 }
 
+/** What a new password leaves alive: the sessions of the browser of a user who changed their own. */
+export interface PasswordChangeKeep {
+  readonly families: ReadonlySet<string>;
+  readonly loginSessionId: string;
+}
+
 export interface NewUser extends UserProfile {
   readonly username: string;
   readonly password: string;
@@ -47,6 +54,7 @@ export class UsersService {
     private readonly audit: AuditService,
     private readonly revoker: SessionRevoker,
     private readonly view: RevocationView,
+    private readonly loginSessions: LoginSessionStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CONFIG) config: ResolvedConfig,
   ) {
@@ -120,8 +128,9 @@ export class UsersService {
   }
 
   /**
-   * An admin's change to a user. A new password ends every session (reason
-   * password_changed); disabling goes through disable(). False when the user is unknown.
+   * An admin's change to a user. A new password ends every session and login session
+   * (reason password_changed); disabling goes through disable(). False when the user is
+   * unknown.
    */
   async update(userId: string, change: UserUpdate, actor: string): Promise<boolean> {
     const user = await this.findById(userId);
@@ -137,9 +146,8 @@ export class UsersService {
       if (!(await this.store.update(userId, { roles, passwordHash, profile }, new Date(now), this.revoker.relevantUntil(now)))) return false;
       const fields = [...(roles ? ['admin'] : []), ...(passwordHash ? ['password'] : []), ...profileFields].join(',');
       await this.audit.record({ type: 'user_updated', actor, userId, details: { fields, ...(roles ? { admin: Boolean(change.admin) } : {}) } });
-      if (passwordHash !== undefined) await this.credentialChanged(userId, actor);
+      if (passwordHash !== undefined) await this.passwordChanged(userId, actor, undefined);
     }
-    if (passwordHash !== undefined) await this.revoker.revokeAllOf(userId, 'password_changed', actor);
     if (change.disabled === true) await this.disable(userId, actor);
     if (change.disabled === false && (await this.store.enable(userId, new Date(this.clock.now())))) {
       await this.audit.record({ type: 'user_enabled', actor, userId });
@@ -150,28 +158,32 @@ export class UsersService {
 
   /**
    * A user's change of their own password, already re-authenticated by the caller: every
-   * session of theirs ends (reason password_changed) except `keep`, those of the browser
-   * that changed it. Throws InvalidInputError for a password the rules refuse; false when
-   * the user is unknown.
+   * session and login session of theirs ends (reason password_changed) except `keep`,
+   * those of the browser that changed it. Throws InvalidInputError for a password the
+   * rules refuse; false when the user is unknown.
    */
-  async changePassword(userId: string, password: string, keep: ReadonlySet<string>, actor: string): Promise<boolean> {
+  async changePassword(userId: string, password: string, actor: string, keep: PasswordChangeKeep): Promise<boolean> {
     validPassword(password);
     const passwordHash = await this.hasher.hash(password);
     this.recent.delete(userId);
     const now = this.clock.now();
     if (!(await this.store.update(userId, { passwordHash }, new Date(now), this.revoker.relevantUntil(now)))) return false;
     await this.audit.record({ type: 'user_updated', actor, userId, details: { fields: 'password' } });
-    await this.credentialChanged(userId, actor);
-    await this.revoker.revokeAllOfExcept(userId, keep, 'password_changed', actor);
+    await this.passwordChanged(userId, actor, keep);
     return true;
   }
 
   /**
-   * CAEP 1.0 §3.3 credential-change (change_type update, credential_type password), as the
-   * audit log records it; streams hear of it from the `credential` event the store wrote.
+   * After a new password is stored, whoever set it: CAEP 1.0 §3.3 credential-change
+   * (change_type update, credential_type password) in the audit log (streams hear of it
+   * from the `credential` event the store wrote), then every login session ends and every
+   * session (family) with it, but those in `keep`. Login sessions first, as at logout: a
+   * code redeemed meanwhile in one of them starts no family that outlives it.
    */
-  private async credentialChanged(userId: string, actor: string): Promise<void> {
+  private async passwordChanged(userId: string, actor: string, keep: PasswordChangeKeep | undefined): Promise<void> {
     await this.audit.record({ type: 'credential_changed', actor, userId, details: { credential_type: 'password', change_type: 'update' } });
+    await this.loginSessions.endAllOf(userId, 'password_changed', new Date(this.clock.now()), keep?.loginSessionId);
+    await this.revoker.revokeAllOfExcept(userId, keep?.families ?? new Set(), 'password_changed', actor);
   }
 
   /**

@@ -235,6 +235,19 @@ describe('tessera users list|disable|enable|set-password', () => {
     return id;
   }
 
+  /** A live login session (a hosted-login cookie) of the user. */
+  async function loginSession(username: string): Promise<string> {
+    const [{ id }] = await query<{ id: string }>(
+      `INSERT INTO login_sessions (id, token_hash, user_id, auth_time, created_at, last_seen_at, idle_expires_at, absolute_expires_at)
+       VALUES (gen_random_uuid(), uuid_send(gen_random_uuid()), $1, now(), now(), now(), now() + interval '1 day', now() + interval '1 day') RETURNING id`,
+      [await userId(username)],
+    );
+    return id;
+  }
+
+  const endedReason = async (loginSessionId: string) =>
+    (await query<{ ended_reason: string | null }>('SELECT ended_reason FROM login_sessions WHERE id = $1', [loginSessionId]))[0].ended_reason;
+
   const revokedReason = async (family: string) =>
     (await query<{ revoked_reason: string | null }>('SELECT revoked_reason FROM families WHERE id = $1', [family]))[0].revoked_reason;
   const cliEvents = async (type: string, username: string) =>
@@ -284,6 +297,8 @@ describe('tessera users list|disable|enable|set-password', () => {
 
   it('set-password stores the new password from TESSERA_PASSWORD or standard input and ends every session', async () => {
     const family = await session('bob');
+    const browser = await loginSession('bob');
+    const othersBrowser = await loginSession('claire');
     const changed = await tessera(['users', 'set-password', 'bob'], { env: { TESSERA_PASSWORD: 'a brand new password' } });
     expect(changed.stderr).toBe('');
     expect(changed.code).toBe(0);
@@ -291,7 +306,13 @@ describe('tessera users list|disable|enable|set-password', () => {
     const hash = async () => (await query<{ password_hash: string }>('SELECT password_hash FROM users WHERE username = $1', ['bob']))[0].password_hash;
     expect(await verify(await hash(), 'a brand new password')).toBe(true);
     expect(await revokedReason(family)).toBe('password_changed');
+    // The hosted-login cookie ends too, as after a password change on the account page.
+    expect(await endedReason(browser)).toBe('password_changed');
+    expect(await endedReason(othersBrowser)).toBeNull();
     expect(await cliEvents('user_updated', 'bob')).toEqual([{ actor: 'cli', details: { fields: 'password' } }]);
+    expect(await cliEvents('credential_changed', 'bob')).toEqual([{ actor: 'cli', details: { credential_type: 'password', change_type: 'update' } }]);
+    // Leaves nothing for the cleanup tests below to count.
+    await query('DELETE FROM login_sessions WHERE id = ANY($1)', [[browser, othersBrowser]]);
 
     const fromStdin = await tessera(['users', 'set-password', 'bob'], { input: 'typed at the prompt\n' });
     expect(fromStdin.code).toBe(0);
@@ -555,6 +576,9 @@ describe('tessera cleanup', () => {
   }
 
   it('runs one pass in batches, prints what it deleted per table on one line and keeps what is live', async () => {
+    // The tests above leave revocation events whose bound passes while this file runs on a
+    // slow machine; they would be counted here. Start the feed from this test's rows only.
+    await query(`DELETE FROM revocation_events`);
     const [{ id: userId }] = await query<{ id: string }>(
       `INSERT INTO users (id, username, username_key, password_hash, created_at, updated_at)
        VALUES (gen_random_uuid(), 'cleanup-user', 'cleanup-user', 'not a hash', now(), now()) RETURNING id`,

@@ -1,40 +1,28 @@
 import { createClient, createUser, login, postForm, type TestClient, type TestUser } from '../factories/index.js';
-import { startTestApp, TEST_SECRETS, type TestApp } from '../setup/app.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../setup/database.js';
-import { childEnv, type Child, runNode, startNode } from '../setup/processes.js';
-
-const LISTENING = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
+import type { TestApp } from '../setup/app.js';
+import { describeOnPostgres, type TestDatabase } from '../setup/database.js';
+import { type ServerPair, startServerPair } from '../setup/server-pair.js';
 
 /** Exactly one successor per refresh token, however many Tessera processes race for it. */
 describeOnPostgres('rotation across two server processes on one database', () => {
+  let pair: ServerPair;
   let db: TestDatabase;
   let t: TestApp;
   let client: TestClient;
   let user: TestUser;
-  const servers: Child[] = [];
-  const urls: string[] = [];
+  let urls: string[];
 
   beforeAll(async () => {
-    expect((await runNode(['scripts/build-if-needed.js'], childEnv())).code).toBe(0);
-    db = await createTestDatabase();
-    // The in-process app seeds the data; the two children are the servers under test.
-    t = await startTestApp({}, { db });
+    // The in-process app seeds the data; the two processes are the servers under test.
+    pair = await startServerPair({ REFRESH_REUSE_GRACE: '10' });
+    ({ db, setup: t } = pair);
+    urls = [pair.a.url, pair.b.url];
     client = await createClient(t);
     user = await createUser(t);
-    for (let i = 0; i < 2; i++) {
-      const server = startNode(
-        ['dist/src/main.js'],
-        childEnv({ ...TEST_SECRETS, DATABASE_URL: db.url, PORT: '0', ISSUER: 'http://tessera.test', LOG_LEVEL: 'info', REFRESH_REUSE_GRACE: '10' }),
-      );
-      servers.push(server);
-      urls.push(await server.waitFor((out) => LISTENING.exec(out)?.[1], 'the listening line'));
-    }
   });
 
   afterAll(async () => {
-    await Promise.all(servers.map((server) => server.kill()));
-    await t?.close();
-    await db?.drop();
+    await pair?.close();
   });
 
   const refreshAt = (url: string, refreshToken: string) =>

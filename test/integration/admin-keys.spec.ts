@@ -55,13 +55,15 @@ describe('admin API: POST /admin/keys/rotate', () => {
     // The admin's own token, signed by the old key, still works.
     expect((await api(t, 'GET', '/admin/users?limit=1', { token: admin.token })).status).toBe(200);
 
-    const [event] = await rows(t, `SELECT actor, details FROM audit_events WHERE type = 'key_rotated'`);
-    expect(event).toEqual({
-      actor: `user:${admin.user.id}`,
-      details: { kid: newKid, previous_kid: oldKid, alg: 'ES256', activates_at: rotated.body.activates_at },
-    });
+    // The first key, made when the app first booted (the FakeClock's start), is in the log
+    // too: the system's, with no predecessor.
+    expect(await rows(t, `SELECT actor, details FROM audit_events WHERE type = 'key_rotated' ORDER BY id`)).toEqual([
+      { actor: 'system', details: { kid: oldKid, alg: 'ES256', activates_at: '2026-01-01T00:00:00.000Z' } },
+      { actor: `user:${admin.user.id}`, details: { kid: newKid, previous_kid: oldKid, alg: 'ES256', activates_at: rotated.body.activates_at } },
+    ]);
     await t.app.get(KeysService).reload();
     expect(await auditedKeys()).toEqual([
+      { type: 'key_rotated', kid: oldKid },
       { type: 'key_rotated', kid: newKid },
       { type: 'key_activated', kid: newKid },
     ]);

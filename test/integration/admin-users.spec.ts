@@ -1,4 +1,5 @@
 import { api, createAdmin, rows, type TestAdmin } from '../factories/admin.js';
+import { PageAgent } from '../factories/authorization.js';
 import { createClient, login, type TestClient, token } from '../factories/index.js';
 import { isActive } from '../factories/resource-server.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
@@ -129,6 +130,32 @@ describe('admin API: users', () => {
     expect(family).toEqual({ revoked_reason: 'password_changed' });
     expect((await token(t, app, { grant_type: 'password', username: 'frank', password: 'frank password 1' })).status).toBe(400);
     expect((await token(t, app, { grant_type: 'password', username: 'frank', password: 'frank password 2' })).status).toBe(200);
+  });
+
+  it('a password change also ends the user\'s login sessions: the hosted-login cookie stops working', async () => {
+    const password = 'henry password 1';
+    const created = await api(t, 'POST', '/admin/users', { token: admin.token, body: { username: 'henry', password } });
+    const userId = created.body.id as string;
+    const browsers = [new PageAgent(t), new PageAgent(t)];
+    for (const browser of browsers) {
+      const page = await browser.get('/login?return_to=%2Faccount');
+      expect((await browser.submit(page, { username: 'henry', password })).location?.pathname).toBe('/account');
+      expect((await browser.get('/account')).status).toBe(200);
+    }
+    const untouched = await api(t, 'PATCH', `/admin/users/${userId}`, { token: admin.token, body: { name: 'Henry' } });
+    expect(untouched.status).toBe(200);
+    expect((await browsers[0].get('/account')).status).toBe(200);
+
+    const changed = await api(t, 'PATCH', `/admin/users/${userId}`, { token: admin.token, body: { password: 'henry password 2' } });
+    expect(changed.status).toBe(200);
+    for (const browser of browsers) expect((await browser.get('/account')).location?.pathname).toBe('/login');
+    expect(await rows(t, `SELECT ended_reason FROM login_sessions WHERE user_id = $1`, [userId])).toEqual([
+      { ended_reason: 'password_changed' },
+      { ended_reason: 'password_changed' },
+    ]);
+    expect(await rows(t, `SELECT actor, details FROM audit_events WHERE user_id = $1 AND type = 'credential_changed'`, [userId])).toEqual([
+      { actor: `user:${admin.user.id}`, details: { credential_type: 'password', change_type: 'update' } },
+    ]);
   });
 
   it('PATCH rejects unknown fields and bad values without changing the user', async () => {

@@ -58,12 +58,37 @@ describe('browser sessions over HTTP: CORS and security headers', () => {
       }
     });
 
-    it('opens only the /auth endpoints: the OAuth endpoints get no CORS headers, even for a browser origin', async () => {
-      for (const path of ['/oauth/token', '/oauth/jwks', '/.well-known/oauth-authorization-server', '/healthz']) {
+    it('opens only the /auth endpoints and the token endpoint: the other OAuth endpoints get no CORS headers, even for a browser origin', async () => {
+      for (const path of ['/oauth/introspect', '/oauth/revoke', '/oauth/par', '/oauth/jwks', '/.well-known/oauth-authorization-server', '/healthz']) {
         const response = await preflight(t, path, ORIGIN);
         expect(response.headers.get('access-control-allow-origin')).toBeNull();
         const get = await fetch(`${t.url}${path}`, { headers: { origin: ORIGIN } });
         expect(get.headers.get('access-control-allow-origin')).toBeNull();
+      }
+    });
+
+    it('opens the token endpoint to the origins of public clients: DPoP allowed, DPoP-Nonce readable, no credentials', async () => {
+      const response = await fetch(`${t.url}/oauth/token`, {
+        method: 'OPTIONS',
+        headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,dpop' },
+      });
+      expect(response.status).toBe(204);
+      expect(response.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+      expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+      expect(response.headers.get('access-control-allow-methods')).toBe('POST');
+      expect(response.headers.get('access-control-allow-headers')).toBe('Content-Type, DPoP');
+      expect(response.headers.get('vary')).toContain('Origin');
+      expectSecurityHeaders(response.headers);
+      const answer = await postForm(t, '/oauth/token', { grant_type: 'refresh_token', refresh_token: 'unknown', client_id: 'nobody' }, { origin: ORIGIN });
+      expect(answer.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+      expect(answer.headers.get('access-control-expose-headers')).toBe('DPoP-Nonce, WWW-Authenticate, Retry-After');
+      for (const origin of ['http://evil.example', NON_BROWSER_ORIGIN]) {
+        const refused = await fetch(`${t.url}/oauth/token`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+        expect(refused.status).toBe(405);
+        expect(refused.headers.get('allow')).toBe('POST');
+        expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+        const post = await postForm(t, '/oauth/token', { grant_type: 'client_credentials' }, { origin });
+        expect(post.headers.get('access-control-allow-origin')).toBeNull();
       }
     });
 

@@ -3,11 +3,11 @@ import { AuthorizationCodesService } from '../../src/oauth/authorization/authori
 import { s256 } from '../../src/oauth/authorization/pkce.js';
 import { createClient, createUser, type TestClient, type TestUser, token } from '../factories/index.js';
 import { introspect } from '../factories/resource-server.js';
-import { startTestApp, type TestApp } from '../setup/app.js';
-import { createTestDatabase, type TestDatabase } from '../setup/database.js';
-import { buildOnce, TesseraServer } from '../setup/tessera-server.js';
+import type { TestApp } from '../setup/app.js';
+import type { TestDatabase } from '../setup/database.js';
+import { type ServerPair, startServerPair } from '../setup/server-pair.js';
+import type { TesseraServer } from '../setup/tessera-server.js';
 
-const ISSUER = 'http://tessera.test';
 const REDIRECT = 'https://app.example.com/cb';
 const CODES = 6;
 
@@ -17,6 +17,7 @@ const CODES = 6;
  * session the first one started (RFC 6749 §4.1.2).
  */
 describe('parallel redemption of one code on two processes', () => {
+  let pair: ServerPair;
   let db: TestDatabase;
   let setup: TestApp;
   let a: TesseraServer;
@@ -26,21 +27,15 @@ describe('parallel redemption of one code on two processes', () => {
   let user: TestUser;
 
   beforeAll(async () => {
-    buildOnce();
-    db = await createTestDatabase();
-    setup = await startTestApp({ ISSUER }, { db });
-    // The codes it mints must be valid by the servers' own (real) clocks.
-    setup.clock.advance((Date.now() - setup.clock.now()) / 1000);
+    // The codes it mints are valid by the servers' own (real) clocks.
+    pair = await startServerPair();
+    ({ db, setup, a, b } = pair);
     web = await createClient(setup, { grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [REDIRECT], scopes: ['read'] });
     resourceServer = await createClient(setup, { grantTypes: ['client_credentials'], scopes: [], introspect: true });
     user = await createUser(setup);
-    const env = { DATABASE_URL: db.url, ISSUER };
-    [a, b] = await Promise.all([TesseraServer.start(env), TesseraServer.start(env)]);
   });
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await setup?.close();
-    await db?.drop();
+    await pair?.close();
   });
 
   it('has exactly one winner per code, and the loser ends the winner\'s session', async () => {

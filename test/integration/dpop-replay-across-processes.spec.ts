@@ -1,10 +1,10 @@
 import { dpopKey, dpopProof, dpopToken } from '../factories/dpop.js';
 import { createClient, createUser, type TestClient, type TestUser } from '../factories/index.js';
-import { startTestApp, type TestApp } from '../setup/app.js';
-import { createTestDatabase, type TestDatabase } from '../setup/database.js';
-import { buildOnce, TesseraServer } from '../setup/tessera-server.js';
+import type { TestApp } from '../setup/app.js';
+import type { TestDatabase } from '../setup/database.js';
+import { type ServerPair, startServerPair } from '../setup/server-pair.js';
+import type { TesseraServer } from '../setup/tessera-server.js';
 
-const ISSUER = 'http://tessera.test';
 const ROUNDS = 6;
 
 /**
@@ -13,6 +13,7 @@ const ROUNDS = 6;
  * the other is invalid_dpop_proof and, having never reached the rotation, ends nothing.
  */
 describe('one DPoP proof on two processes', () => {
+  let pair: ServerPair;
   let db: TestDatabase;
   let setup: TestApp;
   let a: TesseraServer;
@@ -21,31 +22,24 @@ describe('one DPoP proof on two processes', () => {
   let user: TestUser;
 
   beforeAll(async () => {
-    buildOnce();
-    db = await createTestDatabase();
-    setup = await startTestApp({ ISSUER }, { db });
-    // Proofs and nonces must be valid by the servers' own (real) clocks.
-    setup.clock.advance((Date.now() - setup.clock.now()) / 1000);
+    pair = await startServerPair();
+    ({ db, setup, a, b } = pair);
     app = await createClient(setup, { type: 'public', grantTypes: ['password', 'refresh_token'], scopes: ['read'] });
     user = await createUser(setup);
-    const env = { DATABASE_URL: db.url, ISSUER };
-    [a, b] = await Promise.all([TesseraServer.start(env), TesseraServer.start(env)]);
   });
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await setup?.close();
-    await db?.drop();
+    await pair?.close();
   });
 
   it('has exactly one winner per proof, and the winner\'s session lives on', async () => {
+    // Proofs and nonces must be valid by the servers' own (real) clocks.
     const key = await dpopKey();
-    const sync = () => setup.clock.advance((Date.now() - setup.clock.now()) / 1000);
-    sync();
+    pair.syncClock();
     const login = await dpopToken(a, app, { grant_type: 'password', username: user.username, password: user.password }, await dpopProof(setup, key));
     expect(login.status).toBe(200);
     let refreshToken = String(login.body.refresh_token);
     for (let i = 0; i < ROUNDS; i++) {
-      sync();
+      pair.syncClock();
       const proof = await dpopProof(setup, key);
       const params = { grant_type: 'refresh_token', refresh_token: refreshToken };
       const results = await Promise.all([dpopToken(a, app, params, proof), dpopToken(b, app, params, proof)]);

@@ -2,11 +2,9 @@ import { UsersService } from '../../src/users/users.service.js';
 import { api } from '../factories/admin.js';
 import { createClient, createUser, type TestClient, type TestUser, token } from '../factories/index.js';
 import { introspect, revoke } from '../factories/resource-server.js';
-import { startTestApp, type TestApp } from '../setup/app.js';
-import { createTestDatabase, type TestDatabase } from '../setup/database.js';
-import { buildOnce, TesseraServer } from '../setup/tessera-server.js';
-
-const ISSUER = 'http://tessera.test';
+import type { TestApp } from '../setup/app.js';
+import { type ServerPair, startServerPair } from '../setup/server-pair.js';
+import type { TesseraServer } from '../setup/tessera-server.js';
 
 // On real Postgres the poll is made too slow to matter: only LISTEN/NOTIFY can deliver a
 // revocation in time. The embedded PGlite delivers a NOTIFY to the connection that sent
@@ -34,7 +32,7 @@ async function login(server: TesseraServer, client: TestClient, user: TestUser):
 }
 
 describe('a revocation through one Tessera process is seen by another within one second', () => {
-  let db: TestDatabase;
+  let pair: ServerPair;
   let setup: TestApp;
   let a: TesseraServer;
   let b: TesseraServer;
@@ -43,22 +41,14 @@ describe('a revocation through one Tessera process is seen by another within one
   let user: TestUser;
 
   beforeAll(async () => {
-    buildOnce();
-    db = await createTestDatabase();
-    // Clients, users and the signing key, on the same database; its clock is set to the
-    // real time so that what it writes agrees with the two servers' clocks.
-    setup = await startTestApp({ ISSUER }, { db });
-    setup.clock.advance((Date.now() - setup.clock.now()) / 1000);
+    pair = await startServerPair(FEED_SETTINGS);
+    ({ setup, a, b } = pair);
     app = await createClient(setup);
     resourceServer = await createClient(setup, { grantTypes: ['client_credentials'], scopes: [], introspect: true });
     user = await createUser(setup);
-    const env = { DATABASE_URL: db.url, ISSUER, ...FEED_SETTINGS };
-    [a, b] = await Promise.all([TesseraServer.start(env), TesseraServer.start(env)]);
   });
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await setup?.close();
-    await db?.drop();
+    await pair?.close();
   });
 
   it('an access token revoked on A is inactive on B', async () => {

@@ -40,6 +40,10 @@ describe('a boot with another SIGNING_ALG', () => {
     expect(b.app.get(KeysService).signingAlgWarning()).toContain('run `tessera keys rotate` with SIGNING_ALG=RS256');
     expect(a.app.get(KeysService).signingAlgWarning()).toBeUndefined();
     expect(await db.dataSource.query(`SELECT alg FROM signing_keys`)).toEqual([{ alg: 'ES256' }]);
+    // The first boot audited the key it made; the second boot, which made none, audited nothing.
+    expect(await db.dataSource.query(`SELECT actor, details FROM audit_events WHERE type = 'key_rotated'`)).toEqual([
+      { actor: 'system', details: { kid: fromA.kid, alg: 'ES256', activates_at: '2026-01-01T00:00:00.000Z' } },
+    ]);
   });
 
   it('rotated explicitly, signs with a key of its SIGNING_ALG once KEY_PUBLISH_DELAY has passed, in both processes', async () => {

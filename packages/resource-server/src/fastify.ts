@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BearerError, bearerResponse } from './errors.js';
+import { BearerError } from './errors.js';
 import type { Principal } from './principal.js';
+import { publicRequestUrl } from './request-url.js';
 import type { ResourceServer } from './resource-server.js';
 
 declare module 'fastify' {
@@ -14,14 +15,20 @@ export interface PreHandlerOptions {
   readonly scopes?: readonly string[];
 }
 
-/** A preHandler hook: sets `request.principal`, or answers the RFC 6750 error. */
+/**
+ * A preHandler hook: sets `request.principal`, or answers the RFC 6750 / RFC 9449 error.
+ * The URL a DPoP proof must name is built from the raw request (see `publicUrl` and
+ * `trustProxy`), not from Fastify's own trustProxy setting.
+ */
 export function tesseraPreHandler(server: ResourceServer, options: PreHandlerOptions = {}) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     try {
-      request.principal = await server.authenticate(request.headers.authorization, options.scopes);
+      const { authorization, dpop } = request.headers;
+      const url = publicRequestUrl(request.raw, server.options);
+      request.principal = await server.authenticateRequest({ method: request.method, url, authorization, dpop }, options.scopes);
     } catch (error) {
       if (!(error instanceof BearerError)) throw error;
-      const answer = bearerResponse(error, server.realm);
+      const answer = server.response(error);
       await reply.code(answer.status).headers(answer.headers).send(answer.body);
     }
   };

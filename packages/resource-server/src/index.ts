@@ -1,8 +1,17 @@
-export { bearerToken } from './bearer.js';
-export { BearerError, type BearerErrorCode, bearerResponse, type BearerResponse } from './errors.js';
-export { DEFAULT_ALGORITHMS, type IntrospectionOptions, type ResourceServerOptions } from './options.js';
+export { bearerToken, tokenCredentials } from './bearer.js';
+export { accessTokenHash, normalizeHtu } from './dpop-proof.js';
+export { type DpopReplayStore, MemoryReplayStore } from './dpop-replay.js';
+export { type AuthScheme, BearerError, type BearerErrorCode, bearerResponse, type BearerResponse } from './errors.js';
+export {
+  DEFAULT_ALGORITHMS,
+  DEFAULT_DPOP_ALGORITHMS,
+  type DpopOptions,
+  type IntrospectionOptions,
+  type ResourceServerOptions,
+} from './options.js';
 export type { Principal } from './principal.js';
-export { requireScopes, ResourceServer } from './resource-server.js';
+export { publicRequestUrl, type PublicUrlOptions } from './request-url.js';
+export { type ProtectedRequest, requireScopes, ResourceServer } from './resource-server.js';
 export {
   type RevocableToken,
   type Revocation,

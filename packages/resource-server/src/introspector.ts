@@ -4,6 +4,8 @@ import { invalidToken, unavailable } from './errors.js';
 import type { IntrospectionOptions, ResourceServerOptions } from './options.js';
 import { type Principal, principalFrom } from './principal.js';
 
+const ACCESS_TOKEN_TYPES = ['bearer', 'dpop'];
+
 /**
  * RFC 7662 introspection with this API's client credentials, for opaque tokens (and JWTs
  * while the revocation source is stale, by option). Active answers are cached, by a hash
@@ -62,8 +64,9 @@ export class Introspector {
   /** RFC 7662 §2.2 answer → Principal, or 401 when it is not an active access token for us. */
   private accept(claims: Record<string, unknown>): Principal {
     if (claims.active !== true) throw invalidToken('the token is not active');
-    // A refresh token has no token_type (RFC 7662 §2.2): it must not open the API.
-    if (typeof claims.token_type !== 'string' || claims.token_type.toLowerCase() !== 'bearer') throw invalidToken('not an access token');
+    // A refresh token has no token_type (RFC 7662 §2.2): it must not open the API. A
+    // DPoP-bound access token is "DPoP" (RFC 9449 §6.2), its key in cnf.jkt.
+    if (typeof claims.token_type !== 'string' || !ACCESS_TOKEN_TYPES.includes(claims.token_type.toLowerCase())) throw invalidToken('not an access token');
     if (claims.iss !== undefined && claims.iss !== this.options.issuer) throw invalidToken('the token is from another issuer');
     const audiences = [this.options.audience].flat();
     if (![claims.aud].flat().some((aud) => typeof aud === 'string' && audiences.includes(aud))) {

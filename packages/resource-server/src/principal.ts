@@ -11,6 +11,8 @@ export interface Principal {
   /** `iat` and `exp`, in seconds since the epoch */
   readonly issuedAt?: number;
   readonly expiresAt: number;
+  /** `cnf.jkt`: the thumbprint of the DPoP key the token is bound to (RFC 9449 §6) */
+  readonly boundKey?: string;
   /** every claim, as verified (JWT) or as introspection answered */
   readonly claims: Readonly<Record<string, unknown>>;
   readonly verifiedBy: 'jwt' | 'introspection';
@@ -28,7 +30,12 @@ export function principalFrom(claims: Record<string, unknown>, verifiedBy: Princ
     tokenId: text('jti'),
     issuedAt: number('iat'),
     expiresAt: number('exp') ?? 0,
+    boundKey: jktOf(claims.cnf),
     claims,
     verifiedBy,
   };
+}
+
+function jktOf(cnf: unknown): string | undefined {
+  return typeof cnf === 'object' && cnf !== null && typeof (cnf as { jkt?: unknown }).jkt === 'string' ? (cnf as { jkt: string }).jkt : undefined;
 }

@@ -1,4 +1,4 @@
-import { bearerToken } from '../src/bearer.js';
+import { bearerToken, tokenCredentials } from '../src/bearer.js';
 import { BearerError, bearerResponse, insufficientScope, invalidToken, missingToken, unavailable } from '../src/errors.js';
 import { TesseraModule } from '../src/nestjs/tessera.module.js';
 import { ResourceServer } from '../src/resource-server.js';
@@ -29,6 +29,15 @@ describe('reading the Authorization header (RFC 6750 §2.1)', () => {
 
   it('refuses two Authorization headers', () => {
     expect(() => bearerToken(['Bearer a', 'Bearer b'])).toThrow(BearerError);
+  });
+
+  it('tells the DPoP scheme (RFC 9449 §7.1) from Bearer, and no scheme from a name Object has', () => {
+    expect(tokenCredentials('DPoP abc.def')).toEqual({ scheme: 'DPoP', token: 'abc.def' });
+    expect(tokenCredentials('dpop abc')).toEqual({ scheme: 'DPoP', token: 'abc' });
+    expect(bearerToken('DPoP abc')).toBeUndefined();
+    expect(tokenCredentials('constructor abc')).toBeUndefined();
+    expect(tokenCredentials('__proto__ abc')).toBeUndefined();
+    expect(() => tokenCredentials('DPoP a b')).toThrow(expect.objectContaining({ status: 400, code: 'invalid_request', scheme: 'DPoP' }) as Error);
   });
 });
 

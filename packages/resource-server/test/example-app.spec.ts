@@ -3,6 +3,7 @@ import { createClient, createUser, login, type TestClient } from '../../../test/
 import { revoke } from '../../../test/factories/resource-server.js';
 import { freePort, startAtOwnIssuer, type TestApp } from '../../../test/setup/app.js';
 import { Child, childEnv, ROOT } from '../../../test/setup/processes.js';
+import { DEFAULT_DPOP_ALGORITHMS } from '../src/options.js';
 
 const AUDIENCE = 'https://orders.example';
 
@@ -39,7 +40,7 @@ describe('the NestJS example API, run with `npm run example:nestjs`', () => {
     expect((await fetch(`${base}/health`)).status).toBe(200);
     const bare = await fetch(`${base}/orders`);
     expect(bare.status).toBe(401);
-    expect(bare.headers.get('www-authenticate')).toBe('Bearer realm="orders"');
+    expect(bare.headers.get('www-authenticate')).toBe(`Bearer realm="orders", DPoP realm="orders", algs="${DEFAULT_DPOP_ALGORITHMS.join(' ')}"`);
     const user = await createUser(t);
     const { access_token } = await login(t, app, user, 'read');
     const orders = await fetch(`${base}/orders`, { headers: { authorization: `Bearer ${access_token}` } });

@@ -4,11 +4,16 @@ import { Controller, Get, Module, Post, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { dpopKey, dpopProof, dpopToken } from '../../../test/factories/dpop.js';
 import { tesseraMiddleware } from '../src/express.js';
 import { tesseraPlugin, tesseraPreHandler } from '../src/fastify.js';
 import { Principal, Public, Scopes, TesseraGuard, TesseraModule, type TesseraModuleOptions } from '../src/nestjs/index.js';
+import { DEFAULT_DPOP_ALGORITHMS } from '../src/options.js';
 import { ResourceServer } from '../src/resource-server.js';
 import { type LiveTessera, startLiveTessera } from './live-tessera.js';
+
+/** No credentials: both schemes are offered (RFC 9449 §7.2), DPoP with its algorithms. */
+const BARE_CHALLENGE = `Bearer realm="orders", DPoP realm="orders", algs="${DEFAULT_DPOP_ALGORITHMS.join(' ')}"`;
 
 interface Answer {
   status: number;
@@ -93,7 +98,7 @@ describe('the framework integrations, against a live Tessera', () => {
     });
 
     it('answers RFC 6750 errors: bare 401, 401 invalid_token, 403 with the scope, 400', async () => {
-      expect(await call(base, 'GET', '/orders')).toMatchObject({ status: 401, challenge: 'Bearer realm="orders"' });
+      expect(await call(base, 'GET', '/orders')).toMatchObject({ status: 401, challenge: BARE_CHALLENGE });
       const forged = await call(base, 'GET', '/orders', `${readOnly.slice(0, -4)}AAAA`);
       expect(forged).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
       expect(forged.challenge).toMatch(/^Bearer realm="orders", error="invalid_token"/);
@@ -102,6 +107,20 @@ describe('the framework integrations, against a live Tessera', () => {
       expect(lacking.challenge).toMatch(/scope="read write"$/);
       const malformed = await fetch(`${base}/orders`, { headers: { authorization: 'Bearer a b' } });
       expect(malformed.status).toBe(400);
+    });
+
+    it('takes a DPoP-bound token with a proof for the route, and refuses the same proof again', async () => {
+      const key = await dpopKey();
+      const issued = await dpopToken(live.t, live.app, { grant_type: 'client_credentials', scope: 'read' }, await dpopProof(live.t, key));
+      const token = String(issued.body.access_token);
+      const proof = await dpopProof(live.t, key, { htm: 'GET', htu: `${base}/orders`, nonce: null, accessToken: token });
+      const headers = { authorization: `DPoP ${token}`, dpop: proof };
+      const first = await fetch(`${base}/orders`, { headers });
+      expect(first.status).toBe(200);
+      expect(await first.json()).toEqual({ subject: live.app.id, scopes: ['read'] });
+      const again = await fetch(`${base}/orders`, { headers });
+      expect(again.status).toBe(401);
+      expect(again.headers.get('www-authenticate')).toMatch(/^DPoP realm="orders", error="invalid_dpop_proof", .*algs="/);
     });
 
     it('leaves a @Public route open', async () => {
@@ -137,7 +156,7 @@ describe('the framework integrations, against a live Tessera', () => {
 
     it('the plugin guards every route and sets request.principal; a route adds its own scopes', async () => {
       expect(await call(base, 'GET', '/orders', readOnly)).toMatchObject({ status: 200, body: { subject: live.user.user.id } });
-      expect(await call(base, 'GET', '/orders')).toMatchObject({ status: 401, challenge: 'Bearer realm="orders"', body: {} });
+      expect(await call(base, 'GET', '/orders')).toMatchObject({ status: 401, challenge: BARE_CHALLENGE, body: {} });
       const lacking = await call(base, 'POST', '/orders', readOnly);
       expect(lacking).toMatchObject({ status: 403, body: { error: 'insufficient_scope' } });
       expect(lacking.challenge).toMatch(/scope="write"$/);

@@ -19,10 +19,10 @@ export function postedForm(body: unknown): FormParams {
   return body;
 }
 
+export const BAD_CSRF_TOKEN = 'the form\'s CSRF token is missing or not valid: reload the page and try again';
+
 /** The form's csrf_token, signed for `binding` (the page's session); else 403 and nothing is read further. */
 export function checkFormCsrf(csrf: CsrfTokens, form: FormParams, binding: CsrfBinding): void {
   const token = form.get('csrf_token');
-  if (token === undefined || !csrf.verify(token, binding)) {
-    throw forbidden('the form\'s CSRF token is missing or not valid: reload the page and try again');
-  }
+  if (token === undefined || !csrf.verify(token, binding)) throw forbidden(BAD_CSRF_TOKEN);
 }

@@ -1,9 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { setLoginContext } from '../../browser/browser-context.js';
-import { RequestCookies } from '../../browser/cookies.js';
-import { CsrfTokens, LOGIN_BINDING, sameToken } from '../../browser/csrf-tokens.js';
-import { forbidden } from '../../browser/request-checks.js';
+import { CsrfTokens } from '../../browser/csrf-tokens.js';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
 import { authorizationParameters } from '../../oauth/authorization/authorization-parameters.js';
@@ -12,8 +10,8 @@ import { OAuthError } from '../../oauth/errors/oauth-error.js';
 import { passwordWithinLimit } from '../../users/users.service.js';
 import { setInteractionContext } from '../interaction-context.js';
 import { LoginSessionsService } from '../login-sessions.service.js';
-import { FORM_CSRF_COOKIE, SESSION_COOKIE } from '../session-cookie.js';
-import { checkFormOrigin, postedForm } from './form-checks.js';
+import { SESSION_COOKIE } from '../session-cookie.js';
+import { checkLoginForm } from './session-form.js';
 
 /**
  * Everything the login form's post is checked for before LocalAuthGuard looks at the
@@ -36,14 +34,7 @@ export class InteractionLoginGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    checkFormOrigin(request, this.issuerOrigin);
-    const form = postedForm(request.body);
-    const cookies = RequestCookies.from(request.headers.cookie);
-    const submitted = form.get('csrf_token');
-    const cookie = cookies.one(FORM_CSRF_COOKIE);
-    if (submitted === undefined || cookie === undefined || !sameToken(submitted, cookie) || !this.csrf.verify(submitted, LOGIN_BINDING)) {
-      throw forbidden('the form\'s CSRF token is missing or not valid: reload the page and try again');
-    }
+    const { form, cookies } = checkLoginForm(request, this.csrf, this.issuerOrigin);
     const authorization = await this.pipeline.run(authorizationParameters(form));
     const session = await this.sessions.current(cookies.one(SESSION_COOKIE));
     setInteractionContext(request, { request: authorization, session, form });

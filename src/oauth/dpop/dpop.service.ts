@@ -17,6 +17,7 @@ export interface DpopHttpRequest {
 }
 
 export const TOKEN_ENDPOINT_PATH = '/oauth/token';
+export const PAR_ENDPOINT_PATH = '/oauth/par';
 
 /**
  * The DPoP proofs of requests (RFC 9449): one proof per request, checked by
@@ -41,21 +42,34 @@ export class DpopService {
    * is 400 invalid_dpop_proof, a missing or old nonce 400 use_dpop_nonce (§8), both with
    * the current nonce in DPoP-Nonce; nothing is issued either way.
    */
-  async atTokenEndpoint(request: DpopHttpRequest): Promise<VerifiedProof | undefined> {
-    const proof = singleProof(request, (message) => this.tokenEndpointError('invalid_dpop_proof', message));
+  atTokenEndpoint(request: DpopHttpRequest): Promise<VerifiedProof | undefined> {
+    return this.atAuthorizationServer(request, TOKEN_ENDPOINT_PATH);
+  }
+
+  /**
+   * The proof of a pushed authorization request (RFC 9449 §10.1): checked as at the token
+   * endpoint, nonce included, with the PAR endpoint as htu. Its key binds the code.
+   */
+  atParEndpoint(request: DpopHttpRequest): Promise<VerifiedProof | undefined> {
+    return this.atAuthorizationServer(request, PAR_ENDPOINT_PATH);
+  }
+
+  /** A proof at one of the endpoints where tokens (or codes) get bound to its key. */
+  private async atAuthorizationServer(request: DpopHttpRequest, path: string): Promise<VerifiedProof | undefined> {
+    const proof = singleProof(request, (message) => this.proofError('invalid_dpop_proof', message));
     if (proof === undefined) return undefined;
     const now = epochSeconds(this.clock);
     let verified: VerifiedProof;
     try {
-      verified = verifyDpopProof(proof, { htm: request.method, htu: `${this.config.issuer}${TOKEN_ENDPOINT_PATH}`, now });
+      verified = verifyDpopProof(proof, { htm: request.method, htu: `${this.config.issuer}${path}`, now });
     } catch (error) {
-      if (error instanceof DpopProofError) throw this.tokenEndpointError('invalid_dpop_proof', error.message);
+      if (error instanceof DpopProofError) throw this.proofError('invalid_dpop_proof', error.message);
       throw error;
     }
     if (this.config.dpopRequireNonce && (verified.nonce === undefined || !this.nonces.accepts(verified.nonce, now))) {
-      throw this.tokenEndpointError('use_dpop_nonce', 'the authorization server requires a nonce in the DPoP proof');
+      throw this.proofError('use_dpop_nonce', 'the authorization server requires a nonce in the DPoP proof');
     }
-    await this.claimOnce(verified, (message) => this.tokenEndpointError('invalid_dpop_proof', message));
+    await this.claimOnce(verified, (message) => this.proofError('invalid_dpop_proof', message));
     return verified;
   }
 
@@ -91,7 +105,8 @@ export class DpopService {
     if (!(await this.store.claim(key, expiresAt))) throw refuse('the DPoP proof has been used before');
   }
 
-  private tokenEndpointError(code: 'invalid_dpop_proof' | 'use_dpop_nonce', message: string): OAuthError {
+  /** 400 with the current nonce (RFC 9449 §5, §8): how the token and PAR endpoints refuse a proof. */
+  proofError(code: 'invalid_dpop_proof' | 'use_dpop_nonce', message: string): OAuthError {
     return new OAuthError(code, message, this.nonceHeader());
   }
 }

@@ -238,13 +238,21 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     return value;
   }
 
+  /**
+   * Audited like a rotation, with no previous_kid and the system as the actor, so the
+   * key_rotated events list every key that ever signed. Only the process whose key was
+   * stored records it.
+   */
   private async createFirstKey(): Promise<void> {
     const now = this.clock.now();
+    const key = newSigningKey(this.config.signingAlg, this.sealingKey, now, new Date(now));
     try {
-      await this.store.createFirst(newSigningKey(this.config.signingAlg, this.sealingKey, now, new Date(now)));
+      await this.store.createFirst(key);
     } catch (error) {
       // Another process booting at the same moment created its key first: use that one.
       if (!(error instanceof DuplicateError)) throw error;
+      return;
     }
+    await this.audit.record({ type: 'key_rotated', actor: 'system', details: { kid: key.kid, alg: key.alg, activates_at: key.activatesAt.toISOString() } });
   }
 }

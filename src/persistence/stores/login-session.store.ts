@@ -68,6 +68,16 @@ export class PgLoginSessionStore extends LoginSessionStore {
     return affected === 1;
   }
 
+  async endAllOf(userId: string, reason: LoginSessionEnd, now: Date, keepId?: string): Promise<number> {
+    const { affected } = await execute(
+      this.dataSource,
+      `UPDATE login_sessions SET ended_at = $3, ended_reason = $4
+        WHERE user_id = $1 AND ended_at IS NULL AND ($2::uuid IS NULL OR id <> $2::uuid)`,
+      [userId, keepId ?? null, now, reason],
+    );
+    return affected;
+  }
+
   async liveFamilyIds(id: string): Promise<string[]> {
     const { rows } = await execute<{ id: string }>(
       this.dataSource,

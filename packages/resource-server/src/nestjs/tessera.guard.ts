@@ -1,13 +1,17 @@
 import { type CanActivate, type ExecutionContext, HttpException, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { BearerError, bearerResponse } from '../errors.js';
+import { BearerError } from '../errors.js';
 import type { Principal } from '../principal.js';
+import { publicRequestUrl, type UrlSource } from '../request-url.js';
 import { ResourceServer } from '../resource-server.js';
 import { PUBLIC_KEY, SCOPES_KEY } from './decorators.js';
 
-interface HttpRequest {
+/** Express's request is a Node request; Fastify's wraps one in `raw`. */
+interface HttpRequest extends UrlSource {
+  method: string;
   headers: Record<string, string | string[] | undefined>;
   principal?: Principal;
+  raw?: UrlSource;
 }
 
 /** Fastify's reply and Express's response both have header(); plain Node has setHeader(). */
@@ -36,11 +40,13 @@ export class TesseraGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequest>();
     try {
-      request.principal = await this.server.authenticate(request.headers.authorization, scopes);
+      const { authorization, dpop } = request.headers;
+      const url = publicRequestUrl(request.raw ?? request, this.server.options);
+      request.principal = await this.server.authenticateRequest({ method: request.method, url, authorization, dpop }, scopes);
       return true;
     } catch (error) {
       if (!(error instanceof BearerError)) throw error;
-      const answer = bearerResponse(error, this.server.realm);
+      const answer = this.server.response(error);
       const response = http.getResponse<HttpResponse>();
       for (const [name, value] of Object.entries(answer.headers)) {
         if (name === 'content-type') continue;
