@@ -21,7 +21,9 @@ import { DpopBinding1765020000000 } from './1765020000000-DpopBinding.js';
 import { ClientNames1765030000000 } from './1765030000000-ClientNames.js';
 import { SsfStreamLapses1765040000000 } from './1765040000000-SsfStreamLapses.js';
 import { CredentialChangeEvents1765060000000 } from './1765060000000-CredentialChangeEvents.js';
+import { SecondFactor1765100000000 } from './1765100000000-SecondFactor.js';
 import { ConsoleClient1765120000000 } from './1765120000000-ConsoleClient.js';
+import { Leases1765140000000 } from './1765140000000-Leases.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -48,5 +50,7 @@ export const migrations = [
   ClientNames1765030000000,
   SsfStreamLapses1765040000000,
   CredentialChangeEvents1765060000000,
+  SecondFactor1765100000000,
   ConsoleClient1765120000000,
+  Leases1765140000000,
 ];

@@ -12,11 +12,15 @@ import { FormParams } from '../oauth/form/form-params.js';
 import { DEVICE_COOKIE } from '../throttle/device-cookies.js';
 import { LocalStrategy } from '../users/local.strategy.js';
 import type { User } from '../users/user.js';
-import { passwordWithinLimit } from '../users/users.service.js';
+import { passwordWithinLimit, UsersService } from '../users/users.service.js';
+import { PASSWORD_ONLY } from '../interaction/authentication-methods.js';
 import { checkLoginForm } from '../interaction/guards/session-form.js';
+import { CHALLENGE_EXPIRED, throttledMessage, WRONG_CODE } from '../interaction/second-step.js';
+import { SecondFactorChallenges } from '../second-factor/second-factor-challenges.service.js';
+import { SecondFactorService } from '../second-factor/second-factor.service.js';
 import { InteractionErrorFilter } from '../interaction/interaction-error.filter.js';
 import { LoginSessionsService } from '../interaction/login-sessions.service.js';
-import { SESSION_COOKIE, sessionCookie } from '../interaction/session-cookie.js';
+import { SECOND_FACTOR_COOKIE, SESSION_COOKIE, secondFactorCookie, sessionCookie } from '../interaction/session-cookie.js';
 import { AccountOperation } from './account-operation.js';
 import { AccountPages } from './account-pages.js';
 import { safeReturnTo } from './return-to.js';
@@ -40,6 +44,9 @@ export class AccountLoginController {
     private readonly csrf: CsrfTokens,
     private readonly audit: AuditService,
     private readonly pages: AccountPages,
+    private readonly factors: SecondFactorService,
+    private readonly challenges: SecondFactorChallenges,
+    private readonly users: UsersService,
     @Inject(CONFIG) config: ResolvedConfig,
   ) {
     this.issuerOrigin = new URL(config.issuer).origin;
@@ -65,11 +72,39 @@ export class AccountLoginController {
       await this.audit.record({ type: 'login_failed', ip: request.ip });
       return this.pages.login(reply, cookies, returnTo, { status: 400, message: WRONG_CREDENTIALS, username: form.get('username') });
     }
-    const previous = await this.loginSessions.current(cookies.one(SESSION_COOKIE));
-    const started = await this.loginSessions.loggedIn(user, previous, { ip: request.ip, userAgent: request.headers['user-agent'] });
-    this.pages.setCookies(reply, [sessionCookie(started.token, started.maxAge)]);
-    await this.audit.record({ type: 'login_succeeded', userId: user.id, ip: request.ip });
+    if (await this.factors.enrolled(user.id)) {
+      const begun = await this.challenges.begin(user.id, PASSWORD_ONLY);
+      this.pages.setCookies(reply, [secondFactorCookie(begun.token, begun.maxAge)]);
+      return this.pages.secondFactor(reply, cookies, returnTo);
+    }
+    await this.loggedIn(request, reply, cookies, user, PASSWORD_ONLY);
     this.pages.redirect(reply, returnTo);
+  }
+
+  /** code: a TOTP or recovery code for the challenge of the second-factor cookie; then back to return_to. */
+  @Post('second-factor')
+  @AccountOperation({ summary: 'The second step of the account login (code=<TOTP or recovery code>)', page: 'the code form again, with a message' })
+  async secondFactor(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const { form, cookies } = checkLoginForm(request, this.csrf, this.issuerOrigin);
+    const returnTo = safeReturnTo(form.get('return_to'), this.pages.base);
+    const outcome = await this.challenges.complete(cookies.one(SECOND_FACTOR_COOKIE), form.get('code'));
+    if (outcome.kind === 'wrong') return this.pages.secondFactor(reply, cookies, returnTo, { status: 400, message: WRONG_CODE });
+    if (outcome.kind === 'throttled') {
+      void reply.header('retry-after', String(outcome.retryAfter));
+      return this.pages.secondFactor(reply, cookies, returnTo, { status: 429, message: throttledMessage(outcome.retryAfter) });
+    }
+    this.pages.setCookies(reply, [secondFactorCookie('', 0)]);
+    const user = outcome.kind === 'proven' && outcome.loginSessionId === null ? await this.users.findById(outcome.userId) : undefined;
+    if (outcome.kind !== 'proven' || !user || user.disabledAt) return this.pages.login(reply, cookies, returnTo, { status: 400, message: CHALLENGE_EXPIRED });
+    await this.loggedIn(request, reply, cookies, user, outcome.amr);
+    this.pages.redirect(reply, returnTo);
+  }
+
+  private async loggedIn(request: FastifyRequest, reply: FastifyReply, cookies: RequestCookies, user: User, amr: readonly string[]): Promise<void> {
+    const previous = await this.loginSessions.current(cookies.one(SESSION_COOKIE));
+    const started = await this.loginSessions.loggedIn(user, previous, { ip: request.ip, userAgent: request.headers['user-agent'] }, amr);
+    this.pages.setCookies(reply, [sessionCookie(started.token, started.maxAge)]);
+    await this.audit.record({ type: 'login_succeeded', userId: user.id, ip: request.ip, details: { amr: amr.join(' ') } });
   }
 
   /** passport-local through the login throttle; its 429 is the form again, with its Retry-After. */

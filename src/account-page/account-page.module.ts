@@ -9,11 +9,12 @@ import { AccountLoginController } from './account-login.controller.js';
 import { AccountPageController } from './account-page.controller.js';
 import { AccountPageService } from './account-page.service.js';
 import { AccountPages } from './account-pages.js';
+import { AccountTotpController } from './account-totp.controller.js';
 
 /** The hosted account page and the login that leads to it (CONTRACT "Account page"). */
 @Module({
   imports: [AuditModule, InteractionModule, SessionsModule, UsersModule],
-  controllers: [AccountPageController, AccountLoginController],
+  controllers: [AccountPageController, AccountTotpController, AccountLoginController],
   providers: [AccountPageService, AccountPages, AccountFormGuard, InteractionErrorFilter],
 })
 export class AccountPageModule {}

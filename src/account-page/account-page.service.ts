@@ -15,6 +15,7 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { LocalStrategy } from '../users/local.strategy.js';
 import type { User } from '../users/user.js';
 import { UsersService } from '../users/users.service.js';
+import { SecondFactorService } from '../second-factor/second-factor.service.js';
 import { AccountSessionStore } from './account-session.store.js';
 
 const MAX_LISTED = 200;
@@ -24,6 +25,8 @@ export interface AccountOverview {
   /** live sessions, newest first; `current` marks those of this browser's login session */
   readonly sessions: readonly { readonly family: Family; readonly current: boolean }[];
   readonly consents: readonly Consent[];
+  /** whether TOTP is on, and how many recovery codes are left */
+  readonly totp: { readonly enrolled: boolean; readonly recoveryCodesLeft: number };
 }
 
 export interface PasswordChange {
@@ -54,6 +57,7 @@ export class AccountPageService {
     private readonly logouts: LogoutService,
     private readonly strategy: LocalStrategy,
     private readonly audit: AuditService,
+    private readonly secondFactors: SecondFactorService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -61,13 +65,14 @@ export class AccountPageService {
   async overview(session: LoginSession): Promise<AccountOverview | undefined> {
     const user = await this.users.findById(session.userId);
     if (!user) return undefined;
-    const [page, mine, consents] = await Promise.all([
+    const [page, mine, consents, totp] = await Promise.all([
       this.sessions.listOfUser(user.id, { limit: MAX_LISTED }, true),
       this.store.liveFamilyIdsOf(session.id),
       this.consents.listOfUser(user.id),
+      this.secondFactors.status(user.id),
     ]);
     const current = new Set(mine);
-    return { user, sessions: page.items.map((family) => ({ family, current: current.has(family.id) })), consents };
+    return { user, sessions: page.items.map((family) => ({ family, current: current.has(family.id) })), consents, totp };
   }
 
   /** Ends one of the user's sessions; another user's, or none, is not_found and nothing changes. */
@@ -105,11 +110,7 @@ export class AccountPageService {
     const user = await this.users.findById(session.userId);
     if (!user) throw new OAuthError('not_found', 'no such user');
     if (change.next === undefined || change.next !== change.confirmation) return 'mismatch';
-    const proven = change.current === undefined ? false : await provePassword(this.strategy, { username: user.username, password: change.current, ip: change.ip }, reply);
-    if (!proven || proven.id !== user.id) {
-      await this.audit.record({ type: 'login_failed', userId: user.id, ip: change.ip, details: { purpose: 'password_change' } });
-      return 'wrong-password';
-    }
+    if (!(await this.reauthenticated(user, change.current, change.ip, 'password_change', reply))) return 'wrong-password';
     const keep = { families: new Set(await this.store.liveFamilyIdsOf(session.id)), loginSessionId: session.id };
     try {
       await this.users.changePassword(user.id, change.next, actorOf(session), keep);
@@ -118,6 +119,26 @@ export class AccountPageService {
       throw error;
     }
     return 'changed';
+  }
+
+  /**
+   * Turning TOTP off takes the current password again, as a password change does: a
+   * stolen session cookie alone cannot remove the factor that protects the account.
+   */
+  async removeTotp(session: LoginSession, password: string | undefined, ip: string, reply: FastifyReply): Promise<'totp-removed' | 'wrong-password'> {
+    const user = await this.users.findById(session.userId);
+    if (!user) throw new OAuthError('not_found', 'no such user');
+    if (!(await this.reauthenticated(user, password, ip, 'second_factor_removal', reply))) return 'wrong-password';
+    await this.secondFactors.remove(user.id, actorOf(session));
+    return 'totp-removed';
+  }
+
+  /** The password proven again through the login throttle and passport-local; a failure is audited. */
+  private async reauthenticated(user: User, password: string | undefined, ip: string, purpose: string, reply: FastifyReply): Promise<boolean> {
+    const proven = password === undefined ? false : await provePassword(this.strategy, { username: user.username, password, ip }, reply);
+    if (proven && proven.id === user.id) return true;
+    await this.audit.record({ type: 'login_failed', userId: user.id, ip, details: { purpose } });
+    return false;
   }
 
   /**

@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { CookieSet, RequestCookies } from '../browser/cookies.js';
-import { CsrfTokens, LOGIN_BINDING } from '../browser/csrf-tokens.js';
+import { CsrfTokens } from '../browser/csrf-tokens.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { InteractionPages } from '../interaction/interaction-pages.service.js';
 import type { LoginSession } from '../interaction/login-session.js';
 import { Pages } from '../interaction/pages.js';
-import { FORM_CSRF_COOKIE, formCsrfCookie } from '../interaction/session-cookie.js';
+import { FORM_CSRF_COOKIE } from '../interaction/session-cookie.js';
+import type { TotpEnrolment } from '../second-factor/second-factor.service.js';
 import type { AccountOverview } from './account-page.service.js';
 import { clearedFlashCookie, FLASH_COOKIE, type FlashCode, flashCookie, flashOf } from './flash.js';
 import { loginLocation } from './return-to.js';
@@ -48,23 +49,50 @@ export class AccountPages {
         current,
       })),
       consents: overview.consents.map((consent) => ({ clientId: consent.clientId, scopes: consent.scopes.join(' '), grantedAt: consent.grantedAt.toISOString() })),
+      totp: overview.totp,
       csrf: this.csrf.issue({ kind: 'login-session', sessionId: session.id }),
       flash: this.takeFlash(reply, cookies),
     });
     void reply.status(200).headers(this.pages.headers()).send(html);
   }
 
+  /** The TOTP set-up: the secret as text, as its otpauth URI, and as a QR code; a code confirms it. */
+  totpEnrolment(reply: FastifyReply, session: LoginSession, enrolment: TotpEnrolment, options: { status?: number; message?: string } = {}): void {
+    const html = this.pages.render('totp-enrolment', {
+      title: 'Set up two-step verification',
+      secret: enrolment.secret,
+      uri: enrolment.uri,
+      qrSvg: enrolment.qrSvg,
+      message: options.message,
+      csrf: this.csrf.issue({ kind: 'login-session', sessionId: session.id }),
+    });
+    void reply.status(options.status ?? 200).headers(this.pages.headers()).send(html);
+  }
+
+  /** The ten recovery codes, in the answer to the confirming post only: never shown again. */
+  recoveryCodes(reply: FastifyReply, codes: readonly string[]): void {
+    const html = this.pages.render('recovery-codes', { title: 'Your recovery codes', codes });
+    void reply.status(200).headers(this.pages.headers()).send(html);
+  }
+
+  /** The second step of the account login: a code for the challenge of the second-factor cookie. */
+  secondFactor(reply: FastifyReply, cookies: RequestCookies, returnTo: string, options: { status?: number; message?: string } = {}): void {
+    const html = this.pages.render('second-factor', {
+      title: 'Two-step verification',
+      action: '/login/second-factor',
+      carried: [['return_to', returnTo]],
+      csrf: this.interaction.loginCsrf(reply, cookies.one(FORM_CSRF_COOKIE)),
+      message: options.message,
+    });
+    void reply.status(options.status ?? 200).headers(this.pages.headers()).send(html);
+  }
+
   /** The login form of the account pages; its CSRF token is the login form's (double submit, kept while valid). */
   login(reply: FastifyReply, cookies: RequestCookies, returnTo: string, options: { status?: number; message?: string; username?: string } = {}): void {
-    let token = cookies.one(FORM_CSRF_COOKIE);
-    if (token === undefined || !this.csrf.verify(token, LOGIN_BINDING)) {
-      token = this.csrf.issue(LOGIN_BINDING);
-      this.interaction.setCookies(reply, [formCsrfCookie(token)]);
-    }
     const html = this.pages.render('account-login', {
       title: 'Sign in',
       returnTo,
-      csrf: token,
+      csrf: this.interaction.loginCsrf(reply, cookies.one(FORM_CSRF_COOKIE)),
       username: options.username,
       message: options.message,
       flash: options.message === undefined ? this.takeFlash(reply, cookies) : undefined,

@@ -20,6 +20,7 @@ const CODE_FLOW_SETTINGS = {
     .optional(),
   first_party: flag.meta({ description: 'one of the operator\'s own applications: the user is not asked for consent' }).optional(),
   require_par: flag.meta({ description: 'accept only pushed authorization requests (RFC 9126)' }).optional(),
+  require_mfa: flag.meta({ description: 'authorize only users signed in with a second factor; others get interaction_required' }).optional(),
   backchannel_logout_session_required: flag
     .meta({ description: 'the client needs sid in logout tokens (Back-Channel Logout 1.0 §2.2); default true' })
     .optional(),
@@ -83,6 +84,7 @@ function settingsOf(input: ClientChange) {
     requirePar: input.require_par,
     name: input.client_name,
     requireDpop: input.dpop_bound_access_tokens,
+    requireMfa: input.require_mfa,
     backchannelLogoutUri: input.backchannel_logout_uri,
     backchannelLogoutSessionRequired: input.backchannel_logout_session_required,
   };

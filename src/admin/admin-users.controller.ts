@@ -9,6 +9,7 @@ import { pageBody, pageQuery, pageRequest, UUID_KEY } from '../http/pagination.j
 import { JsonBody, JsonQuery } from '../http/schema-input.js';
 import { flag, text } from '../http/schema-rules.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
+import { SecondFactorService } from '../second-factor/second-factor.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { UsersService } from '../users/users.service.js';
 import { Revoked, SessionView, sessionView, UserPage, UserView, userView } from './views.js';
@@ -37,6 +38,7 @@ export class AdminUsersController {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
+    private readonly secondFactors: SecondFactorService,
   ) {}
 
   @Post('users')
@@ -91,6 +93,18 @@ export class AdminUsersController {
   async revokeAllOf(@CurrentPrincipal() admin: Principal, @Param('id') id: string) {
     if (!(await this.users.findById(id))) throw notFound('user');
     return { revoked: await this.sessions.revokeAllOf(id, 'admin', actorOf(admin)) };
+  }
+
+  /**
+   * A user who lost their authenticator app and recovery codes: the factor goes (audited as
+   * second_factor_removed with the admin as actor); their next login is by password alone.
+   */
+  @Delete('users/:id/second-factor')
+  @HttpCode(204)
+  @Operation({ summary: "Reset a user's second factor (TOTP and recovery codes)", status: 204, fails: [...ADMIN_FAILURES, Fails.notFound('user or second factor')] })
+  async resetSecondFactor(@CurrentPrincipal() admin: Principal, @Param('id') id: string): Promise<void> {
+    if (!(await this.users.findById(id))) throw notFound('user');
+    if (!(await this.secondFactors.remove(id, actorOf(admin)))) throw notFound('second factor');
   }
 
   @Delete('sessions/:id')

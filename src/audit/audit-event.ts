@@ -23,7 +23,11 @@ export type AuditEventType =
   | 'key_rotated'
   | 'key_activated'
   | 'key_retired'
-  | 'backchannel_logout_failed';
+  | 'backchannel_logout_failed'
+  | 'second_factor_enrolled'
+  | 'second_factor_removed'
+  | 'second_factor_failed'
+  | 'recovery_code_used';
 
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'login_succeeded',
@@ -49,6 +53,10 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'key_activated',
   'key_retired',
   'backchannel_logout_failed',
+  'second_factor_enrolled',
+  'second_factor_removed',
+  'second_factor_failed',
+  'recovery_code_used',
 ];
 
 /** No token text, hash or password ever goes in here; `details` holds identifiers only. */

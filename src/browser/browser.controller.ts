@@ -1,3 +1,4 @@
+import { SecondFactorService } from '../second-factor/second-factor.service.js';
 import { Controller, Get, Header, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -38,6 +39,7 @@ export class BrowserController {
     private readonly origins: BrowserOrigins,
     private readonly adapterHost: HttpAdapterHost,
     private readonly devices: DeviceCookies,
+    private readonly secondFactors: SecondFactorService,
     @Inject(CONFIG) config: ResolvedConfig,
   ) {
     this.refreshPath = refreshCookiePath(config);
@@ -76,7 +78,7 @@ export class BrowserController {
       Fails.other(400, 'invalid_request', 'a parameter is missing or not a string, or the body is neither a form nor a JSON object'),
       Fails.other(400, 'invalid_scope', 'scope is malformed or not registered for the client'),
       Fails.other(400, 'unauthorized_client', 'the client is not registered for browser sessions'),
-      Fails.other(400, 'invalid_grant', 'wrong username or password'),
+      Fails.other(400, 'invalid_grant', 'wrong username or password; or the user has a second factor: use the authorization code flow'),
       Fails.other(401, 'invalid_client', 'no such client'),
       ...SESSION_FAILURES,
       Fails.tooLarge,
@@ -90,6 +92,8 @@ export class BrowserController {
   async login(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Omit<TokenResponse, 'refresh_token'>> {
     const { client, params, replaced, user } = loginContextOf(request);
     if (!user) throw new Error('the local strategy did not run');
+    // Cookie mode has no second step: a user with a second factor signs in by the code flow.
+    await this.secondFactors.requirePasswordOnly(user.id, client.id, request.ip);
     const meta = { ip: request.ip, userAgent: request.headers['user-agent'], requestId: request.id };
     const grant = await this.sessions.login(user, client, params.scope, meta, replaced);
     // This browser proved the password: its later attempts for this user have a budget of their own.

@@ -1,3 +1,4 @@
+import { SecondFactorModule } from '../second-factor/second-factor.module.js';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
@@ -15,7 +16,7 @@ import { LocalAuthGuard } from './guards/local-auth.guard.js';
 
 /** Browser sessions: the refresh token in an HttpOnly cookie, behind CSRF and origin checks. */
 @Module({
-  imports: [AuditModule, ClientsModule, OAuthModule, SessionsModule, ThrottleModule, UsersModule],
+  imports: [AuditModule, ClientsModule, OAuthModule, SessionsModule, ThrottleModule, UsersModule, SecondFactorModule],
   controllers: [BrowserController],
   providers: [BrowserSessionsService, BrowserOrigins, CsrfTokens, BrowserLoginGuard, LocalAuthGuard, BrowserSessionGuard],
   exports: [BrowserOrigins],

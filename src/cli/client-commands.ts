@@ -30,6 +30,7 @@ function describe(client: Client): string {
     ['require_par', String(view.require_par)],
     ['client_name', view.client_name ?? ''],
     ['dpop_bound_access_tokens', String(view.dpop_bound_access_tokens)],
+    ['require_mfa', String(view.require_mfa)],
     ['backchannel_logout_uri', view.backchannel_logout_uri ?? ''],
     ['backchannel_logout_session_required', String(view.backchannel_logout_session_required)],
     ['created_at', view.created_at],

@@ -21,6 +21,7 @@ export function clientSettings(options: ParsedCommand['options']): ClientChange 
     requirePar: options['require-par'] as boolean | undefined,
     name: options.name as string | null | undefined,
     requireDpop: options['require-dpop'] as boolean | undefined,
+    requireMfa: options['require-mfa'] as boolean | undefined,
     backchannelLogoutUri: options['backchannel-logout-uri'] as string | null | undefined,
     backchannelLogoutSessionRequired: options['backchannel-logout-session-required'] as boolean | undefined,
   };

@@ -46,6 +46,7 @@ const CLIENT_SETTINGS = {
   'require-par': { type: 'boolean', negatable: true, help: 'accept only pushed authorization requests (RFC 9126)' },
   name: { type: 'string', value: '<n>', help: 'the name users see on the login and consent pages (default: the client_id)' },
   'require-dpop': { type: 'boolean', negatable: true, help: 'refuse token requests without a DPoP proof: no Bearer tokens (RFC 9449)' },
+  'require-mfa': { type: 'boolean', negatable: true, help: 'authorize only users signed in with a second factor (ID token amr contains mfa)' },
   'backchannel-logout-uri': {
     type: 'string',
     value: '<u>',
@@ -97,6 +98,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     details: `${PASSWORD_INPUT}\nA password is changed when it may be known to someone else, so every session made with the old one ends (reason password_changed).`,
   },
   {
+    name: 'users reset-mfa',
+    args: ['username'],
+    options: {},
+    summary: "remove a user's second factor (TOTP and recovery codes)",
+    details: 'For a user who lost their authenticator app and recovery codes; audited as second_factor_removed.',
+  },
+  {
     name: 'clients create',
     args: ['client_id'],
     options: {
@@ -107,6 +115,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'first-party': { type: 'boolean', help: CLIENT_SETTINGS['first-party'].help },
       'require-par': { type: 'boolean', help: CLIENT_SETTINGS['require-par'].help },
       'require-dpop': { type: 'boolean', help: CLIENT_SETTINGS['require-dpop'].help },
+      'require-mfa': { type: 'boolean', help: CLIENT_SETTINGS['require-mfa'].help },
       audience: { type: 'string', value: '<aud>', help: CLIENT_SETTINGS.audience.help },
       'backchannel-logout-uri': { type: 'string', value: '<u>', help: CLIENT_SETTINGS['backchannel-logout-uri'].help },
       'secret-stdin': { type: 'boolean', help: 'read the secret from standard input instead of generating one' },
@@ -122,8 +131,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'change a client: only the options given change',
     details:
       '--no-introspect removes the permission, --no-audience the client\'s own audience, --no-name its name,\n' +
-      '--no-backchannel-logout-uri its back-channel logout URI, --no-first-party, --no-require-par and\n' +
-      '--no-require-dpop their flags; --redirect-uris and --post-logout-redirect-uris each replace their\n' +
+      '--no-backchannel-logout-uri its back-channel logout URI, --no-first-party, --no-require-par,\n' +
+      '--no-require-dpop and --no-require-mfa their flags; --redirect-uris and --post-logout-redirect-uris each replace their\n' +
       'whole list. The type cannot change.',
     needsAnOption: true,
   },

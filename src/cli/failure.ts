@@ -25,6 +25,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   require_par: '--require-par',
   client_name: '--name',
   dpop_bound_access_tokens: '--require-dpop',
+  require_mfa: '--require-mfa',
   backchannel_logout_uri: '--backchannel-logout-uri',
   grace_seconds: '--grace',
   secret: 'the secret from standard input',

@@ -1,3 +1,4 @@
+import { SecondFactorService } from '../second-factor/second-factor.service.js';
 import type { INestApplicationContext } from '@nestjs/common';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { User } from '../users/user.js';
@@ -70,6 +71,12 @@ export const USER_COMMANDS: Readonly<Record<string, Handler>> = {
     }
     await app.get(UsersService).update(user.id, { disabled: false }, ACTOR);
     process.stdout.write(`enabled: ${user.username}\n`);
+  },
+
+  'users reset-mfa': async (command, app) => {
+    const user = await userNamed(app, command.args.username);
+    const removed = await app.get(SecondFactorService).remove(user.id, ACTOR);
+    process.stdout.write(removed ? `second factor removed: ${user.username}\n` : `${user.username} had no second factor\n`);
   },
 
   'users set-password': async (command, app, { password }) => {

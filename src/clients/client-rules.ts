@@ -24,6 +24,7 @@ export interface ClientRegistration {
   readonly name?: string | null;
   /** RFC 9449 §5.2 dpop_bound_access_tokens */
   readonly requireDpop?: boolean;
+  readonly requireMfa?: boolean;
   /** null removes it */
   readonly backchannelLogoutUri?: string | null;
   readonly backchannelLogoutSessionRequired?: boolean;
@@ -84,6 +85,7 @@ export function validSettings(input: ClientRegistration, policy: RedirectUriPoli
     requirePar: input.requirePar ?? false,
     name: validName(input.name),
     requireDpop: input.requireDpop ?? false,
+    requireMfa: input.requireMfa ?? false,
     backchannelLogoutUri: input.backchannelLogoutUri == null ? null : validBackchannelLogoutUri(input.backchannelLogoutUri, policy),
     backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired ?? true,
   };

@@ -33,6 +33,8 @@ export interface Client {
   readonly name: string | null;
   /** RFC 9449 §5.2 dpop_bound_access_tokens: token requests without a DPoP proof are refused */
   readonly requireDpop: boolean;
+  /** authorizations need a login session with a second factor (amr contains mfa, RFC 8176) */
+  readonly requireMfa: boolean;
   /** Back-Channel Logout 1.0 §2.2: where logout tokens are POSTed; null: not registered */
   readonly backchannelLogoutUri: string | null;
   /** §2.2 backchannel_logout_session_required; Tessera always sends sid, so only shown */
@@ -43,7 +45,7 @@ export interface Client {
 /** What `clients update` may change: the registration, never the type or the secret. */
 export type ClientSettings = Pick<
   Client,
-  'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'postLogoutRedirectUris' | 'firstParty' | 'requirePar' | 'requireDpop' | 'name'
+  'grantTypes' | 'scopes' | 'permissions' | 'allowedOrigins' | 'accessTokenFormat' | 'audience' | 'redirectUris' | 'postLogoutRedirectUris' | 'firstParty' | 'requirePar' | 'requireDpop' | 'requireMfa' | 'name'
   | 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired'
 >;
 

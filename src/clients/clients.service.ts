@@ -34,6 +34,7 @@ export interface NewClient {
   readonly requirePar?: boolean;
   readonly name?: string;
   readonly requireDpop?: boolean;
+  readonly requireMfa?: boolean;
   readonly backchannelLogoutUri?: string | null;
   readonly backchannelLogoutSessionRequired?: boolean;
   /** set the secret instead of generating one (confidential clients only) */
@@ -69,6 +70,7 @@ const CHANGE_NAMES: Readonly<Record<keyof ClientChange, string>> = {
   requirePar: 'require_par',
   name: 'client_name',
   requireDpop: 'dpop_bound_access_tokens',
+  requireMfa: 'require_mfa',
   backchannelLogoutUri: 'backchannel_logout_uri',
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
 };
@@ -188,6 +190,7 @@ export class ClientsService {
           requirePar: change.requirePar ?? current.requirePar,
           name: change.name === undefined ? current.name : change.name,
           requireDpop: change.requireDpop ?? current.requireDpop,
+          requireMfa: change.requireMfa ?? current.requireMfa,
           backchannelLogoutUri: change.backchannelLogoutUri === undefined ? current.backchannelLogoutUri : change.backchannelLogoutUri,
           backchannelLogoutSessionRequired: change.backchannelLogoutSessionRequired ?? current.backchannelLogoutSessionRequired,
           otherPermissions: current.permissions,

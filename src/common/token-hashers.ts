@@ -24,6 +24,10 @@ export class TokenHashers {
   readonly dpopProof: KeyedHasher;
   /** the admin console's session cookie: stored only as this hash */
   readonly consoleSession: KeyedHasher;
+  /** TOTP recovery codes: shown once, stored only as this hash */
+  readonly recoveryCode: KeyedHasher;
+  /** the cookie of a login waiting for its second factor */
+  readonly secondFactorChallenge: KeyedHasher;
 
   constructor(@Inject(CONFIG) config: ResolvedConfig) {
     this.refreshToken = new KeyedHasher(config.tokenHashSecret, 'refresh-token');
@@ -36,5 +40,7 @@ export class TokenHashers {
     this.pushedRequest = new KeyedHasher(config.tokenHashSecret, 'pushed-request');
     this.dpopProof = new KeyedHasher(config.tokenHashSecret, 'dpop-proof');
     this.consoleSession = new KeyedHasher(config.tokenHashSecret, 'console-session');
+    this.recoveryCode = new KeyedHasher(config.tokenHashSecret, 'recovery-code');
+    this.secondFactorChallenge = new KeyedHasher(config.tokenHashSecret, 'second-factor-challenge');
   }
 }

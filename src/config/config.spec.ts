@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       production: false,
       databaseUrl: undefined,
+      databasePoolSize: 10,
+      databaseListenUrl: undefined,
       host: '127.0.0.1',
       port: 3000,
       issuer: 'http://localhost:3000',
@@ -72,6 +74,8 @@ describe('loadConfig', () => {
       {
         NODE_ENV: 'production',
         DATABASE_URL: 'postgresql://tessera@db.internal:5432/tessera',
+        DATABASE_POOL_SIZE: '25',
+        DATABASE_LISTEN_URL: 'postgres://tessera@db-direct.internal:5432/tessera',
         HOST: '0.0.0.0',
         PORT: '8080',
         ISSUER: 'https://auth.example.com/',
@@ -114,6 +118,8 @@ describe('loadConfig', () => {
       nodeEnv: 'production',
       production: true,
       databaseUrl: 'postgresql://tessera@db.internal:5432/tessera',
+      databasePoolSize: 25,
+      databaseListenUrl: 'postgres://tessera@db-direct.internal:5432/tessera',
       host: '0.0.0.0',
       port: 8080,
       // RFC 8414 §2: the issuer has no trailing slash; it is a prefix of every endpoint.
@@ -183,6 +189,11 @@ describe('loadConfig', () => {
     ['LOG_FORMAT', 'colour', { LOG_FORMAT: 'colour' }],
     ['DATABASE_URL', 'mysql://x', { DATABASE_URL: 'mysql://x' }],
     ['DATABASE_URL', 'not a url', { DATABASE_URL: 'not a url' }],
+    ['DATABASE_POOL_SIZE', 'zero', { DATABASE_POOL_SIZE: '0' }],
+    ['DATABASE_LISTEN_URL', 'not a postgres URL', { DATABASE_URL: 'postgres://db/x', DATABASE_LISTEN_URL: 'http://db/x' }],
+    ['DATABASE_LISTEN_URL', 'without DATABASE_URL', { DATABASE_LISTEN_URL: 'postgres://db/x' }],
+    ['DATABASE_POOL_SIZE', 'above 1000', { DATABASE_POOL_SIZE: '1001' }],
+    ['DATABASE_POOL_SIZE', 'not a number', { DATABASE_POOL_SIZE: 'ten' }],
     ['ISSUER', 'not a url', { ISSUER: 'not a url' }],
     ['ISSUER', 'an ftp URL', { ISSUER: 'ftp://auth.example.com' }],
     ['ISSUER', 'http in production', { NODE_ENV: 'production', ISSUER: 'http://auth.example.com', ...SECRETS }],
@@ -226,6 +237,9 @@ describe('loadConfig', () => {
       const error = failure({ DATABASE_URL: url });
       expect(error.message.startsWith('DATABASE_URL ')).toBe(true);
       expect(error.message).not.toContain('s3cr3t-pw');
+      const listen = failure({ DATABASE_URL: 'postgres://db/x', DATABASE_LISTEN_URL: url });
+      expect(listen.message.startsWith('DATABASE_LISTEN_URL ')).toBe(true);
+      expect(listen.message).not.toContain('s3cr3t-pw');
     }
   });
 

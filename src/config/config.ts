@@ -15,6 +15,16 @@ export interface AppConfig {
   readonly production: boolean;
   /** undefined → the embedded PGlite database under dataDir */
   readonly databaseUrl: string | undefined;
+  /**
+   * connections in this process's pool; the revocation listener holds one more of its own
+   * (see the README's sizing paragraph)
+   */
+  readonly databasePoolSize: number;
+  /**
+   * a direct connection used only to LISTEN for revocations, for a DATABASE_URL that goes
+   * through a transaction-mode pooler (where LISTEN silently receives nothing)
+   */
+  readonly databaseListenUrl: string | undefined;
   readonly host: string;
   readonly port: number;
   readonly issuer: string;
@@ -124,10 +134,10 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, name === 'DATABASE_URL' ? undefined : raw);
+    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, name.startsWith('DATABASE_') ? undefined : raw);
   }
   if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, name === 'DATABASE_URL' ? undefined : raw);
+    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, name.startsWith('DATABASE_') ? undefined : raw);
   }
   return raw;
 }
@@ -182,10 +192,17 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
       String(revocationMaxStalenessMs),
     );
   }
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const databaseListenUrl = url(env, 'DATABASE_LISTEN_URL', ['postgres:', 'postgresql:']);
+  if (databaseListenUrl !== undefined && databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_LISTEN_URL', 'unset without DATABASE_URL (the embedded database has no server to listen to)');
+  }
   return Object.freeze({
     nodeEnv,
     production,
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
+    databaseListenUrl,
     host,
     port,
     issuer,

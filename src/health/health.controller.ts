@@ -1,7 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
-import { migrationsUpToDate } from '../persistence/data-source.js';
+import { inRecovery, migrationsUpToDate } from '../persistence/data-source.js';
 import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Operation } from '../http/openapi.js';
@@ -20,12 +20,21 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** The database answers and every migration is applied: ready for traffic. */
+  /** The database answers, is a primary, and every migration is applied: ready for traffic. */
   @Get('readyz')
-  @Operation({ summary: 'Readiness: the database answers and every migration is applied', returns: Health, fails: [] })
-  @ApiResponse({ status: 503, description: 'migrations pending, or the database unreachable (with Retry-After)', standardSchema: Health })
+  @Operation({ summary: 'Readiness: the database answers, is not a standby, and every migration is applied', returns: Health, fails: [] })
+  @ApiResponse({
+    status: 503,
+    description: 'migrations pending, the database a read-only standby, or unreachable (with Retry-After)',
+    standardSchema: Health,
+  })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ status: string }> {
     try {
+      // A standby answers reads but refuses every write, and lags its primary.
+      if (await inRecovery(this.dataSource)) {
+        reply.status(503).header('Retry-After', '1');
+        return { status: 'database is a read-only standby' };
+      }
       if (await migrationsUpToDate(this.dataSource)) return { status: 'ready' };
       reply.status(503);
       return { status: 'migrations pending' };

@@ -4,7 +4,7 @@ import { DuplicateError, InvalidInputError, StorageUnavailableError, UnknownClie
 import { OAuthError, type OAuthErrorCode } from '../oauth/errors/oauth-error.js';
 import { maskSecrets, stackFrames } from '../logging/redaction.js';
 import { inRequest } from '../logging/request-context.js';
-import { isDatabaseUnavailable } from '../persistence/availability.js';
+import { isDatabaseReadOnly, isDatabaseUnavailable } from '../persistence/availability.js';
 import { ErrorPages, isHostedPage } from './error-pages.js';
 import { OutageLog } from './outage-log.js';
 
@@ -60,6 +60,7 @@ export class ExceptionRenderer implements ExceptionFilter {
     if (exception instanceof InvalidInputError) return OAuthError.invalidRequest(exception.message);
     if (exception instanceof UnknownClientError) return OAuthError.invalidClient(false);
     if (exception instanceof DuplicateError) return new OAuthError('invalid_request', exception.message, {}, 409);
+    if (isDatabaseReadOnly(exception)) return OAuthError.readOnly();
     if (databaseAway(exception)) return OAuthError.unavailable();
     const status = statusOf(exception);
     if (status !== undefined && status >= 400 && status < 500) {

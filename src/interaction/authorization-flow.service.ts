@@ -13,6 +13,8 @@ import { OIDC_SCOPES } from '../oauth/oidc/oidc-scopes.js';
 import { loginScope } from '../oauth/token/grants/password.grant.js';
 import type { User } from '../users/user.js';
 import { UsersService } from '../users/users.service.js';
+import { SecondFactorService } from '../second-factor/second-factor.service.js';
+import { isMultiFactor } from './authentication-methods.js';
 import { ConsentStore, consentNeeded } from './consent.js';
 import { nextStep } from './interaction-rules.js';
 import type { LoginSession } from './login-session.js';
@@ -21,6 +23,8 @@ import type { LoginSession } from './login-session.js';
 export type FlowOutcome =
   | { readonly kind: 'redirect'; readonly location: string }
   | { readonly kind: 'login' }
+  /** a step-up: the session's user must add their second factor (a --require-mfa client) */
+  | { readonly kind: 'second-factor'; readonly session: LoginSession }
   | { readonly kind: 'consent'; readonly user: User; readonly scope: readonly string[] };
 
 export interface FlowState {
@@ -44,6 +48,7 @@ export class AuthorizationFlow {
     private readonly audit: AuditService,
     private readonly codes: AuthorizationCodesService,
     private readonly pushedRequests: PushedRequestsService,
+    private readonly secondFactors: SecondFactorService,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -68,10 +73,27 @@ export class AuthorizationFlow {
       case 'login':
         return { kind: 'login' };
       case 'consent':
-        return { kind: 'consent', user: user!, scope };
       case 'issue':
+        if (request.client.requireMfa && !isMultiFactor(state.session!.amr)) return this.stepUp(request, state.session!);
+        if (step.kind === 'consent') return { kind: 'consent', user: user!, scope };
         return { kind: 'redirect', location: await this.issue(request, user!, state.session!, scope) };
     }
+  }
+
+  /**
+   * A --require-mfa client and a session without a second factor: a user who has one is
+   * asked for it (prompt=none cannot ask: interaction_required, OIDC Core §3.1.2.6). A user
+   * without one cannot satisfy the client here, and a half-made enrolment in the middle of
+   * someone else's authorization is not offered: interaction_required to the client, which
+   * can tell its user to enrol on the account page.
+   */
+  private async stepUp(request: AuthorizationRequest, session: LoginSession): Promise<FlowOutcome> {
+    const redirect = { redirectUri: request.redirectUri, state: request.state };
+    if (!(await this.secondFactors.enrolled(session.userId))) {
+      throw new AuthorizationError('interaction_required', 'this client requires a second factor, and the user has none: enrol one on the account page', redirect);
+    }
+    if (request.prompt.has('none')) throw new AuthorizationError('interaction_required', 'this client requires a second factor for this session', redirect);
+    return { kind: 'second-factor', session };
   }
 
   /** The user allowed the client what it asked for: remembered, then the flow goes on. */
@@ -117,6 +139,7 @@ export class AuthorizationFlow {
       scope,
       nonce: request.nonce,
       authTime: session.authTime,
+      amr: session.amr,
       loginSessionId: session.id,
     });
     return responseLocation(request.redirectUri, this.config.issuer, { code, state: request.state });

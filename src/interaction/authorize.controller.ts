@@ -11,6 +11,7 @@ import { InteractionPages } from './interaction-pages.service.js';
 import { postedForm } from './guards/form-checks.js';
 import { LoginSessionsService } from './login-sessions.service.js';
 import { PageOperation } from './page-operation.js';
+import { SecondStep } from './second-step.js';
 import { FORM_CSRF_COOKIE, SESSION_COOKIE } from './session-cookie.js';
 
 /** RFC 6749 §3.1: the authorization endpoint, by GET and by a form POST. */
@@ -23,6 +24,7 @@ export class AuthorizeController {
     private readonly sessions: LoginSessionsService,
     private readonly flow: AuthorizationFlow,
     private readonly pages: InteractionPages,
+    private readonly secondStep: SecondStep,
   ) {}
 
   @Get('authorize')
@@ -47,6 +49,10 @@ export class AuthorizeController {
     const session = await this.sessions.current(cookies.one(SESSION_COOKIE));
     const outcome = await this.flow.next(authorization, { session });
     if (outcome.kind === 'redirect') return this.pages.redirect(reply, outcome.location, posted);
+    if (outcome.kind === 'second-factor') {
+      const { userId, amr, id } = outcome.session;
+      return this.secondStep.ask(reply, authorization, { userId, methods: amr, loginSessionId: id }, cookies.one(FORM_CSRF_COOKIE));
+    }
     if (outcome.kind === 'login') return this.pages.login(reply, authorization, { csrfCookie: cookies.one(FORM_CSRF_COOKIE) });
     this.pages.consent(reply, authorization, outcome.user, outcome.scope, session!);
   }

@@ -42,17 +42,28 @@ export class InteractionPages implements ErrorPages {
    * The browser's current token is kept when it is valid, so that two tabs' forms both work.
    */
   login(reply: FastifyReply, request: AuthorizationRequest, options: LoginPageOptions = {}): void {
-    let token = options.csrfCookie;
-    if (token === undefined || !this.csrf.verify(token, LOGIN_BINDING)) {
-      token = this.csrf.issue(LOGIN_BINDING);
-      this.setCookies(reply, [formCsrfCookie(token)]);
-    }
     const html = this.pages.render('login', {
       title: 'Sign in',
       clientName: displayName(request),
       carried: [...request.carried],
-      csrf: token,
+      csrf: this.loginCsrf(reply, options.csrfCookie),
       username: options.username ?? request.loginHint,
+      message: options.message,
+    });
+    void reply.status(options.status ?? 200).headers(this.pages.headers(cspSourceOf(request.redirectUri))).send(html);
+  }
+
+  /**
+   * The login's second step: a TOTP or recovery code, for the challenge the second-factor
+   * cookie names; the form carries the authorization request and the login CSRF token.
+   */
+  secondFactor(reply: FastifyReply, request: AuthorizationRequest, options: LoginPageOptions = {}): void {
+    const html = this.pages.render('second-factor', {
+      title: 'Two-step verification',
+      clientName: displayName(request),
+      action: '/interaction/second-factor',
+      carried: [...request.carried],
+      csrf: this.loginCsrf(reply, options.csrfCookie),
       message: options.message,
     });
     void reply.status(options.status ?? 200).headers(this.pages.headers(cspSourceOf(request.redirectUri))).send(html);
@@ -104,6 +115,14 @@ export class InteractionPages implements ErrorPages {
   /** The browser forgets its login session cookie. */
   clearSession(reply: FastifyReply): void {
     this.setCookies(reply, [clearedSessionCookie()]);
+  }
+
+  /** The browser's login CSRF token if still valid, else a new one in the cookie too. */
+  loginCsrf(reply: FastifyReply, cookie: string | undefined): string {
+    if (cookie !== undefined && this.csrf.verify(cookie, LOGIN_BINDING)) return cookie;
+    const token = this.csrf.issue(LOGIN_BINDING);
+    this.setCookies(reply, [formCsrfCookie(token)]);
+    return token;
   }
 
   setCookies(reply: FastifyReply, cookies: readonly CookieSet[]): void {

@@ -3,17 +3,25 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service.js';
 import { loginContextOf } from '../browser/browser-context.js';
+import { RequestCookies } from '../browser/cookies.js';
 import { LocalAuthGuard } from '../browser/guards/local-auth.guard.js';
 import { invalidRequest } from '../oauth/authorization/authorization-error.js';
+import { SecondFactorChallenges } from '../second-factor/second-factor-challenges.service.js';
+import { SecondFactorService } from '../second-factor/second-factor.service.js';
+import type { User } from '../users/user.js';
+import { UsersService } from '../users/users.service.js';
+import { PASSWORD_ONLY } from './authentication-methods.js';
 import { AuthorizationFlow, type FlowOutcome } from './authorization-flow.service.js';
 import { InteractionConsentGuard } from './guards/interaction-consent.guard.js';
 import { InteractionLoginGuard } from './guards/interaction-login.guard.js';
+import { InteractionSecondFactorGuard } from './guards/interaction-second-factor.guard.js';
 import { type InteractionContext, interactionContextOf } from './interaction-context.js';
 import { InteractionErrorFilter } from './interaction-error.filter.js';
 import { InteractionPages } from './interaction-pages.service.js';
 import { LoginSessionsService } from './login-sessions.service.js';
 import { PageOperation } from './page-operation.js';
-import { sessionCookie } from './session-cookie.js';
+import { CHALLENGE_EXPIRED, SecondStep, throttledMessage, WRONG_CODE } from './second-step.js';
+import { FORM_CSRF_COOKIE, SECOND_FACTOR_COOKIE, secondFactorCookie, sessionCookie } from './session-cookie.js';
 
 /** The posts of the login and consent pages; each continues the authorization request it carries. */
 @ApiTags('oauth')
@@ -25,20 +33,50 @@ export class InteractionController {
     private readonly flow: AuthorizationFlow,
     private readonly pages: InteractionPages,
     private readonly audit: AuditService,
+    private readonly users: UsersService,
+    private readonly factors: SecondFactorService,
+    private readonly challenges: SecondFactorChallenges,
+    private readonly secondStep: SecondStep,
   ) {}
 
-  /** The password goes through the passport-local strategy (LocalAuthGuard): throttle, argon2, no user enumeration. */
+  /**
+   * The password goes through the passport-local strategy (LocalAuthGuard): throttle, argon2, no user enumeration.
+   * A user with a second factor is asked for it next; nothing is logged in before that.
+   */
   @Post('login')
   @UseGuards(InteractionLoginGuard, LocalAuthGuard)
-  @PageOperation({ summary: 'The login form\'s post', description: 'A wrong password shows the form again with one message.', redirect: 303 })
+  @PageOperation({ summary: 'The login form\'s post', description: 'A wrong password shows the form again with one message; a user with TOTP gets the second step.', redirect: 303 })
   async login(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const context = this.context(request);
     const user = loginContextOf(request).user!;
-    const started = await this.sessions.loggedIn(user, context.session, { ip: request.ip, userAgent: request.headers['user-agent'] });
-    this.pages.setCookies(reply, [sessionCookie(started.token, started.maxAge)]);
-    await this.audit.record({ type: 'login_succeeded', userId: user.id, clientId: context.request.client.id, ip: request.ip });
-    const outcome = await this.flow.next(context.request, { session: started.session, freshLogin: true });
-    this.send(reply, context, outcome, started.session);
+    if (await this.factors.enrolled(user.id)) {
+      return this.secondStep.ask(reply, context.request, { userId: user.id, methods: PASSWORD_ONLY }, csrfCookieOf(request));
+    }
+    await this.loggedIn(request, reply, context, user, PASSWORD_ONLY);
+  }
+
+  /** code: a TOTP code or a recovery code, for the challenge the second-factor cookie names. */
+  @Post('second-factor')
+  @UseGuards(InteractionSecondFactorGuard)
+  @PageOperation({ summary: 'The second step\'s post (code=<TOTP or recovery code>)', description: 'A wrong code shows the step again; too many answer 429.', redirect: 303 })
+  async secondFactor(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const context = this.context(request);
+    const csrfCookie = csrfCookieOf(request);
+    const outcome = await this.challenges.complete(RequestCookies.from(request.headers.cookie).one(SECOND_FACTOR_COOKIE), context.form.get('code'));
+    if (outcome.kind === 'wrong') return this.pages.secondFactor(reply, context.request, { status: 400, message: WRONG_CODE, csrfCookie });
+    if (outcome.kind === 'throttled') {
+      void reply.header('retry-after', String(outcome.retryAfter));
+      return this.pages.secondFactor(reply, context.request, { status: 429, message: throttledMessage(outcome.retryAfter), csrfCookie });
+    }
+    const user = outcome.kind === 'proven' ? await this.users.findById(outcome.userId) : undefined;
+    // A step-up adds to the session it was asked in, and to no other.
+    const bound = outcome.kind === 'proven' && (outcome.loginSessionId === null || outcome.loginSessionId === context.session?.id);
+    if (outcome.kind !== 'proven' || !user || user.disabledAt || !bound) {
+      this.pages.setCookies(reply, [secondFactorCookie('', 0)]);
+      return this.pages.login(reply, context.request, { status: 400, message: CHALLENGE_EXPIRED, csrfCookie });
+    }
+    this.pages.setCookies(reply, [secondFactorCookie('', 0)]);
+    await this.loggedIn(request, reply, context, user, outcome.amr);
   }
 
   @Post('consent')
@@ -52,7 +90,16 @@ export class InteractionController {
     const outcome = context.session
       ? await this.flow.allow(context.request, context.session)
       : await this.flow.next(context.request, { session: undefined });
-    this.send(reply, context, outcome, context.session);
+    await this.send(request, reply, context, outcome, context.session);
+  }
+
+  /** Every factor the user has is proven: the login session records `amr`, and the flow goes on. */
+  private async loggedIn(request: FastifyRequest, reply: FastifyReply, context: InteractionContext, user: User, amr: readonly string[]): Promise<void> {
+    const started = await this.sessions.loggedIn(user, context.session, { ip: request.ip, userAgent: request.headers['user-agent'] }, amr);
+    this.pages.setCookies(reply, [sessionCookie(started.token, started.maxAge)]);
+    await this.audit.record({ type: 'login_succeeded', userId: user.id, clientId: context.request.client.id, ip: request.ip, details: { amr: amr.join(' ') } });
+    const outcome = await this.flow.next(context.request, { session: started.session, freshLogin: true });
+    await this.send(request, reply, context, outcome, started.session);
   }
 
   private context(request: FastifyRequest): InteractionContext {
@@ -61,9 +108,17 @@ export class InteractionController {
     return context;
   }
 
-  private send(reply: FastifyReply, context: InteractionContext, outcome: FlowOutcome, session: InteractionContext['session']): void {
+  private async send(request: FastifyRequest, reply: FastifyReply, context: InteractionContext, outcome: FlowOutcome, session: InteractionContext['session']): Promise<void> {
     if (outcome.kind === 'redirect') return this.pages.redirect(reply, outcome.location, true);
+    if (outcome.kind === 'second-factor') {
+      const { userId, amr, id } = outcome.session;
+      return this.secondStep.ask(reply, context.request, { userId, methods: amr, loginSessionId: id }, csrfCookieOf(request));
+    }
     if (outcome.kind === 'login' || !session) return this.pages.login(reply, context.request);
     this.pages.consent(reply, context.request, outcome.user, outcome.scope, session);
   }
+}
+
+function csrfCookieOf(request: FastifyRequest): string | undefined {
+  return RequestCookies.from(request.headers.cookie).one(FORM_CSRF_COOKIE);
 }

@@ -14,6 +14,10 @@ import { ConsentsService } from './consents.service.js';
 import { InteractionConsentGuard } from './guards/interaction-consent.guard.js';
 import { SessionFormCheck } from './guards/session-form.js';
 import { InteractionLoginGuard } from './guards/interaction-login.guard.js';
+import { InteractionSecondFactorGuard } from './guards/interaction-second-factor.guard.js';
+import { LoginFormCheck } from './guards/login-form.js';
+import { SecondFactorModule } from '../second-factor/second-factor.module.js';
+import { SecondStep } from './second-step.js';
 import { InteractionController } from './interaction.controller.js';
 import { InteractionErrorFilter } from './interaction-error.filter.js';
 import { InteractionPages } from './interaction-pages.service.js';
@@ -25,7 +29,7 @@ import { Pages } from './pages.js';
 
 /** The authorization endpoint, the end_session_endpoint, and Tessera's hosted login, consent and logout pages. */
 @Module({
-  imports: [AuditModule, ClientsModule, OAuthModule, SessionsModule, UsersModule],
+  imports: [AuditModule, ClientsModule, OAuthModule, SessionsModule, UsersModule, SecondFactorModule],
   controllers: [AuthorizeController, InteractionController, LogoutController, AssetsController],
   providers: [
     AuthorizationFlow,
@@ -35,6 +39,9 @@ import { Pages } from './pages.js';
     InteractionErrorFilter,
     CsrfTokens,
     InteractionLoginGuard,
+    InteractionSecondFactorGuard,
+    LoginFormCheck,
+    SecondStep,
     InteractionConsentGuard,
     SessionFormCheck,
     LocalAuthGuard,
@@ -44,6 +51,6 @@ import { Pages } from './pages.js';
     LogoutService,
   ],
   // The JSON renderer hands a hosted page's early errors (its form body) to the error page.
-  exports: [ConsentsService, Pages, InteractionPages, InteractionErrorFilter, CsrfTokens, LoginSessionsService, LogoutService, ErrorPages, SessionFormCheck],
+  exports: [SecondFactorModule, ConsentsService, Pages, InteractionPages, InteractionErrorFilter, CsrfTokens, LoginSessionsService, LogoutService, ErrorPages, SessionFormCheck],
 })
 export class InteractionModule {}

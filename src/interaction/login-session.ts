@@ -4,12 +4,22 @@ export interface LoginSession {
   readonly userId: string;
   /** when the user last proved their password here (OIDC Core §2 auth_time) */
   readonly authTime: Date;
+  /** what that login proved (RFC 8176 amr), e.g. ['pwd'] or ['pwd', 'otp', 'mfa'] */
+  readonly amr: readonly string[];
   readonly createdAt: Date;
   readonly lastSeenAt: Date;
   readonly idleExpiresAt: Date;
   readonly absoluteExpiresAt: Date;
   readonly ip: string | null;
   readonly userAgent: string | null;
+}
+
+export interface Reauthentication {
+  readonly tokenHash: Buffer;
+  readonly now: Date;
+  readonly amr: readonly string[];
+  readonly idleExpiresAt: Date;
+  readonly absoluteExpiresAt: Date;
 }
 
 export type LoginSessionEnd = 'logout' | 'replaced' | 'admin' | 'password_changed';
@@ -26,10 +36,11 @@ export abstract class LoginSessionStore {
   abstract touch(tokenHash: Buffer, now: Date, idleSeconds: number): Promise<LoginSession | undefined>;
 
   /**
-   * A new password proof in a live session: new auth_time, a new cookie hash (the old
-   * cookie stops working: no session fixation), a new absolute expiry.
+   * A new login in a live session: new auth_time and methods (what this login proved,
+   * replacing what an earlier one did), a new cookie hash (the old cookie stops working:
+   * no session fixation), a new absolute expiry.
    */
-  abstract reauthenticate(id: string, tokenHash: Buffer, now: Date, idleExpiresAt: Date, absoluteExpiresAt: Date): Promise<LoginSession | undefined>;
+  abstract reauthenticate(id: string, login: Reauthentication): Promise<LoginSession | undefined>;
 
   abstract end(id: string, reason: LoginSessionEnd, now: Date): Promise<boolean>;
 

@@ -6,6 +6,7 @@ import { TokenHashers } from '../common/token-hashers.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import type { User } from '../users/user.js';
+import { PASSWORD_ONLY } from './authentication-methods.js';
 import { type LoginSession, LoginSessionStore } from './login-session.js';
 
 const MAX_USER_AGENT = 512;
@@ -42,11 +43,12 @@ export class LoginSessionsService {
   }
 
   /**
-   * A password was just proven. The same user's live session is kept (its families stay
-   * linked to it) with a new auth_time and a new cookie value; otherwise a new session
-   * starts and the other user's, if any, ends.
+   * The user just logged in, proving `amr` (RFC 8176; a password alone unless said
+   * otherwise). The same user's live session is kept (its families stay linked to it) with
+   * a new auth_time, these methods and a new cookie value; otherwise a new session starts
+   * and the other user's, if any, ends.
    */
-  async loggedIn(user: User, previous: LoginSession | undefined, meta: LoginMeta): Promise<StartedLoginSession> {
+  async loggedIn(user: User, previous: LoginSession | undefined, meta: LoginMeta, amr: readonly string[] = PASSWORD_ONLY): Promise<StartedLoginSession> {
     const now = this.clock.now();
     const token = opaqueToken(this.random);
     const hash = this.hashers.loginSession.hash(token);
@@ -54,7 +56,7 @@ export class LoginSessionsService {
     const idle = new Date(Math.min(now + this.config.loginSessionIdleTtl * 1000, absolute.getTime()));
     const maxAge = this.config.loginSessionAbsoluteTtl;
     if (previous?.userId === user.id) {
-      const session = await this.store.reauthenticate(previous.id, hash, new Date(now), idle, absolute);
+      const session = await this.store.reauthenticate(previous.id, { tokenHash: hash, now: new Date(now), amr, idleExpiresAt: idle, absoluteExpiresAt: absolute });
       if (session) return { session, token, maxAge };
     } else if (previous) {
       await this.store.end(previous.id, 'replaced', new Date(now));
@@ -63,6 +65,7 @@ export class LoginSessionsService {
       id: randomUUID(),
       userId: user.id,
       authTime: new Date(now),
+      amr,
       createdAt: new Date(now),
       lastSeenAt: new Date(now),
       idleExpiresAt: idle,

@@ -14,13 +14,15 @@ export function viewsDirectory(): string {
   throw new Error('views/ not found beside package.json');
 }
 
-export type PageName = 'login' | 'consent' | 'error' | 'logout' | 'logged-out' | 'account' | 'account-login' | 'console-users' | 'console-user' | 'console-password' | 'console-events';
+export type PageName = 'login' | 'consent' | 'error' | 'logout' | 'logged-out' | 'account' | 'account-login' | 'second-factor' | 'totp-enrolment' | 'recovery-codes'
+  | 'console-users' | 'console-user' | 'console-password' | 'console-events';
 
 export type PageHeaders = Record<'content-type' | 'cache-control' | 'pragma' | 'content-security-policy' | 'referrer-policy', string>;
 
 /**
  * Tessera's hosted pages, rendered from views/*.eta by eta, which escapes every `<%= %>`
- * (autoEscape); the one raw interpolation is the layout's body, itself rendered here.
+ * (autoEscape); the raw interpolations are the layout's body, itself rendered here, and
+ * the TOTP enrolment's QR code, an SVG the qrcode library drew from the otpauth URI.
  * Pages carry no script at all, and their CSP says so.
  */
 @Injectable()

@@ -63,7 +63,7 @@ export interface CleanupBatches {
 /** Owned by janitor/; implemented in persistence/. */
 export abstract class JanitorStore {
   /**
-   * Runs `work` while holding the cluster-wide janitor lock, so one process cleans at a
+   * Runs `work` while holding the cluster-wide janitor lease, so one process cleans at a
    * time. When another process holds it: waits for it when `wait`, otherwise answers
    * undefined without running `work`.
    */

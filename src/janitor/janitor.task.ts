@@ -8,7 +8,7 @@ const FIRST_PASS_AFTER_MS = 5 * 60_000;
 
 /**
  * The janitor on a timer in every server process (JANITOR_INTERVAL; 0 turns it off).
- * Processes that tick together do not clean together: the one that gets the lock runs
+ * Processes that tick together do not clean together: the one that gets the lease runs
  * the pass and the others skip it.
  */
 @Injectable()

@@ -35,6 +35,8 @@ export abstract class Metrics {
   abstract backchannelDelivery(result: BackchannelResult): void;
   /** back-channel logout tokens neither delivered nor given up, as last read */
   abstract backchannelQueueDepth(depth: number): void;
+  /** a probe notification the revocation listener sent itself came back in time, or did not */
+  abstract listenProbe(returned: boolean): void;
   /** how to read, at scrape time, the revocation view's age and the age past which it is not trusted */
   abstract revocationView(read: () => RevocationViewAge): void;
 }

@@ -27,6 +27,8 @@ export class PrometheusMetrics extends Metrics {
   private readRevocationView: (() => RevocationViewAge) | undefined;
   private readonly backchannel: Counter<'result'>;
   private readonly backchannelDepth: Gauge;
+  private readonly listenHealthy: Gauge;
+  private readonly probesLost: Counter;
   private readonly unavailable = new KeyedCounter(
     'tessera_http_unavailable_total',
     'Requests answered 503 (database unreachable, revocation view too old), by route pattern and method',
@@ -74,6 +76,18 @@ export class PrometheusMetrics extends Metrics {
       help: 'Back-channel logout tokens waiting to be delivered (neither delivered nor given up)',
       registers,
       aggregator: 'max',
+    });
+    this.listenHealthy = new Gauge({
+      name: 'tessera_listen_healthy',
+      help: 'Whether the last probe notification the revocation listener sent itself came back (1) or not (0); 0 until the first one does',
+      registers,
+      // Across cluster workers: a worker that hears nothing is the one to see.
+      aggregator: 'min',
+    });
+    this.probesLost = new Counter({
+      name: 'tessera_listen_probes_lost_total',
+      help: 'Probe notifications the revocation listener sent itself that did not come back within 5 s (LISTEN behind a transaction-mode pooler)',
+      registers,
     });
     const lookups = new KeyedCounter(
       'tessera_introspection_cache_lookups_total',
@@ -133,6 +147,11 @@ export class PrometheusMetrics extends Metrics {
 
   backchannelQueueDepth(depth: number): void {
     this.backchannelDepth.set(depth);
+  }
+
+  listenProbe(returned: boolean): void {
+    this.listenHealthy.set(returned ? 1 : 0);
+    if (!returned) this.probesLost.inc();
   }
 
   revocationView(read: () => RevocationViewAge): void {

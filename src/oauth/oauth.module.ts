@@ -1,3 +1,4 @@
+import { SecondFactorModule } from '../second-factor/second-factor.module.js';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
@@ -30,7 +31,7 @@ import { DpopModule } from './dpop/dpop.module.js';
 const GRANTS = [PasswordGrant, RefreshTokenGrant, ClientCredentialsGrant, AuthorizationCodeGrant];
 
 @Module({
-  imports: [AuditModule, ClientsModule, SessionsModule, ThrottleModule, UsersModule, DpopModule],
+  imports: [AuditModule, ClientsModule, SessionsModule, ThrottleModule, UsersModule, DpopModule, SecondFactorModule],
   controllers: [TokenController, JwksController, DiscoveryController, ParController],
   providers: [
     ClientAuthService,

@@ -68,3 +68,8 @@ export function unavailableCause(error: unknown): { code?: string; message?: str
   }
   return undefined;
 }
+
+/** True for a write refused as read-only (25006): a standby, or a primary a failover demoted. */
+export function isDatabaseReadOnly(error: unknown): boolean {
+  return unavailableCause(error)?.code === '25006';
+}

@@ -12,6 +12,7 @@ export const entities = [UserEntity, ClientEntity, SigningKeyEntity];
 
 // Any 64-bit constant unique to Tessera: serializes migrations across processes.
 const MIGRATION_LOCK = 7_265_391_004;
+const LOCK_MIGRATIONS = 'SELECT pg_advisory_xact_lock($1)';
 
 /**
  * A pool connection that always has an 'error' listener. The pool removes its own when
@@ -47,7 +48,7 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     entities,
     migrations,
     migrationsTableName: 'typeorm_migrations',
-    migrationsTransactionMode: 'each',
+    migrationsTransactionMode: 'all',
     synchronize: false,
     logging: false,
     extra: { Client: GuardedClient, max: poolSize, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 },
@@ -80,26 +81,45 @@ export function stopPreparing(dataSource: DataSource): void {
 }
 
 /**
- * Applies pending migrations under an advisory lock, so several processes booting at
- * once on one database apply each migration exactly once. Returns the names applied.
+ * Applies pending migrations in one transaction that first takes a transaction-scoped
+ * advisory lock, so several processes booting at once on one database apply each
+ * migration exactly once. The lock ends with the transaction, on whichever server session
+ * ran it: a transaction-mode pooler (PgBouncer) pins a transaction to one session, but
+ * may send a separate unlock statement to another, which left a session lock held
+ * forever. One transaction also means a failed migration leaves the batch unapplied,
+ * never half of it (a migration must not opt out with `transaction = false`).
+ * Returns the names applied.
  */
 export async function migrate(dataSource: DataSource): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await runner.startTransaction();
     try {
-      // The lock's own connection runs the migrations: the embedded database has a pool of one.
+      await runner.query(LOCK_MIGRATIONS, [MIGRATION_LOCK]);
+      // The lock's own transaction runs the migrations: the embedded database has a pool of one.
       const executor = new MigrationExecutor(dataSource, runner);
-      executor.transaction = 'each';
+      executor.transaction = 'all';
       const applied = await executor.executePendingMigrations();
+      await runner.commitTransaction();
       return applied.map((migration) => migration.name);
-    } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
     }
   } finally {
     await runner.release();
   }
+}
+
+/**
+ * True on a hot standby (or a server still recovering): every write would be refused
+ * (25006), and what it answers lags its primary by the replay delay, so a revoked token
+ * could still read as active. Tessera serves from a primary only.
+ */
+export async function inRecovery(dataSource: DataSource): Promise<boolean> {
+  const rows = await dataSource.query<Array<{ standby: boolean }>>('SELECT pg_is_in_recovery() AS standby');
+  return rows[0]?.standby === true;
 }
 
 /** True when every migration the code knows has been applied. */

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config.js';
 import { isDatabaseUnavailable } from './availability.js';
-import { createDataSource, migrate } from './data-source.js';
+import { createDataSource, inRecovery, migrate } from './data-source.js';
 import { startEmbeddedDatabase } from './embedded.js';
 
 export interface Database {
@@ -13,8 +13,9 @@ export interface Database {
 }
 
 /**
- * Connects to DATABASE_URL, or starts the embedded PGlite under the data directory, and
- * applies pending migrations. Failures become one line naming the server, never the URL
+ * Connects to DATABASE_URL with a pool of DATABASE_POOL_SIZE (unless `poolSize` says
+ * otherwise: the CLI and a cluster's primary need one or two), or starts the embedded
+ * PGlite under the data directory, and applies pending migrations. Failures become one line naming the server, never the URL
  * (it may hold a password).
  */
 export async function openDatabase(config: AppConfig, options: { poolSize?: number } = {}): Promise<Database> {
@@ -22,9 +23,10 @@ export async function openDatabase(config: AppConfig, options: { poolSize?: numb
   const url = config.databaseUrl ?? embedded!.url;
   // PGlite is one Postgres session behind its socket server, which interleaves the
   // messages of concurrent connections: one connection per process keeps them whole.
-  const dataSource = createDataSource(url, embedded ? 1 : options.poolSize, { prepare: !embedded });
+  const dataSource = createDataSource(url, embedded ? 1 : (options.poolSize ?? config.databasePoolSize), { prepare: !embedded });
   try {
     await dataSource.initialize();
+    if (await inRecovery(dataSource)) throw new StandbyError();
     const applied = await migrate(dataSource);
     return {
       dataSource,
@@ -39,10 +41,15 @@ export async function openDatabase(config: AppConfig, options: { poolSize?: numb
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
     await embedded?.close().catch(() => undefined);
     const where = embedded ? `the embedded database in ${config.dataDir}` : `the database at ${server(url)}`;
+    if (error instanceof StandbyError) {
+      throw new Error(`${where} is a read-only standby (in recovery): point DATABASE_URL at the primary`, { cause: error });
+    }
     if (isDatabaseUnavailable(error)) throw new Error(`cannot reach ${where} (${reason(error)})`, { cause: error });
     throw new Error(`${where}: ${reason(error)}`, { cause: error });
   }
 }
+
+class StandbyError extends Error {}
 
 function server(url: string): string {
   const target = new URL(url);

@@ -41,6 +41,8 @@ import { PgUserStore } from './stores/user.store.js';
 import { DpopProofStore } from '../oauth/dpop/dpop-proof-store.js';
 import { PgDpopProofStore } from './stores/dpop-proof.store.js';
 import { PgConsoleSessionStore } from './stores/console-session.store.js';
+import { SecondFactorStore } from '../second-factor/second-factor.js';
+import { PgSecondFactorStore } from './stores/second-factor.store.js';
 
 const STORES = [
   { provide: UserStore, useClass: PgUserStore },
@@ -63,6 +65,7 @@ const STORES = [
   { provide: DpopProofStore, useClass: PgDpopProofStore },
   { provide: BackchannelLogoutStore, useClass: PgBackchannelLogoutStore },
   { provide: ConsoleSessionStore, useClass: PgConsoleSessionStore },
+  { provide: SecondFactorStore, useClass: PgSecondFactorStore },
 ];
 
 /**

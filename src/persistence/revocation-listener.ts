@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import type { FeedListener, FeedSubscription } from '../sessions/revocation-event.js';
@@ -6,6 +7,19 @@ export const REVOCATION_CHANNEL = 'tessera_revocations';
 
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 5_000;
+/** How often a probe is sent, and how long it has to come back. */
+export const PROBE_INTERVAL_MS = 5_000;
+
+export interface ListenerProbes {
+  /**
+   * Sends `payload` on `channel` from another connection than the listener's (the pool),
+   * as a revocation's trigger would: a notification sent by the listening session itself
+   * is delivered to it even behind a pooler, and would prove nothing.
+   */
+  notify(channel: string, payload: string): Promise<void>;
+  /** each probe's fate: it came back in time, or it did not */
+  settled(returned: boolean): void;
+}
 
 /**
  * One dedicated connection that LISTENs on the revocation channel (a pooled connection
@@ -15,6 +29,12 @@ const MAX_RETRY_MS = 5_000;
  *
  * On the embedded PGlite every socket shares one backend, so a NOTIFY reaches the
  * connection that committed it rather than this one; the caller's poll covers that.
+ *
+ * With `probes`, it checks that notifications really arrive: every PROBE_INTERVAL_MS it
+ * sends itself one on a channel of its own, and says once (a warning, and the metric on
+ * each probe) when one does not come back. Behind a transaction-mode pooler LISTEN
+ * "succeeds" on whichever server session ran it, and notifications are then dropped
+ * without an error: the poll still delivers revocations, but a second or so late.
  */
 export class RevocationListener implements FeedSubscription {
   private readonly logger = new Logger('revocation-listener');
@@ -23,20 +43,34 @@ export class RevocationListener implements FeedSubscription {
   private retryMs = FIRST_RETRY_MS;
   private retryTimer: NodeJS.Timeout | undefined;
   private down = false;
+  private readonly probeChannel = `tessera_probe_${randomBytes(8).toString('hex')}`;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probeSeq = 0;
+  /** the payload of the probe in flight, if one is */
+  private awaited: string | undefined;
+  private deaf = false;
+  private sending = false;
 
   constructor(
     private readonly url: string,
     private readonly listener: FeedListener,
+    private readonly probes?: ListenerProbes,
   ) {}
 
   start(): this {
     void this.connect();
+    const probes = this.probes;
+    if (probes) {
+      this.probeTimer = setInterval(() => void this.probe(probes), PROBE_INTERVAL_MS);
+      this.probeTimer.unref();
+    }
     return this;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.probeTimer);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
@@ -50,6 +84,8 @@ export class RevocationListener implements FeedSubscription {
       if (lost) return;
       lost = true;
       if (this.client === client) this.client = undefined;
+      // A probe in flight went to the connection that was lost: it proves nothing.
+      this.awaited = undefined;
       client.end().catch(() => undefined);
       if (!this.closed && !this.down) this.logger.warn(`lost the revocation channel, reconnecting${error ? `: ${error.message}` : ''}`);
       this.down = true;
@@ -57,10 +93,14 @@ export class RevocationListener implements FeedSubscription {
     };
     client.on('error', onLost);
     client.on('end', () => onLost());
-    client.on('notification', () => this.listener.onNotify());
+    client.on('notification', (message) => {
+      if (message.channel === this.probeChannel) this.probeReturned(message.payload);
+      else this.listener.onNotify();
+    });
     try {
       await client.connect();
-      await client.query(`LISTEN ${REVOCATION_CHANNEL}`);
+      // One message, so that a transaction-mode pooler runs both on one server session.
+      await client.query(`LISTEN ${REVOCATION_CHANNEL}; LISTEN ${this.probeChannel}`);
     } catch (error) {
       onLost(error as Error);
       return;
@@ -74,6 +114,45 @@ export class RevocationListener implements FeedSubscription {
     if (this.down) this.logger.log('revocation channel connected again');
     this.down = false;
     this.listener.onConnected();
+  }
+
+  private async probe(probes: ListenerProbes): Promise<void> {
+    // A probe still being sent (a pool busy for seconds) is late, not lost: judged next time.
+    if (this.sending) return;
+    if (this.awaited !== undefined) {
+      this.awaited = undefined;
+      probes.settled(false);
+      if (!this.deaf) {
+        this.logger.warn(
+          `a probe notification did not come back within ${PROBE_INTERVAL_MS} ms: this process receives no revocation notifications ` +
+            '(LISTEN behind a transaction-mode pooler? set DATABASE_LISTEN_URL to a direct connection); ' +
+            'revocations from other processes arrive by polling (REVOCATION_POLL_INTERVAL_MS)',
+        );
+      }
+      this.deaf = true;
+    }
+    // While reconnecting there is nothing to test; the reconnection reads the feed anyway.
+    if (!this.client) return;
+    const payload = String(++this.probeSeq);
+    // Awaited before it is sent: it may come back before the pool's answer does.
+    this.awaited = payload;
+    this.sending = true;
+    try {
+      await probes.notify(this.probeChannel, payload);
+    } catch {
+      // The database is away: the pool's own failures say so; this probe proves nothing.
+      if (this.awaited === payload) this.awaited = undefined;
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private probeReturned(payload: string | undefined): void {
+    if (this.awaited === undefined || payload !== this.awaited) return;
+    this.awaited = undefined;
+    this.probes?.settled(true);
+    if (this.deaf) this.logger.log('probe notifications come back again: revocation notifications arrive');
+    this.deaf = false;
   }
 
   private scheduleRetry(): void {

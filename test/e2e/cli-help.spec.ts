@@ -64,7 +64,7 @@ describe('usage and help', () => {
 
   it('help <group> lists that group only', async () => {
     const help = await helpOf(['help', 'users']);
-    for (const sub of ['create', 'list', 'disable', 'enable', 'set-password']) expect(help).toContain(`  users ${sub}`);
+    for (const sub of ['create', 'list', 'disable', 'enable', 'set-password', 'reset-mfa']) expect(help).toContain(`  users ${sub}`);
     expect(help).not.toContain('clients');
     expect(await helpOf(['users', '--help'])).toBe(help);
   });
@@ -82,7 +82,7 @@ describe('usage and help', () => {
   });
 
   it.each<[string, string[], string | RegExp]>([
-    ['a group without its command', ['users'], 'tessera: "users" needs a command: users create|list|disable|enable|set-password'],
+    ['a group without its command', ['users'], 'tessera: "users" needs a command: users create|list|disable|enable|set-password|reset-mfa'],
     ['a misspelt command', ['client', 'create', 'x'], /^tessera: unknown command "client create"; did you mean "clients create"\?/],
     ['a misspelt subcommand', ['users', 'lst'], /^tessera: unknown command "users lst"; did you mean "users list"\?/],
     ['an unknown command', ['frobnicate'], /^tessera: unknown command "frobnicate" \(commands: migrate, users, clients, keys, sessions, cleanup/],

@@ -219,7 +219,7 @@ describe('tessera clients create', () => {
   });
 });
 
-describe('tessera users list|disable|enable|set-password', () => {
+describe('tessera users list|disable|enable|set-password|reset-mfa', () => {
   async function userId(username: string): Promise<string> {
     const [row] = await query<{ id: string }>('SELECT id FROM users WHERE username = $1', [username]);
     return row.id;
@@ -318,6 +318,18 @@ describe('tessera users list|disable|enable|set-password', () => {
     expect(fromStdin.code).toBe(0);
     expect(await verify(await hash(), 'typed at the prompt')).toBe(true);
   });
+
+  it('reset-mfa removes the user\'s TOTP and recovery codes, audited with the cli as actor', async () => {
+    const id = await userId('bob');
+    await query(`INSERT INTO totp_factors (user_id, secret_sealed, confirmed_at, created_at) VALUES ($1, '\\x00', now(), now())`, [id]);
+    await query(`INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, '\\x01', now())`, [id]);
+    const reset = await tessera(['users', 'reset-mfa', 'bob']);
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toBe('second factor removed: bob\n');
+    expect(await query('SELECT 1 FROM totp_factors WHERE user_id = $1 UNION ALL SELECT 1 FROM recovery_codes WHERE user_id = $1', [id])).toEqual([]);
+    expect(await cliEvents('second_factor_removed', 'bob')).toEqual([{ actor: 'cli', details: { method: 'totp' } }]);
+    expect((await tessera(['users', 'reset-mfa', 'bob'])).stdout).toBe('bob had no second factor\n');
+  });
 });
 
 describe('tessera clients list|show|update|rotate-secret|delete', () => {
@@ -366,6 +378,7 @@ describe('tessera clients list|show|update|rotate-secret|delete', () => {
         'require_par: false',
         'client_name:',
         'dpop_bound_access_tokens: false',
+        'require_mfa: false',
         'backchannel_logout_uri:',
         'backchannel_logout_session_required: true',
         `created_at: ${((await client('resource-server')).created_at as Date).toISOString()}`,

@@ -109,6 +109,7 @@ describe('admin API: clients', () => {
       require_par: false,
       client_name: null,
       dpop_bound_access_tokens: false,
+      require_mfa: false,
       backchannel_logout_uri: null,
       backchannel_logout_session_required: true,
       created_at: client.client.createdAt.toISOString(),

@@ -48,6 +48,7 @@ describe('an ID token is never an access token', () => {
       subject: user.user.id,
       clientId: app.id,
       authTime: new Date(t.clock.now()),
+      amr: ['pwd'],
       sid: access.sid as string,
       now: Math.floor(t.clock.now() / 1000),
       ttl: 300,

@@ -92,9 +92,9 @@ describe('GET|POST /oauth/userinfo', () => {
     const [family] = await rows<{ login_session_id: string; auth_time: Date }>(t, `SELECT login_session_id, auth_time FROM families WHERE id = $1`, [familyId]);
     expect(family.login_session_id).toEqual(expect.any(String));
     expect(family.auth_time).toBeInstanceOf(Date);
-    expect(await t.app.get(FamilyAuthenticationStore).find(familyId)).toEqual({ authTime: family.auth_time, sid: family.login_session_id });
+    expect(await t.app.get(FamilyAuthenticationStore).find(familyId)).toEqual({ authTime: family.auth_time, amr: ['pwd'], sid: family.login_session_id });
     await rows(t, `DELETE FROM login_sessions WHERE id = $1`, [family.login_session_id]);
-    expect(await t.app.get(FamilyAuthenticationStore).find(familyId)).toEqual({ authTime: family.auth_time, sid: family.login_session_id });
+    expect(await t.app.get(FamilyAuthenticationStore).find(familyId)).toEqual({ authTime: family.auth_time, amr: ['pwd'], sid: family.login_session_id });
 
     const response = await userinfo(tokens.body.access_token as string);
     expect(await response.json()).toEqual({
@@ -109,7 +109,7 @@ describe('GET|POST /oauth/userinfo', () => {
   it('a family started outside a login session is its own sid for ID tokens', async () => {
     const familyId = jwtClaims(await accessToken(['openid'])).sid as string;
     const found = await t.app.get(FamilyAuthenticationStore).find(familyId);
-    expect(found).toEqual({ authTime: new Date(t.clock.now()), sid: familyId });
+    expect(found).toEqual({ authTime: new Date(t.clock.now()), amr: ['pwd'], sid: familyId });
   });
 
   it('leaves out claims the user has no value for', async () => {

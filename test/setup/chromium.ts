@@ -1,6 +1,6 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Debian's package installs here; used when no chromium is found on PATH. */
 const FALLBACK = '/usr/bin/chromium';
@@ -44,4 +44,12 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Keeps a full-page screenshot as `name` in $TESSERA_SCREENSHOTS when it is set (the README's come from there). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const directory = process.env.TESSERA_SCREENSHOTS;
+  if (!directory) return;
+  mkdirSync(directory, { recursive: true });
+  await page.screenshot({ path: join(directory, name), fullPage: true });
 }

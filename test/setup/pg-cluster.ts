@@ -45,6 +45,29 @@ export class PgCluster {
     return cluster;
   }
 
+  /**
+   * A streaming replica of `primary` (pg_basebackup -R) on a free port of its own: a hot
+   * standby that answers reads, refuses writes (25006) and says pg_is_in_recovery().
+   */
+  static async standbyOf(primary: PgCluster): Promise<PgCluster> {
+    const bin = postgresBinaries();
+    const folder = mkdtempSync(join(tmpdir(), 'tessera-pg-standby-'));
+    if (asRoot()) {
+      const owner = ownerOf('postgres');
+      chownSync(folder, owner.uid, owner.gid);
+    }
+    const dataDir = join(folder, 'data');
+    const cluster = new PgCluster(bin, folder, dataDir, await freePort());
+    try {
+      run(bin, 'pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream', '--no-sync']);
+      cluster.startServer();
+    } catch (error) {
+      rmSync(folder, { recursive: true, force: true });
+      throw error;
+    }
+    return cluster;
+  }
+
   /** pg_ctl start, waiting until it accepts connections. */
   startServer(): void {
     const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.folder} -c fsync=off -c max_connections=100`;
@@ -92,8 +115,12 @@ export class PgCluster {
  * whenever DATABASE_URL is set. Only a machine on the embedded database and without
  * binaries reports them skipped.
  */
-export const describeWithCluster: jest.Describe =
-  findBinaries() || process.env.CI || process.env.DATABASE_URL ? describe : describe.skip;
+export const describeWithCluster: jest.Describe = describeNeeding(() => Boolean(findBinaries()));
+
+/** describe() for suites that need more than a real Postgres: the same rule, with `present` for the rest. */
+export function describeNeeding(present: () => boolean): jest.Describe {
+  return (present() && findBinaries()) || process.env.CI || process.env.DATABASE_URL ? describe : describe.skip;
+}
 
 /** The PostgreSQL binaries: `pg_config --bindir`, else the newest /usr/lib/postgresql/<ver>/bin. */
 export function postgresBinaries(): string {
@@ -116,11 +143,11 @@ function findBinaries(): string | undefined {
   return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
 }
 
-function asRoot(): boolean {
+export function asRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-function ownerOf(user: string): { uid: number; gid: number } {
+export function ownerOf(user: string): { uid: number; gid: number } {
   const id = (flag: string) => {
     const result = spawnSync('id', [flag, user], { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`initdb refuses to run as root, and there is no OS user ${user} to run it as`);

@@ -13,17 +13,18 @@ export class TcpProxy {
   private constructor(
     private readonly server: Server,
     readonly port: number,
+    private target: { host: string; port: number },
   ) {}
 
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
     let proxy: TcpProxy | undefined;
-    const server = createServer((client) => proxy!.relay(client, target));
+    const server = createServer((client) => proxy!.relay(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const address = server.address();
-    proxy = new TcpProxy(server, typeof address === 'object' && address ? address.port : 0);
+    proxy = new TcpProxy(server, typeof address === 'object' && address ? address.port : 0, target);
     return proxy;
   }
 
@@ -42,6 +43,16 @@ export class TcpProxy {
     this.sockets.clear();
   }
 
+  /**
+   * From now on connections go to `target` (another server: a standby, a promoted
+   * replica); open ones are reset, as a failover's DNS or VIP switch would leave them.
+   */
+  moveTo(target: { host: string; port: number }): void {
+    this.target = target;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+  }
+
   /** The database is back. */
   restore(): void {
     this.cut = false;
@@ -52,12 +63,12 @@ export class TcpProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private relay(client: Socket, target: { host: string; port: number }): void {
+  private relay(client: Socket): void {
     if (this.cut) {
       client.destroy();
       return;
     }
-    const upstream = connect(target);
+    const upstream = connect(this.target);
     for (const [from, to] of [
       [client, upstream],
       [upstream, client],

@@ -17,6 +17,8 @@ export interface AuthorizationCode {
   readonly nonce: string | null;
   /** when the user last entered their password (OIDC Core §2 auth_time) */
   readonly authTime: Date;
+  /** what that login proved (RFC 8176 amr); the family it starts keeps it for its ID tokens */
+  readonly amr: readonly string[];
   /** the Tessera login session the user authorized in; the family it starts is linked to it */
   readonly loginSessionId: string | null;
   readonly createdAt: Date;

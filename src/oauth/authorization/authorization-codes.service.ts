@@ -28,6 +28,8 @@ export interface CodeGrant {
   readonly scope: readonly string[];
   readonly nonce?: string;
   readonly authTime: Date;
+  /** RFC 8176 amr of the login session's last login; a password alone when not said */
+  readonly amr?: readonly string[];
   readonly loginSessionId?: string;
 }
 
@@ -76,6 +78,7 @@ export class AuthorizationCodesService {
       scope: grant.scope.join(' '),
       nonce: grant.nonce ?? null,
       authTime: grant.authTime,
+      amr: grant.amr ?? ['pwd'],
       loginSessionId: grant.loginSessionId ?? null,
       createdAt: new Date(now),
       expiresAt: new Date(now + CODE_TTL_SECONDS * 1000),

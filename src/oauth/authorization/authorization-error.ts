@@ -8,6 +8,7 @@ export type AuthorizationErrorCode =
   | 'invalid_scope'
   | 'invalid_request_uri'
   | 'login_required'
+  | 'interaction_required'
   | 'consent_required'
   | 'server_error'
   | 'temporarily_unavailable';

@@ -86,9 +86,12 @@ export class OAuthError extends Error {
     );
   }
 
-  static unavailable(retryAfterSeconds = 1): OAuthError {
-    return new OAuthError('temporarily_unavailable', 'the service is temporarily unavailable, retry later', {
-      'Retry-After': String(retryAfterSeconds),
-    });
+  static unavailable(retryAfterSeconds = 1, description = 'the service is temporarily unavailable, retry later'): OAuthError {
+    return new OAuthError('temporarily_unavailable', description, { 'Retry-After': String(retryAfterSeconds) });
+  }
+
+  /** The database refused a write as read-only: a standby, or a primary demoted by a failover. */
+  static readOnly(): OAuthError {
+    return OAuthError.unavailable(1, 'the database is read-only (a standby, or a failover in progress), retry later');
   }
 }

@@ -6,6 +6,8 @@ export interface IdTokenContext {
   readonly clientId: string;
   /** when the user entered their password; on refresh still that time (§12.2) */
   readonly authTime: Date;
+  /** RFC 8176 methods of that authentication; on refresh still those (§12.2) */
+  readonly amr: readonly string[];
   /** the Tessera login session, the `sid` logout refers to (Back-Channel Logout 1.0 §2.1) */
   readonly sid: string;
   /** the authorization request's nonce; never on refresh (§12.2) */
@@ -32,7 +34,7 @@ export interface IdTokenClaims {
 /**
  * The claims of an ID token (OIDC Core 1.0 §2, §3.1.3.6). `aud` is the client alone, so
  * `azp` repeats it (§2: required only with several audiences, harmless with one). `amr`
- * is ["pwd"] (RFC 8176 §2): a password is the only way Tessera authenticates anyone.
+ * (RFC 8176 §2) is what the login proved: ["pwd"], or ["pwd", "otp", "mfa"] with a second factor.
  */
 export function idTokenClaims(context: IdTokenContext): IdTokenClaims {
   return {
@@ -45,6 +47,6 @@ export function idTokenClaims(context: IdTokenContext): IdTokenClaims {
     ...(context.nonce === undefined ? {} : { nonce: context.nonce }),
     sid: context.sid,
     azp: context.clientId,
-    amr: ['pwd'],
+    amr: context.amr.length > 0 ? [...context.amr] : ['pwd'],
   };
 }

@@ -6,7 +6,7 @@ import { CONFIG } from '../../config/config.module.js';
 import type { Family } from '../../sessions/family.js';
 import type { AuthorizationCode } from '../authorization/authorization-code.js';
 import { idTokenClaims } from './id-token-claims.js';
-import { FamilyAuthenticationStore, IdTokenSigner } from './id-token.js';
+import { type FamilyAuthentication, FamilyAuthenticationStore, IdTokenSigner } from './id-token.js';
 import { OPENID_SCOPE } from './oidc-scopes.js';
 
 /**
@@ -25,19 +25,20 @@ export class IdTokenIssuer {
   forCode(client: Client, code: AuthorizationCode, family: Family, scope: readonly string[]): string | undefined {
     if (!scope.includes(OPENID_SCOPE)) return undefined;
     const sid = code.loginSessionId ?? family.id;
-    return this.sign(client, family.userId, code.authTime, sid, code.nonce ?? undefined);
+    return this.sign(client, family.userId, { authTime: code.authTime, amr: code.amr, sid }, code.nonce ?? undefined);
   }
 
-  /** Same sid and auth_time as the first one of the family, and no nonce (OIDC Core §12.2). */
+  /** Same sid, auth_time and amr as the first one of the family, and no nonce (OIDC Core §12.2). */
   async forRefresh(client: Client, family: Family, scope: readonly string[]): Promise<string | undefined> {
     if (!scope.includes(OPENID_SCOPE)) return undefined;
     const authentication = await this.authentications.find(family.id);
-    return authentication && this.sign(client, family.userId, authentication.authTime, authentication.sid);
+    return authentication && this.sign(client, family.userId, authentication);
   }
 
-  private sign(client: Client, subject: string, authTime: Date, sid: string, nonce?: string): string {
+  private sign(client: Client, subject: string, authentication: FamilyAuthentication, nonce?: string): string {
     const now = Math.floor(this.clock.now() / 1000);
-    const claims = idTokenClaims({ issuer: this.config.issuer, subject, clientId: client.id, authTime, sid, nonce, now, ttl: this.config.accessTokenTtl });
+    const { authTime, amr, sid } = authentication;
+    const claims = idTokenClaims({ issuer: this.config.issuer, subject, clientId: client.id, authTime, amr, sid, nonce, now, ttl: this.config.accessTokenTtl });
     return this.signer.sign(claims);
   }
 }

@@ -6,6 +6,8 @@ export abstract class IdTokenSigner {
 /** The authentication a family was started by, as its ID tokens state it. */
 export interface FamilyAuthentication {
   readonly authTime: Date;
+  /** RFC 8176 amr of that authentication */
+  readonly amr: readonly string[];
   /** the login session id, or the family id when it was started outside one */
   readonly sid: string;
 }

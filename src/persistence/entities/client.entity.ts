@@ -20,6 +20,7 @@ export class ClientEntity {
   @Column('boolean', { name: 'require_par' }) requirePar: boolean;
   @Column('text', { name: 'client_name', nullable: true }) name: string | null;
   @Column('boolean', { name: 'require_dpop' }) requireDpop: boolean;
+  @Column('boolean', { name: 'require_mfa', default: false }) requireMfa: boolean;
   @Column('text', { name: 'backchannel_logout_uri', nullable: true }) backchannelLogoutUri: string | null;
   @Column('boolean', { name: 'backchannel_logout_session_required', default: true }) backchannelLogoutSessionRequired: boolean;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;

@@ -21,13 +21,14 @@ interface CodeRow {
   scope: string;
   nonce: string | null;
   auth_time: Date;
+  amr: string[];
   login_session_id: string | null;
   created_at: Date;
   expires_at: Date;
 }
 
 const CODE =
-  'client_id, user_id, redirect_uri, redirect_uri_sent, code_challenge, scope, nonce, auth_time, login_session_id, created_at, expires_at, dpop_jkt';
+  'client_id, user_id, redirect_uri, redirect_uri_sent, code_challenge, scope, nonce, auth_time, login_session_id, created_at, expires_at, dpop_jkt, amr';
 const CODE_COLUMNS = CODE.split(', ').map((column) => `c.${column}`).join(', ');
 
 // The redemption in one statement, with no explicit transaction (it is on every code
@@ -42,7 +43,8 @@ const CODE_COLUMNS = CODE.split(', ').map((column) => `c.${column}`).join(', ');
 // other then finds this family to end, or this redemption finds the row changed and
 // changes nothing. The family it starts, linked to that login session (so that ending the
 // session ends it; an ID token on refresh repeats its auth_time and sid, OIDC Core §12.2),
-// and its first refresh token are inserted by the same statement.
+// and its first refresh token are inserted by the same statement; the family keeps the
+// code's amr (RFC 8176) for the same reason as its auth_time.
 const REDEEM = `
   WITH redeemed AS (
     UPDATE authorization_codes c SET used_at = $2, family_id = $6
@@ -57,9 +59,9 @@ const REDEEM = `
     RETURNING ${CODE_COLUMNS}
   ), started AS (
     INSERT INTO families (id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at,
-                          ip, user_agent, login_session_id, auth_time, id_token_sid, dpop_jkt)
+                          ip, user_agent, login_session_id, auth_time, id_token_sid, dpop_jkt, amr)
     SELECT $6::uuid, r.user_id, r.client_id, r.scope, $7::timestamptz, $7::timestamptz, $8::timestamptz, $9::timestamptz,
-           $10::text, $11::text, r.login_session_id, r.auth_time, COALESCE(r.login_session_id, $6::uuid), $14::text
+           $10::text, $11::text, r.login_session_id, r.auth_time, COALESCE(r.login_session_id, $6::uuid), $14::text, r.amr
       FROM redeemed r
     RETURNING id
   ), first_token AS (
@@ -81,9 +83,9 @@ export class PgAuthorizationCodeStore extends AuthorizationCodeStore {
     await referencingClient(() =>
       execute(
         this.dataSource,
-        `INSERT INTO authorization_codes (hash, ${CODE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        `INSERT INTO authorization_codes (hash, ${CODE}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
         [hash, code.clientId, code.userId, code.redirectUri, code.redirectUriSent, code.codeChallenge, code.scope, code.nonce,
-          code.authTime, code.loginSessionId, code.createdAt, code.expiresAt, code.dpopJkt],
+          code.authTime, code.loginSessionId, code.createdAt, code.expiresAt, code.dpopJkt, [...code.amr]],
       ),
     );
   }
@@ -139,6 +141,7 @@ function toCode(row: CodeRow): AuthorizationCode {
     scope: row.scope,
     nonce: row.nonce,
     authTime: row.auth_time,
+    amr: row.amr,
     loginSessionId: row.login_session_id,
     createdAt: row.created_at,
     expiresAt: row.expires_at,

@@ -112,6 +112,7 @@ export class PgClientStore extends ClientStore {
           requirePar: settings.requirePar,
           name: settings.name,
           requireDpop: settings.requireDpop,
+          requireMfa: settings.requireMfa,
           backchannelLogoutUri: settings.backchannelLogoutUri,
           backchannelLogoutSessionRequired: settings.backchannelLogoutSessionRequired,
         },

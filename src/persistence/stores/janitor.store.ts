@@ -2,10 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type CleanupBatches, JanitorStore } from '../../janitor/cleanup.js';
 import { execute } from '../sql.js';
+import { Lease } from './lease.js';
 
-// One cluster-wide key. A session-level advisory lock is released by Postgres if the
-// process or its connection dies mid-pass, so a crash never leaves the janitor locked out.
-const LOCK_KEY = `hashtext('tessera.janitor')`;
+// One lease for the cluster. It is renewed between batches, so only a holder that died
+// (or stalled for this long) lets another process take over; a crash locks the janitor
+// out for at most this long.
+const LEASE = 'janitor';
+const LEASE_SECONDS = 60;
 
 // Every delete names its rows by primary key through a LIMITed sub-select, so one
 // statement touches at most `limit` rows; SKIP LOCKED leaves a row that a rotation or
@@ -96,28 +99,21 @@ export class PgJanitorStore extends JanitorStore {
   }
 
   async exclusively<T>(wait: boolean, work: (batches: CleanupBatches) => Promise<T>): Promise<T | undefined> {
-    // The lock belongs to a session: take it, run every batch and release it on one connection.
-    const runner = this.dataSource.createQueryRunner();
+    const lease = await Lease.take(this.dataSource, LEASE, LEASE_SECONDS, wait);
+    if (!lease) return undefined;
     try {
-      const m = runner.manager;
-      if (wait) await execute(m, `SELECT pg_advisory_lock(${LOCK_KEY})`);
-      else {
-        const { rows } = await execute<{ locked: boolean }>(m, `SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`);
-        if (!rows[0]?.locked) return undefined;
-      }
-      try {
-        return await work(batchesOn(m));
-      } finally {
-        await execute(m, `SELECT pg_advisory_unlock(${LOCK_KEY})`);
-      }
+      return await work(batchesOn(this.dataSource.manager, lease));
     } finally {
-      await runner.release();
+      await lease.release();
     }
   }
 }
 
-function batchesOn(m: EntityManager): CleanupBatches {
-  const deleted = async (sql: string, params: unknown[]) => (await execute(m, sql, params)).affected;
+function batchesOn(m: EntityManager, lease: Lease): CleanupBatches {
+  const deleted = async (sql: string, params: unknown[]) => {
+    await lease.keep();
+    return (await execute(m, sql, params)).affected;
+  };
   return {
     expiredOpaqueTokens: (before, limit) => deleted(EXPIRED_OPAQUE, [before, limit]),
     tokensOfEndedFamilies: (before, limit) => deleted(TOKENS_OF_ENDED_FAMILIES, [before, limit]),

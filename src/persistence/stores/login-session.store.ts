@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { type LoginSession, type LoginSessionEnd, LoginSessionStore } from '../../interaction/login-session.js';
+import { type LoginSession, type LoginSessionEnd, LoginSessionStore, type Reauthentication } from '../../interaction/login-session.js';
 import { execute } from '../sql.js';
 
 interface SessionRow {
   id: string;
   user_id: string;
   auth_time: Date;
+  amr: string[];
   created_at: Date;
   last_seen_at: Date;
   idle_expires_at: Date;
@@ -15,7 +16,7 @@ interface SessionRow {
   user_agent: string | null;
 }
 
-const SESSION = 'id, user_id, auth_time, created_at, last_seen_at, idle_expires_at, absolute_expires_at, ip, user_agent';
+const SESSION = 'id, user_id, auth_time, amr, created_at, last_seen_at, idle_expires_at, absolute_expires_at, ip, user_agent';
 const S = SESSION.split(', ').map((column) => `s.${column}`).join(', ');
 
 // One statement per page view: the session is found, checked live (not ended, within
@@ -37,8 +38,8 @@ export class PgLoginSessionStore extends LoginSessionStore {
   async insert(session: LoginSession, tokenHash: Buffer): Promise<void> {
     await execute(
       this.dataSource,
-      `INSERT INTO login_sessions (token_hash, ${SESSION}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [tokenHash, session.id, session.userId, session.authTime, session.createdAt, session.lastSeenAt, session.idleExpiresAt,
+      `INSERT INTO login_sessions (token_hash, ${SESSION}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [tokenHash, session.id, session.userId, session.authTime, [...session.amr], session.createdAt, session.lastSeenAt, session.idleExpiresAt,
         session.absoluteExpiresAt, session.ip, session.userAgent],
     );
   }
@@ -48,13 +49,13 @@ export class PgLoginSessionStore extends LoginSessionStore {
     return rows[0] && toSession(rows[0]);
   }
 
-  async reauthenticate(id: string, tokenHash: Buffer, now: Date, idleExpiresAt: Date, absoluteExpiresAt: Date): Promise<LoginSession | undefined> {
+  async reauthenticate(id: string, login: Reauthentication): Promise<LoginSession | undefined> {
     const { rows } = await execute<SessionRow>(
       this.dataSource,
-      `UPDATE login_sessions SET token_hash = $2, auth_time = $3, last_seen_at = $3, idle_expires_at = $4, absolute_expires_at = $5
+      `UPDATE login_sessions SET token_hash = $2, auth_time = $3, last_seen_at = $3, idle_expires_at = $4, absolute_expires_at = $5, amr = $6
         WHERE id = $1 AND ended_at IS NULL
        RETURNING ${SESSION}`,
-      [id, tokenHash, now, idleExpiresAt, absoluteExpiresAt],
+      [id, login.tokenHash, login.now, login.idleExpiresAt, login.absoluteExpiresAt, [...login.amr]],
     );
     return rows[0] && toSession(rows[0]);
   }
@@ -93,6 +94,7 @@ function toSession(row: SessionRow): LoginSession {
     id: row.id,
     userId: row.user_id,
     authTime: row.auth_time,
+    amr: row.amr,
     createdAt: row.created_at,
     lastSeenAt: row.last_seen_at,
     idleExpiresAt: row.idle_expires_at,

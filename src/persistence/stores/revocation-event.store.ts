@@ -1,5 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { ResolvedConfig } from '../../config/config.js';
+import { CONFIG } from '../../config/config.module.js';
+import { Metrics } from '../../metrics/metrics.js';
 import {
   type FeedListener,
   type FeedSubscription,
@@ -22,7 +25,11 @@ interface EventRow {
 export class PgRevocationEventStore extends RevocationEventStore {
   private readonly logger = new Logger('revocation-feed');
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(CONFIG) private readonly config: ResolvedConfig,
+    private readonly metrics: Metrics,
+  ) {
     super();
   }
 
@@ -49,12 +56,26 @@ export class PgRevocationEventStore extends RevocationEventStore {
     return rows.length > 0;
   }
 
+  /**
+   * LISTENs on DATABASE_LISTEN_URL when set (a direct connection beside a pooled
+   * DATABASE_URL), else on the pool's own server. Probes are sent through the pool, the
+   * way revocations' notifications are, and only on a Postgres server: on the embedded
+   * PGlite a notification never reaches another connection (the poll covers it).
+   */
   subscribe(listener: FeedListener): FeedSubscription {
-    const url = (this.dataSource.options as { url?: string }).url;
+    const url = this.config.databaseListenUrl ?? (this.dataSource.options as { url?: string }).url;
     if (!url) {
       this.logger.warn('no connection URL to LISTEN on: revocations from other processes arrive by polling only');
       return { close: async () => undefined };
     }
-    return new RevocationListener(url, listener).start();
+    const probes = this.config.databaseUrl
+      ? {
+          notify: async (channel: string, payload: string) => {
+            await execute(this.dataSource, 'SELECT pg_notify($1, $2)', [channel, payload]);
+          },
+          settled: (returned: boolean) => this.metrics.listenProbe(returned),
+        }
+      : undefined;
+    return new RevocationListener(url, listener, probes).start();
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../../audit/audit.service.js';
 import type { Client } from '../../../clients/client.js';
 import { RefreshTokensService } from '../../../sessions/refresh-tokens.service.js';
+import { SecondFactorService } from '../../../second-factor/second-factor.service.js';
 import { LocalStrategy } from '../../../users/local.strategy.js';
 import { ADMIN_ROLE, type User } from '../../../users/user.js';
 import { passwordWithinLimit } from '../../../users/users.service.js';
@@ -13,7 +14,8 @@ import { tokenResponse } from '../token-response.js';
 
 /**
  * RFC 6749 §4.3, for the clients registered with it (RFC 9700 §2.4 deprecates it for
- * everyone else). Starts a family: one login session.
+ * everyone else). Starts a family: one login session. Users with a second factor are
+ * refused (invalid_grant): the grant has no second step.
  */
 @Injectable()
 export class PasswordGrant implements GrantHandler {
@@ -24,6 +26,7 @@ export class PasswordGrant implements GrantHandler {
     private readonly refreshTokens: RefreshTokensService,
     private readonly accessTokens: AccessTokenIssuer,
     private readonly audit: AuditService,
+    private readonly secondFactors: SecondFactorService,
   ) {}
 
   async handle({ client, form, meta, dpopJkt }: TokenRequest): Promise<TokenResponse> {
@@ -37,6 +40,7 @@ export class PasswordGrant implements GrantHandler {
       // Never whether the username exists (RFC 9700 §4.16 and the contract).
       throw OAuthError.invalidGrant('invalid username or password');
     }
+    await this.secondFactors.requirePasswordOnly(user.id, client.id, meta.ip);
     const scope = loginScope(user, client, requested);
     const { family, refreshToken } = await this.refreshTokens.start(user, client, scope.join(' '), meta, dpopJkt);
     await this.audit.record({ type: 'login_succeeded', userId: user.id, clientId: client.id, familyId: family.id, ip: meta.ip });
