@@ -22,6 +22,7 @@ const MESSAGES = {
   'console-sessions-revoked': { text: 'Every session of the user was revoked.', alert: false },
   'console-disabled': { text: 'The user is disabled; every session of theirs was revoked.', alert: false },
   'console-enabled': { text: 'The user is enabled again.', alert: false },
+  'console-second-factor-reset': { text: 'The second factor was removed: the user signs in with the password alone until they set one up again.', alert: false },
   'totp-removed': { text: 'Two-step verification is off. Your recovery codes no longer work.', alert: false },
   'totp-enrolled': { text: 'Two-step verification is on. Sign-ins now ask for a code from your app.', alert: false },
   'totp-already': { text: 'Two-step verification is already on.', alert: true },

@@ -69,6 +69,7 @@ export class ConsolePages {
         userAgent: family.userAgent,
       })),
       more: detail.more,
+      secondFactor: detail.secondFactor,
     });
   }
 

@@ -79,6 +79,13 @@ export class ConsoleUsersController {
     await this.act(request, reply, id, 'console-enabled', (admin) => this.users.setDisabled(admin, id, false));
   }
 
+  @Post(':id/second-factor')
+  @UseGuards(ConsoleFormGuard)
+  @ConsoleOperation({ summary: 'Remove the user\'s second factor and recovery codes (confirm=yes)', page: 'the user page (after the redirect), with a one-time message', redirect: BACK })
+  async resetSecondFactor(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string): Promise<void> {
+    await this.act(request, reply, id, 'console-second-factor-reset', (admin) => this.users.resetSecondFactor(admin, id));
+  }
+
   @Post(':id/password')
   @UseGuards(ConsoleFormGuard)
   @ConsoleOperation({ summary: 'Replace the user\'s password with a generated one, shown once; every session revoked (confirm=yes)', page: 'the generated password, once', redirect: BACK })

@@ -4,6 +4,7 @@ import type { Keyset, Page } from '../common/page.js';
 import { opaqueToken, RANDOM, type Random } from '../common/random.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 import type { Family } from '../sessions/family.js';
+import { SecondFactorService } from '../second-factor/second-factor.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { User } from '../users/user.js';
 import { UsersService } from '../users/users.service.js';
@@ -19,6 +20,7 @@ export interface UserDetail {
   readonly sessions: readonly Family[];
   /** more sessions exist than are listed */
   readonly more: boolean;
+  readonly secondFactor: { readonly enrolled: boolean; readonly recoveryCodesLeft: number };
 }
 
 /** How a session ended, or that it has not. */
@@ -38,6 +40,7 @@ export class ConsoleUsersService {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
+    private readonly secondFactors: SecondFactorService,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
   ) {}
@@ -50,8 +53,8 @@ export class ConsoleUsersService {
 
   async detail(id: string): Promise<UserDetail> {
     const user = await this.found(id);
-    const page = await this.sessions.listOfUser(user.id, { limit: SESSIONS_LISTED });
-    return { user, sessions: page.items, more: page.next !== undefined };
+    const [page, secondFactor] = await Promise.all([this.sessions.listOfUser(user.id, { limit: SESSIONS_LISTED }), this.secondFactors.status(user.id)]);
+    return { user, sessions: page.items, more: page.next !== undefined, secondFactor };
   }
 
   now(): number {
@@ -85,6 +88,12 @@ export class ConsoleUsersService {
     const password = opaqueToken(this.random);
     if (!(await this.users.update(user.id, { password }, actorOf(admin)))) throw new OAuthError('not_found', 'no such user');
     return { user, password };
+  }
+
+  /** The user's authenticator app and recovery codes go (a lost phone); audited as second_factor_removed. */
+  async resetSecondFactor(admin: ConsoleAdmin, userId: string): Promise<void> {
+    const user = await this.found(userId);
+    await this.secondFactors.remove(user.id, actorOf(admin));
   }
 
   private async found(id: string): Promise<User> {

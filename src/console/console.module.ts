@@ -4,6 +4,7 @@ import { ClientsModule } from '../clients/clients.module.js';
 import { InteractionModule } from '../interaction/interaction.module.js';
 import { InteractionErrorFilter } from '../interaction/interaction-error.filter.js';
 import { OAuthModule } from '../oauth/oauth.module.js';
+import { SecondFactorModule } from '../second-factor/second-factor.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ConsoleController } from './console.controller.js';
@@ -16,7 +17,7 @@ import { ConsoleUsersService } from './console-users.service.js';
 
 /** The hosted admin console (CONTRACT "Admin console"), a first-party client of Tessera itself. */
 @Module({
-  imports: [AuditModule, ClientsModule, InteractionModule, OAuthModule, SessionsModule, UsersModule],
+  imports: [AuditModule, ClientsModule, InteractionModule, OAuthModule, SecondFactorModule, SessionsModule, UsersModule],
   controllers: [ConsoleController, ConsoleUsersController, ConsoleEventsController],
   providers: [ConsoleSignIn, ConsolePages, ConsoleUsersService, ConsoleFormGuard, InteractionErrorFilter],
 })

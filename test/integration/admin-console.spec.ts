@@ -2,6 +2,8 @@ import { api, createAdmin, rows } from '../factories/admin.js';
 import { PageAgent, type PageResult } from '../factories/authorization.js';
 import { createClient, createUser, login, type TestClient, type TestUser, token } from '../factories/index.js';
 import { JanitorService } from '../../src/janitor/janitor.service.js';
+import { SecondFactorService } from '../../src/second-factor/second-factor.service.js';
+import { totpCode } from '../../src/second-factor/totp.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
@@ -246,6 +248,26 @@ describe('the admin console', () => {
     expect((await token(t, app, { grant_type: 'password', username: user.username, password })).status).toBe(200);
     expect(await rows(t, `SELECT 1 FROM audit_events WHERE type = 'user_updated' AND user_id = $1 AND actor = $2`, [user.user.id, `user:${admin.user.id}`])).toHaveLength(1);
     expect((await rows<{ n: string }>(t, `SELECT count(*) AS n FROM audit_events WHERE details::text LIKE $1`, [`%${password}%`]))[0].n).toBe('0');
+  });
+
+  it('shows a user\'s second factor and resets it, audited with the admin as actor', async () => {
+    const { agent, admin } = await signInAdmin();
+    const user = await createUser(t);
+    const factors = t.app.get(SecondFactorService);
+    const enrolment = (await factors.startEnrolment(user.user.id, user.username))!;
+    await factors.confirmEnrolment(user.user.id, totpCode(enrolment.secret, t.clock.now()));
+    expect(await factors.enrolled(user.user.id)).toBe(true);
+    const { page, csrf } = await userPage(agent, user);
+    expect(page.text).toContain('authenticator app (10 recovery codes left)');
+    const unconfirmed = await agent.post(`/console/users/${user.user.id}/second-factor`, { csrf_token: csrf });
+    expect(unconfirmed.status).toBe(303);
+    expect(await factors.enrolled(user.user.id)).toBe(true);
+    await agent.post(`/console/users/${user.user.id}/second-factor`, { csrf_token: csrf, confirm: 'yes' });
+    expect(await factors.enrolled(user.user.id)).toBe(false);
+    const after = await userPage(agent, user);
+    expect(after.page.text).toContain('The second factor was removed');
+    expect(after.page.text).not.toContain('Reset second factor');
+    expect(await rows(t, `SELECT 1 FROM audit_events WHERE type = 'second_factor_removed' AND user_id = $1 AND actor = $2`, [user.user.id, `user:${admin.user.id}`])).toHaveLength(1);
   });
 
   it('signing out ends the console session, its family and the Tessera login session', async () => {
