@@ -23,6 +23,7 @@ import { SsfStreamLapses1765040000000 } from './1765040000000-SsfStreamLapses.js
 import { CredentialChangeEvents1765060000000 } from './1765060000000-CredentialChangeEvents.js';
 import { SecondFactor1765100000000 } from './1765100000000-SecondFactor.js';
 import { Passkeys1765110000000 } from './1765110000000-Passkeys.js';
+import { ConsoleClient1765120000000 } from './1765120000000-ConsoleClient.js';
 import { Leases1765140000000 } from './1765140000000-Leases.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
@@ -52,5 +53,6 @@ export const migrations = [
   CredentialChangeEvents1765060000000,
   SecondFactor1765100000000,
   Passkeys1765110000000,
+  ConsoleClient1765120000000,
   Leases1765140000000,
 ];

@@ -8,6 +8,7 @@ import type { Clock } from './common/clock.js';
 import { BackchannelModule } from './backchannel/backchannel.module.js';
 import { BrowserModule } from './browser/browser.module.js';
 import { CommonModule } from './common/common.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import type { Random } from './common/random.js';
 import type { ResolvedConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -50,6 +51,7 @@ export class AppModule {
         AdminModule,
         AccountModule,
         AccountPageModule,
+        ConsoleModule,
         SsfModule,
         BackchannelModule,
         HealthModule,

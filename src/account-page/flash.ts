@@ -16,6 +16,13 @@ const MESSAGES = {
   mismatch: { text: 'The new password and its confirmation differ.', alert: true },
   'password-rules': { text: 'The new password must be at least 8 characters (and at most 1024 bytes).', alert: true },
   'signed-out': { text: 'You are signed out.', alert: false },
+  // The admin console's.
+  'confirm-required': { text: 'Nothing was changed: tick the confirmation box to go ahead.', alert: true },
+  'console-session-revoked': { text: 'The session was revoked.', alert: false },
+  'console-sessions-revoked': { text: 'Every session of the user was revoked.', alert: false },
+  'console-disabled': { text: 'The user is disabled; every session of theirs was revoked.', alert: false },
+  'console-enabled': { text: 'The user is enabled again.', alert: false },
+  'console-second-factor-reset': { text: 'The second factor was removed: the user signs in with the password alone until they set one up again.', alert: false },
   'totp-removed': { text: 'Two-step verification is off. Your recovery codes no longer work.', alert: false },
   'totp-enrolled': { text: 'Two-step verification is on. Sign-ins now ask for a code from your app.', alert: false },
   'totp-already': { text: 'Two-step verification is already on.', alert: true },

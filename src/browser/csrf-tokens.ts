@@ -7,14 +7,15 @@ import { CONFIG } from '../config/config.module.js';
 
 /**
  * What a CSRF token is good for: logging in, the requests of one family, the consent form
- * of one login session, or the logout confirmation of one login session (a token of one
- * form never posts the other).
+ * of one login session, the logout confirmation of one login session, or the admin console's
+ * forms of one console session (a token of one form never posts the other).
  */
 export type CsrfBinding =
   | { readonly kind: 'login' }
   | { readonly kind: 'family'; readonly familyId: string }
   | { readonly kind: 'login-session'; readonly sessionId: string }
-  | { readonly kind: 'logout'; readonly sessionId: string };
+  | { readonly kind: 'logout'; readonly sessionId: string }
+  | { readonly kind: 'console'; readonly sessionId: string };
 
 export const LOGIN_BINDING: CsrfBinding = { kind: 'login' };
 
@@ -67,6 +68,8 @@ function subjectOf(binding: CsrfBinding): string {
       return `login-session:${binding.sessionId}`;
     case 'logout':
       return `logout:${binding.sessionId}`;
+    case 'console':
+      return `console:${binding.sessionId}`;
   }
 }
 

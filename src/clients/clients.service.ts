@@ -14,6 +14,7 @@ import { CONFIG } from '../config/config.module.js';
 import { SessionRevoker } from '../sessions/session-revoker.service.js';
 import { type AccessTokenFormat, type Client, ClientStore, type ClientType, INTROSPECT_PERMISSION } from './client.js';
 import { CLIENT_ID, type ClientRegistration, validClientId, validSettings } from './client-rules.js';
+import { refuseConsoleClientChange, withConsoleRedirect } from './console-client.js';
 import { type RedirectUriPolicy } from './redirect-uris.js';
 import { RegisteredScopes } from './registered-scopes.js';
 import { estimatedSecretBits, MIN_SECRET_BITS } from './secret-strength.js';
@@ -86,6 +87,7 @@ export class ClientsService {
   private readonly scopes: RegisteredScopes;
   private readonly logger = new Logger('clients');
   private readonly redirectUriPolicy: RedirectUriPolicy;
+  private readonly issuer: string;
 
   constructor(
     private readonly store: ClientStore,
@@ -97,6 +99,7 @@ export class ClientsService {
     @Inject(RANDOM) private readonly random: Random,
   ) {
     this.redirectUriPolicy = { production: config.production };
+    this.issuer = config.issuer;
     this.recent = new RecentCache(config.introspectionCacheSize, config.revocationMaxStalenessMs, clock);
     this.scopes = new RegisteredScopes(() => store.registeredScopes(), SCOPES_MAX_AGE_MS, clock, (error) =>
       this.logger.warn(`cannot read the registered scopes, the metadata keeps the last known: ${oneLineError(error)}`),
@@ -127,12 +130,13 @@ export class ClientsService {
     return { client: stored, secret };
   }
 
-  findById(id: string): Promise<Client | undefined> {
-    return this.store.findById(id);
+  async findById(id: string): Promise<Client | undefined> {
+    return withConsoleRedirect(await this.store.findById(id), this.issuer);
   }
 
-  list(page: PageRequest): Promise<Page<Client>> {
-    return this.store.list(page);
+  async list(page: PageRequest): Promise<Page<Client>> {
+    const listed = await this.store.list(page);
+    return { ...listed, items: listed.items.map((client) => withConsoleRedirect(client, this.issuer)) };
   }
 
   /**
@@ -142,6 +146,7 @@ export class ClientsService {
    */
   async delete(id: string, actor: string): Promise<number | undefined> {
     if (!CLIENT_ID.test(id)) return undefined;
+    refuseConsoleClientChange(id);
     const now = this.clock.now();
     const { revoker } = this;
     const revoked = await this.store.delete(id, 'client_deleted', actor, new Date(now), revoker.relevantUntil(now), revoker.clientRelevantUntil(now));
@@ -168,6 +173,7 @@ export class ClientsService {
    */
   async update(id: string, change: ClientChange, actor: string): Promise<Client | undefined> {
     if (!CLIENT_ID.test(id)) return undefined;
+    refuseConsoleClientChange(id);
     const updated = await this.store.update(id, (current) =>
       validSettings(
         {
@@ -211,6 +217,7 @@ export class ClientsService {
     }
     const current = CLIENT_ID.test(id) ? await this.store.findById(id) : undefined;
     if (current === undefined) return undefined;
+    refuseConsoleClientChange(id);
     if (current.type !== 'confidential') throw new InvalidInputError('client_id', 'names a public client, which has no secret');
     const secret = opaqueToken(this.random);
     const expiresAt = graceSeconds > 0 ? new Date(this.clock.now() + graceSeconds * 1000) : null;
@@ -229,7 +236,7 @@ export class ClientsService {
    * foreign key (invalid_client, see referencingClient). Unknown ids are never cached.
    */
   findRecent(id: string): Promise<Client | undefined> {
-    return this.recent.get(id, () => this.store.findById(id));
+    return this.recent.get(id, () => this.findById(id));
   }
 
   /**

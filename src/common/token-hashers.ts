@@ -22,6 +22,8 @@ export class TokenHashers {
   readonly pushedRequest: KeyedHasher;
   /** a DPoP proof's key thumbprint and jti (RFC 9449 §11.1), remembered until its iat window closes */
   readonly dpopProof: KeyedHasher;
+  /** the admin console's session cookie: stored only as this hash */
+  readonly consoleSession: KeyedHasher;
   /** TOTP recovery codes: shown once, stored only as this hash */
   readonly recoveryCode: KeyedHasher;
   /** the cookie of a login waiting for its second factor */
@@ -37,6 +39,7 @@ export class TokenHashers {
     this.loginSession = new KeyedHasher(config.tokenHashSecret, 'login-session');
     this.pushedRequest = new KeyedHasher(config.tokenHashSecret, 'pushed-request');
     this.dpopProof = new KeyedHasher(config.tokenHashSecret, 'dpop-proof');
+    this.consoleSession = new KeyedHasher(config.tokenHashSecret, 'console-session');
     this.recoveryCode = new KeyedHasher(config.tokenHashSecret, 'recovery-code');
     this.secondFactorChallenge = new KeyedHasher(config.tokenHashSecret, 'second-factor-challenge');
   }

@@ -31,7 +31,7 @@ const cursor = (idShape: RegExp) =>
       return z.NEVER;
     });
 
-function decodeCursor(value: string, idShape: RegExp): Keyset | undefined {
+export function decodeCursor(value: string, idShape: RegExp): Keyset | undefined {
   try {
     const decoded: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
     if (Array.isArray(decoded) && decoded.length === 2 && typeof decoded[0] === 'number' && typeof decoded[1] === 'string') {

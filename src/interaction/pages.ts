@@ -14,7 +14,8 @@ export function viewsDirectory(): string {
   throw new Error('views/ not found beside package.json');
 }
 
-export type PageName = 'login' | 'consent' | 'error' | 'logout' | 'logged-out' | 'account' | 'account-login' | 'second-factor' | 'totp-enrolment' | 'recovery-codes';
+export type PageName = 'login' | 'consent' | 'error' | 'logout' | 'logged-out' | 'account' | 'account-login' | 'second-factor' | 'totp-enrolment' | 'recovery-codes'
+  | 'console-users' | 'console-user' | 'console-password' | 'console-events';
 
 export type PageHeaders = Record<'content-type' | 'cache-control' | 'pragma' | 'content-security-policy' | 'referrer-policy', string>;
 

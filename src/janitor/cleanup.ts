@@ -13,6 +13,7 @@ export const CLEANUP_TABLES = [
   'dpop_proofs',
   'backchannel_logouts',
   'webauthn_challenges',
+  'console_sessions',
 ] as const;
 
 export type CleanupTable = (typeof CLEANUP_TABLES)[number];
@@ -58,6 +59,8 @@ export interface CleanupBatches {
   settledBackchannelLogouts(before: Date, limit: number): Promise<number>;
   /** WebAuthn challenges never presented, expired before `before`. */
   expiredWebauthnChallenges(before: Date, limit: number): Promise<number>;
+  /** Admin console sessions, signed in or never finished (anyone may start one), that expired before `before`. */
+  expiredConsoleSessions(before: Date, limit: number): Promise<number>;
 }
 
 /** Owned by janitor/; implemented in persistence/. */

@@ -73,6 +73,7 @@ export class JanitorService {
       ['dpop_proofs', (b, limit) => b.expiredDpopProofs(expired, limit)],
       ['backchannel_logouts', (b, limit) => b.settledBackchannelLogouts(new Date(now - BACKCHANNEL_KEEP_MS), limit)],
       ['webauthn_challenges', (b, limit) => b.expiredWebauthnChallenges(expired, limit)],
+      ['console_sessions', (b, limit) => b.expiredConsoleSessions(expired, limit)],
     ];
   }
 }

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AccountSessionStore } from '../account-page/account-session.store.js';
 import { AuditStore } from '../audit/audit-event.js';
+import { ConsoleSessionStore } from '../console/console-session.js';
 import { AuthorizationCodeStore } from '../oauth/authorization/authorization-code.js';
 import { ConsentStore } from '../interaction/consent.js';
 import { LoginSessionStore } from '../interaction/login-session.js';
@@ -39,6 +40,7 @@ import { PgBackchannelLogoutStore } from './stores/backchannel-logout.store.js';
 import { PgUserStore } from './stores/user.store.js';
 import { DpopProofStore } from '../oauth/dpop/dpop-proof-store.js';
 import { PgDpopProofStore } from './stores/dpop-proof.store.js';
+import { PgConsoleSessionStore } from './stores/console-session.store.js';
 import { SecondFactorStore } from '../second-factor/second-factor.js';
 import { PgSecondFactorStore } from './stores/second-factor.store.js';
 import { PasskeyChallengeStore, PasskeyStore } from '../passkeys/passkey.js';
@@ -64,6 +66,7 @@ const STORES = [
   { provide: AccountSessionStore, useClass: PgAccountSessionStore },
   { provide: DpopProofStore, useClass: PgDpopProofStore },
   { provide: BackchannelLogoutStore, useClass: PgBackchannelLogoutStore },
+  { provide: ConsoleSessionStore, useClass: PgConsoleSessionStore },
   { provide: SecondFactorStore, useClass: PgSecondFactorStore },
   { provide: PasskeyStore, useClass: PgPasskeyStore },
   { provide: PasskeyChallengeStore, useClass: PgPasskeyChallengeStore },

@@ -16,6 +16,11 @@ export interface User {
 
 export const ADMIN_ROLE = 'admin';
 
+export interface UserFilter {
+  readonly usernameKey?: string;
+  readonly search?: string;
+}
+
 /** Undefined members stay as they are; a null email or name removes it. */
 export interface UserChanges {
   readonly passwordHash?: string;
@@ -49,6 +54,9 @@ export abstract class UserStore {
    * changes without Shared Signals streams hearing of it.
    */
   abstract update(id: string, changes: UserChanges, now: Date, relevantUntil: Date): Promise<boolean>;
-  /** Newest first; `usernameKey` narrows the list to the user with that comparison key. */
-  abstract list(filter: { readonly usernameKey?: string }, page: PageRequest): Promise<Page<User>>;
+  /**
+   * Newest first; `usernameKey` narrows the list to the user with that comparison key,
+   * `search` to those whose username or email contains it (case-insensitive).
+   */
+  abstract list(filter: UserFilter, page: PageRequest): Promise<Page<User>>;
 }

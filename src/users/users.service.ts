@@ -107,8 +107,12 @@ export class UsersService {
     return this.store.findByUsernameKey(usernameKey(username));
   }
 
-  /** `username` narrows the list to the one user with the same username under RFC 8265. */
-  list(filter: { readonly username?: string }, page: PageRequest): Promise<Page<User>> {
+  /**
+   * `username` narrows the list to the one user with the same username under RFC 8265;
+   * `search` to those whose username or email contains the text (the admin console's search).
+   */
+  list(filter: { readonly username?: string; readonly search?: string }, page: PageRequest): Promise<Page<User>> {
+    if (filter.search !== undefined) return this.store.list({ search: filter.search }, page);
     if (filter.username === undefined) return this.store.list({}, page);
     if (usernameProblem(filter.username) !== undefined) return Promise.resolve({ items: [], next: undefined });
     return this.store.list({ usernameKey: usernameKey(filter.username) }, page);

@@ -133,6 +133,7 @@ describe('janitor', () => {
       dpop_proofs: 0,
       backchannel_logouts: 0,
       webauthn_challenges: 0,
+      console_sessions: 0,
     });
 
     // The revoked session inside its absolute lifetime is still known, its rotated token too.
@@ -271,6 +272,7 @@ describe('janitor', () => {
       dpop_proofs: 0,
       backchannel_logouts: 0,
       webauthn_challenges: 0,
+      console_sessions: 0,
     });
     expect((await refresh(t, web, live.refresh_token)).refresh_token).toBeDefined();
   });

@@ -9,14 +9,12 @@ import type { FormParams } from '../../oauth/form/form-params.js';
 import type { LoginSession } from '../login-session.js';
 import { LoginSessionsService } from '../login-sessions.service.js';
 import { FORM_CSRF_COOKIE, SESSION_COOKIE } from '../session-cookie.js';
-import { checkFormOrigin, postedForm } from './form-checks.js';
+import { BAD_CSRF_TOKEN, checkFormCsrf, checkFormOrigin, postedForm } from './form-checks.js';
 
 export interface LoginForm {
   readonly form: FormParams;
   readonly cookies: RequestCookies;
 }
-
-const BAD_TOKEN = 'the form\'s CSRF token is missing or not valid: reload the page and try again';
 
 /**
  * A login form's post (the authorization request's login page and the account login):
@@ -31,7 +29,7 @@ export function checkLoginForm(request: FastifyRequest, csrf: CsrfTokens, issuer
   const submitted = form.get('csrf_token');
   const cookie = cookies.one(FORM_CSRF_COOKIE);
   if (submitted === undefined || cookie === undefined || !sameToken(submitted, cookie) || !csrf.verify(submitted, LOGIN_BINDING)) {
-    throw forbidden(BAD_TOKEN);
+    throw forbidden(BAD_CSRF_TOKEN);
   }
   return { form, cookies };
 }
@@ -64,10 +62,7 @@ export class SessionFormCheck {
     checkFormOrigin(request, this.issuerOrigin);
     const form = postedForm(request.body);
     const session = await this.sessions.current(RequestCookies.from(request.headers.cookie).one(SESSION_COOKIE));
-    const token = form.get('csrf_token');
-    if (session && (token === undefined || !this.csrf.verify(token, { kind: 'login-session', sessionId: session.id }))) {
-      throw forbidden(BAD_TOKEN);
-    }
+    if (session) checkFormCsrf(this.csrf, form, { kind: 'login-session', sessionId: session.id });
     return { session, form };
   }
 }

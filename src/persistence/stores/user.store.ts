@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
 import { type Page, type PageRequest, pageOf } from '../../common/page.js';
-import { type User, type UserChanges, UserStore } from '../../users/user.js';
+import { type User, type UserChanges, type UserFilter, UserStore } from '../../users/user.js';
 import { UserEntity } from '../entities/user.entity.js';
 import { execute, insertUnique } from '../sql.js';
 
@@ -79,9 +79,13 @@ export class PgUserStore extends UserStore {
     return rows.length > 0;
   }
 
-  async list(filter: { readonly usernameKey?: string }, page: PageRequest): Promise<Page<User>> {
+  async list(filter: UserFilter, page: PageRequest): Promise<Page<User>> {
     const query = this.users.createQueryBuilder('u').orderBy('u.createdAt', 'DESC').addOrderBy('u.id', 'DESC').take(page.limit + 1);
     if (filter.usernameKey !== undefined) query.andWhere('u.usernameKey = :key', { key: filter.usernameKey });
+    // The typed text is a literal: its % and _ match themselves, not any characters.
+    if (filter.search !== undefined) {
+      query.andWhere(`(u.username ILIKE :pattern ESCAPE '\\' OR u.email ILIKE :pattern ESCAPE '\\')`, { pattern: `%${filter.search.replace(/[\\%_]/g, '\\$&')}%` });
+    }
     if (page.after) query.andWhere('(u.createdAt, u.id) < (:at, :id)', { at: page.after.at, id: page.after.id });
     const rows = (await query.getMany()).map((row) => withoutKey(row)!);
     return pageOf<User>(rows, page.limit, (user) => ({ at: user.createdAt, id: user.id }));
