@@ -58,7 +58,7 @@ describe('the admin console in Chromium', () => {
     await expectAccessible(page);
     await page.getByLabel('Username').fill(user.username);
     await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     return page;
   }
 
