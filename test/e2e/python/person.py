@@ -16,16 +16,25 @@ import requests
 
 
 class FormParser(HTMLParser):
-    """The action and hidden fields of the page's form, and whether it asks for a password."""
+    """The action and hidden fields of the page's first form (the login page's second one is
+    the passkey sign-in, which needs a browser with WebAuthn), and whether it asks for a
+    password."""
 
     def __init__(self):
         super().__init__()
         self.action = None
         self.fields = {}
         self.password = False
+        self.done = False
+
+    def handle_endtag(self, tag):
+        if tag == 'form' and self.action is not None:
+            self.done = True
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
+        if self.done:
+            return
         if tag == 'form':
             self.action = attributes.get('action')
         elif tag == 'input' and attributes.get('type') == 'hidden':
