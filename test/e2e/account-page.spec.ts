@@ -1,13 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { authorizationParams, pkce } from '../factories/authorization.js';
 import { createClient, createUser, postForm, type TestClient, type TestUser, token } from '../factories/index.js';
 import { ConsentStore } from '../../src/interaction/consent.js';
 import { startAtOwnIssuer, type TestApp } from '../setup/app.js';
-import { launchChromium } from '../setup/chromium.js';
+import { type LandingPage, launchChromium, startLandingPage } from '../setup/chromium.js';
 
 /** Set to a directory to keep the screenshot of the account page (the README's comes from here). */
 const SCREENSHOTS = process.env.TESSERA_SCREENSHOTS;
@@ -21,7 +19,7 @@ const sidOf = (accessToken: string) => (JSON.parse(Buffer.from(accessToken.split
  */
 describe('the account page in Chromium', () => {
   let t: TestApp;
-  let app: Server;
+  let app: LandingPage;
   let appOrigin: string;
   let browser: Browser;
   let portal: TestClient;
@@ -30,10 +28,8 @@ describe('the account page in Chromium', () => {
 
   beforeAll(async () => {
     t = await startAtOwnIssuer({});
-    // The portal's redirect URI: a page that only says it got a code.
-    app = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<p id="done">signed in</p>'));
-    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-    appOrigin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    app = await startLandingPage();
+    appOrigin = app.origin;
     portal = await createClient(t, { id: 'portal', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [`${appOrigin}/cb`], scopes: ['read'], firstParty: true });
     phoneApp = await createClient(t, { id: 'phone-app', grantTypes: ['password', 'refresh_token'], scopes: ['read'] });
     const photos = await createClient(t, { id: 'photo-app', type: 'public', grantTypes: ['authorization_code'], redirectUris: [`${appOrigin}/cb`], scopes: ['read', 'write'] });
@@ -43,7 +39,7 @@ describe('the account page in Chromium', () => {
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => app?.close(resolve));
+    await app?.close();
     await t?.close();
   });
 

@@ -1,6 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
@@ -8,7 +6,7 @@ import { rows } from '../factories/admin.js';
 import { authorizationParams, pkce } from '../factories/authorization.js';
 import { createClient, createUser, postForm, type TestClient, type TestUser } from '../factories/index.js';
 import { startAtOwnIssuer, type TestApp } from '../setup/app.js';
-import { launchChromium } from '../setup/chromium.js';
+import { type LandingPage, launchChromium, startLandingPage } from '../setup/chromium.js';
 
 /** Set to a directory to keep the screenshot of the account page's passkeys (the README's comes from here). */
 const SCREENSHOTS = process.env.TESSERA_SCREENSHOTS;
@@ -48,7 +46,7 @@ interface Authenticator {
  */
 describe('passkeys in Chromium', () => {
   let t: TestApp;
-  let app: Server;
+  let app: LandingPage;
   let appOrigin: string;
   let browser: Browser;
   let portal: TestClient;
@@ -56,16 +54,15 @@ describe('passkeys in Chromium', () => {
 
   beforeAll(async () => {
     t = await startAtOwnIssuer({}, 'localhost');
-    app = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<p id="done">signed in</p>'));
-    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-    appOrigin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    app = await startLandingPage();
+    appOrigin = app.origin;
     portal = await createClient(t, { id: 'portal', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [`${appOrigin}/cb`], scopes: ['openid', 'read'], firstParty: true });
     user = await createUser(t, { username: 'ada' });
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => app?.close(resolve));
+    await app?.close();
     await t?.close();
   });
 

@@ -1,12 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { authorizationParams, pkce } from '../factories/authorization.js';
 import { createClient, createUser, postForm, type TestClient, type TestUser } from '../factories/index.js';
 import { jwtClaims } from '../factories/resource-server.js';
 import { totpCode } from '../../src/second-factor/totp.js';
 import { startAtOwnIssuer, type TestApp } from '../setup/app.js';
-import { launchChromium, screenshot } from '../setup/chromium.js';
+import { type LandingPage, launchChromium, screenshot, startLandingPage } from '../setup/chromium.js';
 
 /**
  * TOTP as a user meets it, in Debian's Chromium (headless): set it up on the account page
@@ -15,7 +13,7 @@ import { launchChromium, screenshot } from '../setup/chromium.js';
  */
 describe('the TOTP second factor in Chromium', () => {
   let t: TestApp;
-  let app: Server;
+  let app: LandingPage;
   let appOrigin: string;
   let browser: Browser;
   let portal: TestClient;
@@ -23,16 +21,15 @@ describe('the TOTP second factor in Chromium', () => {
 
   beforeAll(async () => {
     t = await startAtOwnIssuer({});
-    app = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<p id="done">signed in</p>'));
-    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-    appOrigin = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    app = await startLandingPage();
+    appOrigin = app.origin;
     portal = await createClient(t, { id: 'portal', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [`${appOrigin}/cb`], scopes: ['read'], firstParty: true });
     user = await createUser(t, { username: 'bob' });
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => app?.close(resolve));
+    await app?.close();
     await t?.close();
   });
 

@@ -1,4 +1,6 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
@@ -52,4 +54,20 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (!directory) return;
   mkdirSync(directory, { recursive: true });
   await page.screenshot({ path: join(directory, name), fullPage: true });
+}
+
+/** A relying party's redirect URI for browser tests: a page that only says it got a code. */
+export interface LandingPage {
+  /** http://127.0.0.1:<port> */
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+export async function startLandingPage(): Promise<LandingPage> {
+  const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<p id="done">signed in</p>'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
