@@ -3,8 +3,10 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import { opaqueToken, RANDOM, type Random } from '../common/random.js';
 import { TokenHashers } from '../common/token-hashers.js';
 import { authenticationMethods } from '../interaction/authentication-methods.js';
-import { SecondFactorStore } from './second-factor.js';
-import { SecondFactorService } from './second-factor.service.js';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { PasskeySecondFactor } from '../passkeys/passkey-second-factor.service.js';
+import { type SecondFactorChallenge, SecondFactorStore } from './second-factor.js';
+import { type SecondFactors, SecondFactorService } from './second-factor.service.js';
 
 /** Long enough to open an app and type six digits, short enough that a forgotten tab is dead. */
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
@@ -15,6 +17,9 @@ export interface BegunChallenge {
   readonly token: string;
   readonly maxAge: number;
 }
+
+/** What the second step's post answers with: a typed code, or a passkey's assertion (JSON). */
+export type SecondFactorAnswer = { readonly code: string | undefined } | { readonly credential: string | undefined; readonly ip: string | undefined };
 
 export type ChallengeOutcome =
   /** both factors proven: `amr` is what the login session records (RFC 8176) */
@@ -34,6 +39,7 @@ export class SecondFactorChallenges {
   constructor(
     private readonly store: SecondFactorStore,
     private readonly factors: SecondFactorService,
+    private readonly passkeys: PasskeySecondFactor,
     private readonly hashers: TokenHashers,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
@@ -53,21 +59,38 @@ export class SecondFactorChallenges {
 
   /** Whether the cookie stands for a live challenge (the page is shown only then). */
   async live(token: string | undefined): Promise<boolean> {
-    if (token === undefined || !TOKEN.test(token)) return false;
-    return (await this.store.findChallenge(this.hashers.secondFactorChallenge.hash(token), new Date(this.clock.now()))) !== undefined;
+    return (await this.find(token)) !== undefined;
   }
 
-  /** The code typed for the challenge of this cookie; proven uses the challenge up. */
-  async complete(token: string | undefined, code: string | undefined): Promise<ChallengeOutcome> {
-    if (token === undefined || !TOKEN.test(token)) return { kind: 'expired' };
-    const hash = this.hashers.secondFactorChallenge.hash(token);
-    const challenge = await this.store.findChallenge(hash, new Date(this.clock.now()));
+  /** The factors the user of this cookie's live challenge can answer with (what the step page offers). */
+  async factorsOf(token: string | undefined): Promise<SecondFactors | undefined> {
+    const challenge = await this.find(token);
+    return challenge && this.factors.factorsOf(challenge.userId);
+  }
+
+  /** WebAuthn options for this cookie's live challenge: its user's passkeys; undefined when there is none to ask. */
+  async passkeyOptions(token: string | undefined): Promise<PublicKeyCredentialRequestOptionsJSON | undefined> {
+    const challenge = await this.find(token);
+    return challenge && this.passkeys.options(challenge.userId, token!);
+  }
+
+  /** The code typed, or the passkey's answer, for the challenge of this cookie; proven uses the challenge up. */
+  async complete(token: string | undefined, answer: SecondFactorAnswer): Promise<ChallengeOutcome> {
+    const challenge = await this.find(token);
     if (!challenge) return { kind: 'expired' };
-    const check = await this.factors.check(challenge.userId, code);
+    const check = 'credential' in answer
+      ? await this.factors.checkPasskey(challenge.userId, token!, answer.credential, answer.ip)
+      : await this.factors.check(challenge.userId, answer.code);
     if (check.kind !== 'accepted') return check;
-    // Two posts of one challenge with two good codes: one login.
-    const used = await this.store.useChallenge(hash, new Date(this.clock.now()));
+    // Two posts of one challenge with two good answers: one login.
+    const used = await this.store.useChallenge(this.hashers.secondFactorChallenge.hash(token!), new Date(this.clock.now()));
     if (!used) return { kind: 'expired' };
-    return { kind: 'proven', userId: used.userId, loginSessionId: used.loginSessionId, amr: authenticationMethods([...used.methods, 'otp']) };
+    const method = check.method === 'recovery' ? 'otp' : check.method;
+    return { kind: 'proven', userId: used.userId, loginSessionId: used.loginSessionId, amr: authenticationMethods([...used.methods, method]) };
+  }
+
+  private async find(token: string | undefined): Promise<SecondFactorChallenge | undefined> {
+    if (token === undefined || !TOKEN.test(token)) return undefined;
+    return this.store.findChallenge(this.hashers.secondFactorChallenge.hash(token), new Date(this.clock.now()));
   }
 }
