@@ -64,33 +64,36 @@ export class SecondFactorChallenges {
 
   /** The factors the user of this cookie's live challenge can answer with (what the step page offers). */
   async factorsOf(token: string | undefined): Promise<SecondFactors | undefined> {
-    const challenge = await this.find(token);
-    return challenge && this.factors.factorsOf(challenge.userId);
+    const live = await this.find(token);
+    return live && this.factors.factorsOf(live.challenge.userId);
   }
 
   /** WebAuthn options for this cookie's live challenge: its user's passkeys; undefined when there is none to ask. */
   async passkeyOptions(token: string | undefined): Promise<PublicKeyCredentialRequestOptionsJSON | undefined> {
-    const challenge = await this.find(token);
-    return challenge && this.passkeys.options(challenge.userId, token!);
+    const live = await this.find(token);
+    return live && this.passkeys.options(live.challenge.userId, live.token);
   }
 
   /** The code typed, or the passkey's answer, for the challenge of this cookie; proven uses the challenge up. */
   async complete(token: string | undefined, answer: SecondFactorAnswer): Promise<ChallengeOutcome> {
-    const challenge = await this.find(token);
-    if (!challenge) return { kind: 'expired' };
+    const live = await this.find(token);
+    if (!live) return { kind: 'expired' };
+    const { userId } = live.challenge;
     const check = 'credential' in answer
-      ? await this.factors.checkPasskey(challenge.userId, token!, answer.credential, answer.ip)
-      : await this.factors.check(challenge.userId, answer.code);
+      ? await this.factors.checkPasskey(userId, live.token, answer.credential, answer.ip)
+      : await this.factors.check(userId, answer.code);
     if (check.kind !== 'accepted') return check;
     // Two posts of one challenge with two good answers: one login.
-    const used = await this.store.useChallenge(this.hashers.secondFactorChallenge.hash(token!), new Date(this.clock.now()));
+    const used = await this.store.useChallenge(live.hash, new Date(this.clock.now()));
     if (!used) return { kind: 'expired' };
     const method = check.method === 'recovery' ? 'otp' : check.method;
     return { kind: 'proven', userId: used.userId, loginSessionId: used.loginSessionId, amr: authenticationMethods([...used.methods, method]) };
   }
 
-  private async find(token: string | undefined): Promise<SecondFactorChallenge | undefined> {
+  private async find(token: string | undefined): Promise<{ token: string; hash: Buffer; challenge: SecondFactorChallenge } | undefined> {
     if (token === undefined || !TOKEN.test(token)) return undefined;
-    return this.store.findChallenge(this.hashers.secondFactorChallenge.hash(token), new Date(this.clock.now()));
+    const hash = this.hashers.secondFactorChallenge.hash(token);
+    const challenge = await this.store.findChallenge(hash, new Date(this.clock.now()));
+    return challenge && { token, hash, challenge };
   }
 }
