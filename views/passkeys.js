@@ -55,8 +55,8 @@
 
   // Conditional UI (WebAuthn §5.1.4.1 mediation "conditional"): the username field's autofill
   // offers this site's passkeys; picking one signs in. A failure here stays silent: the button
-  // and the password remain.
-  if (!registering) {
+  // and the password remain. Not on the second step, which has no username field.
+  if (!registering && form.dataset.autofill !== 'off') {
     webauthn.browserSupportsWebAuthnAutofill().then(function (supported) {
       if (!supported) return;
       options()

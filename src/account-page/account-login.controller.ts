@@ -15,7 +15,8 @@ import type { User } from '../users/user.js';
 import { passwordWithinLimit, UsersService } from '../users/users.service.js';
 import { PASSWORD_ONLY } from '../interaction/authentication-methods.js';
 import { checkLoginForm } from '../interaction/guards/session-form.js';
-import { CHALLENGE_EXPIRED, throttledMessage, WRONG_CODE } from '../interaction/second-step.js';
+import { answerOf, CHALLENGE_EXPIRED, NO_FACTORS, NO_PASSKEY_STEP, throttledMessage, wrongAnswer } from '../interaction/second-step.js';
+import { PasskeyOptionsOperation, sendOptions } from '../passkeys/passkey-operation.js';
 import { SecondFactorChallenges } from '../second-factor/second-factor-challenges.service.js';
 import { SecondFactorService } from '../second-factor/second-factor.service.js';
 import { InteractionErrorFilter } from '../interaction/interaction-error.filter.js';
@@ -72,32 +73,45 @@ export class AccountLoginController {
       await this.audit.record({ type: 'login_failed', ip: request.ip });
       return this.pages.login(reply, cookies, returnTo, { status: 400, message: WRONG_CREDENTIALS, username: form.get('username') });
     }
-    if (await this.factors.enrolled(user.id)) {
+    if (await this.factors.hasSecondFactor(user.id)) {
       const begun = await this.challenges.begin(user.id, PASSWORD_ONLY);
       this.pages.setCookies(reply, [secondFactorCookie(begun.token, begun.maxAge)]);
-      return this.pages.secondFactor(reply, cookies, returnTo);
+      return this.pages.secondFactor(reply, cookies, returnTo, await this.factors.factorsOf(user.id));
     }
     await this.loggedIn(request, reply, cookies, user, PASSWORD_ONLY);
     this.pages.redirect(reply, returnTo);
   }
 
-  /** code: a TOTP or recovery code for the challenge of the second-factor cookie; then back to return_to. */
+  /** code: a TOTP or recovery code, or credential: a passkey's assertion, for the challenge of the second-factor cookie; then back to return_to. */
   @Post('second-factor')
-  @AccountOperation({ summary: 'The second step of the account login (code=<TOTP or recovery code>)', page: 'the code form again, with a message' })
+  @AccountOperation({ summary: 'The second step of the account login (code=<TOTP or recovery code>, or credential=<PublicKeyCredential JSON>)', page: 'the step again, with a message' })
   async secondFactor(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const { form, cookies } = checkLoginForm(request, this.csrf, this.issuerOrigin);
     const returnTo = safeReturnTo(form.get('return_to'), this.pages.base);
-    const outcome = await this.challenges.complete(cookies.one(SECOND_FACTOR_COOKIE), form.get('code'));
-    if (outcome.kind === 'wrong') return this.pages.secondFactor(reply, cookies, returnTo, { status: 400, message: WRONG_CODE });
-    if (outcome.kind === 'throttled') {
+    const token = cookies.one(SECOND_FACTOR_COOKIE);
+    const answer = answerOf(form, request.ip);
+    const outcome = await this.challenges.complete(token, answer);
+    if (outcome.kind === 'wrong' || outcome.kind === 'throttled') {
+      const factors = (await this.challenges.factorsOf(token)) ?? NO_FACTORS;
+      if (outcome.kind === 'wrong') return this.pages.secondFactor(reply, cookies, returnTo, factors, { status: 400, message: wrongAnswer(answer) });
       void reply.header('retry-after', String(outcome.retryAfter));
-      return this.pages.secondFactor(reply, cookies, returnTo, { status: 429, message: throttledMessage(outcome.retryAfter) });
+      return this.pages.secondFactor(reply, cookies, returnTo, factors, { status: 429, message: throttledMessage(outcome.retryAfter) });
     }
     this.pages.setCookies(reply, [secondFactorCookie('', 0)]);
     const user = outcome.kind === 'proven' && outcome.loginSessionId === null ? await this.users.findById(outcome.userId) : undefined;
     if (outcome.kind !== 'proven' || !user || user.disabledAt) return this.pages.login(reply, cookies, returnTo, { status: 400, message: CHALLENGE_EXPIRED });
     await this.loggedIn(request, reply, cookies, user, outcome.amr);
     this.pages.redirect(reply, returnTo);
+  }
+
+  /** The passkey form's script asks for WebAuthn options for the challenge of the second-factor cookie. */
+  @Post('second-factor/passkey-options')
+  @PasskeyOptionsOperation('WebAuthn options for a passkey as the account login\'s second step')
+  async secondFactorPasskeyOptions(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const { cookies } = checkLoginForm(request, this.csrf, this.issuerOrigin);
+    const options = await this.challenges.passkeyOptions(cookies.one(SECOND_FACTOR_COOKIE));
+    if (!options) throw OAuthError.invalidRequest(NO_PASSKEY_STEP);
+    sendOptions(reply, options);
   }
 
   private async loggedIn(request: FastifyRequest, reply: FastifyReply, cookies: RequestCookies, user: User, amr: readonly string[]): Promise<void> {

@@ -8,6 +8,7 @@ import { InteractionPages } from '../interaction/interaction-pages.service.js';
 import type { LoginSession } from '../interaction/login-session.js';
 import { Pages } from '../interaction/pages.js';
 import { FORM_CSRF_COOKIE } from '../interaction/session-cookie.js';
+import type { SecondFactors } from '../second-factor/second-factor.service.js';
 import type { TotpEnrolment } from '../second-factor/second-factor.service.js';
 import type { AccountOverview } from './account-page.service.js';
 import { clearedFlashCookie, FLASH_COOKIE, type FlashCode, flashCookie, flashOf } from './flash.js';
@@ -82,16 +83,18 @@ export class AccountPages {
     void reply.status(200).headers(this.pages.headers()).send(html);
   }
 
-  /** The second step of the account login: a code for the challenge of the second-factor cookie. */
-  secondFactor(reply: FastifyReply, cookies: RequestCookies, returnTo: string, options: { status?: number; message?: string } = {}): void {
+  /** The second step of the account login: a passkey or a code for the challenge of the second-factor cookie. */
+  secondFactor(reply: FastifyReply, cookies: RequestCookies, returnTo: string, factors: SecondFactors, options: { status?: number; message?: string } = {}): void {
     const html = this.pages.render('second-factor', {
       title: 'Two-step verification',
       action: '/login/second-factor',
       carried: [['return_to', returnTo]],
       csrf: this.interaction.loginCsrf(reply, cookies.one(FORM_CSRF_COOKIE)),
       message: options.message,
+      totp: factors.totp,
+      passkey: factors.passkey,
     });
-    void reply.status(options.status ?? 200).headers(this.pages.headers()).send(html);
+    void reply.status(options.status ?? 200).headers(this.pages.headers(undefined, { scripts: factors.passkey })).send(html);
   }
 
   /** The login form of the account pages; its CSRF token is the login form's (double submit, kept while valid). */

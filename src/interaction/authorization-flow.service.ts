@@ -89,7 +89,7 @@ export class AuthorizationFlow {
    */
   private async stepUp(request: AuthorizationRequest, session: LoginSession): Promise<FlowOutcome> {
     const redirect = { redirectUri: request.redirectUri, state: request.state };
-    if (!(await this.secondFactors.enrolled(session.userId))) {
+    if (!(await this.secondFactors.hasSecondFactor(session.userId))) {
       throw new AuthorizationError('interaction_required', 'this client requires a second factor, and the user has none: enrol one on the account page', redirect);
     }
     if (request.prompt.has('none')) throw new AuthorizationError('interaction_required', 'this client requires a second factor for this session', redirect);

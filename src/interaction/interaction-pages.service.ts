@@ -5,6 +5,7 @@ import type { CookieSet } from '../browser/cookies.js';
 import type { ErrorPages } from '../http/error-pages.js';
 import { CsrfTokens, LOGIN_BINDING } from '../browser/csrf-tokens.js';
 import type { AuthorizationRequest } from '../oauth/authorization/authorization-request.js';
+import type { SecondFactors } from '../second-factor/second-factor.service.js';
 import type { User } from '../users/user.js';
 import type { LoginSession } from './login-session.js';
 import { cspSourceOf, Pages } from './pages.js';
@@ -54,10 +55,10 @@ export class InteractionPages implements ErrorPages {
   }
 
   /**
-   * The login's second step: a TOTP or recovery code, for the challenge the second-factor
+   * The login's second step: a passkey or a TOTP or recovery code (what the user has), for the challenge the second-factor
    * cookie names; the form carries the authorization request and the login CSRF token.
    */
-  secondFactor(reply: FastifyReply, request: AuthorizationRequest, options: LoginPageOptions = {}): void {
+  secondFactor(reply: FastifyReply, request: AuthorizationRequest, factors: SecondFactors, options: LoginPageOptions = {}): void {
     const html = this.pages.render('second-factor', {
       title: 'Two-step verification',
       clientName: displayName(request),
@@ -65,8 +66,10 @@ export class InteractionPages implements ErrorPages {
       carried: [...request.carried],
       csrf: this.loginCsrf(reply, options.csrfCookie),
       message: options.message,
+      totp: factors.totp,
+      passkey: factors.passkey,
     });
-    void reply.status(options.status ?? 200).headers(this.pages.headers(cspSourceOf(request.redirectUri))).send(html);
+    void reply.status(options.status ?? 200).headers(this.pages.headers(cspSourceOf(request.redirectUri), { scripts: factors.passkey })).send(html);
   }
 
   /** The consent form; its CSRF token is bound to the login session it is shown in. */

@@ -1,10 +1,15 @@
-import { Controller, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Inject, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service.js';
 import { loginContextOf } from '../browser/browser-context.js';
 import { RequestCookies } from '../browser/cookies.js';
+import { CsrfTokens } from '../browser/csrf-tokens.js';
 import { LocalAuthGuard } from '../browser/guards/local-auth.guard.js';
+import type { ResolvedConfig } from '../config/config.js';
+import { CONFIG } from '../config/config.module.js';
+import { OAuthError } from '../oauth/errors/oauth-error.js';
+import { PasskeyOptionsOperation, sendOptions } from '../passkeys/passkey-operation.js';
 import { invalidRequest } from '../oauth/authorization/authorization-error.js';
 import { SecondFactorChallenges } from '../second-factor/second-factor-challenges.service.js';
 import { SecondFactorService } from '../second-factor/second-factor.service.js';
@@ -15,12 +20,13 @@ import { AuthorizationFlow, type FlowOutcome } from './authorization-flow.servic
 import { InteractionConsentGuard } from './guards/interaction-consent.guard.js';
 import { InteractionLoginGuard } from './guards/interaction-login.guard.js';
 import { InteractionSecondFactorGuard } from './guards/interaction-second-factor.guard.js';
+import { checkLoginForm } from './guards/session-form.js';
 import { type InteractionContext, interactionContextOf } from './interaction-context.js';
 import { InteractionErrorFilter } from './interaction-error.filter.js';
 import { InteractionPages } from './interaction-pages.service.js';
 import { LoginSessionsService } from './login-sessions.service.js';
 import { PageOperation } from './page-operation.js';
-import { CHALLENGE_EXPIRED, SecondStep, throttledMessage, WRONG_CODE } from './second-step.js';
+import { answerOf, CHALLENGE_EXPIRED, NO_FACTORS, NO_PASSKEY_STEP, SecondStep, throttledMessage, wrongAnswer } from './second-step.js';
 import { FORM_CSRF_COOKIE, SECOND_FACTOR_COOKIE, secondFactorCookie, sessionCookie } from './session-cookie.js';
 
 /** The posts of the login and consent pages; each continues the authorization request it carries. */
@@ -28,6 +34,8 @@ import { FORM_CSRF_COOKIE, SECOND_FACTOR_COOKIE, secondFactorCookie, sessionCook
 @Controller('interaction')
 @UseFilters(InteractionErrorFilter)
 export class InteractionController {
+  private readonly issuerOrigin: string;
+
   constructor(
     private readonly sessions: LoginSessionsService,
     private readonly flow: AuthorizationFlow,
@@ -37,7 +45,11 @@ export class InteractionController {
     private readonly factors: SecondFactorService,
     private readonly challenges: SecondFactorChallenges,
     private readonly secondStep: SecondStep,
-  ) {}
+    private readonly csrf: CsrfTokens,
+    @Inject(CONFIG) config: ResolvedConfig,
+  ) {
+    this.issuerOrigin = new URL(config.issuer).origin;
+  }
 
   /**
    * The password goes through the passport-local strategy (LocalAuthGuard): throttle, argon2, no user enumeration.
@@ -45,28 +57,31 @@ export class InteractionController {
    */
   @Post('login')
   @UseGuards(InteractionLoginGuard, LocalAuthGuard)
-  @PageOperation({ summary: 'The login form\'s post', description: 'A wrong password shows the form again with one message; a user with TOTP gets the second step.', redirect: 303 })
+  @PageOperation({ summary: 'The login form\'s post', description: 'A wrong password shows the form again with one message; a user with TOTP or a passkey gets the second step.', redirect: 303 })
   async login(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const context = this.context(request);
     const user = loginContextOf(request).user!;
-    if (await this.factors.enrolled(user.id)) {
+    if (await this.factors.hasSecondFactor(user.id)) {
       return this.secondStep.ask(reply, context.request, { userId: user.id, methods: PASSWORD_ONLY }, csrfCookieOf(request));
     }
     await this.loggedIn(request, reply, context, user, PASSWORD_ONLY);
   }
 
-  /** code: a TOTP code or a recovery code, for the challenge the second-factor cookie names. */
+  /** code: a TOTP code or a recovery code, or credential: a passkey's assertion, for the challenge the second-factor cookie names. */
   @Post('second-factor')
   @UseGuards(InteractionSecondFactorGuard)
-  @PageOperation({ summary: 'The second step\'s post (code=<TOTP or recovery code>)', description: 'A wrong code shows the step again; too many answer 429.', redirect: 303 })
+  @PageOperation({ summary: 'The second step\'s post (code=<TOTP or recovery code>, or credential=<PublicKeyCredential JSON>)', description: 'A wrong code or passkey shows the step again; too many answer 429.', redirect: 303 })
   async secondFactor(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const context = this.context(request);
     const csrfCookie = csrfCookieOf(request);
-    const outcome = await this.challenges.complete(RequestCookies.from(request.headers.cookie).one(SECOND_FACTOR_COOKIE), context.form.get('code'));
-    if (outcome.kind === 'wrong') return this.pages.secondFactor(reply, context.request, { status: 400, message: WRONG_CODE, csrfCookie });
-    if (outcome.kind === 'throttled') {
+    const token = RequestCookies.from(request.headers.cookie).one(SECOND_FACTOR_COOKIE);
+    const answer = answerOf(context.form, request.ip);
+    const outcome = await this.challenges.complete(token, answer);
+    if (outcome.kind === 'wrong' || outcome.kind === 'throttled') {
+      const factors = (await this.challenges.factorsOf(token)) ?? NO_FACTORS;
+      if (outcome.kind === 'wrong') return this.pages.secondFactor(reply, context.request, factors, { status: 400, message: wrongAnswer(answer), csrfCookie });
       void reply.header('retry-after', String(outcome.retryAfter));
-      return this.pages.secondFactor(reply, context.request, { status: 429, message: throttledMessage(outcome.retryAfter), csrfCookie });
+      return this.pages.secondFactor(reply, context.request, factors, { status: 429, message: throttledMessage(outcome.retryAfter), csrfCookie });
     }
     const user = outcome.kind === 'proven' ? await this.users.findById(outcome.userId) : undefined;
     // A step-up adds to the session it was asked in, and to no other.
@@ -77,6 +92,16 @@ export class InteractionController {
     }
     this.pages.setCookies(reply, [secondFactorCookie('', 0)]);
     await this.loggedIn(request, reply, context, user, outcome.amr);
+  }
+
+  /** The passkey form's script asks for WebAuthn options for the challenge the second-factor cookie names. */
+  @Post('second-factor/passkey-options')
+  @PasskeyOptionsOperation('WebAuthn options for a passkey as the second step: the user\'s credentials, the challenge bound to the pending login')
+  async secondFactorPasskeyOptions(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const { cookies } = checkLoginForm(request, this.csrf, this.issuerOrigin);
+    const options = await this.challenges.passkeyOptions(cookies.one(SECOND_FACTOR_COOKIE));
+    if (!options) throw OAuthError.invalidRequest(NO_PASSKEY_STEP);
+    sendOptions(reply, options);
   }
 
   @Post('consent')

@@ -8,12 +8,15 @@ import { PasskeyChallengeStore } from './passkey.js';
 
 /**
  * What a challenge is good for: registering a passkey in one login session, or signing in
- * from one browser's login form (named by its form CSRF cookie). A challenge issued for one
+ * from one browser's login form (named by its form CSRF cookie), or the second step of one
+ * pending login (named by its second-factor cookie). A challenge issued for one
  * never verifies the other, nor another browser's.
  */
 export type ChallengeBinding =
   | { readonly kind: 'registration'; readonly sessionId: string }
-  | { readonly kind: 'authentication'; readonly formToken: string };
+  | { readonly kind: 'authentication'; readonly formToken: string }
+  /** a passkey as the second factor of the login waiting behind this second-factor cookie */
+  | { readonly kind: 'second-factor'; readonly challengeToken: string };
 
 /** Long enough for conditional UI, where the page waits for the user to pick a passkey from autofill. */
 export const CHALLENGE_SECONDS = 600;
@@ -48,6 +51,13 @@ export class PasskeyChallenges {
   }
 
   private bindingHash(binding: ChallengeBinding): Buffer {
-    return this.hasher.hash(binding.kind === 'registration' ? `registration:${binding.sessionId}` : `authentication:${binding.formToken}`);
+    switch (binding.kind) {
+      case 'registration':
+        return this.hasher.hash(`registration:${binding.sessionId}`);
+      case 'authentication':
+        return this.hasher.hash(`authentication:${binding.formToken}`);
+      case 'second-factor':
+        return this.hasher.hash(`second-factor:${binding.challengeToken}`);
+    }
   }
 }

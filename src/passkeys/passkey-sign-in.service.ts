@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { generateAuthenticationOptions, type PublicKeyCredentialRequestOptionsJSON, verifyAuthenticationResponse } from '@simplewebauthn/server';
+import { generateAuthenticationOptions, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { LoginThrottle } from '../throttle/login-throttle.service.js';
 import type { User } from '../users/user.js';
 import { UsersService } from '../users/users.service.js';
+import { verifyAssertion } from './passkey-assertion.js';
 import { CHALLENGE_SECONDS, type ChallengeBinding, PasskeyChallenges } from './passkey-challenges.service.js';
 import { authenticationResponse } from './passkey-response.js';
 import { type Passkey, PasskeyStore } from './passkey.js';
@@ -83,7 +84,7 @@ export class PasskeySignIn {
     if (!user || owner.userDisabled || user.disabledAt) return refused('user_disabled');
     const throttled = { username: user.username, ip: attempt.ip, clientId: attempt.clientId, deviceCookie: attempt.deviceCookie };
     await this.throttle.check(throttled);
-    const verdict = await this.verify(response, posted.challenge, passkey);
+    const verdict = await verifyAssertion({ store: this.store, rp: this.rp, clock: this.clock }, response, posted.challenge, passkey, true);
     if (verdict !== 'verified') {
       await this.throttle.failed(throttled);
       return refused(verdict);
@@ -91,39 +92,8 @@ export class PasskeySignIn {
     await this.throttle.succeeded(throttled);
     return { ok: true, user, passkey };
   }
-
-  private async verify(response: Parameters<typeof verifyAuthenticationResponse>[0]['response'], challenge: string, passkey: Passkey): Promise<'verified' | 'verification' | 'sign_count'> {
-    try {
-      const { verified, authenticationInfo } = await verifyAuthenticationResponse({
-        response,
-        expectedChallenge: challenge,
-        expectedOrigin: this.rp.origin,
-        expectedRPID: this.rp.id,
-        credential: { id: passkey.credentialId, publicKey: passkey.publicKey, counter: passkey.signCount, transports: [...passkey.transports] },
-        requireUserVerification: true,
-      });
-      if (!verified) return 'verification';
-      // Compared with the count the check used: a second use of one assertion, racing, finds it moved.
-      const recorded = await this.store.recordUse(passkey.id, passkey.signCount, {
-        signCount: authenticationInfo.newCounter,
-        backedUp: authenticationInfo.credentialBackedUp,
-        at: new Date(this.clock.now()),
-      });
-      return recorded ? 'verified' : 'sign_count';
-    } catch {
-      return signCountRegressed(response.response.authenticatorData, passkey.signCount) ? 'sign_count' : 'verification';
-    }
-  }
 }
 
 function bindingOf(formToken: string): ChallengeBinding {
   return { kind: 'authentication', formToken };
-}
-
-/** §6.1.1: a counter that is not 0 on both sides must grow. authenticatorData: rpIdHash(32) flags(1) signCount(4, big-endian). */
-function signCountRegressed(authenticatorData: string, stored: number): boolean {
-  const data = Buffer.from(authenticatorData, 'base64url');
-  if (data.length < 37) return false;
-  const count = data.readUInt32BE(33);
-  return (count > 0 || stored > 0) && count <= stored;
 }

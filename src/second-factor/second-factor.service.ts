@@ -8,6 +8,9 @@ import { TokenHashers } from '../common/token-hashers.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
+import { PasskeySecondFactor } from '../passkeys/passkey-second-factor.service.js';
+import { LoginThrottle } from '../throttle/login-throttle.service.js';
+import { UsersService } from '../users/users.service.js';
 import { newRecoveryCodes, normalizedRecoveryCode } from './recovery-codes.js';
 import { SecondFactorStore, type TotpFactor } from './second-factor.js';
 import { matchingStep, newTotpSecret, totpUri } from './totp.js';
@@ -28,17 +31,25 @@ export interface TotpEnrolment {
 }
 
 export type CodeCheck =
-  | { readonly kind: 'accepted'; readonly method: 'otp' | 'recovery' }
+  /** `otp` and `recovery` for a typed code; `hwk` or `swk` (passkeyAmr) for a passkey */
+  | { readonly kind: 'accepted'; readonly method: 'otp' | 'recovery' | 'hwk' | 'swk' }
   | { readonly kind: 'wrong' }
   | { readonly kind: 'throttled'; readonly retryAfter: number };
 
 export type Confirmation = { readonly kind: 'confirmed'; readonly recoveryCodes: readonly string[] } | Exclude<CodeCheck, { kind: 'accepted' }> | { readonly kind: 'no-enrolment' };
 
+/** The second factors a user can answer the second step with. */
+export interface SecondFactors {
+  readonly totp: boolean;
+  readonly passkey: boolean;
+}
+
 /**
  * TOTP (RFC 6238) as a second factor: enrolment, the check of a code or recovery code, and
  * removal. The secret is sealed under KEY_ENCRYPTION_SECRET as signing keys are (AES-256-GCM,
  * bound to the user id, so a row copied to another user does not open); recovery codes are
- * kept as keyed hashes under TOKEN_HASH_SECRET, as refresh tokens are.
+ * kept as keyed hashes under TOKEN_HASH_SECRET, as refresh tokens are. A registered passkey
+ * counts as a second factor too (hasSecondFactor, checkPasskey).
  */
 @Injectable()
 export class SecondFactorService {
@@ -49,6 +60,9 @@ export class SecondFactorService {
     private readonly store: SecondFactorStore,
     private readonly hashers: TokenHashers,
     private readonly audit: AuditService,
+    private readonly passkeys: PasskeySecondFactor,
+    private readonly users: UsersService,
+    private readonly throttle: LoginThrottle,
     @Inject(CONFIG) config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
@@ -57,8 +71,24 @@ export class SecondFactorService {
     this.issuerName = new URL(config.issuer).host;
   }
 
+  /** A confirmed TOTP factor. */
   async enrolled(userId: string): Promise<boolean> {
     return (await this.store.find(userId))?.confirmedAt != null;
+  }
+
+  async factorsOf(userId: string): Promise<SecondFactors> {
+    const [totp, passkey] = await Promise.all([this.enrolled(userId), this.passkeys.has(userId)]);
+    return { totp, passkey };
+  }
+
+  /**
+   * The one answer to "does a password alone fall short for this user": a confirmed TOTP
+   * factor or a passkey. A passkey proves possession of a key, so after the password it is
+   * the second factor, as it is the whole login on its own.
+   */
+  async hasSecondFactor(userId: string): Promise<boolean> {
+    const factors = await this.factorsOf(userId);
+    return factors.totp || factors.passkey;
   }
 
   async status(userId: string): Promise<{ enrolled: boolean; recoveryCodesLeft: number }> {
@@ -121,12 +151,35 @@ export class SecondFactorService {
   }
 
   /**
+   * A passkey's answer at the second step (PasskeySecondFactor.verify). It goes through the
+   * login throttle of the user's account and this IP, as a passwordless passkey sign-in does:
+   * the code counter lives with a TOTP factor, which a passkey-only user does not have.
+   */
+  async checkPasskey(userId: string, challengeToken: string, credential: string | undefined, ip: string | undefined): Promise<CodeCheck> {
+    const user = await this.users.findById(userId);
+    if (!user) return { kind: 'wrong' };
+    const attempt = { username: user.username, ip };
+    try {
+      await this.throttle.check(attempt);
+    } catch (error) {
+      if (!(error instanceof OAuthError) || error.status !== 429) throw error;
+      return { kind: 'throttled', retryAfter: Number(error.headers['Retry-After']) };
+    }
+    const passkey = await this.passkeys.verify(userId, challengeToken, credential);
+    // As passkeyAmr names it: a synced credential is a software key, a device-bound one hardware.
+    if (passkey) return { kind: 'accepted', method: passkey.backupEligible ? 'swk' : 'hwk' };
+    await this.throttle.failed(attempt);
+    await this.audit.record({ type: 'second_factor_failed', userId, ip, details: { method: 'passkey' } });
+    return { kind: 'wrong' };
+  }
+
+  /**
    * A password alone cannot log in a user with a second factor: the password grant and the
    * cookie-mode /auth/login have no second step, so they refuse, pointing at the code flow.
    * Only asked once the password is proven, so it tells nothing to someone without it.
    */
   async requirePasswordOnly(userId: string, clientId: string, ip: string | undefined): Promise<void> {
-    if (!(await this.enrolled(userId))) return;
+    if (!(await this.hasSecondFactor(userId))) return;
     await this.audit.record({ type: 'login_failed', userId, clientId, ip, details: { reason: 'second_factor_required' } });
     throw OAuthError.invalidGrant(SECOND_FACTOR_REQUIRED);
   }

@@ -35,9 +35,14 @@ export function authorizationParams(client: TestClient, challenge: string, extra
 export function formOf(html: string): { action: string; fields: Record<string, string> } {
   const action = /<form method="post" action="([^"]*)">/.exec(html)?.[1];
   if (action === undefined) throw new Error(`no form in ${html.slice(0, 200)}`);
+  return { action: unescape(action), fields: hiddenFieldsOf(html) };
+}
+
+/** The page's hidden fields (the last of a name wins), whatever form they are in. */
+export function hiddenFieldsOf(html: string): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const match of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields[unescape(match[1])] = unescape(match[2]);
-  return { action: unescape(action), fields };
+  return fields;
 }
 
 function unescape(text: string): string {

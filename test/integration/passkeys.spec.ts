@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { JanitorService } from '../../src/janitor/janitor.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { rows } from '../factories/admin.js';
-import { authorizationParams, formOf, PageAgent, type PageResult, pkce } from '../factories/authorization.js';
+import { authorizationParams, formOf, hiddenFieldsOf, PageAgent, type PageResult, pkce } from '../factories/authorization.js';
 import { createClient, createUser, type TestClient, type TestUser } from '../factories/index.js';
 import { SoftAuthenticator } from '../factories/passkey.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
@@ -191,10 +191,20 @@ describe('passkey sign-in and registration endpoints', () => {
   });
 
   describe('on the account page', () => {
-    async function signedIn(user: TestUser): Promise<{ agent: PageAgent; csrf: string }> {
+    async function signedIn(user: TestUser, key?: SoftAuthenticator): Promise<{ agent: PageAgent; csrf: string }> {
       const agent = new PageAgent(t);
       const login = await agent.get('/login?return_to=%2Faccount');
-      expect((await agent.submit(login, { username: user.username, password: user.password })).status).toBe(303);
+      const loggedIn = await agent.submit(login, { username: user.username, password: user.password });
+      if (key) {
+        // A user with a passkey has a second step after the password: the passkey again.
+        expect(loggedIn.text).toContain('Use your passkey');
+        const fields = hiddenFieldsOf(loggedIn.text);
+        const options = await agent.post('/login/second-factor/passkey-options', { csrf_token: fields.csrf_token });
+        const { challenge } = JSON.parse(options.text) as { challenge: string };
+        expect((await agent.post('/login/second-factor', { ...fields, credential: key.assertion(challenge, { ...RP, signCount: 1 }) })).status).toBe(303);
+      } else {
+        expect(loggedIn.status).toBe(303);
+      }
       const page = await agent.get('/account');
       expect(page.text).toContain('id="passkeys-title"');
       return { agent, csrf: /name="csrf_token" value="([^"]+)"/.exec(page.text)![1] };
@@ -249,7 +259,7 @@ describe('passkey sign-in and registration endpoints', () => {
 
     it('lists a passkey and removes it; another user\'s cannot be removed', async () => {
       const { user, key } = await userWithKey();
-      const owner = await signedIn(user);
+      const owner = await signedIn(user, key);
       const page = await owner.agent.get('/account');
       expect(page.text).toContain('soft key');
       expect(page.text).toContain('this device only');
