@@ -18,7 +18,7 @@ import { checkLoginForm } from '../interaction/guards/session-form.js';
 import { answerOf, CHALLENGE_EXPIRED, NO_FACTORS, NO_PASSKEY_STEP, throttledMessage, wrongAnswer } from '../interaction/second-step.js';
 import { PasskeyOptionsOperation, sendOptions } from '../passkeys/passkey-operation.js';
 import { SecondFactorChallenges } from '../second-factor/second-factor-challenges.service.js';
-import { SecondFactorService } from '../second-factor/second-factor.service.js';
+import { anySecondFactor, SecondFactorService } from '../second-factor/second-factor.service.js';
 import { InteractionErrorFilter } from '../interaction/interaction-error.filter.js';
 import { LoginSessionsService } from '../interaction/login-sessions.service.js';
 import { SECOND_FACTOR_COOKIE, SESSION_COOKIE, secondFactorCookie, sessionCookie } from '../interaction/session-cookie.js';
@@ -73,10 +73,11 @@ export class AccountLoginController {
       await this.audit.record({ type: 'login_failed', ip: request.ip });
       return this.pages.login(reply, cookies, returnTo, { status: 400, message: WRONG_CREDENTIALS, username: form.get('username') });
     }
-    if (await this.factors.hasSecondFactor(user.id)) {
+    const factors = await this.factors.factorsOf(user.id);
+    if (anySecondFactor(factors)) {
       const begun = await this.challenges.begin(user.id, PASSWORD_ONLY);
       this.pages.setCookies(reply, [secondFactorCookie(begun.token, begun.maxAge)]);
-      return this.pages.secondFactor(reply, cookies, returnTo, await this.factors.factorsOf(user.id));
+      return this.pages.secondFactor(reply, cookies, returnTo, factors);
     }
     await this.loggedIn(request, reply, cookies, user, PASSWORD_ONLY);
     this.pages.redirect(reply, returnTo);

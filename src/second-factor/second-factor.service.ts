@@ -44,6 +44,9 @@ export interface SecondFactors {
   readonly passkey: boolean;
 }
 
+/** Whether a password alone falls short for a user with these factors (see hasSecondFactor). */
+export const anySecondFactor = (factors: SecondFactors): boolean => factors.totp || factors.passkey;
+
 /**
  * TOTP (RFC 6238) as a second factor: enrolment, the check of a code or recovery code, and
  * removal. The secret is sealed under KEY_ENCRYPTION_SECRET as signing keys are (AES-256-GCM,
@@ -87,8 +90,7 @@ export class SecondFactorService {
    * the second factor, as it is the whole login on its own.
    */
   async hasSecondFactor(userId: string): Promise<boolean> {
-    const factors = await this.factorsOf(userId);
-    return factors.totp || factors.passkey;
+    return anySecondFactor(await this.factorsOf(userId));
   }
 
   async status(userId: string): Promise<{ enrolled: boolean; recoveryCodesLeft: number }> {
