@@ -47,8 +47,11 @@ describeWithCluster('Tessera\'s database connections killed during rotations', (
     await cluster?.destroy();
   });
 
-  /** Terminates Tessera's backends in a loop, from a connection of its own, until `done`. */
-  async function killer(done: () => boolean): Promise<number> {
+  /**
+   * Terminates Tessera's backends in a loop, from a connection of its own, until `done`,
+   * pausing up to `spread()` ms between rounds.
+   */
+  async function killer(done: () => boolean, spread: () => number = () => 20): Promise<number> {
     const admin = await cluster.client();
     let killed = 0;
     try {
@@ -60,7 +63,7 @@ describeWithCluster('Tessera\'s database connections killed during rotations', (
            WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND datname = current_database() ${which}`,
         );
         killed += rows[0].n;
-        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * spread()));
       }
     } finally {
       await admin.end();
@@ -125,13 +128,17 @@ describeWithCluster('Tessera\'s database connections killed during rotations', (
       const client = await createClient(t, { grantTypes: ['client_credentials'], scopes: ['read'] });
       doomed.push({ client, token: String((await token(t, client, { grant_type: 'client_credentials', scope: 'read' })).body.access_token) });
     }
+    // One after another, as an operator would, retrying until it goes through. How long a
+    // deletion takes depends on the machine: when one keeps failing, the killer pauses
+    // longer between rounds, so some deletions go through while connections still die.
     let running = true;
-    const killing = killer(() => !running);
-    // One after another, up to five tries each, as an operator would: some end deleted, some never manage.
+    let spread = 20;
+    const killing = killer(() => !running, () => spread);
     const outcomes: string[] = [];
     try {
       for (const { client } of doomed) {
-        for (let i = 0; i < 5 && outcomes.at(-1) !== 'deleted'; i++) {
+        for (let failures = 0; outcomes.at(-1) !== 'deleted' && failures < 30; failures++) {
+          if (failures > 0 && failures % 5 === 0) spread = Math.min(spread * 2, 2000);
           outcomes.push(await t.app.get(ClientsService).delete(client.id, 'test').then(() => 'deleted', () => 'failed'));
         }
         outcomes.push('next');
