@@ -117,9 +117,8 @@ export class AccountLoginController {
 
   private async loggedIn(request: FastifyRequest, reply: FastifyReply, cookies: RequestCookies, user: User, amr: readonly string[]): Promise<void> {
     const previous = await this.loginSessions.current(cookies.one(SESSION_COOKIE));
-    const started = await this.loginSessions.loggedIn(user, previous, { ip: request.ip, userAgent: request.headers['user-agent'] }, amr);
+    const started = await this.loginSessions.proven({ user, previous, request, amr, method: 'password' });
     this.pages.setCookies(reply, [sessionCookie(started.token, started.maxAge)]);
-    await this.audit.record({ type: 'login_succeeded', userId: user.id, ip: request.ip, details: { amr: amr.join(' ') } });
   }
 
   /** passport-local through the login throttle; its 429 is the form again, with its Retry-After. */

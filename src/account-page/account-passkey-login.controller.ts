@@ -1,7 +1,6 @@
 import { Controller, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuditService } from '../audit/audit.service.js';
 import { CsrfTokens } from '../browser/csrf-tokens.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
@@ -33,7 +32,6 @@ export class AccountPasskeyLoginController {
     private readonly signIns: PasskeySignIn,
     private readonly loginSessions: LoginSessionsService,
     private readonly csrf: CsrfTokens,
-    private readonly audit: AuditService,
     private readonly pages: AccountPages,
     @Inject(CONFIG) config: ResolvedConfig,
   ) {
@@ -59,9 +57,8 @@ export class AccountPasskeyLoginController {
     if (!result.ok) return this.pages.login(reply, cookies, returnTo, { status: 400, message: PASSKEY_REFUSED });
     const previous = await this.loginSessions.current(cookies.one(SESSION_COOKIE));
     // RFC 8176: the login session records what a passkey proves (a key and the user verification behind it).
-    const started = await this.loginSessions.loggedIn(result.user, previous, { ip: request.ip, userAgent: request.headers['user-agent'] }, passkeyAmr(result.passkey));
+    const started = await this.loginSessions.proven({ user: result.user, previous, request, amr: passkeyAmr(result.passkey), method: 'passkey' });
     this.pages.setCookies(reply, [sessionCookie(started.token, started.maxAge)]);
-    await this.audit.record({ type: 'login_succeeded', userId: result.user.id, ip: request.ip, details: { method: 'passkey' } });
     this.pages.redirect(reply, returnTo);
   }
 }

@@ -1,7 +1,6 @@
 import { Controller, Inject, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuditService } from '../audit/audit.service.js';
 import { loginContextOf } from '../browser/browser-context.js';
 import { RequestCookies } from '../browser/cookies.js';
 import { CsrfTokens } from '../browser/csrf-tokens.js';
@@ -40,7 +39,6 @@ export class InteractionController {
     private readonly sessions: LoginSessionsService,
     private readonly flow: AuthorizationFlow,
     private readonly pages: InteractionPages,
-    private readonly audit: AuditService,
     private readonly users: UsersService,
     private readonly factors: SecondFactorService,
     private readonly challenges: SecondFactorChallenges,
@@ -120,9 +118,8 @@ export class InteractionController {
 
   /** Every factor the user has is proven: the login session records `amr`, and the flow goes on. */
   private async loggedIn(request: FastifyRequest, reply: FastifyReply, context: InteractionContext, user: User, amr: readonly string[]): Promise<void> {
-    const started = await this.sessions.loggedIn(user, context.session, { ip: request.ip, userAgent: request.headers['user-agent'] }, amr);
+    const started = await this.sessions.proven({ user, previous: context.session, request, amr, method: 'password', clientId: context.request.client.id });
     this.pages.setCookies(reply, [sessionCookie(started.token, started.maxAge)]);
-    await this.audit.record({ type: 'login_succeeded', userId: user.id, clientId: context.request.client.id, ip: request.ip, details: { amr: amr.join(' ') } });
     const outcome = await this.flow.next(context.request, { session: started.session, freshLogin: true });
     await this.send(request, reply, context, outcome, started.session);
   }

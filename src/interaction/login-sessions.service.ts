@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { AuditService } from '../audit/audit.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { opaqueToken, RANDOM, type Random } from '../common/random.js';
 import { TokenHashers } from '../common/token-hashers.js';
@@ -25,6 +27,18 @@ export interface LoginMeta {
   readonly userAgent?: string;
 }
 
+/** A login just proven by a request: who, over which session, with what (RFC 8176). */
+export interface ProvenLogin {
+  readonly user: User;
+  readonly previous: LoginSession | undefined;
+  readonly request: FastifyRequest;
+  readonly amr: readonly string[];
+  /** what the first step was: the audit tells a passkey sign-in from a password one */
+  readonly method: 'password' | 'passkey';
+  /** the client of the authorization request the login serves, if any */
+  readonly clientId?: string;
+}
+
 /** Tessera's own login sessions: the cookie that spares a second password. */
 @Injectable()
 export class LoginSessionsService {
@@ -34,7 +48,16 @@ export class LoginSessionsService {
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RANDOM) private readonly random: Random,
+    private readonly audit: AuditService,
   ) {}
+
+  /** Every factor of a login is proven: its session starts (or is renewed) and `login_succeeded` is audited. */
+  async proven(login: ProvenLogin): Promise<StartedLoginSession> {
+    const { user, request, amr } = login;
+    const started = await this.loggedIn(user, login.previous, { ip: request.ip, userAgent: request.headers['user-agent'] }, amr);
+    await this.audit.record({ type: 'login_succeeded', userId: user.id, clientId: login.clientId, ip: request.ip, details: { method: login.method, amr: amr.join(' ') } });
+    return started;
+  }
 
   /** The live session a cookie value stands for (its idle expiry slid), or undefined. */
   async current(token: string | undefined): Promise<LoginSession | undefined> {

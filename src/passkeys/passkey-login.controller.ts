@@ -1,7 +1,6 @@
 import { Controller, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuditService } from '../audit/audit.service.js';
 import { CsrfTokens } from '../browser/csrf-tokens.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
@@ -42,7 +41,6 @@ export class PasskeyLoginController {
     private readonly sessions: LoginSessionsService,
     private readonly flow: AuthorizationFlow,
     private readonly pages: InteractionPages,
-    private readonly audit: AuditService,
     @Inject(CONFIG) config: ResolvedConfig,
   ) {
     this.issuerOrigin = new URL(config.issuer).origin;
@@ -77,9 +75,8 @@ export class PasskeyLoginController {
     }
     if (!result.ok) return this.pages.login(reply, authorization, { status: 400, message: PASSKEY_REFUSED, csrfCookie: token });
     // RFC 8176: the login session records what a passkey proves (a key and the user verification behind it).
-    const started = await this.sessions.loggedIn(result.user, previous, { ip: request.ip, userAgent: request.headers['user-agent'] }, passkeyAmr(result.passkey));
+    const started = await this.sessions.proven({ user: result.user, previous, request, amr: passkeyAmr(result.passkey), method: 'passkey', clientId: authorization.client.id });
     this.pages.setCookies(reply, [sessionCookie(started.token, started.maxAge)]);
-    await this.audit.record({ type: 'login_succeeded', userId: result.user.id, clientId: authorization.client.id, ip: request.ip, details: { method: 'passkey' } });
     const outcome = await this.flow.next(authorization, { session: started.session, freshLogin: true });
     if (outcome.kind === 'redirect') return this.pages.redirect(reply, outcome.location, true);
     // A passkey login is already multi-factor (passkeyAmr), so no step-up follows it.
