@@ -32,8 +32,8 @@ export interface FeedSubscription {
 
 /** Owned by sessions/; implemented in persistence/. */
 export abstract class RevocationEventStore {
-  /** Events with an id above `afterId` or in `pending`, lowest id first. */
-  abstract read(afterId: number, pending: readonly number[]): Promise<RevocationEvent[]>;
+  /** Events with an id above `afterId` or in `pending`, lowest id first, at most `limit`. */
+  abstract read(afterId: number, pending: readonly number[], limit: number): Promise<RevocationEvent[]>;
 
   /**
    * Whether a live event concerns the token: its jti, its family, its client deleted, or

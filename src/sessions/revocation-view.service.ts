@@ -4,6 +4,7 @@ import { StorageUnavailableError } from '../common/errors.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.js';
+import { ExpiringBloomFilter } from './expiring-bloom-filter.js';
 import {
   type FeedSubscription,
   REVOCATION_MARGIN_SECONDS,
@@ -28,6 +29,8 @@ const STALE_WAIT_MS = 1_000;
 // it is looked for again on every read. At most this many are tracked.
 const MAX_PENDING_IDS = 1_000;
 const SWEEP_EVERY_MS = 10_000;
+// Events per read of the feed: a mass logout is learned in pages, not in one result set.
+const READ_PAGE = 5_000;
 
 /**
  * What this process knows of the revocations that live access tokens can outlive:
@@ -36,6 +39,11 @@ const SWEEP_EVERY_MS = 10_000;
  * the LISTEN connection and on a poll timer, the safety net for lost notifications.
  * Fail closed: the view is trusted only while its last successful read is younger than
  * REVOCATION_MAX_STALENESS_MS; past that, callers get StorageUnavailableError.
+ *
+ * Memory is bounded without a cliff: REVOCATION_VIEW_MAX_ENTRIES revocations are held
+ * exactly; the rest (a mass logout) go to a Bloom filter at a few bytes each, so a token
+ * none of them concerns is still answered from memory, and only one the filter cannot
+ * rule out (one of them, or about one in a thousand others) is checked in the database.
  */
 @Injectable()
 export class RevocationView implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -56,11 +64,8 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private failing = false;
-  /**
-   * Until when the view may miss an event it had no room for (REVOCATION_VIEW_MAX_ENTRIES,
-   * ms): before then, a token it knows nothing against is checked in the database.
-   */
-  private incompleteUntil = Number.NEGATIVE_INFINITY;
+  /** The revocations the maps had no room for (REVOCATION_VIEW_MAX_ENTRIES), by kind-prefixed subject. */
+  private readonly overflow = new ExpiringBloomFilter();
   private timer: NodeJS.Timeout | undefined;
   private subscription: FeedSubscription | undefined;
   private readonly listeners = new Set<() => void>();
@@ -97,8 +102,8 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * True when a revocation this process knows of ends the token. False can be
-   * incomplete while the view is full: `isRevoked` is the definitive answer.
+   * True when a revocation this process holds exactly ends the token. False can be
+   * incomplete once the view has overflowed: `isRevoked` is the definitive answer.
    */
   revoked(token: RevocableToken): boolean {
     if (this.jtis.has(token.jti) || this.clientDeleted(token.client_id)) return true;
@@ -118,11 +123,14 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     return until !== undefined && this.clock.now() < until;
   }
 
-  /** Whether any revocation ends the token: from memory, or from the feed's table when the view overflowed. */
+  /**
+   * Whether any revocation ends the token: from memory, or from the feed's table when
+   * the overflow filter cannot rule out one that does.
+   */
   async isRevoked(token: RevocableToken): Promise<boolean> {
     if (this.revoked(token)) return true;
     const now = this.clock.now();
-    if (now >= this.incompleteUntil) return false;
+    if (!this.mayHaveOverflowed(token, now)) return false;
     try {
       return await this.store.concerns(token, new Date(now));
     } catch (error) {
@@ -130,9 +138,24 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  /** Revocations held in memory (bounded by REVOCATION_VIEW_MAX_ENTRIES). */
+  private mayHaveOverflowed(token: RevocableToken, now: number): boolean {
+    if (this.overflow.size === 0) return false;
+    const { overflow } = this;
+    return (
+      overflow.mightContain(`jti:${token.jti}`, now) ||
+      overflow.mightContain(`client:${token.client_id}`, now) ||
+      (token.sid !== undefined && (overflow.mightContain(`family:${token.sid}`, now) || overflow.mightContain(`user:${token.sub}`, now)))
+    );
+  }
+
+  /** Revocations held exactly in memory (bounded by REVOCATION_VIEW_MAX_ENTRIES). */
   get size(): number {
     return this.families.size + this.jtis.size + this.users.size + this.clients.size;
+  }
+
+  /** Revocations held only in the overflow filter. */
+  get overflowSize(): number {
+    return this.overflow.size;
   }
 
   isFresh(): boolean {
@@ -184,18 +207,23 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
 
   private async read(): Promise<void> {
     const startedAt = this.clock.now();
-    let events: RevocationEvent[];
-    try {
-      events = await this.store.read(this.lastId, [...this.pending.keys()]);
-    } catch (error) {
-      if (!this.failing) this.logger.warn(`cannot read the revocation feed: ${(error as Error).message}`);
-      this.failing = true;
-      throw error;
+    let learned = 0;
+    for (let pending = [...this.pending.keys()]; ; pending = []) {
+      let events: RevocationEvent[];
+      try {
+        events = await this.store.read(this.lastId, pending, READ_PAGE);
+      } catch (error) {
+        if (!this.failing) this.logger.warn(`cannot read the revocation feed: ${(error as Error).message}`);
+        this.failing = true;
+        throw error;
+      }
+      if (this.failing) this.logger.log('reading the revocation feed again');
+      this.failing = false;
+      for (const event of events) this.accept(event, startedAt);
+      learned += events.length;
+      if (events.length < READ_PAGE) break;
     }
-    if (this.failing) this.logger.log('reading the revocation feed again');
-    this.failing = false;
-    for (const event of events) this.accept(event, startedAt);
-    if (events.length > 0) for (const listener of this.listeners) listener();
+    if (learned > 0) for (const listener of this.listeners) listener();
     this.loaded = true;
     this.forgetOld(startedAt);
     this.freshAsOf = startedAt;
@@ -215,17 +243,13 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
       case 'credential':
         return;
       case 'family':
-        this.remember(this.families, event.subject, until);
-        return;
       case 'jti':
-        this.remember(this.jtis, event.subject, until);
-        return;
       case 'client':
-        this.remember(this.clients, event.subject, until);
+        this.remember(event.kind, event.subject, until);
         return;
       case 'user': {
         const known = this.users.get(event.subject);
-        if (known === undefined && !this.roomFor(until)) return;
+        if (known === undefined && !this.roomFor('user', event.subject, until)) return;
         this.users.set(event.subject, {
           revokedAt: Math.max(event.createdAt.getTime(), known?.revokedAt ?? 0),
           until: Math.max(until, known?.until ?? 0),
@@ -240,20 +264,21 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
    */
   learnJti(jti: string, until: Date): void {
     const ms = until.getTime();
-    if (ms > this.clock.now()) this.remember(this.jtis, jti, ms);
+    if (ms > this.clock.now()) this.remember('jti', jti, ms);
   }
 
-  /** Keeps `key` until `until`, or, when the view is full, notes that it is incomplete until then. */
-  private remember(map: Map<string, number>, key: string, until: number): void {
-    const known = map.get(key);
-    if (known === undefined && !this.roomFor(until)) return;
-    map.set(key, Math.max(until, known ?? 0));
+  /** Keeps `subject` until `until`: exactly, or, when the view is full, in the overflow filter. */
+  private remember(kind: 'family' | 'jti' | 'client', subject: string, until: number): void {
+    const map = kind === 'family' ? this.families : kind === 'jti' ? this.jtis : this.clients;
+    const known = map.get(subject);
+    if (known === undefined && !this.roomFor(kind, subject, until)) return;
+    map.set(subject, Math.max(until, known ?? 0));
   }
 
-  /** Whether one more entry fits; when not, the view is incomplete until `until` (ms). */
-  private roomFor(until: number): boolean {
+  /** Whether one more exact entry fits; when not, the subject goes to the overflow filter. */
+  private roomFor(kind: RevocationEvent['kind'], subject: string, until: number): boolean {
     if (this.size < this.config.revocationViewMaxEntries) return true;
-    this.incompleteUntil = Math.max(this.incompleteUntil, until);
+    this.overflow.add(`${kind}:${subject}`, until);
     return false;
   }
 
@@ -277,6 +302,7 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
       for (const [id, until] of this.jtis) if (until <= now) this.jtis.delete(id);
       for (const [id, until] of this.clients) if (until <= now) this.clients.delete(id);
       for (const [id, user] of this.users) if (user.until <= now) this.users.delete(id);
+      this.overflow.forget(now);
     }
   }
 }

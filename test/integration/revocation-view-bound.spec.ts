@@ -1,6 +1,7 @@
+import { RevocationEventStore } from '../../src/sessions/revocation-event.js';
 import { RevocationView } from '../../src/sessions/revocation-view.service.js';
 import { createClient, createUser, login, type TestClient, token } from '../factories/index.js';
-import { isActive, revoke } from '../factories/resource-server.js';
+import { isActive, jwtClaims, revoke } from '../factories/resource-server.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 
 // REVOCATION_VIEW_MAX_ENTRIES bounds the memory of the in-process view: a flood of
@@ -44,6 +45,66 @@ describe('a full revocation view (REVOCATION_VIEW_MAX_ENTRIES)', () => {
       for (const jwt of revoked) expect(await isActive(target, resourceServer, jwt)).toBe(false);
       for (const session of sessions) expect(await isActive(target, resourceServer, session.access_token)).toBe(false);
       for (const jwt of live) expect(await isActive(target, resourceServer, jwt)).toBe(true);
+    }
+  });
+
+  it('keeps what it has no room for in its overflow filter: a live token is answered from memory, a revoked one from the database', async () => {
+    const user = await createUser(t);
+    const live = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(() => login(t, app, user)));
+    const doomed = [];
+    for (let i = 0; i < 30; i++) doomed.push(await login(t, app, user));
+    for (const session of doomed) expect((await revoke(t, app, session.refresh_token)).status).toBe(200);
+    const view = t.app.get(RevocationView);
+    await view.catchUp();
+    expect(view.size).toBeLessThanOrEqual(3);
+    expect(view.overflowSize).toBeGreaterThanOrEqual(27);
+
+    // Counts the view's questions to the database; the store still answers them.
+    const store = t.app.get(RevocationEventStore);
+    const concerns = store.concerns.bind(store);
+    let asked = 0;
+    store.concerns = (...args) => {
+      asked++;
+      return concerns(...args);
+    };
+    try {
+      for (const session of doomed) expect(await isActive(t, resourceServer, session.access_token)).toBe(false);
+      const askedForRevoked = asked;
+      expect(askedForRevoked).toBeGreaterThan(0);
+      for (const session of live) expect(await isActive(t, resourceServer, session.access_token)).toBe(true);
+      // The filter rules every live token out but for about one in a thousand: the database is not asked per request.
+      expect(asked - askedForRevoked).toBeLessThanOrEqual(1);
+    } finally {
+      delete (store as Partial<RevocationEventStore>).concerns;
+    }
+  });
+
+  it('learns a backlog larger than one read in pages, on boot, missing nothing at a page\'s edge', async () => {
+    const user = await createUser(t);
+    const sessions = [await login(t, app, user), await login(t, app, user), await login(t, app, user)];
+    const sids = sessions.map((session) => String(jwtClaims(session.access_token).sid));
+    const until = new Date(t.clock.now() + 3600_000);
+    const filler = (n: number) =>
+      t.db.dataSource.query(
+        `INSERT INTO revocation_events (kind, subject, created_at, until) SELECT 'jti', 'filler-' || g, $1, $2 FROM generate_series(1, $3) AS g`,
+        [new Date(t.clock.now()), until, n],
+      );
+    const family = (sid: string) => t.db.dataSource.query(`INSERT INTO revocation_events (kind, subject, created_at, until) VALUES ('family', $1, $2, $3)`, [sid, new Date(t.clock.now()), until]);
+    // One family before the first page's end, one right after it, one at the end of the third page.
+    await filler(4_990);
+    await family(sids[0]);
+    await filler(9);
+    await family(sids[1]);
+    await filler(9_998);
+    await family(sids[2]);
+
+    const booted = await startTestApp(env, { db: t.db, clock: t.clock });
+    try {
+      const view = booted.app.get(RevocationView);
+      expect(view.size + view.overflowSize).toBeGreaterThanOrEqual(15_000);
+      for (const session of sessions) expect(await isActive(booted, resourceServer, session.access_token)).toBe(false);
+    } finally {
+      await booted.close();
     }
   });
 });

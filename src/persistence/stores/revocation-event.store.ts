@@ -33,12 +33,12 @@ export class PgRevocationEventStore extends RevocationEventStore {
     super();
   }
 
-  async read(afterId: number, pending: readonly number[]): Promise<RevocationEvent[]> {
+  async read(afterId: number, pending: readonly number[], limit: number): Promise<RevocationEvent[]> {
     const { rows } = await execute<EventRow>(
       this.dataSource,
       `SELECT id, kind, subject, created_at, until FROM revocation_events
-       WHERE id > $1 OR id = ANY($2::bigint[]) ORDER BY id`,
-      [afterId, pending],
+       WHERE id > $1 OR id = ANY($2::bigint[]) ORDER BY id LIMIT $3`,
+      [afterId, pending, limit],
     );
     // bigserial arrives as a string; 2^53 ids are far beyond any revocation rate.
     return rows.map((row) => ({ id: Number(row.id), kind: row.kind, subject: row.subject, createdAt: row.created_at, until: row.until }));
