@@ -13,6 +13,7 @@ export const CLEANUP_TABLES = [
   'dpop_proofs',
   'backchannel_logouts',
   'webauthn_challenges',
+  'second_factor_challenges',
   'console_sessions',
 ] as const;
 
@@ -59,6 +60,8 @@ export interface CleanupBatches {
   settledBackchannelLogouts(before: Date, limit: number): Promise<number>;
   /** WebAuthn challenges never presented, expired before `before`. */
   expiredWebauthnChallenges(before: Date, limit: number): Promise<number>;
+  /** Second-step challenges (a password proven, the code or passkey still asked), used or not, expired before `before`. */
+  expiredSecondFactorChallenges(before: Date, limit: number): Promise<number>;
   /** Admin console sessions, signed in or never finished (anyone may start one), that expired before `before`. */
   expiredConsoleSessions(before: Date, limit: number): Promise<number>;
 }

@@ -30,7 +30,8 @@ type Step = (batches: CleanupBatches, limit: number) => Promise<number>;
  *   view's staleness margin, and never the newest old event (see CleanupBatches);
  * - audit events forever unless AUDIT_RETENTION is set;
  * - a login-throttle row until its own expires_at;
- * - a back-channel logout until it is delivered or given up, and a week longer.
+ * - a back-channel logout until it is delivered or given up, and a week longer;
+ * - a WebAuthn or second-step challenge, and a console session, until it expires.
  */
 @Injectable()
 export class JanitorService {
@@ -73,6 +74,7 @@ export class JanitorService {
       ['dpop_proofs', (b, limit) => b.expiredDpopProofs(expired, limit)],
       ['backchannel_logouts', (b, limit) => b.settledBackchannelLogouts(new Date(now - BACKCHANNEL_KEEP_MS), limit)],
       ['webauthn_challenges', (b, limit) => b.expiredWebauthnChallenges(expired, limit)],
+      ['second_factor_challenges', (b, limit) => b.expiredSecondFactorChallenges(expired, limit)],
       ['console_sessions', (b, limit) => b.expiredConsoleSessions(expired, limit)],
     ];
   }

@@ -620,7 +620,7 @@ describe('tessera cleanup', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      'deleted: opaque_access_tokens=1 refresh_tokens=5 families=2 revoked_access_tokens=1 revocation_events=2 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0 dpop_proofs=0 backchannel_logouts=0 webauthn_challenges=0 console_sessions=0\n',
+      'deleted: opaque_access_tokens=1 refresh_tokens=5 families=2 revoked_access_tokens=1 revocation_events=2 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0 dpop_proofs=0 backchannel_logouts=0 webauthn_challenges=0 second_factor_challenges=0 console_sessions=0\n',
     );
 
     expect(await query(`SELECT id FROM families WHERE client_id = 'cleanup-client'`)).toEqual([{ id: live }]);
@@ -637,7 +637,7 @@ describe('tessera cleanup', () => {
     const again = await tessera(['cleanup']);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(
-      'deleted: opaque_access_tokens=0 refresh_tokens=0 families=0 revoked_access_tokens=0 revocation_events=0 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0 dpop_proofs=0 backchannel_logouts=0 webauthn_challenges=0 console_sessions=0\n',
+      'deleted: opaque_access_tokens=0 refresh_tokens=0 families=0 revoked_access_tokens=0 revocation_events=0 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0 dpop_proofs=0 backchannel_logouts=0 webauthn_challenges=0 second_factor_challenges=0 console_sessions=0\n',
     );
   });
 });

@@ -133,6 +133,7 @@ describe('janitor', () => {
       dpop_proofs: 0,
       backchannel_logouts: 0,
       webauthn_challenges: 0,
+      second_factor_challenges: 0,
       console_sessions: 0,
     });
 
@@ -272,6 +273,7 @@ describe('janitor', () => {
       dpop_proofs: 0,
       backchannel_logouts: 0,
       webauthn_challenges: 0,
+      second_factor_challenges: 0,
       console_sessions: 0,
     });
     expect((await refresh(t, web, live.refresh_token)).refresh_token).toBeDefined();

@@ -5,6 +5,7 @@ import { createClient, createUser, type TestClient, type TestUser, token } from 
 import { jwtClaims } from '../factories/resource-server.js';
 import { BrowserAgent } from '../factories/browser.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
+import { JanitorService } from '../../src/janitor/janitor.service.js';
 import { totpCode } from '../../src/second-factor/totp.js';
 
 const ISSUER = 'http://tessera.test';
@@ -206,6 +207,21 @@ describe('the TOTP second factor', () => {
     expect(late.status).toBe(400);
     expect(late.text).toContain('name="password"');
     expect(late.text).toContain('took too long');
+  });
+
+  it('lets the janitor delete second-step challenges once they expire, used or not', async () => {
+    const user = await createUser(t);
+    const { secret } = await enrol(user);
+    const used = await passwordStep(portal, user);
+    expect((await used.agent.submit(used.page, { code: totpCode(secret, t.clock.now()) })).status).toBe(303);
+    await passwordStep(portal, user);
+    const challenges = async () => rows(t, 'SELECT used_at FROM second_factor_challenges WHERE user_id = $1', [user.user.id]);
+    expect((await challenges()).length).toBeGreaterThanOrEqual(2);
+    // The janitor allows for clock skew past an expiry: an hour is past both.
+    t.clock.advance(3600);
+    const counts = await t.app.get(JanitorService).runOnce({ wait: true });
+    expect(counts!.second_factor_challenges).toBeGreaterThanOrEqual(2);
+    expect(await challenges()).toEqual([]);
   });
 
   it('accepts a recovery code once, also when two logins post it at the same moment', async () => {

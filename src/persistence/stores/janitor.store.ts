@@ -91,6 +91,9 @@ const SETTLED_BACKCHANNEL_LOGOUTS = `
 const EXPIRED_WEBAUTHN_CHALLENGES = `
   DELETE FROM webauthn_challenges WHERE hash IN (
     SELECT hash FROM webauthn_challenges WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+const EXPIRED_SECOND_FACTOR_CHALLENGES = `
+  DELETE FROM second_factor_challenges WHERE token_hash IN (
+    SELECT token_hash FROM second_factor_challenges WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
 const EXPIRED_CONSOLE_SESSIONS = `
   DELETE FROM console_sessions WHERE id IN (
     SELECT id FROM console_sessions WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
@@ -131,6 +134,7 @@ function batchesOn(m: EntityManager, lease: Lease): CleanupBatches {
     expiredDpopProofs: (before, limit) => deleted(EXPIRED_DPOP_PROOFS, [before, limit]),
     settledBackchannelLogouts: (before, limit) => deleted(SETTLED_BACKCHANNEL_LOGOUTS, [before, limit]),
     expiredWebauthnChallenges: (before, limit) => deleted(EXPIRED_WEBAUTHN_CHALLENGES, [before, limit]),
+    expiredSecondFactorChallenges: (before, limit) => deleted(EXPIRED_SECOND_FACTOR_CHALLENGES, [before, limit]),
     expiredConsoleSessions: (before, limit) => deleted(EXPIRED_CONSOLE_SESSIONS, [before, limit]),
   };
 }
