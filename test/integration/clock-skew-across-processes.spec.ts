@@ -1,4 +1,5 @@
 import { ClockSync } from '../../src/health/clock-sync.js';
+import { createLogger } from '../../src/logging/logger.js';
 import { databaseTime } from '../../src/persistence/database-time.js';
 import { GraceSweeper } from '../../src/sessions/grace-sweeper.js';
 import { createClient, createUser, login, type TestClient, type TestUser, token } from '../factories/index.js';
@@ -106,6 +107,29 @@ describe('CLOCK_SKEW_MAX_SECONDS', () => {
       own.advance(45);
       await t.app.get(ClockSync).sweep();
       expect(await ready(t)).toEqual({ status: 200, body: { status: 'ready' } });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('warns once when the clock drifts more than a second off, and again only after it came back', async () => {
+    const own = new ShiftedClock(5);
+    const written: string[] = [];
+    const logger = createLogger('warn', { format: 'json', destination: { write: (line: string) => void written.push(line) } });
+    const t = await startTestApp({}, { clock: own, databaseClock: true, logger });
+    const warnings = () => written.filter((line) => line.includes("this process's clock is"));
+    try {
+      expect(warnings()).toHaveLength(1);
+      expect(warnings()[0]).toMatch(/ s ahead of the database's: Tessera follows the database's/);
+      await t.app.get(ClockSync).sweep();
+      expect(warnings()).toHaveLength(1);
+      own.advance(-5);
+      await t.app.get(ClockSync).sweep();
+      expect(warnings()).toHaveLength(1);
+      own.advance(-5);
+      await t.app.get(ClockSync).sweep();
+      expect(warnings()).toHaveLength(2);
+      expect(warnings()[1]).toMatch(/ s behind the database's/);
     } finally {
       await t.close();
     }

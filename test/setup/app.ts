@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/bootstrap.js';
 import { loadConfig, type ResolvedConfig } from '../../src/config/config.js';
+import type { TesseraLogger } from '../../src/logging/logger.js';
 import { FakeClock } from './clock.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -35,6 +36,8 @@ export interface StartOptions {
    * against it (as production does with the system clock); default false: `clock` rules
    */
   readonly databaseClock?: boolean;
+  /** where the application logs; default: LOG_LEVEL's */
+  readonly logger?: TesseraLogger;
 }
 
 /**
@@ -53,7 +56,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: St
   const clock = options.clock ?? new FakeClock();
   let app: NestFastifyApplication;
   try {
-    app = await createApp({ config, dataSource: db.dataSource, clock, databaseClock: options.databaseClock ?? false });
+    app = await createApp({ config, dataSource: db.dataSource, clock, databaseClock: options.databaseClock ?? false }, options.logger);
   } catch (error) {
     // e.g. a clock too far off the database's: leave nothing behind.
     if (!options.db) await db.drop();
