@@ -4,7 +4,8 @@ import type { DataSource } from 'typeorm';
 import { AccountModule } from './account/account.module.js';
 import { AccountPageModule } from './account-page/account-page.module.js';
 import { AdminModule } from './admin/admin.module.js';
-import type { Clock } from './common/clock.js';
+import { type Clock, systemClock } from './common/clock.js';
+import { DatabaseClock } from './common/database-clock.js';
 import { BackchannelModule } from './backchannel/backchannel.module.js';
 import { BrowserModule } from './browser/browser.module.js';
 import { CommonModule } from './common/common.module.js';
@@ -21,6 +22,7 @@ import { IntrospectionModule } from './oauth/introspection/introspection.module.
 import { OAuthModule } from './oauth/oauth.module.js';
 import { OidcModule } from './oauth/oidc/oidc.module.js';
 import { RevocationModule } from './oauth/revocation/revocation.module.js';
+import { databaseTime } from './persistence/database-time.js';
 import { PersistenceModule } from './persistence/persistence.module.js';
 import { SsfModule } from './ssf/ssf.module.js';
 
@@ -28,8 +30,21 @@ export interface AppDependencies {
   readonly config: ResolvedConfig;
   /** connected and migrated */
   readonly dataSource: DataSource;
+  /** the process's clock; default: the system's */
   readonly clock?: Clock;
+  /**
+   * follow the database's clock (DatabaseClock), measuring `clock` against it; default:
+   * when no clock is given. Tests that move an injected clock leave it off.
+   */
+  readonly databaseClock?: boolean;
   readonly random?: Random;
+}
+
+/** The clock the application runs on: the database's, unless `deps` say otherwise (measured once here). */
+export async function appClock(deps: AppDependencies): Promise<Clock> {
+  const own = deps.clock ?? systemClock;
+  if (!(deps.databaseClock ?? deps.clock === undefined)) return own;
+  return DatabaseClock.start(own, () => databaseTime(deps.dataSource));
 }
 
 @Module({})

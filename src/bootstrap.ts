@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type AppDependencies, AppModule } from './app.module.js';
+import { type AppDependencies, appClock, AppModule } from './app.module.js';
 import { BrowserOrigins } from './browser/browser-origins.service.js';
+import { DatabaseClock } from './common/database-clock.js';
 import { registerBrowserCors } from './browser/cors.js';
 import { securityHeaders } from './browser/security-headers.js';
 import { fastifyTrustProxy, trustProxyWarning } from './config/trust-proxy.js';
@@ -33,7 +34,12 @@ function utf8(body: Buffer): string {
 }
 
 /** Composition only: the Nest application on Fastify, with Tessera's body parsing. */
-export async function createApp(deps: AppDependencies, logger?: TesseraLogger): Promise<NestFastifyApplication> {
+export async function createApp(given: AppDependencies, logger?: TesseraLogger): Promise<NestFastifyApplication> {
+  const clock = await appClock(given);
+  // What /readyz would answer 503 for, the boot refuses before serving anything.
+  const skew = clock instanceof DatabaseClock ? clock.skewRefusal(given.config.clockSkewMax) : undefined;
+  if (skew) throw new Error(skew);
+  const deps = { ...given, clock };
   const log = logger ?? createLogger(deps.config.logLevel, { format: deps.config.logFormat });
   const security = securityHeaders(deps.config);
   const proxyWarning = trustProxyWarning(deps.config.trustProxy);

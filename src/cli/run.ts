@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from '../app.module.js';
+import { appClock, AppModule } from '../app.module.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { describeCounts, JanitorService } from '../janitor/janitor.service.js';
 import { KeysService } from '../oauth/keys/keys.service.js';
@@ -40,8 +40,10 @@ export async function run(command: ParsedCommand, config: ResolvedConfig, input:
     }
     const handler = HANDLERS[command.name];
     if (handler === undefined) throw new Error(`no handler for ${command.name}`);
+    // The database's clock, as the servers use: a command's expiries and revocations agree with theirs.
+    const deps = { config, dataSource: database.dataSource };
     const app: INestApplicationContext = await NestFactory.createApplicationContext(
-      AppModule.forRoot({ config, dataSource: database.dataSource }),
+      AppModule.forRoot({ ...deps, clock: await appClock(deps) }),
       { logger: false, abortOnError: false },
     );
     try {

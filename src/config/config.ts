@@ -60,6 +60,11 @@ export interface AppConfig {
   readonly revocationPollIntervalMs: number;
   /** older than this, the in-process revocation view is not trusted: introspection answers 503 */
   readonly revocationMaxStalenessMs: number;
+  /**
+   * seconds a process's own clock may be off the database's before it refuses to serve
+   * (boot and /readyz); 0: never. Within it, the process follows the database's clock.
+   */
+  readonly clockSkewMax: number;
   /** verified access tokens (and user names) kept in memory; 0 turns the caches off */
   readonly introspectionCacheSize: number;
   /** revocations the in-process view holds; beyond it, introspection asks the database */
@@ -225,6 +230,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw),
     revocationPollIntervalMs,
     revocationMaxStalenessMs,
+    clockSkewMax: integer(env, 'CLOCK_SKEW_MAX_SECONDS', 30, 0, 86_400),
     introspectionCacheSize: integer(env, 'INTROSPECTION_CACHE_SIZE', 10_000, 0, 1_000_000),
     revocationViewMaxEntries: integer(env, 'REVOCATION_VIEW_MAX_ENTRIES', 100_000, 1, 10_000_000),
     trustProxy: parseTrustProxy(present(env, 'TRUST_PROXY'), production),

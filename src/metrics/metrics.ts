@@ -39,6 +39,8 @@ export abstract class Metrics {
   abstract listenProbe(returned: boolean): void;
   /** how to read, at scrape time, the revocation view's age and the age past which it is not trusted */
   abstract revocationView(read: () => RevocationViewAge): void;
+  /** how to read, at scrape time, the seconds this process's own clock is behind the database's */
+  abstract clockOffset(read: () => number): void;
 }
 
 export interface RevocationViewAge {

@@ -25,6 +25,7 @@ export class PrometheusMetrics extends Metrics {
   private readonly accessTokens: Counter<'format'>;
   private readonly cache: Record<'verified_token' | 'username', Record<'hit' | 'miss', BoundCounter>>;
   private readRevocationView: (() => RevocationViewAge) | undefined;
+  private readClockOffset: (() => number) | undefined;
   private readonly backchannel: Counter<'result'>;
   private readonly backchannelDepth: Gauge;
   private readonly listenHealthy: Gauge;
@@ -101,6 +102,7 @@ export class PrometheusMetrics extends Metrics {
     this.cache = { verified_token: bind('verified_token'), username: bind('username') };
     this.poolGauges(pool);
     this.revocationViewGauges();
+    this.clockOffsetGauge();
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -156,6 +158,25 @@ export class PrometheusMetrics extends Metrics {
 
   revocationView(read: () => RevocationViewAge): void {
     this.readRevocationView = read;
+  }
+
+  clockOffset(read: () => number): void {
+    this.readClockOffset = read;
+  }
+
+  private clockOffsetGauge(): void {
+    const read = () => this.readClockOffset?.();
+    new Gauge({
+      name: 'tessera_clock_offset_seconds',
+      help: "Seconds this process's own clock was behind the database's at the last measurement (negative: ahead); Tessera follows the database's",
+      registers: [this.registry],
+      // Across cluster workers: one host, one clock.
+      aggregator: 'average',
+      collect() {
+        const offset = read();
+        if (offset !== undefined) this.set(offset);
+      },
+    });
   }
 
   private revocationViewGauges(): void {

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/bootstrap.js';
 import { loadConfig, type ResolvedConfig } from '../../src/config/config.js';
+import type { TesseraLogger } from '../../src/logging/logger.js';
 import { FakeClock } from './clock.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -30,6 +31,13 @@ export interface StartOptions {
   readonly port?: number;
   /** the injected clock; default: a FakeClock at 2026-01-01T00:00:00Z */
   readonly clock?: FakeClock;
+  /**
+   * run on the database's clock, `clock` being only the process's own clock measured
+   * against it (as production does with the system clock); default false: `clock` rules
+   */
+  readonly databaseClock?: boolean;
+  /** where the application logs; default: LOG_LEVEL's */
+  readonly logger?: TesseraLogger;
 }
 
 /**
@@ -46,7 +54,14 @@ export async function startTestApp(env: Record<string, string> = {}, options: St
     DATABASE_URL: db.url,
   }) as ResolvedConfig;
   const clock = options.clock ?? new FakeClock();
-  const app = await createApp({ config, dataSource: db.dataSource, clock });
+  let app: NestFastifyApplication;
+  try {
+    app = await createApp({ config, dataSource: db.dataSource, clock, databaseClock: options.databaseClock ?? false }, options.logger);
+  } catch (error) {
+    // e.g. a clock too far off the database's: leave nothing behind.
+    if (!options.db) await db.drop();
+    throw error;
+  }
   try {
     await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   } catch (error) {

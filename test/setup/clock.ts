@@ -12,3 +12,17 @@ export class FakeClock implements Clock {
     this.current += seconds * 1000;
   }
 }
+
+/**
+ * A running clock `seconds` off the real time: the own clock of a host whose time service
+ * is broken. `advance` shifts it further.
+ */
+export class ShiftedClock extends FakeClock {
+  constructor(seconds: number) {
+    super(seconds * 1000);
+  }
+
+  override now(): number {
+    return Date.now() + super.now();
+  }
+}
