@@ -25,6 +25,7 @@ import { SecondFactor1765100000000 } from './1765100000000-SecondFactor.js';
 import { Passkeys1765110000000 } from './1765110000000-Passkeys.js';
 import { ConsoleClient1765120000000 } from './1765120000000-ConsoleClient.js';
 import { Leases1765140000000 } from './1765140000000-Leases.js';
+import { AuditEventsByClient1765210000000 } from './1765210000000-AuditEventsByClient.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -55,4 +56,5 @@ export const migrations = [
   Passkeys1765110000000,
   ConsoleClient1765120000000,
   Leases1765140000000,
+  AuditEventsByClient1765210000000,
 ];

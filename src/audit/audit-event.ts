@@ -80,14 +80,28 @@ export interface StoredAuditEvent extends AuditEvent {
 export interface AuditFilter {
   readonly type?: AuditEventType;
   readonly userId?: string;
+  readonly clientId?: string;
   /** at or after */
   readonly since?: Date;
   /** strictly before */
   readonly until?: Date;
 }
 
+/** How many events of one type occurred in one hour (UTC). */
+export interface HourlyCount {
+  /** the start of the hour */
+  readonly hour: Date;
+  readonly type: AuditEventType;
+  readonly count: number;
+}
+
+/** A filter over a bounded time: counting needs both ends. */
+export type BoundedAuditFilter = Omit<AuditFilter, 'type'> & Required<Pick<AuditFilter, 'since' | 'until'>>;
+
 export abstract class AuditStore {
   abstract append(events: readonly AuditEvent[]): Promise<void>;
   /** Newest first, keyset-paginated by (occurred_at, id). */
   abstract query(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>>;
+  /** Events of these types per UTC hour and type, oldest first; an hour without any is left out. */
+  abstract countByHour(types: readonly AuditEventType[], filter: BoundedAuditFilter): Promise<HourlyCount[]>;
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { Page, PageRequest } from '../common/page.js';
 import { WriteGroups } from '../common/write-groups.js';
-import { type AuditEvent, type AuditFilter, AuditStore, type StoredAuditEvent } from './audit-event.js';
+import { type AuditEvent, type AuditEventType, type AuditFilter, AuditStore, type BoundedAuditFilter, type HourlyCount, type StoredAuditEvent } from './audit-event.js';
 
 type Draft = Omit<AuditEvent, 'occurredAt'>;
 
@@ -41,5 +41,10 @@ export class AuditService {
   /** The audit log, newest first. */
   query(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>> {
     return this.store.query(filter, page);
+  }
+
+  /** How many events of these types each hour (UTC) of the filter's time saw. */
+  countByHour(types: readonly AuditEventType[], filter: BoundedAuditFilter): Promise<HourlyCount[]> {
+    return this.store.countByHour(types, filter);
   }
 }

@@ -1,20 +1,21 @@
 import { Controller, Get, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AUDIT_EVENT_TYPES, type AuditEventType } from '../audit/audit-event.js';
-import { AuditService } from '../audit/audit.service.js';
 import { RequestCookies } from '../browser/cookies.js';
-import { decodeCursor, SERIAL_KEY, UUID_KEY } from '../http/pagination.js';
+import { decodeCursor, SERIAL_KEY } from '../http/pagination.js';
 import { InteractionErrorFilter } from '../interaction/interaction-error.filter.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 import { queryOf, signedIn } from './console.controller.js';
+import { ConsoleEventsService } from './console-events.service.js';
 import { ConsoleOperation } from './console-operation.js';
 import { ConsolePages } from './console-pages.js';
 import { ConsoleSignIn } from './console-sign-in.service.js';
+import { eventsFilterOf } from './events-filter.js';
 
-export const EVENTS_PER_PAGE = 50;
-
-/** The audit log in the console, read-only: filtered by type and user, newest first. */
+/**
+ * The audit log in the console, read-only: filtered by type, user, client and time,
+ * newest first, under a chart of logins, reuse detections and revocations per hour.
+ */
 @ApiTags('console')
 @Controller('console/events')
 @UseFilters(InteractionErrorFilter)
@@ -22,24 +23,23 @@ export class ConsoleEventsController {
   constructor(
     private readonly signIn: ConsoleSignIn,
     private readonly pages: ConsolePages,
-    private readonly audit: AuditService,
+    private readonly events: ConsoleEventsService,
   ) {}
 
   @Get()
-  @ConsoleOperation({ summary: 'The audit log (type=<event type>, user=<user id>, cursor=<next page>)', page: 'the events, newest first', redirect: 'to sign in' })
+  @ConsoleOperation({
+    summary: 'The audit log (type=<event type>, user=<user id>, client=<client id>, from=, to=<YYYY-MM-DDTHH:MM, UTC>, cursor=<next page>)',
+    page: 'the events, newest first, and their chart per hour',
+    redirect: 'to sign in',
+  })
   async list(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const admin = await signedIn(this.signIn, this.pages, request, reply);
     if (!admin) return;
     const query = queryOf(request.url);
-    const type = query.get('type') || undefined;
-    const user = query.get('user') || undefined;
+    const filter = eventsFilterOf(query);
     const cursor = query.get('cursor');
-    if (type !== undefined && !AUDIT_EVENT_TYPES.includes(type as AuditEventType)) throw OAuthError.invalidRequest('type is not an audit event type');
-    if (user !== undefined && !UUID_KEY.test(user)) throw OAuthError.invalidRequest('user must be a user id');
     const after = cursor === undefined ? undefined : decodeCursor(cursor, SERIAL_KEY);
     if (cursor !== undefined && after === undefined) throw OAuthError.invalidRequest('cursor is not one of a previous page');
-    const filter = { type: type as AuditEventType | undefined, user };
-    const events = await this.audit.query({ type: filter.type, userId: user }, { limit: EVENTS_PER_PAGE, ...(after ? { after } : {}) });
-    this.pages.events(reply, RequestCookies.from(request.headers.cookie), admin, filter, events);
+    this.pages.events(reply, RequestCookies.from(request.headers.cookie), admin, filter.query, await this.events.read(filter, after));
   }
 }

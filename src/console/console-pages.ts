@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AUDIT_EVENT_TYPES, type AuditEventType, type StoredAuditEvent } from '../audit/audit-event.js';
+import { AUDIT_EVENT_TYPES } from '../audit/audit-event.js';
 import { clearedFlashCookie, FLASH_COOKIE, type FlashCode, flashCookie, flashOf } from '../account-page/flash.js';
 import type { CookieSet, RequestCookies } from '../browser/cookies.js';
 import { CsrfTokens } from '../browser/csrf-tokens.js';
@@ -11,8 +11,11 @@ import { encodeCursor } from '../http/pagination.js';
 import { InteractionPages } from '../interaction/interaction-pages.service.js';
 import { Pages } from '../interaction/pages.js';
 import { ADMIN_ROLE, type User } from '../users/user.js';
+import type { EventsView } from './console-events.service.js';
 import type { ConsoleAdmin } from './console-sign-in.service.js';
 import { sessionState, type UserDetail } from './console-users.service.js';
+import { eventRow } from './event-rows.js';
+import { type EventsQuery, queryOfFilter } from './events-filter.js';
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 const FORBIDDEN = 'The console is for administrators only. Sign in with an admin account, or ask an administrator.';
@@ -73,30 +76,23 @@ export class ConsolePages {
     });
   }
 
-  /** Reuse detections stand out: they are what an admin looks for first. */
-  events(reply: FastifyReply, cookies: RequestCookies, admin: ConsoleAdmin, filter: { type?: AuditEventType; user?: string }, found: Page<StoredAuditEvent>): void {
-    const kept = { ...(filter.type ? { type: filter.type } : {}), ...(filter.user ? { user: filter.user } : {}) };
-    const next = found.next && new URLSearchParams({ ...kept, cursor: encodeCursor(found.next) }).toString();
+  /** Reuse detections stand out, with why: they are what an admin looks for first. */
+  events(reply: FastifyReply, cookies: RequestCookies, admin: ConsoleAdmin, query: EventsQuery, view: EventsView): void {
+    const kept = queryOfFilter(query);
+    const next = view.events.next && new URLSearchParams({ ...kept, cursor: encodeCursor(view.events.next) }).toString();
     this.send(reply, 'console-events', {
       ...this.common(reply, cookies, admin),
       title: 'Security events',
       types: AUDIT_EVENT_TYPES,
-      type: filter.type ?? '',
-      user: filter.user ?? '',
+      type: query.type ?? '',
+      user: query.user ?? '',
+      client: query.client ?? '',
+      from: query.from ?? '',
+      to: query.to ?? '',
+      filtered: Object.keys(kept).length > 0,
       next,
-      events: found.items.map((event) => ({
-        id: event.id,
-        type: event.type,
-        reuse: event.type.endsWith('_reuse_detected'),
-        occurredAt: time(event.occurredAt),
-        actor: event.actor ?? null,
-        userId: event.userId ?? null,
-        clientId: event.clientId ?? null,
-        familyId: event.familyId ?? null,
-        reason: event.reason ?? null,
-        ip: event.ip ?? null,
-        details: Object.entries(event.details ?? {}).map(([key, value]) => `${key}=${String(value)}`).join(' '),
-      })),
+      events: view.events.items.map(eventRow),
+      chart: view.chart,
     });
   }
 

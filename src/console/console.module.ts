@@ -9,6 +9,7 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ConsoleController } from './console.controller.js';
 import { ConsoleEventsController } from './console-events.controller.js';
+import { ConsoleEventsService } from './console-events.service.js';
 import { ConsoleFormGuard } from './console-form.guard.js';
 import { ConsolePages } from './console-pages.js';
 import { ConsoleSignIn } from './console-sign-in.service.js';
@@ -19,6 +20,6 @@ import { ConsoleUsersService } from './console-users.service.js';
 @Module({
   imports: [AuditModule, ClientsModule, InteractionModule, OAuthModule, SecondFactorModule, SessionsModule, UsersModule],
   controllers: [ConsoleController, ConsoleUsersController, ConsoleEventsController],
-  providers: [ConsoleSignIn, ConsolePages, ConsoleUsersService, ConsoleFormGuard, InteractionErrorFilter],
+  providers: [ConsoleSignIn, ConsolePages, ConsoleUsersService, ConsoleEventsService, ConsoleFormGuard, InteractionErrorFilter],
 })
 export class ConsoleModule {}

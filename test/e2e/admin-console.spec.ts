@@ -1,22 +1,20 @@
-import AxeBuilder from '@axe-core/playwright';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createClient, createUser, login, type TestClient, type TestUser, token } from '../factories/index.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startAtOwnIssuer, type TestApp } from '../setup/app.js';
-import { launchChromium } from '../setup/chromium.js';
-
-/** Set to a directory to keep the screenshots of the console (the README's come from here). */
-const SCREENSHOTS = process.env.TESSERA_SCREENSHOTS;
+import { launchChromium, screenshot } from '../setup/chromium.js';
+import { expectAccessible, signInToConsole } from '../setup/console-browser.js';
+import { eventually } from '../setup/faults.js';
+import { LogoutReceiver, verifyLogoutToken } from '../setup/logout-receiver.js';
 
 const sidOf = (accessToken: string) => (JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()) as { sid: string }).sid;
 
 /**
  * The admin console as an operator meets it, in Debian's Chromium (headless): sign in
  * through the hosted login, find a user, revoke one session (its refresh token is then
- * refused at /oauth/token), revoke all, disable; a non-admin gets the 403 page; no
- * console page can be framed; every page passes axe-core.
+ * refused at /oauth/token, and a client with a back-channel logout URI is told), revoke
+ * all, disable; a non-admin gets the 403 page; no console page can be framed; every page
+ * passes axe-core. The events page has its own file (admin-console-events.spec.ts).
  */
 describe('the admin console in Chromium', () => {
   let t: TestApp;
@@ -38,29 +36,7 @@ describe('the admin console in Chromium', () => {
     await t?.close();
   });
 
-  async function shoot(page: Page, name: string): Promise<void> {
-    if (!SCREENSHOTS) return;
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
-  }
-
-  /** No serious or critical axe-core (WCAG 2.x A/AA) violation on the page as shown. */
-  async function expectAccessible(page: Page): Promise<void> {
-    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-    const grave = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
-    expect(grave).toEqual([]);
-  }
-
-  async function signIn(context: BrowserContext, user: TestUser): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(`${t.url}/console`);
-    expect(new URL(page.url()).pathname).toBe('/oauth/authorize');
-    await expectAccessible(page);
-    await page.getByLabel('Username').fill(user.username);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    return page;
-  }
+  const signIn = (context: BrowserContext, user: TestUser): Promise<Page> => signInToConsole(context, t.url, user);
 
   const phoneLogin = async () => {
     const result = await token(t, phoneApp, { grant_type: 'password', username: alice.username, password: alice.password, scope: 'read' });
@@ -79,7 +55,7 @@ describe('the admin console in Chromium', () => {
     await page.getByLabel('Username or email contains').fill('alice@');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('heading', { name: 'Users matching “alice@”' }).waitFor();
-    await shoot(page, 'console-users.png');
+    await screenshot(page, 'console-users.png');
     await page.getByRole('link', { name: 'alice' }).click();
     await page.getByRole('heading', { name: 'alice', exact: true }).waitFor();
     await expectAccessible(page);
@@ -92,7 +68,7 @@ describe('the admin console in Chromium', () => {
     await phoneItem.getByRole('button', { name: 'Revoke this session' }).click();
     expect(await page.getByRole('status').textContent()).toBe('The session was revoked.');
     expect(await phoneItem.locator('.badge').textContent()).toBe('revoked (admin)');
-    await shoot(page, 'console-user.png');
+    await screenshot(page, 'console-user.png');
     expect((await token(t, phoneApp, { grant_type: 'refresh_token', refresh_token: phone.refresh_token })).body.error).toBe('invalid_grant');
     expect((await token(t, phoneApp, { grant_type: 'refresh_token', refresh_token: tablet.refresh_token })).status).toBe(200);
     await expectAccessible(page);
@@ -118,7 +94,6 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('heading', { name: 'Security events', exact: true }).waitFor();
     expect(await page.locator('li strong', { hasText: 'user_disabled' }).count()).toBe(1);
     await expectAccessible(page);
-    await shoot(page, 'console-events.png');
     await page.goBack();
 
     const reset = page.locator('form', { has: page.getByRole('button', { name: 'Reset password' }) });
@@ -131,6 +106,35 @@ describe('the admin console in Chromium', () => {
     await page.goto(`${t.url}/console/users`);
     expect(new URL(page.url()).pathname).toBe('/oauth/authorize');
     await context.close();
+  });
+
+  it('revoking one session on the user page tells that session\'s client through back-channel logout', async () => {
+    const receiver = new LogoutReceiver();
+    try {
+      const newsApp = await createClient(t, { id: 'news-app', grantTypes: ['password', 'refresh_token'], scopes: ['read'], backchannelLogoutUri: await receiver.listen() });
+      const carol = await createUser(t, { username: 'carol' });
+      const phone = await login(t, phoneApp, carol, 'read');
+      const news = await login(t, newsApp, carol, 'read');
+      const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+      const page = await signIn(context, admin);
+      await page.getByRole('heading', { name: 'Users', exact: true }).waitFor();
+      await page.goto(`${t.url}/console/users/${carol.user.id}`);
+      const newsItem = page.locator(`li[data-session="${sidOf(news.access_token)}"]`);
+      await newsItem.getByRole('checkbox').check();
+      await newsItem.getByRole('button', { name: 'Revoke this session' }).click();
+      expect(await page.getByRole('status').textContent()).toBe('The session was revoked.');
+
+      const [told] = await eventually('a logout token at news-app', async () => (receiver.received.length > 0 ? [...receiver.received] : undefined));
+      expect(told).toMatchObject({ method: 'POST', path: '/backchannel-logout' });
+      const claims = await verifyLogoutToken(t.url, told.logoutToken, t.config.issuer, newsApp.id, new Date(t.clock.now()));
+      expect(claims).toMatchObject({ sub: carol.user.id, sid: sidOf(news.access_token) });
+      // That session only: carol's other session (at a client without a back-channel URI) lives on.
+      expect((await token(t, newsApp, { grant_type: 'refresh_token', refresh_token: news.refresh_token })).body.error).toBe('invalid_grant');
+      expect((await token(t, phoneApp, { grant_type: 'refresh_token', refresh_token: phone.refresh_token })).status).toBe(200);
+      await context.close();
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('a user who is not an admin gets the 403 page', async () => {

@@ -323,9 +323,9 @@ describe('the admin console', () => {
     expectPage(page, 200);
     expect(page.text.match(/class="item alert"/g)).toHaveLength(1);
     expect(page.text).toContain('reuse detected');
-    expect(page.text).toContain('<dd>after_grace</dd>');
+    expect(page.text).toContain('<dd>a rotated refresh token was presented again after the grace window (<code>after_grace</code>)</dd>');
     expect(page.text).toContain(`href="/console/users/${user.user.id}"`);
-    expect(page.text).toContain(`<code>${sidOf(first)}</code>`);
+    expect(page.text).toContain(`href="/console/users/${user.user.id}#session-${sidOf(first)}"><code>${sidOf(first)}</code></a>`);
     expect(page.text).toContain('<option value="refresh_token_reuse_detected" selected>');
     const all = await agent.get(`/console/events?user=${user.user.id}`);
     expect(all.text).toContain('<strong>login_succeeded</strong>');
@@ -336,6 +336,9 @@ describe('the admin console', () => {
     expectPage(await agent.get('/console/events?type=not_a_type'), 400);
     expectPage(await agent.get('/console/events?user=nobody'), 400);
     expectPage(await agent.get('/console/events?cursor=garbage'), 400);
+    expectPage(await agent.get('/console/events?client=%3Cb%3E'), 400);
+    expectPage(await agent.get('/console/events?from=2026-02-30T10:00'), 400);
+    expectPage(await agent.get('/console/events?from=2026-03-01T10:00&to=2026-03-01T09:00'), 400);
     expect((await new PageAgent(t).get('/console/events')).status).toBe(302);
   });
 

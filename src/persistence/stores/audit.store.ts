@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { type AuditEvent, type AuditFilter, AuditStore, type StoredAuditEvent } from '../../audit/audit-event.js';
+import { type AuditEvent, type AuditEventType, type AuditFilter, AuditStore, type BoundedAuditFilter, type HourlyCount, type StoredAuditEvent } from '../../audit/audit-event.js';
 import { type Page, type PageRequest, pageOf } from '../../common/page.js';
 import { execute } from '../sql.js';
 
@@ -42,11 +42,29 @@ export class PgAuditStore extends AuditStore {
        WHERE ($1::text IS NULL OR type = $1) AND ($2::uuid IS NULL OR user_id = $2)
          AND ($3::timestamptz IS NULL OR occurred_at >= $3) AND ($4::timestamptz IS NULL OR occurred_at < $4)
          AND ($5::timestamptz IS NULL OR (occurred_at, id) < ($5, $6::bigint))
+         AND ($8::text IS NULL OR client_id = $8)
        ORDER BY occurred_at DESC, id DESC LIMIT $7`,
       [filter.type ?? null, filter.userId ?? null, filter.since ?? null, filter.until ?? null,
-        page.after?.at ?? null, page.after?.id ?? null, page.limit + 1],
+        page.after?.at ?? null, page.after?.id ?? null, page.limit + 1, filter.clientId ?? null],
     );
     return pageOf(rows.map(toEvent), page.limit, (event) => ({ at: event.occurredAt, id: event.id }));
+  }
+
+  /**
+   * One grouped read, whatever the number of hours: the hours are cut in UTC (the third
+   * argument of date_trunc), not in the session's time zone, so the buckets are the same
+   * on every server.
+   */
+  async countByHour(types: readonly AuditEventType[], filter: BoundedAuditFilter): Promise<HourlyCount[]> {
+    const { rows } = await execute<{ hour: Date; type: AuditEventType; count: number }>(
+      this.dataSource,
+      `SELECT date_trunc('hour', occurred_at, 'UTC') AS hour, type, count(*)::int AS count FROM audit_events
+       WHERE type = ANY($1::text[]) AND occurred_at >= $2 AND occurred_at < $3
+         AND ($4::uuid IS NULL OR user_id = $4) AND ($5::text IS NULL OR client_id = $5)
+       GROUP BY 1, 2 ORDER BY 1, 2`,
+      [types, filter.since, filter.until, filter.userId ?? null, filter.clientId ?? null],
+    );
+    return rows;
   }
 }
 
