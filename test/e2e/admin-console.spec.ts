@@ -1,14 +1,9 @@
-import AxeBuilder from '@axe-core/playwright';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { createClient, createUser, login, type TestClient, type TestUser, token } from '../factories/index.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startAtOwnIssuer, type TestApp } from '../setup/app.js';
-import { launchChromium } from '../setup/chromium.js';
-
-/** Set to a directory to keep the screenshots of the console (the README's come from here). */
-const SCREENSHOTS = process.env.TESSERA_SCREENSHOTS;
+import { launchChromium, screenshot as shoot } from '../setup/chromium.js';
+import { expectAccessible, signInToConsole } from '../setup/console-browser.js';
 
 const sidOf = (accessToken: string) => (JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()) as { sid: string }).sid;
 
@@ -38,29 +33,7 @@ describe('the admin console in Chromium', () => {
     await t?.close();
   });
 
-  async function shoot(page: Page, name: string): Promise<void> {
-    if (!SCREENSHOTS) return;
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
-  }
-
-  /** No serious or critical axe-core (WCAG 2.x A/AA) violation on the page as shown. */
-  async function expectAccessible(page: Page): Promise<void> {
-    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-    const grave = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
-    expect(grave).toEqual([]);
-  }
-
-  async function signIn(context: BrowserContext, user: TestUser): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(`${t.url}/console`);
-    expect(new URL(page.url()).pathname).toBe('/oauth/authorize');
-    await expectAccessible(page);
-    await page.getByLabel('Username').fill(user.username);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    return page;
-  }
+  const signIn = (context: BrowserContext, user: TestUser) => signInToConsole(t, context, user);
 
   const phoneLogin = async () => {
     const result = await token(t, phoneApp, { grant_type: 'password', username: alice.username, password: alice.password, scope: 'read' });
