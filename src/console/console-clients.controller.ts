@@ -12,8 +12,7 @@ import { ConsoleClientsService } from './console-clients.service.js';
 import { confirmedAdmin, type ConsoleForm, ConsoleFormGuard, consoleFormOf } from './console-form.guard.js';
 import { ConsoleOperation } from './console-operation.js';
 import { ConsolePages } from './console-pages.js';
-import type { ConsoleAdmin } from './console-sign-in.service.js';
-import { ConsoleSignIn } from './console-sign-in.service.js';
+import { type ConsoleAdmin, ConsoleSignIn } from './console-sign-in.service.js';
 
 const BACK = 'to the client\'s page with a one-time message (nothing changed without the confirmation box ticked), or to sign in';
 const REFUSED = ' A bad form, an unknown client or the console\'s own client: an error page (4xx), nothing changed.';
