@@ -32,7 +32,7 @@ const DPOP_SETTING = {
 const BACKCHANNEL_LOGOUT_URI = text(1, 2000).meta({
   description: 'where logout tokens are POSTed when a session of the client ends (Back-Channel Logout 1.0): https, no fragment',
 });
-const NewClient = z
+export const NewClient = z
   .strictObject({
     client_id: text(1, 128),
     type: oneOf(['confidential', 'public']),
@@ -48,12 +48,12 @@ const NewClient = z
     ...DPOP_SETTING,
   })
   .meta({ id: 'NewClient' });
-type NewClient = z.output<typeof NewClient>;
+export type NewClient = z.output<typeof NewClient>;
 const ClientQuery = z.strictObject(pageQuery(CLIENT_KEY));
 const CreatedClient = ClientView.extend({
   client_secret: z.string().meta({ description: 'confidential clients only; shown in this answer only' }).optional(),
 }).meta({ id: 'CreatedClient' });
-const ClientChange = z
+export const ClientChange = z
   .strictObject({
     grant_types: stringList(10).optional(),
     scopes: stringList(100).optional(),
@@ -67,10 +67,10 @@ const ClientChange = z
     ...DPOP_SETTING,
   })
   .meta({ id: 'ClientChange' });
-type ClientChange = z.output<typeof ClientChange>;
+export type ClientChange = z.output<typeof ClientChange>;
 
 /** The settings members of a request body, in the service's words (create and update alike). */
-function settingsOf(input: ClientChange) {
+export function settingsOf(input: ClientChange) {
   return {
     grantTypes: input.grant_types,
     scopes: input.scopes,
@@ -89,7 +89,12 @@ function settingsOf(input: ClientChange) {
     backchannelLogoutSessionRequired: input.backchannel_logout_session_required,
   };
 }
-const SecretRotation = z
+/** A new client in the service's words: it names its type and grant types, and has no audience or name to remove. */
+export function registrationOf(input: NewClient) {
+  return { ...settingsOf(input), id: input.client_id, type: input.type, grantTypes: input.grant_types, audience: input.audience, name: input.client_name };
+}
+
+export const SecretRotation = z
   .strictObject({
     grace_seconds: integer(0, MAX_SECRET_GRACE_SECONDS).meta({ description: 'how long the replaced secret keeps working; default 0' }).optional(),
   })
@@ -117,11 +122,7 @@ export class AdminClientsController {
     fails: [...ADMIN_FAILURES, Fails.body, Fails.rule, Fails.taken, Fails.tooLarge],
   })
   async create(@CurrentPrincipal() admin: Principal, @JsonBody(NewClient) input: NewClient) {
-    const { client, secret } = await this.clients.create(
-      // A new client names its type and grant types, and has no audience or name to remove.
-      { ...settingsOf(input), id: input.client_id, type: input.type, grantTypes: input.grant_types, audience: input.audience, name: input.client_name },
-      actorOf(admin),
-    );
+    const { client, secret } = await this.clients.create(registrationOf(input), actorOf(admin));
     return { ...clientView(client), ...(secret === undefined ? {} : { client_secret: secret }) };
   }
 

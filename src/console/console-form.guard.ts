@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestCookies } from '../browser/cookies.js';
 import { CsrfTokens } from '../browser/csrf-tokens.js';
 import { forbidden } from '../browser/request-checks.js';
@@ -7,6 +7,7 @@ import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { checkFormCsrf, checkFormOrigin, postedForm } from '../interaction/guards/form-checks.js';
 import type { FormParams } from '../oauth/form/form-params.js';
+import type { ConsolePages } from './console-pages.js';
 import { type ConsoleAdmin, ConsoleSignIn } from './console-sign-in.service.js';
 
 /** admin undefined: no live console session (the controller sends the browser to sign in). */
@@ -23,6 +24,23 @@ export function consoleFormOf(request: FastifyRequest): ConsoleForm {
   const form = forms.get(request);
   if (!form) throw new Error('the console form guard did not run');
   return form;
+}
+
+/**
+ * The admin of a confirmed post; otherwise the answer is sent and nothing changes: sign
+ * in again without a console session, or back to the page `back()` names (it may refuse
+ * an id that names nothing) with "tick the confirmation box".
+ */
+export function confirmedAdmin(pages: ConsolePages, reply: FastifyReply, form: ConsoleForm, back: () => string): ConsoleAdmin | undefined {
+  if (!form.admin) {
+    pages.redirect(reply, `${pages.base}/console`);
+    return undefined;
+  }
+  if (!form.confirmed) {
+    pages.redirect(reply, `${pages.base}${back()}`, 'confirm-required');
+    return undefined;
+  }
+  return form.admin;
 }
 
 /**

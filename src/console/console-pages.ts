@@ -9,13 +9,15 @@ import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { encodeCursor } from '../http/pagination.js';
 import { InteractionPages } from '../interaction/interaction-pages.service.js';
-import { Pages } from '../interaction/pages.js';
+import { type PageName, Pages } from '../interaction/pages.js';
 import { ADMIN_ROLE, type User } from '../users/user.js';
 import type { EventsView } from './console-events.service.js';
 import type { ConsoleAdmin } from './console-sign-in.service.js';
 import { sessionState, type UserDetail } from './console-users.service.js';
 import { eventRow } from './event-rows.js';
 import { type EventsQuery, queryOfFilter } from './events-filter.js';
+
+type ConsolePageName = Extract<PageName, `console-${string}`>;
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 const FORBIDDEN = 'The console is for administrators only. Sign in with an admin account, or ask an administrator.';
@@ -101,6 +103,11 @@ export class ConsolePages {
     this.send(reply, 'console-password', { ...this.common(reply, cookies, admin), title: 'Password reset', username: user.username, userId: user.id, password });
   }
 
+  /** A console page: the navigation's admin and CSRF token, the one-time message, then the page's own data. */
+  show(reply: FastifyReply, cookies: RequestCookies, admin: ConsoleAdmin, name: ConsolePageName, title: string, data: Record<string, unknown>): void {
+    this.send(reply, name, { ...this.common(reply, cookies, admin), title, ...data });
+  }
+
   forbidden(reply: FastifyReply, cookies: readonly CookieSet[] = []): void {
     this.setCookies(reply, cookies);
     this.interaction.error(reply, 403, 'access_denied', FORBIDDEN);
@@ -134,7 +141,7 @@ export class ConsolePages {
     };
   }
 
-  private send(reply: FastifyReply, name: 'console-users' | 'console-user' | 'console-password' | 'console-events', data: Record<string, unknown>): void {
+  private send(reply: FastifyReply, name: ConsolePageName, data: Record<string, unknown>): void {
     void reply.status(200).headers(this.pages.headers()).send(this.pages.render(name, data));
   }
 

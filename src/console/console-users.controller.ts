@@ -7,7 +7,7 @@ import { decodeCursor, UUID_KEY } from '../http/pagination.js';
 import { InteractionErrorFilter } from '../interaction/interaction-error.filter.js';
 import { OAuthError } from '../oauth/errors/oauth-error.js';
 import { queryOf, signedIn } from './console.controller.js';
-import { type ConsoleForm, ConsoleFormGuard, consoleFormOf } from './console-form.guard.js';
+import { confirmedAdmin, type ConsoleForm, ConsoleFormGuard, consoleFormOf } from './console-form.guard.js';
 import { ConsoleOperation } from './console-operation.js';
 import { ConsolePages } from './console-pages.js';
 import { type ConsoleAdmin, ConsoleSignIn } from './console-sign-in.service.js';
@@ -106,15 +106,10 @@ export class ConsoleUsersController {
 
   /** Signed in and confirmed; else the answer is sent (sign in again, or the page with "nothing changed"). */
   private ready(reply: FastifyReply, form: ConsoleForm, id: string): boolean {
-    if (!form.admin) {
-      this.pages.redirect(reply, `${this.pages.base}/console`);
-      return false;
-    }
-    if (!form.confirmed) {
+    const admin = confirmedAdmin(this.pages, reply, form, () => {
       if (!UUID_KEY.test(id)) throw new OAuthError('not_found', 'no such user');
-      this.pages.toUser(reply, id, 'confirm-required');
-      return false;
-    }
-    return true;
+      return `/console/users/${id}`;
+    });
+    return admin !== undefined;
   }
 }

@@ -8,9 +8,13 @@ import { SecondFactorModule } from '../second-factor/second-factor.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ConsoleController } from './console.controller.js';
+import { ConsoleClientPages } from './console-client-pages.js';
+import { ConsoleClientsController } from './console-clients.controller.js';
+import { ConsoleClientsService } from './console-clients.service.js';
 import { ConsoleEventsController } from './console-events.controller.js';
 import { ConsoleEventsService } from './console-events.service.js';
 import { ConsoleFormGuard } from './console-form.guard.js';
+import { ConsoleKeysController } from './console-keys.controller.js';
 import { ConsolePages } from './console-pages.js';
 import { ConsoleSignIn } from './console-sign-in.service.js';
 import { ConsoleUsersController } from './console-users.controller.js';
@@ -19,7 +23,7 @@ import { ConsoleUsersService } from './console-users.service.js';
 /** The hosted admin console (CONTRACT "Admin console"), a first-party client of Tessera itself. */
 @Module({
   imports: [AuditModule, ClientsModule, InteractionModule, OAuthModule, SecondFactorModule, SessionsModule, UsersModule],
-  controllers: [ConsoleController, ConsoleUsersController, ConsoleEventsController],
-  providers: [ConsoleSignIn, ConsolePages, ConsoleUsersService, ConsoleEventsService, ConsoleFormGuard, InteractionErrorFilter],
+  controllers: [ConsoleController, ConsoleUsersController, ConsoleEventsController, ConsoleClientsController, ConsoleKeysController],
+  providers: [ConsoleSignIn, ConsolePages, ConsoleClientPages, ConsoleUsersService, ConsoleClientsService, ConsoleEventsService, ConsoleFormGuard, InteractionErrorFilter],
 })
 export class ConsoleModule {}

@@ -4,11 +4,12 @@ import { OAuthError } from '../oauth/errors/oauth-error.js';
 
 /**
  * Reads a JSON body or a query through its zod schema: every bad, missing and unknown
- * member is named in one 400 invalid_request, and nothing is dropped or coerced.
+ * member is named in one 400 invalid_request, and nothing is dropped or coerced. A
+ * `form` is a hosted page's form, already turned into the body the schema reads.
  */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: 'body' | 'query'): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: 'body' | 'query' | 'form'): z.output<S> {
   // Fastify's query parser builds prototype-less objects of its own class; a body must be plain JSON.
-  if (what === 'body' ? !isPlainObject(value) : typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (what === 'query' ? typeof value !== 'object' || value === null || Array.isArray(value) : !isPlainObject(value)) {
     throw OAuthError.invalidRequest(what === 'body' ? 'the body must be a JSON object (Content-Type: application/json)' : 'malformed query');
   }
   const result = schema.safeParse(value);

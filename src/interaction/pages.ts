@@ -15,7 +15,8 @@ export function viewsDirectory(): string {
 }
 
 export type PageName = 'login' | 'consent' | 'error' | 'logout' | 'logged-out' | 'account' | 'account-login' | 'second-factor' | 'totp-enrolment' | 'recovery-codes'
-  | 'console-users' | 'console-user' | 'console-password' | 'console-events';
+  | 'console-users' | 'console-user' | 'console-password' | 'console-events'
+  | 'console-clients' | 'console-client' | 'console-client-new' | 'console-secret' | 'console-keys';
 
 export type PageHeaders = Record<'content-type' | 'cache-control' | 'pragma' | 'content-security-policy' | 'referrer-policy', string>;
 

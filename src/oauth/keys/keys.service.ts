@@ -11,7 +11,7 @@ import type { ResolvedConfig, SigningAlg } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
 import { type JwsSigner, publicKeyFromJwk } from './jws.js';
 import { newSigningKey, signerOf } from './key-material.js';
-import { type KeyChange, SigningKeyStore, type StoredSigningKey } from './signing-key.js';
+import { type KeyChange, keyState, type KeyState, SigningKeyStore, type StoredSigningKey } from './signing-key.js';
 
 export const ACCESS_TOKEN_TYP = 'at+jwt';
 // Verifiers may accept a token a little after exp (clock skew); keep its key published that long.
@@ -40,6 +40,10 @@ export interface RotatedKey {
   readonly kid: string;
   readonly alg: SigningAlg;
   readonly activatesAt: Date;
+}
+
+export interface PublishedKey extends Omit<StoredSigningKey, 'publicJwk' | 'privateKeySealed'> {
+  readonly state: KeyState;
 }
 
 @Injectable()
@@ -157,6 +161,13 @@ export class KeysService implements OnModuleInit, OnApplicationBootstrap, OnAppl
     });
     await this.reload();
     return { kid: key.kid, alg: key.alg, activatesAt };
+  }
+
+  /** The published keys (the JWKS) with where each stands, newest activation first; never a private key. */
+  async published(): Promise<PublishedKey[]> {
+    const now = this.clock.now();
+    const keys = await this.store.findPublishable(new Date(now));
+    return keys.map((key) => ({ kid: key.kid, alg: key.alg, state: keyState(key, now), createdAt: key.createdAt, activatesAt: key.activatesAt, retiredAt: key.retiredAt, expiresAt: key.expiresAt }));
   }
 
   /** The key that signs now: picked by the clock at each call, so every process switches at activates_at. */

@@ -15,6 +15,18 @@ export interface StoredSigningKey {
   readonly expiresAt: Date | null;
 }
 
+export type KeyState = 'pending' | 'active' | 'retired';
+
+/**
+ * Where a published key stands at `now`: pending until it activates (published, signing
+ * nothing yet), active while it signs, retired once its successor signs (published until
+ * its last token has expired).
+ */
+export function keyState(key: Pick<StoredSigningKey, 'activatesAt' | 'retiredAt'>, now: number): KeyState {
+  if (key.activatesAt.getTime() > now) return 'pending';
+  return key.retiredAt !== null && key.retiredAt.getTime() <= now ? 'retired' : 'active';
+}
+
 /** A key change that happened by the passing of time, claimed once for the audit log. */
 export interface KeyChange {
   readonly change: 'activated' | 'retired';
