@@ -2,6 +2,8 @@ import { rows } from '../factories/admin.js';
 import { authorizationParams, formOf, PageAgent, type PageResult, pkce } from '../factories/authorization.js';
 import { createClient, createUser, login, type TestClient, type TestUser, token } from '../factories/index.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
+import { eventually } from '../setup/faults.js';
+import { LogoutReceiver, verifyLogoutToken } from '../setup/logout-receiver.js';
 
 const ISSUER = 'http://tessera.test';
 const SESSION_COOKIE = '__Host-tessera-session';
@@ -172,6 +174,25 @@ describe('the account page', () => {
     expect((await account(agent)).page.text).not.toContain('The session was ended.');
     const audit = await rows(t, `SELECT actor, reason FROM audit_events WHERE type = 'session_revoked' AND family_id = $1`, [sidOf(phone)]);
     expect(audit).toEqual([{ actor: `user:${user.user.id}`, reason: 'logout' }]);
+  });
+
+  it('ending a session of a client with a back-channel logout URI tells that client', async () => {
+    const receiver = new LogoutReceiver();
+    try {
+      const news = await createClient(t, { grantTypes: ['password', 'refresh_token'], scopes: ['read'], backchannelLogoutUri: await receiver.listen() });
+      const user = await createUser(t);
+      const agent = await signIn(user);
+      const tablet = await login(t, news, user, 'read');
+      const { csrf } = await account(agent);
+      expect((await end(agent, csrf, sidOf(tablet))).status).toBe(303);
+
+      const [told] = await eventually('a logout token at the client', async () => (receiver.received.length > 0 ? [...receiver.received] : undefined));
+      const claims = await verifyLogoutToken(t.url, told.logoutToken, t.config.issuer, news.id, new Date(t.clock.now()));
+      expect(claims).toMatchObject({ sub: user.user.id, sid: sidOf(tablet) });
+      expect((await refresh(news, tablet)).body.error).toBe('invalid_grant');
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('refuses a post without the page\'s CSRF token or from another origin, and changes nothing', async () => {
