@@ -41,7 +41,9 @@ function listeningPort(stdout: string): number | undefined {
 }
 
 async function started(child: Child): Promise<string> {
-  const port = await child.waitFor(listeningPort, 'listening log line');
+  // A first boot on the embedded database creates it and runs every migration: on a busy
+  // machine that alone has taken over a minute.
+  const port = await child.waitFor(listeningPort, 'listening log line', 120_000);
   return `http://127.0.0.1:${port}`;
 }
 
