@@ -26,6 +26,7 @@ import { Passkeys1765110000000 } from './1765110000000-Passkeys.js';
 import { ConsoleClient1765120000000 } from './1765120000000-ConsoleClient.js';
 import { Leases1765140000000 } from './1765140000000-Leases.js';
 import { AuditEventsByClient1765210000000 } from './1765210000000-AuditEventsByClient.js';
+import { RevocationNotificationsCarryEvents1765230000000 } from './1765230000000-RevocationNotificationsCarryEvents.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -57,4 +58,5 @@ export const migrations = [
   ConsoleClient1765120000000,
   Leases1765140000000,
   AuditEventsByClient1765210000000,
+  RevocationNotificationsCarryEvents1765230000000,
 ];

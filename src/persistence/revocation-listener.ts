@@ -1,9 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
-import type { FeedListener, FeedSubscription } from '../sessions/revocation-event.js';
+import type { FeedListener, FeedSubscription, RevocationEvent, RevocationKind } from '../sessions/revocation-event.js';
 
 export const REVOCATION_CHANNEL = 'tessera_revocations';
+
+const KINDS: ReadonlySet<string> = new Set<RevocationKind>(['family', 'user', 'jti', 'client', 'credential']);
+
+/**
+ * The events a notification carries (see the trigger tessera_notify_revocation:
+ * `[[id,kind,subject,created_ms,until_ms],…]`), or undefined when it is bare or not in
+ * that form: then only a read of the feed tells what happened.
+ */
+export function carriedEvents(payload: string | undefined): RevocationEvent[] | undefined {
+  if (!payload) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) return undefined;
+  const events: RevocationEvent[] = [];
+  for (const item of parsed as unknown[]) {
+    if (!Array.isArray(item) || item.length !== 5) return undefined;
+    const [id, kind, subject, createdAt, until] = item as unknown[];
+    if (!Number.isSafeInteger(id) || typeof kind !== 'string' || !KINDS.has(kind) || typeof subject !== 'string') return undefined;
+    if (!Number.isSafeInteger(createdAt) || !Number.isSafeInteger(until)) return undefined;
+    events.push({ id: id as number, kind: kind as RevocationKind, subject, createdAt: new Date(createdAt as number), until: new Date(until as number) });
+  }
+  return events;
+}
 
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 5_000;
@@ -95,7 +122,7 @@ export class RevocationListener implements FeedSubscription {
     client.on('end', () => onLost());
     client.on('notification', (message) => {
       if (message.channel === this.probeChannel) this.probeReturned(message.payload);
-      else this.listener.onNotify();
+      else this.listener.onNotify(carriedEvents(message.payload));
     });
     try {
       await client.connect();

@@ -142,6 +142,10 @@ export abstract class FamilyStore {
   /** A user's families, revoked ones included, newest first (admin and self-service listings). */
   abstract listOfUser(userId: string, page: PageRequest, liveOnly?: boolean): Promise<Page<Family>>;
 
-  /** Forgets sealed successors used at or before `usedBefore`: their grace window has closed. */
-  abstract wipeSealedSuccessors(usedBefore: Date): Promise<number>;
+  /**
+   * Forgets sealed successors used at or before `usedBefore` (their grace window has
+   * closed), `batchSize` rows per statement, on one process of the cluster at a time:
+   * 0 when another process is sweeping.
+   */
+  abstract wipeSealedSuccessors(usedBefore: Date, batchSize: number): Promise<number>;
 }

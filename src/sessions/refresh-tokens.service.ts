@@ -199,8 +199,9 @@ export class RefreshTokensService {
     );
   }
 
-  /** Wipes sealed successors whose grace window has closed. */
+  /** Wipes sealed successors whose grace window has closed, JANITOR_BATCH_SIZE rows per statement. */
   wipeClosedGraceWindows(): Promise<number> {
-    return this.families.wipeSealedSuccessors(new Date(this.clock.now() - this.config.refreshReuseGrace * 1000));
+    const usedBefore = new Date(this.clock.now() - this.config.refreshReuseGrace * 1000);
+    return this.families.wipeSealedSuccessors(usedBefore, this.config.janitorBatchSize);
   }
 }

@@ -20,8 +20,11 @@ export interface RevocationEvent {
 }
 
 export interface FeedListener {
-  /** a revocation committed somewhere (no payload: read the feed) */
-  onNotify(): void;
+  /**
+   * Events committed somewhere: the ones the notification carried, or undefined when it
+   * carried none it could (too many for NOTIFY's payload) and only says "read the feed".
+   */
+  onNotify(events: readonly RevocationEvent[] | undefined): void;
   /** the notification channel is (again) connected: notifications may have been missed */
   onConnected(): void;
 }

@@ -35,10 +35,11 @@ const READ_PAGE = 5_000;
 /**
  * What this process knows of the revocations that live access tokens can outlive:
  * revoked families, disabled users, deleted clients and revoked jtis of the last
- * ACCESS_TOKEN_TTL (plus a margin). It tails the revocation feed on boot, on every NOTIFY, on every reconnect of
- * the LISTEN connection and on a poll timer, the safety net for lost notifications.
- * Fail closed: the view is trusted only while its last successful read is younger than
- * REVOCATION_MAX_STALENESS_MS; past that, callers get StorageUnavailableError.
+ * ACCESS_TOKEN_TTL (plus a margin). It tails the revocation feed on boot, on every reconnect
+ * of the LISTEN connection and on a poll timer, the safety net for lost notifications; a
+ * notification carries its events, so it costs a read only when it could not (see
+ * `notified`). Fail closed: the view is trusted only while its last successful read is
+ * younger than REVOCATION_MAX_STALENESS_MS; past that, callers get StorageUnavailableError.
  *
  * Memory is bounded without a cliff: REVOCATION_VIEW_MAX_ENTRIES revocations are held
  * exactly; the rest (a mass logout) go to a Bloom filter at a few bytes each, so a token
@@ -90,7 +91,7 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     this.timer = setInterval(() => void this.catchUp().catch(() => undefined), this.config.revocationPollIntervalMs);
     this.timer.unref();
     this.subscription = this.store.subscribe({
-      onNotify: () => void this.catchUp().catch(() => undefined),
+      onNotify: (events) => this.notified(events),
       // Notifications sent while the connection was down are lost: read the feed again.
       onConnected: () => void this.catchUp().catch(() => undefined),
     });
@@ -229,33 +230,62 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     this.freshAsOf = startedAt;
   }
 
-  private accept(event: RevocationEvent, now: number): void {
+  /**
+   * The events a notification carried, taken as a read takes them. The feed is read only
+   * when the notification carried none (too many for its payload, or not understood),
+   * before the first read (nothing to place them after), or when they left new holes
+   * beneath them: a transaction that committed after a later one, looked for at once as
+   * a read would have. A hole seen before is not read for again: its own notification, or
+   * the poll, brings it.
+   *
+   * Carried events do not make the view fresh. Fresh means "everything committed before
+   * then is known", which one notification cannot say: another may have been lost with
+   * the connection, or been bare while the read it asked for failed. Only a read (the
+   * poll, at most REVOCATION_POLL_INTERVAL_MS apart) vouches for that.
+   */
+  private notified(events: readonly RevocationEvent[] | undefined): void {
+    if (events === undefined || !this.loaded) {
+      void this.catchUp().catch(() => undefined);
+      return;
+    }
+    const now = this.clock.now();
+    let holes = false;
+    for (const event of events) holes = this.accept(event, now) || holes;
+    for (const listener of this.listeners) listener();
+    if (holes) void this.catchUp().catch(() => undefined);
+  }
+
+  /** Takes one event; true when it showed ids below it not seen yet (holes, now pending). */
+  private accept(event: RevocationEvent, now: number): boolean {
     this.pending.delete(event.id);
+    let holes = false;
     if (event.id > this.lastId) {
       // Ids below the oldest row of the first read were pruned long ago, not in flight.
-      if (this.loaded || this.lastId > 0) this.notePending(this.lastId + 1, event.id, now);
+      holes = event.id > this.lastId + 1 && (this.loaded || this.lastId > 0);
+      if (holes) this.notePending(this.lastId + 1, event.id, now);
       this.lastId = event.id;
     }
     const until = event.until.getTime();
-    if (until <= now) return;
+    if (until <= now) return holes;
     switch (event.kind) {
       // A password change refuses no token by itself: the sessions it ends are `family` events.
       case 'credential':
-        return;
+        break;
       case 'family':
       case 'jti':
       case 'client':
         this.remember(event.kind, event.subject, until);
-        return;
+        break;
       case 'user': {
         const known = this.users.get(event.subject);
-        if (known === undefined && !this.roomFor('user', event.subject, until)) return;
+        if (known === undefined && !this.roomFor('user', event.subject, until)) break;
         this.users.set(event.subject, {
           revokedAt: Math.max(event.createdAt.getTime(), known?.revokedAt ?? 0),
           until: Math.max(until, known?.until ?? 0),
         });
       }
     }
+    return holes;
   }
 
   /**

@@ -16,6 +16,21 @@ import { type Page, type PageRequest, pageOf } from '../../common/page.js';
 import { execute, referencingClient } from '../sql.js';
 import { withTransactionRetry } from '../transaction.js';
 import { BACKCHANNEL_OUTBOX } from './backchannel-outbox.sql.js';
+import { Lease } from './lease.js';
+
+// One grace sweeper for the cluster, as for the janitor: the others skip their turn
+// instead of scanning the same rows. A holder that died frees it after this long.
+const SWEEP_LEASE = 'grace-sweeper';
+const SWEEP_LEASE_SECONDS = 60;
+
+// A batch at a time, named by primary key through a LIMITed sub-select that the partial
+// index refresh_tokens_sealed_idx answers (`used_at <= $1` implies its `used_at IS NOT
+// NULL`). SKIP LOCKED leaves a token that a rotation holds to the next run, so a sweep
+// never waits on a rotation and a rotation waits on at most one short batch.
+const WIPE_SEALED_BATCH = `
+  UPDATE refresh_tokens SET successor_sealed = NULL WHERE hash IN (
+    SELECT hash FROM refresh_tokens WHERE successor_sealed IS NOT NULL AND used_at <= $1
+    LIMIT $2 FOR UPDATE SKIP LOCKED)`;
 
 interface FamilyRow {
   id: string;
@@ -299,13 +314,20 @@ export class PgFamilyStore extends FamilyStore {
     return pageOf(rows.map(toFamily), page.limit, (family) => ({ at: family.createdAt, id: family.id }));
   }
 
-  async wipeSealedSuccessors(usedBefore: Date): Promise<number> {
-    const { affected } = await execute(
-      this.dataSource,
-      `UPDATE refresh_tokens SET successor_sealed = NULL WHERE successor_sealed IS NOT NULL AND used_at <= $1`,
-      [usedBefore],
-    );
-    return affected;
+  async wipeSealedSuccessors(usedBefore: Date, batchSize: number): Promise<number> {
+    const lease = await Lease.take(this.dataSource, SWEEP_LEASE, SWEEP_LEASE_SECONDS, false);
+    if (!lease) return 0;
+    try {
+      let wiped = 0;
+      for (;;) {
+        await lease.keep();
+        const { affected } = await execute(this.dataSource, WIPE_SEALED_BATCH, [usedBefore, batchSize]);
+        wiped += affected;
+        if (affected < batchSize) return wiped;
+      }
+    } finally {
+      await lease.release();
+    }
   }
 }
 

@@ -1,0 +1,119 @@
+import { RevocationEventStore } from '../../src/sessions/revocation-event.js';
+import { RevocationView } from '../../src/sessions/revocation-view.service.js';
+import { createClient, createUser, login, type TestClient, type TestUser } from '../factories/index.js';
+import { jwtClaims, revoke } from '../factories/resource-server.js';
+import { anotherPool } from '../setup/another-pool.js';
+import { startTestApp, type TestApp } from '../setup/app.js';
+import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../setup/database.js';
+import { eventually } from '../setup/faults.js';
+
+// A poll far slower than the test: whatever B learns, it learns by notification.
+const SLOW_POLL = { REVOCATION_POLL_INTERVAL_MS: '60000', REVOCATION_MAX_STALENESS_MS: '120000' };
+
+/**
+ * Issue #20: every notification made every process read the feed. A notification now
+ * carries its events, and B (a second process on the same database) reads the feed only
+ * when one could not, or when the events leave a hole beneath them.
+ */
+describeOnPostgres('revocation notifications that carry their events', () => {
+  let db: TestDatabase;
+  let a: TestApp;
+  let b: TestApp;
+  let view: RevocationView;
+  let client: TestClient;
+  let user: TestUser;
+  /** B's reads of the feed, counted by wrapping its store's own method */
+  let reads = 0;
+
+  const jti = (subject: string) => ({ jti: subject, sub: 'nobody', iat: 0, client_id: 'nobody' });
+  const insertJtis = (...subjects: string[]) =>
+    db.dataSource.query(
+      `INSERT INTO revocation_events (kind, subject, created_at, until)
+       SELECT 'jti', s, $2, $3 FROM unnest($1::text[]) AS s`,
+      [subjects, new Date(a.clock.now()), new Date(a.clock.now() + 600_000)],
+    );
+  const known = (what: string, probe: () => boolean) => eventually(what, async () => (probe() ? true : undefined));
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    a = await startTestApp(SLOW_POLL, { db });
+    b = await startTestApp(SLOW_POLL, { db: await anotherPool(db) });
+    view = b.app.get(RevocationView);
+    const store = b.app.get(RevocationEventStore);
+    const read = store.read.bind(store);
+    store.read = (...args) => {
+      reads++;
+      return read(...args);
+    };
+    client = await createClient(a);
+    user = await createUser(a);
+    // B is listening once it has heard of an event; a read it started on connecting is over
+    // once a read started after it is.
+    await insertJtis('warm-up');
+    await known('the warm-up event on B', () => view.revoked(jti('warm-up')));
+    await view.catchUp();
+  });
+  afterAll(async () => {
+    await b?.close();
+    await b?.db.drop();
+    await a?.close();
+    await db?.drop();
+  });
+  beforeEach(() => {
+    reads = 0;
+  });
+
+  it('a revocation on A is known on B without B reading the feed', async () => {
+    const sessions = await Promise.all(Array.from({ length: 10 }, () => login(a, client, user)));
+    for (const session of sessions) expect((await revoke(a, client, session.refresh_token)).status).toBe(200);
+    const tokens = sessions.map((session) => {
+      const claims = jwtClaims(session.access_token) as { jti: string; sub: string; iat: number; sid: string; client_id: string };
+      return { jti: claims.jti, sub: claims.sub, iat: claims.iat, sid: claims.sid, client_id: claims.client_id };
+    });
+    await known('every revoked session on B', () => tokens.every((t) => view.revoked(t)));
+    expect(reads).toBe(0);
+  });
+
+  it('carries every event a statement inserted', async () => {
+    await insertJtis('many-1', 'many-2', 'many-3');
+    await known('the three events on B', () => ['many-1', 'many-2', 'many-3'].every((s) => view.revoked(jti(s))));
+    expect(reads).toBe(0);
+  });
+
+  it('falls back to a bare notification past the payload limit, and B reads the feed', async () => {
+    const long = 'x'.repeat(9_000);
+    await insertJtis(long);
+    await known('the long event on B', () => view.revoked(jti(long)));
+    expect(reads).toBeGreaterThanOrEqual(1);
+    expect(view.revoked(jti('never-revoked'))).toBe(false);
+  });
+
+  it('reads the feed on a notification it does not understand', async () => {
+    await db.dataSource.query(`SELECT pg_notify('tessera_revocations', '{"not":"events"}')`);
+    await eventually('a read on B', async () => (reads > 0 ? true : undefined));
+  });
+
+  it('never misses an event committed after a later one: the hole is read for, and its own notification fills it', async () => {
+    const early = db.dataSource.createQueryRunner();
+    await early.connect();
+    try {
+      await early.startTransaction();
+      await early.query(`INSERT INTO revocation_events (kind, subject, created_at, until) VALUES ('jti', 'committed-last', $1, $2)`, [
+        new Date(a.clock.now()),
+        new Date(a.clock.now() + 600_000),
+      ]);
+      await insertJtis('committed-first');
+      await known('the later id on B', () => view.revoked(jti('committed-first')));
+      // The hole beneath it was looked for, as a read would have.
+      await eventually('a read for the hole', async () => (reads > 0 ? true : undefined));
+      await view.catchUp();
+      expect(view.revoked(jti('committed-last'))).toBe(false);
+      reads = 0;
+      await early.commitTransaction();
+    } finally {
+      await early.release();
+    }
+    await known('the earlier id on B', () => view.revoked(jti('committed-last')));
+    expect(reads).toBe(0);
+  });
+});
