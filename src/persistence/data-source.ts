@@ -4,7 +4,7 @@ import pg from 'pg';
 import { DataSource, type DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 import { whileConnecting } from './availability.js';
-import { connectThrough, type HostSelection, hostSelection } from './failover.js';
+import { connectThrough, type HostSelection, hostSelection, retireWhenReadOnly } from './failover.js';
 import { ClientEntity } from './entities/client.entity.js';
 import { SigningKeyEntity } from './entities/signing-key.entity.js';
 import { UserEntity } from './entities/user.entity.js';
@@ -33,6 +33,8 @@ export class GuardedClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
     super(config);
     this.on('error', () => undefined);
+    const selection = new.target.selection;
+    if (selection) retireWhenReadOnly(this, selection);
   }
 
   override connect(): Promise<pg.Client>;

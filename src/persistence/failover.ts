@@ -27,8 +27,9 @@ export class HostSelection {
   }
 
   /** A connection to `host` failed or found it unsuitable: look again next time. */
-  lost(host: DatabaseHost): void {
-    if (this.targets.hosts[this.current] === host) this.known = false;
+  lost({ host, port }: DatabaseHost): void {
+    const current = this.targets.hosts[this.current];
+    if (current.host === host && current.port === port) this.known = false;
   }
 
   private async resolve(): Promise<DatabaseHost> {
@@ -70,6 +71,28 @@ export async function checkSession(client: pg.Client, { targetSessionAttrs }: Da
   if (unsuitable) {
     throw Object.assign(new Error(`the server is not ${targetSessionAttrs} (target_session_attrs)`), { code: '25006' });
   }
+}
+
+/**
+ * A write refused as read-only (25006) on a connection made before its server was demoted
+ * (or set default_transaction_read_only): the selection looks again, and the pool drops
+ * the connection when it is returned rather than lend it to the next request. pg-pool
+ * drops a client whose use count reached its maxUses (Infinity unless set); `_ending` or
+ * `_queryable` would also refuse the borrower's ROLLBACK, which must still be sent.
+ */
+export function retireWhenReadOnly(client: pg.Client, selection: HostSelection): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
+    const result = query(...args);
+    if (result instanceof Promise) {
+      result.catch((error: unknown) => {
+        if ((error as { code?: unknown }).code !== '25006') return;
+        selection.lost({ host: client.host, port: client.port });
+        (client as unknown as { _poolUseCount: number })._poolUseCount = Infinity;
+      });
+    }
+    return result;
+  };
 }
 
 const selections = new Map<string, HostSelection>();

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { TokenHashers } from '../../src/common/token-hashers.js';
+import { isDatabaseReadOnly } from '../../src/persistence/availability.js';
 import { createDataSource, migrate } from '../../src/persistence/data-source.js';
 import { api } from '../factories/admin.js';
 import { createClient, createUser, login, token, type TestClient, type TestUser } from '../factories/index.js';
@@ -125,5 +126,49 @@ describeWithCluster('a failover on a multi-host DATABASE_URL', () => {
       return result.status === 200 ? result : undefined;
     });
     expect(readyz.status).toBe(200);
+  });
+});
+
+/**
+ * A server that turns read-only under connections already open (a primary demoted in
+ * place, or default_transaction_read_only set): nothing closes them, so the pool must
+ * drop each one a write finds read-only, and the next connection must find the server
+ * that takes writes, here the second of two independent clusters.
+ */
+describeWithCluster('a multi-host pool whose server turns read-only under open connections', () => {
+  let first: PgCluster;
+  let second: PgCluster;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    [first, second] = [await PgCluster.start(), await PgCluster.start()];
+    for (const cluster of [first, second]) {
+      const admin = await cluster.client();
+      await admin.query('CREATE TABLE writes (port int)').finally(() => admin.end());
+    }
+    dataSource = createDataSource(`postgres://postgres@127.0.0.1:${first.port},127.0.0.1:${second.port}/postgres`, 2);
+    await dataSource.initialize();
+  });
+  afterAll(async () => {
+    if (dataSource?.isInitialized) await dataSource.destroy();
+    await first?.destroy();
+    await second?.destroy();
+  });
+
+  const write = async () => (await dataSource.query<Array<{ port: number }>>('INSERT INTO writes VALUES (inet_server_port()) RETURNING port'))[0].port;
+
+  it('refuses the write as read-only (503), then writes on the next server without a restart', async () => {
+    // Both pool connections open, on the first server.
+    expect(await Promise.all([write(), write()])).toEqual([first.port, first.port]);
+    const admin = await first.client();
+    try {
+      await admin.query('ALTER SYSTEM SET default_transaction_read_only = on');
+      await admin.query('SELECT pg_reload_conf()');
+    } finally {
+      await admin.end();
+    }
+    const refusal = await eventually('a write refused as read-only', () => write().then(() => undefined, (error: unknown) => error));
+    expect(isDatabaseReadOnly(refusal)).toBe(true);
+    expect(await eventually('a write on the second server', async () => ((await write()) === second.port ? true : undefined))).toBe(true);
   });
 });
