@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
+import { databaseTargets, type DatabaseTargets } from './database-url.js';
 
 export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'EdDSA', 'RS256'];
@@ -147,6 +148,21 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw;
 }
 
+/** A Postgres URL, which may list several hosts (see databaseTargets). */
+function postgresUrl(env: Env, name: string): string | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) return undefined;
+  let targets: DatabaseTargets | undefined;
+  try {
+    targets = databaseTargets(raw);
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message);
+  }
+  // The URL with its first host only: the WHATWG parser refuses a list of hosts.
+  url({ [name]: targets?.firstHostUrl ?? raw }, name, ['postgres:', 'postgresql:']);
+  return raw;
+}
+
 function secret(env: Env, name: string, production: boolean): string | undefined {
   const raw = present(env, name);
   if (raw === undefined) {
@@ -197,8 +213,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
       String(revocationMaxStalenessMs),
     );
   }
-  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
-  const databaseListenUrl = url(env, 'DATABASE_LISTEN_URL', ['postgres:', 'postgresql:']);
+  const databaseUrl = postgresUrl(env, 'DATABASE_URL');
+  const databaseListenUrl = postgresUrl(env, 'DATABASE_LISTEN_URL');
   if (databaseListenUrl !== undefined && databaseUrl === undefined) {
     throw new ConfigError('DATABASE_LISTEN_URL', 'unset without DATABASE_URL (the embedded database has no server to listen to)');
   }

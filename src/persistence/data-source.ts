@@ -4,6 +4,7 @@ import pg from 'pg';
 import { DataSource, type DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 import { whileConnecting } from './availability.js';
+import { connectThrough, type HostSelection, hostSelection, retireWhenReadOnly } from './failover.js';
 import { ClientEntity } from './entities/client.entity.js';
 import { SigningKeyEntity } from './entities/signing-key.entity.js';
 import { UserEntity } from './entities/user.entity.js';
@@ -26,32 +27,56 @@ const LOCK_MIGRATIONS = 'SELECT pg_advisory_xact_lock($1)';
  * only when they refuse a connection (see availability.ts).
  */
 export class GuardedClient extends pg.Client {
+  /** set on the subclass for a multi-host URL (see clientFor) */
+  static readonly selection: HostSelection | undefined;
+
   constructor(config?: string | pg.ClientConfig) {
     super(config);
     this.on('error', () => undefined);
+    const selection = new.target.selection;
+    if (selection) retireWhenReadOnly(this, selection);
   }
 
   override connect(): Promise<pg.Client>;
   override connect(callback: (error: Error, client?: pg.Client) => void): void;
   override connect(callback?: (error: Error, client?: pg.Client) => void): Promise<pg.Client> | void {
-    if (callback) return super.connect((error: Error, client?: pg.Client) => callback(error && whileConnecting(error), client));
-    return super.connect().catch((error: unknown) => {
+    const selection = (this.constructor as typeof GuardedClient).selection;
+    if (callback && !selection) return super.connect((error: Error, client?: pg.Client) => callback(error && whileConnecting(error), client));
+    const connecting = (selection ? connectThrough(this, selection, () => super.connect()) : super.connect()).catch((error: unknown) => {
       throw whileConnecting(error);
     });
+    if (!callback) return connecting;
+    connecting.then(
+      (client) => callback(undefined as unknown as Error, client),
+      (error: Error) => callback(error),
+    );
   }
 }
 
+/** The pool's client class for `url`: GuardedClient, following failovers when it lists several hosts. */
+export function clientFor(url: string): { Client: typeof GuardedClient; url: string } {
+  const selection = hostSelection(url);
+  if (!selection) return { Client: GuardedClient, url };
+  return {
+    Client: class extends GuardedClient {
+      static override readonly selection = selection;
+    },
+    url: selection.targets.firstHostUrl,
+  };
+}
+
 export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+  const client = clientFor(url);
   return {
     type: 'postgres',
-    url,
+    url: client.url,
     entities,
     migrations,
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'all',
     synchronize: false,
     logging: false,
-    extra: { Client: GuardedClient, max: poolSize, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 },
+    extra: { Client: client.Client, max: poolSize, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config.js';
+import { describeServers } from '../config/database-url.js';
 import { isDatabaseUnavailable } from './availability.js';
 import { createDataSource, inRecovery, migrate } from './data-source.js';
 import { startEmbeddedDatabase } from './embedded.js';
@@ -40,7 +41,7 @@ export async function openDatabase(config: AppConfig, options: { poolSize?: numb
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
     await embedded?.close().catch(() => undefined);
-    const where = embedded ? `the embedded database in ${config.dataDir}` : `the database at ${server(url)}`;
+    const where = embedded ? `the embedded database in ${config.dataDir}` : `the database at ${describeServers(url)}`;
     if (error instanceof StandbyError) {
       throw new Error(`${where} is a read-only standby (in recovery): point DATABASE_URL at the primary`, { cause: error });
     }
@@ -50,11 +51,6 @@ export async function openDatabase(config: AppConfig, options: { poolSize?: numb
 }
 
 class StandbyError extends Error {}
-
-function server(url: string): string {
-  const target = new URL(url);
-  return `${target.hostname}:${target.port || 5432}${target.pathname}`;
-}
 
 function reason(error: unknown): string {
   const code = (error as { code?: unknown }).code;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import type { FeedListener, FeedSubscription, RevocationEvent, RevocationKind } from '../sessions/revocation-event.js';
+import { connectThrough, hostSelection } from './failover.js';
 
 export const REVOCATION_CHANNEL = 'tessera_revocations';
 
@@ -105,7 +106,9 @@ export class RevocationListener implements FeedSubscription {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.url, keepAlive: true, connectionTimeoutMillis: 5_000 });
+    // A multi-host URL: connect where the pool does, to the primary a failover left.
+    const selection = hostSelection(this.url);
+    const client = new pg.Client({ connectionString: selection?.targets.firstHostUrl ?? this.url, keepAlive: true, connectionTimeoutMillis: 5_000 });
     let lost = false;
     const onLost = (error?: Error) => {
       if (lost) return;
@@ -125,7 +128,7 @@ export class RevocationListener implements FeedSubscription {
       else this.listener.onNotify(carriedEvents(message.payload));
     });
     try {
-      await client.connect();
+      await (selection ? connectThrough(client, selection, () => client.connect()) : client.connect());
       // One message, so that a transaction-mode pooler runs both on one server session.
       await client.query(`LISTEN ${REVOCATION_CHANNEL}; LISTEN ${this.probeChannel}`);
     } catch (error) {

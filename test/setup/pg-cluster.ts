@@ -79,6 +79,11 @@ export class PgCluster {
     run(this.bin, 'pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', '-t', '30', 'stop']);
   }
 
+  /** pg_ctl promote: a standby becomes a primary, as a failover does; waits until it is. */
+  promote(): void {
+    run(this.bin, 'pg_ctl', ['-D', this.dataDir, '-w', '-t', '30', 'promote']);
+  }
+
   /**
    * Puts `line` first in pg_hba.conf and reloads: e.g. password authentication for one
    * role, where the rest of the cluster keeps trust.

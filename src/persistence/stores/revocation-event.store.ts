@@ -63,7 +63,8 @@ export class PgRevocationEventStore extends RevocationEventStore {
    * PGlite a notification never reaches another connection (the poll covers it).
    */
   subscribe(listener: FeedListener): FeedSubscription {
-    const url = this.config.databaseListenUrl ?? (this.dataSource.options as { url?: string }).url;
+    // DATABASE_URL itself rather than the pool's URL, which names only the first of several hosts.
+    const url = this.config.databaseListenUrl ?? this.config.databaseUrl ?? (this.dataSource.options as { url?: string }).url;
     if (!url) {
       this.logger.warn('no connection URL to LISTEN on: revocations from other processes arrive by polling only');
       return { close: async () => undefined };
