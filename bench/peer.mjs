@@ -1,6 +1,6 @@
 // The peer under test: node-oidc-provider (bench/peer-server.mjs), in memory or on Redis,
-// driven over HTTP exactly as Tessera is. Its refresh tokens come from its own dev login and consent
-// pages (authorization code + PKCE, prompt=consent, offline_access).
+// driven over HTTP exactly as Tessera is. Its refresh tokens come from its own dev login and
+// consent pages (authorization code + PKCE, prompt=consent, offline_access).
 import { createHash, randomBytes } from 'node:crypto';
 import { codeOf, mintCodes, pkcePair } from './codes.mjs';
 import { basic, Browser, freePort, postForm } from './http.mjs';

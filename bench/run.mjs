@@ -2,11 +2,12 @@
 // npm run bench [-- --quick] [-- --only <id,…>] [-- --out <file.json>]
 //
 // Tessera (on Postgres), oidc-provider in memory and on Redis (REDIS_URL; skipped when Redis
-// does not answer) and a bare Fastify route, in one run on one machine: each server pinned to core 0, this process (autocannon) to core 1. Prints
-// one table per connection count and the verdicts against the issue's figures; writes the
-// same as JSON to bench/results/<date>.json (<date>.quick.json with --quick). --only runs the
-// scenarios named by id (and the phases `signals`, `backchannel`) and no others, Tessera and the
-// peers still side by side: to measure again what a change touched.
+// does not answer) and a bare Fastify route, in one run on one machine: each server pinned to
+// core 0, this process (autocannon) to core 1. Prints one table per connection count and the
+// verdicts against the issue's figures; writes the same as JSON to bench/results/<date>.json
+// (<date>.quick.json with --quick). --only runs the scenarios named by id (and the phases
+// `signals`, `backchannel`) and no others, Tessera and the peers still side by side: to
+// measure again what a change touched.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -119,7 +120,7 @@ async function main() {
       for (const db of databases) await db.drop().catch((error) => log(`could not drop a throwaway database: ${error.message}`));
       await redis?.drop().catch((error) => log(`could not delete the Redis keys under ${redis.prefix}: ${error.message}`));
     })());
-  // Interrupted: no server and no database outlives the run.
+  // Interrupted: no server, database or Redis key outlives the run.
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => {
       log(`${signal}: stopping the servers`);
