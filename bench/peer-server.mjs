@@ -1,5 +1,7 @@
-// The peer: node-oidc-provider (a devDependency), in memory, configured as the issue asks.
-// Started by bench/peer.mjs as `node bench/peer-server.mjs`; prints "listening on <url>".
+// The peer: node-oidc-provider (a devDependency), configured as the issue asks, in memory or
+// (PEER_REDIS_URL set) on Redis with bench/peer-redis-adapter.mjs, every key under
+// PEER_REDIS_PREFIX. Started by bench/peer.mjs as `node bench/peer-server.mjs`; prints
+// "listening on <url>".
 //
 // - Its in-memory adapter is the provider's own MemoryAdapter, but over an LRU whose cap is
 //   raised from the default 1,000 entries: past the cap the oldest half is dropped, and with
@@ -14,11 +16,13 @@
 //   (a proof binds each new access token), as Tessera's chains minted without DPoP do.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import Redis from 'ioredis';
 import Provider from 'oidc-provider';
 // Deep imports of the provider's own adapter and LRU: the package has no exports map, and
 // these are what its documented default adapter is made of.
 import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 import LRU from 'oidc-provider/lib/helpers/lru.js';
+import { redisAdapter } from './peer-redis-adapter.mjs';
 
 export const RESOURCE_JWT = 'urn:tessera-bench:api';
 export const RESOURCE_OPAQUE = 'urn:tessera-bench:opaque';
@@ -29,9 +33,15 @@ const port = Number(process.env.PORT ?? 0);
 const appSecret = process.env.PEER_APP_SECRET;
 const rsSecret = process.env.PEER_RS_SECRET;
 const redirectUri = process.env.PEER_REDIRECT_URI ?? 'http://127.0.0.1/callback';
+const redisUrl = process.env.PEER_REDIS_URL;
 if (!appSecret || !rsSecret) throw new Error('PEER_APP_SECRET and PEER_RS_SECRET are required');
+if (redisUrl && !process.env.PEER_REDIS_PREFIX) throw new Error('PEER_REDIS_URL needs PEER_REDIS_PREFIX');
 
-const store = new LRU({ maxSize: STORE_ENTRIES });
+function storage() {
+  if (redisUrl) return redisAdapter(new Redis(redisUrl, { keyPrefix: process.env.PEER_REDIS_PREFIX }));
+  const store = new LRU({ maxSize: STORE_ENTRIES });
+  return (model) => new MemoryAdapter(model, store);
+}
 const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
 
 const resourceServers = {
@@ -43,7 +53,7 @@ const server = createServer();
 server.listen({ host: '127.0.0.1', port }, () => {
   const issuer = `http://127.0.0.1:${server.address().port}`;
   const provider = new Provider(issuer, {
-    adapter: (model) => new MemoryAdapter(model, store),
+    adapter: storage(),
     clients: [
       {
         client_id: 'bench-app',

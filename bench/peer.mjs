@@ -1,6 +1,6 @@
-// The peer under test: node-oidc-provider (bench/peer-server.mjs), in memory, driven over
-// HTTP exactly as Tessera is. Its refresh tokens come from its own dev login and consent
-// pages (authorization code + PKCE, prompt=consent, offline_access).
+// The peer under test: node-oidc-provider (bench/peer-server.mjs), in memory or on Redis,
+// driven over HTTP exactly as Tessera is. Its refresh tokens come from its own dev login and
+// consent pages (authorization code + PKCE, prompt=consent, offline_access).
 import { createHash, randomBytes } from 'node:crypto';
 import { codeOf, mintCodes, pkcePair } from './codes.mjs';
 import { basic, Browser, freePort, postForm } from './http.mjs';
@@ -12,8 +12,12 @@ const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const RESOURCE_JWT = 'urn:tessera-bench:api';
 const RESOURCE_OPAQUE = 'urn:tessera-bench:opaque';
 
-/** Starts the peer (pinned unless `pinned` is false) with two clients like Tessera's. */
-export async function startPeer({ pinned }) {
+/**
+ * Starts the peer (pinned unless `pinned` is false) with two clients like Tessera's: in
+ * memory, or with `redis` (from openRedisPrefix) on Redis under the run's key prefix. The
+ * Redis peer runs only the scenarios whose path touches the peer's storage.
+ */
+export async function startPeer({ pinned, redis }) {
   const app = randomBytes(32).toString('base64url');
   const rs = randomBytes(32).toString('base64url');
   const env = {
@@ -24,8 +28,9 @@ export async function startPeer({ pinned }) {
     PEER_RS_SECRET: rs,
     PEER_REDIRECT_URI: REDIRECT_URI,
     PEER_TOKEN_TTL: '3600',
+    ...(redis ? { PEER_REDIS_URL: redis.url, PEER_REDIS_PREFIX: redis.prefix } : {}),
   };
-  const server = new Server('oidc-provider', ['bench/peer-server.mjs'], env, { pinned });
+  const server = new Server(redis ? 'oidc-provider (Redis)' : 'oidc-provider', ['bench/peer-server.mjs'], env, { pinned });
   let url;
   try {
     url = await server.listening();
@@ -33,14 +38,15 @@ export async function startPeer({ pinned }) {
     await server.stop();
     throw error;
   }
-  return new PeerTarget(server, url, { app: basic('bench-app', app), rs: basic('bench-rs', rs) });
+  return new PeerTarget(server, url, { app: basic('bench-app', app), rs: basic('bench-rs', rs) }, Boolean(redis));
 }
 
 export class PeerTarget {
-  name = 'peer';
   paths = { token: '/token', introspect: '/token/introspection', revoke: '/token/revocation' };
 
-  constructor(server, url, auth) {
+  constructor(server, url, auth, onRedis) {
+    this.name = onRedis ? 'peerRedis' : 'peer';
+    this.storageScenariosOnly = onRedis;
     this.server = server;
     this.url = url;
     this.auth = auth;

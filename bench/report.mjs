@@ -25,18 +25,45 @@ function cells(result) {
   return [`${num(result.rps)}${flag}`, num(result.p50, 2), num(result.p99, 2), num(result.peakRssBytes / MB)];
 }
 
-/** The table of one connection level: every scenario for Tessera and the peer, the ceiling, and the ratios. */
+/** The peers Tessera is compared with: their key in the results, column label and ratio column. */
+const PEERS = [
+  { key: 'peer', label: 'peer', ratio: 'T/peer' },
+  { key: 'peerRedis', label: 'Redis peer', ratio: 'T/Redis' },
+];
+
+/** The peers this run measured (the Redis peer is skipped without Redis). */
+function peersOf(report) {
+  return PEERS.filter(({ key }) => report.servers[key] && !report.servers[key].skipped);
+}
+
+/** The header line's words on the Redis peer: its storage, or why it was skipped. */
+export function peerRedisText(server) {
+  return server.skipped ? `Redis peer: skipped (${server.skipped})` : `Redis peer: the same on ${server.storage}`;
+}
+
+/**
+ * The table of one connection level: every scenario for Tessera and each peer, the ceiling,
+ * and Tessera's ratio to each. The Redis peer's cells are empty where it does not run.
+ */
 export function table(report, connections) {
   const level = String(connections);
   const ceiling = report.ceiling[level];
-  const header = ['scenario', 'Tessera req/s', 'p50 ms', 'p99 ms', 'RSS MB', 'peer req/s', 'p50 ms', 'p99 ms', 'RSS MB', 'T/peer', 'T/ceiling'];
+  const peers = peersOf(report);
+  const header = ['scenario', 'Tessera req/s', 'p50 ms', 'p99 ms', 'RSS MB', ...peers.flatMap(({ label }) => [`${label} req/s`, 'p50 ms', 'p99 ms', 'RSS MB']), ...peers.map((p) => p.ratio), 'T/ceiling'];
+  const times = (value) => (value ? `${num(value, 2)}x` : '-');
   const rows = report.scenarios.map((scenario) => {
-    const { tessera, peer } = scenario.results[level];
-    const vsPeer = tessera?.rps !== undefined && peer?.rps !== undefined ? ratio(tessera.rps, peer.rps) : null;
+    const { tessera } = scenario.results[level];
+    const vs = (other) => (tessera?.rps !== undefined && other?.rps !== undefined ? ratio(tessera.rps, other.rps) : null);
     const vsCeiling = tessera?.rps !== undefined ? ratio(tessera.rps, ceiling.rps) : null;
-    return [scenario.title, ...cells(tessera), ...cells(peer), vsPeer ? `${num(vsPeer, 2)}x` : '-', vsCeiling ? `${num(vsCeiling * 100)}%` : '-'];
+    return [
+      scenario.title,
+      ...cells(tessera),
+      ...peers.flatMap(({ key }) => cells(scenario.results[level][key])),
+      ...peers.map(({ key }) => times(vs(scenario.results[level][key]))),
+      vsCeiling ? `${num(vsCeiling * 100)}%` : '-',
+    ];
   });
-  rows.push(['ceiling: bare Fastify route', ...cells(ceiling), '', '', '', '', '', '']);
+  rows.push(['ceiling: bare Fastify route', ...cells(ceiling), ...peers.flatMap(() => ['', '', '', '', '']), '']);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
   const line = (row) => row.map((cell, i) => pad(cell, widths[i], i > 0)).join('  ').trimEnd();
   return [`${connections} connections`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
@@ -75,6 +102,10 @@ export function verdicts(report) {
     const p2 = get('refresh', level, 'peer');
     if (t2?.rps && p2?.rps) {
       out.push(check(`refresh with rotation >= 1.5x the peer @${level}`, t2.rps / p2.rps >= 1.5, `${num(t2.rps)} vs ${num(p2.rps)} req/s = ${num(t2.rps / p2.rps, 2)}x`));
+    }
+    const r2Redis = get('refresh', level, 'peerRedis');
+    if (t2?.rps && r2Redis?.rps) {
+      out.push(check(`refresh with rotation >= 2x the Redis peer @${level}`, t2.rps / r2Redis.rps >= 2, `${num(t2.rps)} vs ${num(r2Redis.rps)} req/s = ${num(t2.rps / r2Redis.rps, 2)}x`));
     }
     const r2 = report.scenarios.find((s) => s.id === 'refresh')?.results[String(level)]?.tessera;
     if (r2 && !r2.na) {

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick] [-- --only <id,…>] [-- --out <file.json>]
 //
-// Tessera (on Postgres), oidc-provider (in memory) and a bare Fastify route, in one run on
-// one machine: each server pinned to core 0, this process (autocannon) to core 1. Prints
-// one table per connection count and the verdicts against the issue's figures; writes the
-// same as JSON to bench/results/<date>.json (<date>.quick.json with --quick). --only runs the
-// scenarios named by id (and the phases `signals`, `backchannel`) and no others, Tessera and the
-// peer still side by side: to measure again what a change touched.
+// Tessera (on Postgres), oidc-provider in memory and on Redis (REDIS_URL; skipped when Redis
+// does not answer) and a bare Fastify route, in one run on one machine: each server pinned to
+// core 0, this process (autocannon) to core 1. Prints one table per connection count and the
+// verdicts against the issue's figures; writes the same as JSON to bench/results/<date>.json
+// (<date>.quick.json with --quick). --only runs the scenarios named by id (and the phases
+// `signals`, `backchannel`) and no others, Tessera and the peers still side by side: to
+// measure again what a change touched.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -15,7 +16,8 @@ import { startCeiling } from './ceiling.mjs';
 import { measure } from './load.mjs';
 import { startPeer } from './peer.mjs';
 import { canPin, LOAD_CORE, ROOT, Server } from './processes.mjs';
-import { backchannelText, multicoreTable, signalsText, table, verdicts, verdictText } from './report.mjs';
+import { backchannelText, multicoreTable, peerRedisText, signalsText, table, verdicts, verdictText } from './report.mjs';
+import { DEFAULT_REDIS_URL, openRedisPrefix } from './redis.mjs';
 import { preparePools, SCENARIOS as ALL_SCENARIOS } from './scenarios.mjs';
 import { measureSignals } from './signals.mjs';
 import { measureBackchannel } from './backchannel.mjs';
@@ -106,13 +108,19 @@ async function main() {
   const startedAt = new Date();
   const databases = [await createDatabase(adminUrl)];
   const [database] = databases;
+  const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  const redis = await openRedisPrefix(redisUrl).catch((error) => {
+    log(`Redis at ${redisUrl} does not answer (${error.message}): skipping the peer on Redis`);
+    return undefined;
+  });
   let cleaning;
   const cleanup = () =>
     (cleaning ??= (async () => {
       await Server.stopAll();
       for (const db of databases) await db.drop().catch((error) => log(`could not drop a throwaway database: ${error.message}`));
+      await redis?.drop().catch((error) => log(`could not delete the Redis keys under ${redis.prefix}: ${error.message}`));
     })());
-  // Interrupted: no server and no database outlives the run.
+  // Interrupted: no server, database or Redis key outlives the run.
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => {
       log(`${signal}: stopping the servers`);
@@ -124,7 +132,8 @@ async function main() {
     const ceiling = await startCeiling({ pinned });
     const tessera = await startTessera({ database, pinned, users: settings.users, workers: 1, cacheSize: CACHE_SIZE });
     const peer = await startPeer({ pinned });
-    const targets = [tessera, peer];
+    const peerRedis = redis && SCENARIOS.some((scenario) => scenario.storage) ? await startPeer({ pinned, redis }) : undefined;
+    const targets = [tessera, peer, ...(peerRedis ? [peerRedis] : [])];
     const pools = new Map();
     for (const target of targets) pools.set(target.name, await preparePools(target, settings.pools, log));
 
@@ -144,6 +153,9 @@ async function main() {
       servers: {
         tessera: { commit: gitCommit(), database: 'Postgres (durable)', accessTokens: 'ES256 JWT' },
         peer: { package: 'oidc-provider', version: version('oidc-provider'), storage: 'in-memory adapter (LRU cap raised)' },
+        peerRedis: peerRedis
+          ? { package: 'oidc-provider', version: version('oidc-provider'), storage: `Redis ${redis.version} (ioredis ${version('ioredis')}), adapter after the provider's example`, keyPrefix: redis.prefix }
+          : { skipped: redis ? 'no scenario of this run touches its storage' : `Redis at ${redisUrl} does not answer` },
         ceiling: { package: 'fastify', version: version('fastify') },
         load: { package: 'autocannon', version: version('autocannon') },
       },
@@ -167,8 +179,9 @@ async function main() {
       report.ceiling[level] = await run(ceiling.spec(), ceiling);
       for (const [i, scenario] of SCENARIOS.entries()) {
         const results = (report.scenarios[i].results[level] = {});
-        // Tessera and the peer back to back, so that a noisy moment hits both alike.
+        // Tessera and the peers back to back, so that a noisy moment hits them alike.
         for (const target of targets) {
+          if (target.storageScenariosOnly && !scenario.storage) continue;
           const prepared = await scenario.prepare(target, pools.get(target.name));
           if (prepared.na) {
             results[target.name] = { na: prepared.na };
@@ -217,7 +230,7 @@ async function main() {
       `Tessera benchmark (${mode}) ${report.date}`,
       `machine: ${report.machine.cores} cores (${report.machine.cpu}), Node ${report.machine.node}, Postgres ${database.postgres.version} (fsync ${database.postgres.fsync}, synchronous_commit ${database.postgres.synchronous_commit})`,
       `servers pinned to core 0, autocannon to core ${LOAD_CORE}${pinned ? '' : ' -- NOT PINNED (taskset or a second core missing)'}; Postgres unpinned; ${settings.warmupSeconds} s warm-up, ${settings.seconds} s measured`,
-      `peer: oidc-provider ${report.servers.peer.version}, in memory; ceiling: bare Fastify ${report.servers.ceiling.version} route`,
+      `peer: oidc-provider ${report.servers.peer.version}, in memory; ${peerRedisText(report.servers.peerRedis)}; ceiling: bare Fastify ${report.servers.ceiling.version} route`,
       '',
       ...settings.connections.flatMap((connections) => [table(report, connections), '']),
       ...(report.multicore
@@ -231,7 +244,7 @@ async function main() {
       backchannelText(report.backchannel),
       '',
       'req/s counts 2xx responses only (the login page: its 303s); "!" marks a run with 5xx or connection errors, "*" one with other answers; n/j: too little measured to judge.',
-      'T/peer: Tessera req/s over the peer\'s; T/ceiling: over the bare Fastify route at the same connection count.',
+      'T/peer, T/Redis: Tessera req/s over the in-memory peer\'s, over the Redis peer\'s (only where its storage is on the path); T/ceiling: over the bare Fastify route at the same connection count.',
       '',
       'Targets (issue figures):',
       verdictText(report.verdicts),

@@ -91,7 +91,10 @@ function introspection(target, pool, hint) {
  * @property {string} [na]         why the target cannot run this scenario
  */
 
-/** @type {Array<{ id: string, title: string, describe: Record<string, string>, prepare(target: any, pools: Pools): Prepared | Promise<Prepared> }>} */
+/**
+ * `storage`: the peer's storage is on this scenario's path, so the peer on Redis runs it
+ * too (its `describe.peerRedis` says what it stores or reads there).
+ * @type {Array<{ id: string, title: string, describe: Record<string, string>, storage?: true, prepare(target: any, pools: Pools): Prepared | Promise<Prepared> }>} */
 export const SCENARIOS = [
   {
     id: 'login',
@@ -112,7 +115,9 @@ export const SCENARIOS = [
     describe: {
       tessera: 'each connection rotates its own chain; response: ES256 JWT + rotated refresh token',
       peer: 'each connection rotates its own chain (rotateRefreshToken); response: ES256 JWT (granted resource) + rotated refresh token',
+      peerRedis: 'the same on Redis: reads the refresh token, its grant and session, consumes it, stores the successor',
     },
+    storage: true,
     prepare(target, pools) {
       const failures = { count: 0 };
       return {
@@ -127,7 +132,9 @@ export const SCENARIOS = [
     describe: {
       tessera: 'ES256 JWT access token',
       peer: 'ES256 JWT access token (resource indicator via defaultResource)',
+      peerRedis: 'the same on Redis, where nothing is read or stored (a JWT is not stored): a control',
     },
+    storage: true,
     prepare(target) {
       return { spec: { url: target.url, path: target.paths.token, headers: { authorization: target.auth.app }, connection: fixed(target.clientCredentialsBody()) } };
     },
@@ -138,7 +145,9 @@ export const SCENARIOS = [
     describe: {
       tessera: 'a working set of live user JWTs, each presented again and again, as a resource server does',
       peer: 'the same with opaque user access tokens: oidc-provider cannot introspect JWTs',
+      peerRedis: 'the same on Redis: reads the token and its grant',
     },
+    storage: true,
     prepare(target, pools) {
       return { spec: introspection(target, pools.userTokens, 'access_token').spec };
     },
@@ -149,7 +158,9 @@ export const SCENARIOS = [
     describe: {
       tessera: 'client_credentials JWTs in a pool 3x the verified-token cache, each seen once per pass: every request verifies a signature',
       peer: 'opaque client_credentials tokens, same pool size',
+      peerRedis: 'the same on Redis: reads the token',
     },
+    storage: true,
     prepare(target, pools) {
       const { spec, factory } = introspection(target, pools.distinct, 'access_token');
       return { spec, extra: () => ({ poolWraps: factory.state.wrapped }) };
@@ -161,7 +172,9 @@ export const SCENARIOS = [
     describe: {
       tessera: 'the current refresh tokens of 32 sessions, in turn (keyed hash, then one database read)',
       peer: 'the current refresh tokens of 32 sessions, in turn',
+      peerRedis: 'the same on Redis: reads the token and its grant',
     },
+    storage: true,
     prepare(target, pools) {
       return { spec: introspection(target, pools.refreshTokens, 'refresh_token').spec };
     },
@@ -172,7 +185,9 @@ export const SCENARIOS = [
     describe: {
       tessera: 'a distinct live access token (JWT) per request, revoked by jti: a durable write',
       peer: 'a distinct live opaque access token per request, deleted from memory',
+      peerRedis: 'the same, read then deleted from Redis',
     },
+    storage: true,
     prepare(target, pools) {
       const factory = cycling(pools.revocable, (token) => form({ token, token_type_hint: 'access_token' }));
       return {
@@ -200,7 +215,9 @@ export const SCENARIOS = [
     describe: {
       tessera: 'scenario 2 with a DPoP proof per request: the chain stays unbound, each access token is bound',
       peer: 'the same (a confidential client: the peer binds the access token only)',
+      peerRedis: 'the same on Redis, where it also records each proof for replay detection',
     },
+    storage: true,
     async prepare(target, pools) {
       const failures = { count: 0 };
       const dpop = { nonce: await learnNonce(target) };

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { describeOnPostgres } from '../setup/database.js';
 import { childEnv, startNode } from '../setup/processes.js';
 
@@ -21,6 +22,8 @@ const SCENARIOS = [
 // oidc-provider has no password grant: no login, and no login flood to introspect during;
 // its login page is a development page without a password check.
 const PEER_NOT_APPLICABLE = new Set(['login', 'introspect_during_logins', 'login_page']);
+// The peer on Redis runs the scenarios whose path touches the peer's storage.
+const REDIS_PEER_SCENARIOS = new Set(['refresh', 'client_credentials', 'introspect_repeat', 'introspect_distinct', 'introspect_refresh', 'revoke', 'dpop_refresh']);
 const LEVELS = ['32', '128'];
 
 interface Measured {
@@ -43,7 +46,8 @@ interface Report {
   settings: { connections: number[]; pinned: boolean };
   machine: { cores: number; node: string; postgres: { version: string } };
   ceiling: Record<string, Measured>;
-  scenarios: Array<{ id: string; title: string; results: Record<string, { tessera: Result; peer: Result }> }>;
+  servers: { peerRedis: { skipped?: string; keyPrefix?: string } };
+  scenarios: Array<{ id: string; title: string; results: Record<string, { tessera: Result; peer: Result; peerRedis?: Result }> }>;
   signals: Signals;
   backchannel: { queued: number; queueDepth: { before: number | null; after: number | null }; before: Measured; during: Measured };
   verdicts: Array<{ what: string; met: boolean | null; detail: string }>;
@@ -99,12 +103,13 @@ describeOnPostgres('npm run bench -- --quick', () => {
 
   it('runs every scenario against Tessera, oidc-provider and the bare Fastify ceiling, then the revocation signals, and writes the JSON', async () => {
     const out = join(dir, 'quick.json');
-    const bench = startNode(['bench/run.mjs', '--quick', '--out', out], childEnv({ DATABASE_URL: process.env.DATABASE_URL }));
+    const bench = startNode(['bench/run.mjs', '--quick', '--out', out], childEnv({ DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL }));
     // Bounded: SIGTERM lets the benchmark stop its servers and drop its database first. Ten
     // scenarios, two of which mint codes first, took 5 to 8 minutes on a 2-core machine shared with
-    // other builds; the README's ~70 s is an idle machine's.
-    const stop = setTimeout(() => bench.child.kill('SIGTERM'), 600_000);
-    const finished = await bench.finish(630_000).finally(() => clearTimeout(stop));
+    // other builds; the README's ~70 s is an idle machine's. The peer on Redis adds its pools
+    // and seven scenarios: two more minutes at most.
+    const stop = setTimeout(() => bench.child.kill('SIGTERM'), 720_000);
+    const finished = await bench.finish(750_000).finally(() => clearTimeout(stop));
     expect({ code: finished.code, stderr: finished.code === 0 ? '' : finished.stderr.slice(-3000) }).toEqual({ code: 0, stderr: '' });
 
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
@@ -124,6 +129,30 @@ describeOnPostgres('npm run bench -- --quick', () => {
       }
     }
     expect(report.verdicts.length).toBeGreaterThan(0);
+
+    // The peer on Redis, where Redis answers (on CI it does): measured where its storage is
+    // on the path, in the table with its ratio, and its keys gone after the run. Without
+    // Redis: one line says it was skipped, and no scenario has its figures.
+    const { peerRedis } = report.servers;
+    const redisResults = report.scenarios.flatMap((scenario) => LEVELS.map((level) => [scenario.id, scenario.results[level].peerRedis] as const));
+    if (peerRedis.skipped) {
+      expect(finished.stderr).toContain('skipping the peer on Redis');
+      expect(redisResults.filter(([, result]) => result !== undefined)).toEqual([]);
+    } else {
+      for (const [id, result] of redisResults) {
+        if (REDIS_PEER_SCENARIOS.has(id)) expectMeasured(result);
+        else expect(result).toBeUndefined();
+      }
+      expect(finished.stdout).toContain('Redis peer req/s');
+      expect(finished.stdout).toContain('T/Redis');
+      expect(report.verdicts.map((verdict) => verdict.what)).toContain('refresh with rotation >= 2x the Redis peer @32');
+      const redis = new Redis(process.env.REDIS_URL || 'redis://127.0.0.1:6379');
+      try {
+        expect(await redis.keys(`${peerRedis.keyPrefix}*`)).toEqual([]);
+      } finally {
+        redis.disconnect();
+      }
+    }
 
     // Code redemption: every request redeemed a fresh pre-minted code, on both servers; the
     // login page's successes are its redirects back to the client.
@@ -176,5 +205,5 @@ describeOnPostgres('npm run bench -- --quick', () => {
     expect(finished.stdout).toContain('revocation to refusal');
     expect(finished.stdout).toContain('revocation view:');
     expect(finished.stdout).toContain('Back-channel logout: introspection');
-  }, 660_000);
+  }, 780_000);
 });
