@@ -66,11 +66,12 @@ function run(spec, connections, seconds, latencies, options = {}) {
 /**
  * Warms up for `warmupSeconds` (not measured), then measures `seconds` of closed-loop load
  * at `connections`, while sampling the RSS and CPU of `pids()`. With `alongside`, another
- * load (a login flood) runs during both phases and its own figures come back too.
+ * load (a login flood) runs during both phases and its own figures come back too. It first
+ * waits for the server to go idle, unless `settled` is false (measuring while it is busy on purpose).
  */
-export async function measure(spec, { connections, seconds, warmupSeconds, pids, dbPids, alongside, server }) {
+export async function measure(spec, { connections, seconds, warmupSeconds, pids, dbPids, alongside, server, settled = true }) {
   server?.assertRunning();
-  await settle(pids);
+  if (settled) await settle(pids);
   const flood = alongside ? run(alongside.spec, alongside.connections, warmupSeconds + seconds + 5, null) : undefined;
   const floodDone = flood && new Promise((resolve) => flood.once('done', resolve));
   try {

@@ -215,3 +215,19 @@ export function signalsVerdicts(signals) {
   }
   return out;
 }
+
+/** JWT introspection before, during and after a mass logout (bench/mass-logout.mjs). */
+export function massLogoutText(massLogout) {
+  if (!massLogout) return '';
+  const { families, revoked, liveSessions, connections, seedSeconds, revokeSeconds, learnSeconds } = massLogout;
+  const figure = (label, m) =>
+    `  ${label.padEnd(6)} ${num(m.rps).padStart(7)} req/s over ${num(m.seconds, 1)} s, p99 ${num(m.p99, 2)} ms${m.non2xx || m.errors ? ` (${num(m.statuses['5xx'])} 5xx of which ${num(m.unavailable)} 503, ${num(m.non2xx)} non-2xx, ${num(m.errors)} errors)` : ''}; ` +
+    `${num(m.databaseChecks)} database checks (${num(m.databaseChecksPerIntrospection, 5)} per introspection); ` +
+    `RSS peak ${num(m.peakRssBytes / MB)} MB, after ${num(m.rssAfterBytes / MB)} MB; view ${num(m.view.entries)} exact + ${num(m.view.overflowEntries)} in the filter`;
+  return [
+    `Mass logout: ${num(revoked)} of ${num(families)} seeded sessions revoked in one statement (seeded in ${num(seedSeconds, 1)} s; committed after ${num(revokeSeconds, 1)} s, all in the view after ${num(learnSeconds, 1)} s); introspection of ${liveSessions} live sessions' JWTs @${connections}`,
+    figure('before', massLogout.before),
+    figure('during', massLogout.during),
+    figure('after', massLogout.after),
+  ].join('\n');
+}

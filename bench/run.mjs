@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --only <id,…>] [-- --out <file.json>]
+// npm run bench [-- --quick] [-- --only <id,…>] [-- --out <file.json>] [-- --mass-logout-families <n>]
 //
 // Tessera (on Postgres), oidc-provider in memory and on Redis (REDIS_URL; skipped when Redis
 // does not answer) and a bare Fastify route, in one run on one machine: each server pinned to
@@ -7,7 +7,8 @@
 // verdicts against the issue's figures; writes the same as JSON to bench/results/<date>.json
 // (<date>.quick.json with --quick). --only runs the scenarios named by id (and the phases
 // `signals`, `backchannel`) and no others, Tessera and the peers still side by side: to
-// measure again what a change touched.
+// measure again what a change touched. The phase `mass_logout` (bench/mass-logout.mjs) runs
+// only when named by --only; without scenarios, the servers of the table are not started.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -16,11 +17,12 @@ import { startCeiling } from './ceiling.mjs';
 import { measure } from './load.mjs';
 import { startPeer } from './peer.mjs';
 import { canPin, LOAD_CORE, ROOT, Server } from './processes.mjs';
-import { backchannelText, multicoreTable, peerRedisText, signalsText, table, verdicts, verdictText } from './report.mjs';
+import { backchannelText, massLogoutText, multicoreTable, peerRedisText, signalsText, table, verdicts, verdictText } from './report.mjs';
 import { DEFAULT_REDIS_URL, openRedisPrefix } from './redis.mjs';
 import { preparePools, SCENARIOS as ALL_SCENARIOS } from './scenarios.mjs';
 import { measureSignals } from './signals.mjs';
 import { measureBackchannel } from './backchannel.mjs';
+import { measureMassLogout } from './mass-logout.mjs';
 import { createDatabase, DEFAULT_ADMIN_URL, startTessera } from './tessera.mjs';
 
 const CACHE_SIZE = 10_000;
@@ -55,14 +57,16 @@ const MODES = {
 };
 
 function parseArgs(argv) {
-  const args = { quick: false, multicore: false, out: undefined, only: undefined };
+  const args = { quick: false, multicore: false, out: undefined, only: undefined, massLogoutFamilies: 1_000_000 };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') args.quick = true;
     else if (argv[i] === '--multicore') args.multicore = true;
     else if (argv[i] === '--out') args.out = argv[++i];
     else if (argv[i] === '--only') args.only = new Set(argv[++i].split(','));
-    else throw new Error(`unknown argument ${argv[i]} (expected --quick, --multicore, --only <id,…>, --out <file.json>)`);
+    else if (argv[i] === '--mass-logout-families') args.massLogoutFamilies = Number(argv[++i]);
+    else throw new Error(`unknown argument ${argv[i]} (expected --quick, --multicore, --only <id,…>, --out <file.json>, --mass-logout-families <n>)`);
   }
+  if (!Number.isInteger(args.massLogoutFamilies) || args.massLogoutFamilies < 1) throw new Error('--mass-logout-families takes a positive integer');
   return args;
 }
 
@@ -129,11 +133,13 @@ async function main() {
   }
   try {
     log(`${mode} run; servers on core ${pinned ? '0' : 'any'}, load on core ${pinned ? LOAD_CORE : 'any'}`);
-    const ceiling = await startCeiling({ pinned });
-    const tessera = await startTessera({ database, pinned, users: settings.users, workers: 1, cacheSize: CACHE_SIZE });
-    const peer = await startPeer({ pinned });
+    // Only phases of their own asked for (--only signals, mass_logout): no table to measure.
+    const tabled = SCENARIOS.length > 0;
+    const ceiling = tabled ? await startCeiling({ pinned }) : undefined;
+    const tessera = tabled ? await startTessera({ database, pinned, users: settings.users, workers: 1, cacheSize: CACHE_SIZE }) : undefined;
+    const peer = tabled ? await startPeer({ pinned }) : undefined;
     const peerRedis = redis && SCENARIOS.some((scenario) => scenario.storage) ? await startPeer({ pinned, redis }) : undefined;
-    const targets = [tessera, peer, ...(peerRedis ? [peerRedis] : [])];
+    const targets = tabled ? [tessera, peer, ...(peerRedis ? [peerRedis] : [])] : [];
     const pools = new Map();
     for (const target of targets) pools.set(target.name, await preparePools(target, settings.pools, log));
 
@@ -163,7 +169,7 @@ async function main() {
       scenarios: SCENARIOS.map(({ id, title, describe }) => ({ id, title, describe, results: {} })),
     };
 
-    for (const connections of settings.connections) {
+    for (const connections of tabled ? settings.connections : []) {
       const level = String(connections);
       const run = (spec, target, extra = {}) =>
         measure(spec, {
@@ -199,6 +205,11 @@ async function main() {
     // A Tessera of its own whose relying party's back-channel endpoint never answers.
     databases.push(await createDatabase(adminUrl));
     if (wanted('backchannel')) report.backchannel = await measureBackchannel({ database: databases.at(-1), pinned, settings, log });
+    // Opt-in: a million sessions take minutes to seed and revoke.
+    if (ARGS.only?.has('mass_logout')) {
+      databases.push(await createDatabase(adminUrl));
+      report.massLogout = await measureMassLogout({ database: databases.at(-1), pinned, settings, families: args.massLogoutFamilies, log });
+    }
     if (args.multicore) {
       // Tessera's cluster mode on both cores, on a database of its own; the load stays on core 1.
       databases.push(await createDatabase(adminUrl));
@@ -230,9 +241,9 @@ async function main() {
       `Tessera benchmark (${mode}) ${report.date}`,
       `machine: ${report.machine.cores} cores (${report.machine.cpu}), Node ${report.machine.node}, Postgres ${database.postgres.version} (fsync ${database.postgres.fsync}, synchronous_commit ${database.postgres.synchronous_commit})`,
       `servers pinned to core 0, autocannon to core ${LOAD_CORE}${pinned ? '' : ' -- NOT PINNED (taskset or a second core missing)'}; Postgres unpinned; ${settings.warmupSeconds} s warm-up, ${settings.seconds} s measured`,
-      `peer: oidc-provider ${report.servers.peer.version}, in memory; ${peerRedisText(report.servers.peerRedis)}; ceiling: bare Fastify ${report.servers.ceiling.version} route`,
+      ...(tabled ? [`peer: oidc-provider ${report.servers.peer.version}, in memory; ${peerRedisText(report.servers.peerRedis)}; ceiling: bare Fastify ${report.servers.ceiling.version} route`] : []),
       '',
-      ...settings.connections.flatMap((connections) => [table(report, connections), '']),
+      ...(tabled ? settings.connections.flatMap((connections) => [table(report, connections), '']) : []),
       ...(report.multicore
         ? [
             'Tessera in cluster mode (WORKERS=2, both cores, unpinned; autocannon still on core 1, Postgres on both)',
@@ -242,6 +253,8 @@ async function main() {
       signalsText(report.signals),
       '',
       backchannelText(report.backchannel),
+      '',
+      massLogoutText(report.massLogout),
       '',
       'req/s counts 2xx responses only (the login page: its 303s); "!" marks a run with 5xx or connection errors, "*" one with other answers; n/j: too little measured to judge.',
       'T/peer, T/Redis: Tessera req/s over the in-memory peer\'s, over the Redis peer\'s (only where its storage is on the path); T/ceiling: over the bare Fastify route at the same connection count.',

@@ -39,6 +39,8 @@ export abstract class Metrics {
   abstract listenProbe(returned: boolean): void;
   /** how to read, at scrape time, the revocation view's age and the age past which it is not trusted */
   abstract revocationView(read: () => RevocationViewAge): void;
+  /** a JWT the revocation view could not answer from memory (its overflow filter did not rule it out), checked in the database */
+  abstract revocationViewDatabaseCheck(): void;
   /** how to read, at scrape time, the seconds this process's own clock is behind the database's */
   abstract clockOffset(read: () => number): void;
 }
@@ -48,4 +50,8 @@ export interface RevocationViewAge {
   readonly ageSeconds: number;
   /** REVOCATION_MAX_STALENESS_MS: older than this, introspection answers 503 */
   readonly maxAgeSeconds: number;
+  /** revocations held exactly (at most REVOCATION_VIEW_MAX_ENTRIES) */
+  readonly entries: number;
+  /** revocations held only in the overflow filter (a mass logout) */
+  readonly overflowEntries: number;
 }

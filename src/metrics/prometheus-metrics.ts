@@ -30,6 +30,7 @@ export class PrometheusMetrics extends Metrics {
   private readonly backchannelDepth: Gauge;
   private readonly listenHealthy: Gauge;
   private readonly probesLost: Counter;
+  private readonly viewDatabaseChecks: Counter;
   private readonly unavailable = new KeyedCounter(
     'tessera_http_unavailable_total',
     'Requests answered 503 (database unreachable, revocation view too old), by route pattern and method',
@@ -88,6 +89,12 @@ export class PrometheusMetrics extends Metrics {
     this.probesLost = new Counter({
       name: 'tessera_listen_probes_lost_total',
       help: 'Probe notifications the revocation listener sent itself that did not come back within 5 s (LISTEN behind a transaction-mode pooler)',
+      registers,
+    });
+    // Per request once the view has overflowed: what a mass logout must not make common.
+    this.viewDatabaseChecks = new Counter({
+      name: 'tessera_revocation_view_database_checks_total',
+      help: 'JWT introspections the revocation view could not answer from memory (its overflow filter did not rule the token out) and checked in the database',
       registers,
     });
     const lookups = new KeyedCounter(
@@ -160,6 +167,10 @@ export class PrometheusMetrics extends Metrics {
     this.readRevocationView = read;
   }
 
+  revocationViewDatabaseCheck(): void {
+    this.viewDatabaseChecks.inc();
+  }
+
   clockOffset(read: () => number): void {
     this.readClockOffset = read;
   }
@@ -199,6 +210,8 @@ export class PrometheusMetrics extends Metrics {
       'REVOCATION_MAX_STALENESS_MS in seconds: with an older revocation view, introspection answers 503',
       (a) => a.maxAgeSeconds,
     );
+    gauge('tessera_revocation_view_entries', 'Revocations the revocation view holds exactly (at most REVOCATION_VIEW_MAX_ENTRIES)', (a) => a.entries);
+    gauge('tessera_revocation_view_overflow_entries', 'Revocations past REVOCATION_VIEW_MAX_ENTRIES, held only in the overflow filter (a mass logout)', (a) => a.overflowEntries);
   }
 
   private poolGauges(pool: () => PoolStats | undefined): void {

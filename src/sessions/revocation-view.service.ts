@@ -75,7 +75,7 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     private readonly store: RevocationEventStore,
     @Inject(CONFIG) private readonly config: ResolvedConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-    metrics: Metrics,
+    private readonly metrics: Metrics,
   ) {
     // Before its first read the view is as old as the process: finite, so it crosses the
     // cluster's IPC (JSON has no Infinity) and still grows past the limit.
@@ -83,6 +83,8 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     metrics.revocationView(() => ({
       ageSeconds: (this.clock.now() - Math.max(this.freshAsOf, bornAt)) / 1000,
       maxAgeSeconds: this.config.revocationMaxStalenessMs / 1000,
+      entries: this.size,
+      overflowEntries: this.overflowSize,
     }));
   }
 
@@ -132,6 +134,7 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     if (this.revoked(token)) return true;
     const now = this.clock.now();
     if (!this.mayHaveOverflowed(token, now)) return false;
+    this.metrics.revocationViewDatabaseCheck();
     try {
       return await this.store.concerns(token, new Date(now));
     } catch (error) {

@@ -1,3 +1,4 @@
+import { PrometheusMetrics } from '../../src/metrics/prometheus-metrics.js';
 import { RevocationEventStore } from '../../src/sessions/revocation-event.js';
 import { RevocationView } from '../../src/sessions/revocation-view.service.js';
 import { createClient, createUser, login, type TestClient, token } from '../factories/index.js';
@@ -6,6 +7,12 @@ import { startTestApp, type TestApp } from '../setup/app.js';
 
 // REVOCATION_VIEW_MAX_ENTRIES bounds the memory of the in-process view: a flood of
 // revocations must never make a revoked token look active once the view is full.
+/** tessera_revocation_view_database_checks_total, as GET /metrics reports it. */
+async function databaseChecks(t: TestApp): Promise<number> {
+  const text = await t.app.get(PrometheusMetrics).registry.getSingleMetricAsString('tessera_revocation_view_database_checks_total');
+  return Number(/^tessera_revocation_view_database_checks_total (\d+)$/m.exec(text)?.[1]);
+}
+
 describe('a full revocation view (REVOCATION_VIEW_MAX_ENTRIES)', () => {
   const env = { REVOCATION_VIEW_MAX_ENTRIES: '3' };
   let t: TestApp;
@@ -63,6 +70,7 @@ describe('a full revocation view (REVOCATION_VIEW_MAX_ENTRIES)', () => {
     const store = t.app.get(RevocationEventStore);
     const concerns = store.concerns.bind(store);
     let asked = 0;
+    const counted = await databaseChecks(t);
     store.concerns = (...args) => {
       asked++;
       return concerns(...args);
@@ -74,6 +82,8 @@ describe('a full revocation view (REVOCATION_VIEW_MAX_ENTRIES)', () => {
       for (const session of live) expect(await isActive(t, resourceServer, session.access_token)).toBe(true);
       // The filter rules every live token out but for about one in a thousand: the database is not asked per request.
       expect(asked - askedForRevoked).toBeLessThanOrEqual(1);
+      // What the bench reads to tell a mass logout's cost (bench/mass-logout.mjs).
+      expect((await databaseChecks(t)) - counted).toBe(asked);
     } finally {
       delete (store as Partial<RevocationEventStore>).concerns;
     }
