@@ -23,6 +23,9 @@ export interface RevocableToken {
   readonly client_id: string;
 }
 
+/** How the view can judge tokens at the moment (see RevocationView.readiness). */
+export type Readiness = 'fresh' | 'catching-up';
+
 // How long a request may wait for a catch-up read when the view is stale, before 503.
 const STALE_WAIT_MS = 1_000;
 // A hole in the ids is a transaction that allocated its id and has not committed yet;
@@ -62,6 +65,8 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
   /** clock time at which the last successful read started; -Infinity: never */
   private freshAsOf = Number.NEGATIVE_INFINITY;
   private lastSweep = Number.NEGATIVE_INFINITY;
+  /** clock time at which the last page of the feed came back */
+  private pageAt = Number.NEGATIVE_INFINITY;
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private failing = false;
@@ -128,12 +133,13 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
 
   /**
    * Whether any revocation ends the token: from memory, or from the feed's table when
-   * the overflow filter cannot rule out one that does.
+   * the overflow filter cannot rule out one that does, or when the view is still catching
+   * up (`readiness`).
    */
-  async isRevoked(token: RevocableToken): Promise<boolean> {
+  async isRevoked(token: RevocableToken, readiness: Readiness = 'fresh'): Promise<boolean> {
     if (this.revoked(token)) return true;
     const now = this.clock.now();
-    if (!this.mayHaveOverflowed(token, now)) return false;
+    if (readiness === 'fresh' && !this.mayHaveOverflowed(token, now)) return false;
     this.metrics.revocationViewDatabaseCheck();
     try {
       return await this.store.concerns(token, new Date(now));
@@ -168,9 +174,15 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     return age >= 0 && age <= this.config.revocationMaxStalenessMs;
   }
 
-  /** Reads the feed now (briefly waiting for it) or throws StorageUnavailableError. */
-  async ensureFresh(): Promise<void> {
-    if (this.isFresh()) return;
+  /**
+   * Whether the view can judge tokens now: 'fresh'; or 'catching-up' while a read works
+   * through a backlog (a mass logout) and its last page came back within
+   * REVOCATION_MAX_STALENESS_MS, so the feed's table is there to answer instead; or,
+   * after briefly waiting for a read, StorageUnavailableError.
+   */
+  async readiness(): Promise<Readiness> {
+    if (this.isFresh()) return 'fresh';
+    if (this.catchingUp()) return 'catching-up';
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('the revocation feed did not answer in time')), STALE_WAIT_MS);
@@ -178,11 +190,19 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     try {
       await Promise.race([this.catchUp(), timeout]);
     } catch (error) {
+      if (this.catchingUp()) return 'catching-up';
       throw new StorageUnavailableError(error);
     } finally {
       clearTimeout(timer);
     }
-    if (!this.isFresh()) throw new StorageUnavailableError();
+    if (this.isFresh()) return 'fresh';
+    if (this.catchingUp()) return 'catching-up';
+    throw new StorageUnavailableError();
+  }
+
+  private catchingUp(): boolean {
+    const sincePage = this.clock.now() - this.pageAt;
+    return this.running !== undefined && sincePage >= 0 && sincePage <= this.config.revocationMaxStalenessMs;
   }
 
   /** `listener` runs after each read that brought events (NOTIFY, poll); the answer unsubscribes. */
@@ -224,6 +244,7 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
       if (this.failing) this.logger.log('reading the revocation feed again');
       this.failing = false;
       for (const event of events) this.accept(event, startedAt);
+      this.pageAt = this.clock.now();
       learned += events.length;
       if (events.length < READ_PAGE) break;
     }
@@ -234,12 +255,12 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * The events a notification carried, taken as a read takes them. The feed is read only
-   * when the notification carried none (too many for its payload, or not understood),
-   * before the first read (nothing to place them after), or when they left new holes
-   * beneath them: a transaction that committed after a later one, looked for at once as
-   * a read would have. A hole seen before is not read for again: its own notification, or
-   * the poll, brings it.
+   * The events a notification carried: each counts at once. The feed is read only when
+   * the notification carried none (too many for its payload, or not understood), before
+   * the first read (nothing to place them after), or when one is not the next id after
+   * the last one read: the ids between are a transaction that committed after a later
+   * one, or rows not read yet, looked for at once. An event filling a hole seen before
+   * (an id below the cursor) asks for no read.
    *
    * Carried events do not make the view fresh. Fresh means "everything committed before
    * then is known", which one notification cannot say: another may have been lost with
@@ -252,24 +273,37 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     const now = this.clock.now();
-    let holes = false;
-    for (const event of events) holes = this.accept(event, now) || holes;
+    let behind = false;
+    for (const event of [...events].sort((a, b) => a.id - b.id)) {
+      // Only the next id moves the cursor: above it may lie rows committed but not read
+      // yet (a bulk revocation's, whose notification was bare), which a cursor moved past
+      // them would never read. Such an event counts at once, and a read places it.
+      if (event.id <= this.lastId + 1) {
+        this.accept(event, now);
+      } else {
+        this.learn(event, now);
+        behind = true;
+      }
+    }
     for (const listener of this.listeners) listener();
-    if (holes) void this.catchUp().catch(() => undefined);
+    if (behind) void this.catchUp().catch(() => undefined);
   }
 
-  /** Takes one event; true when it showed ids below it not seen yet (holes, now pending). */
-  private accept(event: RevocationEvent, now: number): boolean {
+  /** Takes one event read from the feed: ids below it not seen yet are holes, now pending. */
+  private accept(event: RevocationEvent, now: number): void {
     this.pending.delete(event.id);
-    let holes = false;
     if (event.id > this.lastId) {
       // Ids below the oldest row of the first read were pruned long ago, not in flight.
-      holes = event.id > this.lastId + 1 && (this.loaded || this.lastId > 0);
-      if (holes) this.notePending(this.lastId + 1, event.id, now);
+      if (event.id > this.lastId + 1 && (this.loaded || this.lastId > 0)) this.notePending(this.lastId + 1, event.id, now);
       this.lastId = event.id;
     }
+    this.learn(event, now);
+  }
+
+  /** Keeps what the event revokes, for as long as it matters. */
+  private learn(event: RevocationEvent, now: number): void {
     const until = event.until.getTime();
-    if (until <= now) return holes;
+    if (until <= now) return;
     switch (event.kind) {
       // A password change refuses no token by itself: the sessions it ends are `family` events.
       case 'credential':
@@ -288,7 +322,6 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
         });
       }
     }
-    return holes;
   }
 
   /**

@@ -96,12 +96,12 @@ describe('revocation feed and view', () => {
     expect(view.isFresh()).toBe(true);
     t.clock.advance(5.001);
     expect(view.isFresh()).toBe(false);
-    await view.ensureFresh();
+    expect(await view.readiness()).toBe('fresh');
     expect(view.isFresh()).toBe(true);
     // A clock that stepped back is no proof of freshness either.
     t.clock.advance(-60);
     expect(view.isFresh()).toBe(false);
-    await view.ensureFresh();
+    expect(await view.readiness()).toBe('fresh');
     expect(view.isFresh()).toBe(true);
   });
 

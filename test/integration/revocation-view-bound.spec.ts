@@ -4,6 +4,7 @@ import { RevocationView } from '../../src/sessions/revocation-view.service.js';
 import { createClient, createUser, login, type TestClient, token } from '../factories/index.js';
 import { isActive, jwtClaims, revoke } from '../factories/resource-server.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
+import { eventually } from '../setup/faults.js';
 
 // REVOCATION_VIEW_MAX_ENTRIES bounds the memory of the in-process view: a flood of
 // revocations must never make a revoked token look active once the view is full.
@@ -86,6 +87,96 @@ describe('a full revocation view (REVOCATION_VIEW_MAX_ENTRIES)', () => {
       expect((await databaseChecks(t)) - counted).toBe(asked);
     } finally {
       delete (store as Partial<RevocationEventStore>).concerns;
+    }
+  });
+
+  it('answers from the feed\'s table while a read works through a backlog, instead of 503', async () => {
+    const user = await createUser(t);
+    const [live, doomed] = [await login(t, app, user), await login(t, app, user)];
+    const view = t.app.get(RevocationView);
+    const store = t.app.get(RevocationEventStore);
+    const read = store.read.bind(store);
+    // The second full page of a read is held back until released: a read that has made
+    // progress (its first page came back) and is not done.
+    let fullPages = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    store.read = async (...args) => {
+      const events = await read(...args);
+      if (events.length === args[2] && ++fullPages === 2) {
+        holding();
+        await released;
+      }
+      return events;
+    };
+    try {
+      const until = new Date(t.clock.now() + 3600_000);
+      await t.db.dataSource.query(
+        `INSERT INTO revocation_events (kind, subject, created_at, until) SELECT 'jti', 'backlog-' || g, $1, $2 FROM generate_series(1, 12000) AS g`,
+        [new Date(t.clock.now()), until],
+      );
+      // The family's revocation is on the backlog's last page, which the view has not read.
+      await t.db.dataSource.query(`INSERT INTO revocation_events (kind, subject, created_at, until) VALUES ('family', $1, $2, $3)`, [
+        String(jwtClaims(doomed.access_token).sid),
+        new Date(t.clock.now()),
+        until,
+      ]);
+      t.clock.advance(10);
+      const reading = view.catchUp();
+      await held;
+      expect(view.isFresh()).toBe(false);
+      expect(await view.readiness()).toBe('catching-up');
+      // The live token is asked of the database; the doomed one is refused, from the
+      // database or from its notification, whichever came first.
+      const before = await databaseChecks(t);
+      expect(await isActive(t, resourceServer, live.access_token)).toBe(true);
+      expect((await databaseChecks(t)) - before).toBe(1);
+      expect(await isActive(t, resourceServer, doomed.access_token)).toBe(false);
+
+      release();
+      await reading;
+      expect(await view.readiness()).toBe('fresh');
+      expect(await isActive(t, resourceServer, doomed.access_token)).toBe(false);
+    } finally {
+      release();
+      delete (store as Partial<RevocationEventStore>).read;
+    }
+  });
+
+  it('a notification carrying a later event never moves the view past rows it has not read', async () => {
+    const user = await createUser(t);
+    const session = await login(t, app, user);
+    const view = other.app.get(RevocationView);
+    await view.catchUp();
+    const store = other.app.get(RevocationEventStore);
+    const read = store.read.bind(store);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    store.read = async (...args) => {
+      await released;
+      return read(...args);
+    };
+    try {
+      const known = view.size + view.overflowSize;
+      const until = new Date(t.clock.now() + 3600_000);
+      // A bulk revocation: its notification is too big to carry the events, so it asks for a read.
+      await t.db.dataSource.query(
+        `INSERT INTO revocation_events (kind, subject, created_at, until) SELECT 'jti', 'bulk-' || g, $1, $2 FROM generate_series(1, 12000) AS g`,
+        [new Date(t.clock.now()), until],
+      );
+      // Then one family, whose notification carries it, arriving while the read waits.
+      expect((await revoke(t, app, session.refresh_token)).status).toBe(200);
+      // Learned from its notification alone: every read is held back.
+      await eventually('the carried family in the view', async () => (view.size + view.overflowSize > known ? true : undefined));
+      expect(view.size + view.overflowSize - known).toBe(1);
+      release();
+      await view.catchUp();
+      expect(view.size + view.overflowSize - known).toBeGreaterThanOrEqual(12_001);
+    } finally {
+      release();
+      delete (store as Partial<RevocationEventStore>).read;
     }
   });
 
