@@ -5,10 +5,15 @@ const RETRYABLE = new Set(['40001', '40P01']);
 const ATTEMPTS = 4;
 
 /** Runs `work` in a READ COMMITTED transaction, again from the start on a serialization failure or deadlock. */
-export async function withTransactionRetry<T>(dataSource: DataSource, work: (m: EntityManager) => Promise<T>): Promise<T> {
+export function withTransactionRetry<T>(dataSource: DataSource, work: (m: EntityManager) => Promise<T>): Promise<T> {
+  return withRetry(() => dataSource.transaction('READ COMMITTED', work));
+}
+
+/** Runs `work` (a transaction, or one statement: its own transaction), again on a serialization failure or deadlock. */
+export async function withRetry<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await dataSource.transaction('READ COMMITTED', work);
+      return await work();
     } catch (error) {
       const code = error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
       if (attempt >= ATTEMPTS || !code || !RETRYABLE.has(code)) throw error;

@@ -8,11 +8,16 @@ import { CONFIG } from '../../config/config.module.js';
 import { Metrics } from '../../metrics/metrics.js';
 import { RevocationView } from '../../sessions/revocation-view.service.js';
 import { UsersService } from '../../users/users.service.js';
-import { AccessTokenStore, type JtiRevocation, type OpaqueAccessTokenRecord } from './access-token.js';
+import { AccessTokenStore, type JtiRevocation, type OpaqueAccessTokenRecord, type OpaqueRevocation } from './access-token.js';
 import type { AccessTokenClaims } from './access-token.verifier.js';
 import type { TokenDescription } from './token-description.js';
 
-const MAX_JTIS_A_WRITE = 1_000;
+const MAX_REVOCATIONS_A_WRITE = 1_000;
+
+/** An opaque revocation waiting for its group's write, which says whether it revoked the token. */
+interface PendingOpaqueRevocation extends OpaqueRevocation {
+  revoked: boolean;
+}
 
 /**
  * Whether an access token is active (CONTRACT "POST /oauth/introspect"): its signature,
@@ -24,7 +29,12 @@ const MAX_JTIS_A_WRITE = 1_000;
 export class AccessTokenStatus {
   /** user id → username; usernames never change, and disabling is the view's business */
   private readonly usernames: LruCache<string, string>;
-  private readonly jtiRevocations = new WriteGroups<JtiRevocation>((revocations) => this.store.revokeJtis(revocations), MAX_JTIS_A_WRITE);
+  private readonly jtiRevocations = new WriteGroups<JtiRevocation>((revocations) => this.store.revokeJtis(revocations), MAX_REVOCATIONS_A_WRITE);
+  private readonly opaqueRevocations = new WriteGroups<PendingOpaqueRevocation>(async (pending) => {
+    const revoked = new Set((await this.store.revokeOpaque(pending)).map((hash) => hash.toString('hex')));
+    // A token presented twice in one group is revoked once: only its first caller says so.
+    for (const item of pending) item.revoked = revoked.delete(item.hash.toString('hex'));
+  }, MAX_REVOCATIONS_A_WRITE);
 
   constructor(
     private readonly store: AccessTokenStore,
@@ -104,7 +114,10 @@ export class AccessTokenStatus {
   }
 
   async revokeOpaque(record: OpaqueAccessTokenRecord): Promise<void> {
-    if (await this.store.revokeOpaque(record.hash, new Date(this.clock.now()))) {
+    const pending: PendingOpaqueRevocation = { hash: record.hash, revokedAt: new Date(this.clock.now()), revoked: false };
+    // Grouped like a JWT's: one commit (and one NOTIFY) for a burst, each durable before its 200.
+    await this.opaqueRevocations.add(pending);
+    if (pending.revoked) {
       this.metrics.accessTokenRevoked('opaque');
       // As for a JWT: this process's view learns the jti it just committed, without a feed read.
       this.view.learnJti(record.jti, record.expiresAt);

@@ -33,16 +33,22 @@ export abstract class AccessTokenStore {
   abstract findOpaque(hash: Buffer): Promise<OpaqueAccessTokenRecord | undefined>;
 
   /**
-   * Marks an opaque token revoked and records its jti in revoked_access_tokens and on
-   * the revocation feed, in one statement. False when already revoked or unknown.
+   * Marks opaque tokens revoked and records their jtis in revoked_access_tokens and on
+   * the revocation feed, all in one statement; the hashes of those it revoked (not those
+   * already revoked or unknown).
    */
-  abstract revokeOpaque(hash: Buffer, now: Date): Promise<boolean>;
+  abstract revokeOpaque(revocations: readonly OpaqueRevocation[]): Promise<Buffer[]>;
 
   /**
    * Remembers JWTs' jtis as revoked until they expire (CONTRACT: by jti, never by a hash
    * of the text), and announces them on the revocation feed, all in one statement.
    */
   abstract revokeJtis(revocations: readonly JtiRevocation[]): Promise<void>;
+}
+
+export interface OpaqueRevocation {
+  readonly hash: Buffer;
+  readonly revokedAt: Date;
 }
 
 export interface JtiRevocation {

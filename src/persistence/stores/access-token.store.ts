@@ -4,6 +4,7 @@ import {
   AccessTokenStore,
   type OpaqueAccessToken,
   type OpaqueAccessTokenRecord,
+  type OpaqueRevocation,
   type JtiRevocation,
 } from '../../oauth/access-token/access-token.js';
 import { execute, referencingClient } from '../sql.js';
@@ -27,20 +28,31 @@ interface TokenRow {
 }
 
 // Revoked by jti like a JWT (CONTRACT "POST /oauth/revoke"), so every process's view
-// and the revoked_access_tokens record agree whatever the format.
+// and the revoked_access_tokens record agree whatever the format. Any number of tokens
+// in one statement (one commit, one NOTIFY): the arrays are parallel. The rows are locked
+// in hash order first, so two processes revoking overlapping batches wait for each other
+// instead of deadlocking; a token revoked meanwhile is skipped (its revoked_at is
+// rechecked under the lock) and announced once, by the statement that revoked it.
 const REVOKE_OPAQUE = `
-  WITH revoked AS (
-    UPDATE opaque_access_tokens SET revoked_at = $2
-    WHERE hash = $1 AND revoked_at IS NULL
-    RETURNING jti, expires_at
+  WITH presented AS (
+    SELECT * FROM unnest($1::bytea[], $2::timestamptz[]) AS p (hash, revoked_at)
+  ), locked AS MATERIALIZED (
+    SELECT hash FROM opaque_access_tokens
+    WHERE hash = ANY($1::bytea[]) AND revoked_at IS NULL
+    ORDER BY hash FOR UPDATE
+  ), revoked AS (
+    UPDATE opaque_access_tokens o SET revoked_at = p.revoked_at
+    FROM locked JOIN presented p ON p.hash = locked.hash
+    WHERE o.hash = locked.hash
+    RETURNING o.hash, o.jti, o.revoked_at, o.expires_at
   ), remembered AS (
     INSERT INTO revoked_access_tokens (jti, revoked_at, expires_at)
-    SELECT jti, $2, expires_at FROM revoked ON CONFLICT (jti) DO NOTHING
+    SELECT jti, revoked_at, expires_at FROM revoked ON CONFLICT (jti) DO NOTHING
   ), announced AS (
     INSERT INTO revocation_events (kind, subject, created_at, until)
-    SELECT 'jti', jti, $2, expires_at FROM revoked
+    SELECT 'jti', jti, revoked_at, expires_at FROM revoked
   )
-  SELECT jti FROM revoked`;
+  SELECT hash FROM revoked`;
 
 // Any number of jtis in one statement (one commit): the arrays are parallel.
 const REVOKE_JTIS = `
@@ -102,9 +114,13 @@ export class PgAccessTokenStore extends AccessTokenStore {
     };
   }
 
-  async revokeOpaque(hash: Buffer, now: Date): Promise<boolean> {
-    const { rows } = await execute(this.dataSource, REVOKE_OPAQUE, [hash, now]);
-    return rows.length > 0;
+  async revokeOpaque(revocations: readonly OpaqueRevocation[]): Promise<Buffer[]> {
+    if (revocations.length === 0) return [];
+    const { rows } = await execute<{ hash: Buffer }>(this.dataSource, REVOKE_OPAQUE, [
+      revocations.map((r) => r.hash),
+      revocations.map((r) => r.revokedAt),
+    ]);
+    return rows.map((row) => row.hash);
   }
 
   async revokeJtis(revocations: readonly JtiRevocation[]): Promise<void> {
