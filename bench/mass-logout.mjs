@@ -46,9 +46,14 @@ function revokeAllOf(url, username) {
        UPDATE families SET revoked_at = now(), revoked_reason = 'admin', revoked_by = 'bench'
        WHERE user_id = (SELECT id FROM users WHERE username = $1) AND revoked_at IS NULL
        RETURNING id
+     ), numbered AS MATERIALIZED (
+       SELECT row_number() OVER () AS n, id FROM revoked
+     ), head AS (
+       UPDATE revocation_feed_head SET position = position + (SELECT count(*) FROM numbered)
+       RETURNING position - (SELECT count(*) FROM numbered) AS base
      ), announced AS (
-       INSERT INTO revocation_events (kind, subject, created_at, until)
-       SELECT 'family', revoked.id::text, now(), now() + make_interval(secs => $2) FROM revoked
+       INSERT INTO revocation_events (position, kind, subject, created_at, until)
+       SELECT head.base + numbered.n, 'family', numbered.id::text, now(), now() + make_interval(secs => $2) FROM numbered CROSS JOIN head
      )
      SELECT count(*)::int AS n FROM revoked`,
     [username, RELEVANT_FOR_SECONDS],

@@ -27,6 +27,7 @@ import { ConsoleClient1765120000000 } from './1765120000000-ConsoleClient.js';
 import { Leases1765140000000 } from './1765140000000-Leases.js';
 import { AuditEventsByClient1765210000000 } from './1765210000000-AuditEventsByClient.js';
 import { RevocationNotificationsCarryEvents1765230000000 } from './1765230000000-RevocationNotificationsCarryEvents.js';
+import { RevocationFeedPositions1765250000000 } from './1765250000000-RevocationFeedPositions.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -59,4 +60,5 @@ export const migrations = [
   Leases1765140000000,
   AuditEventsByClient1765210000000,
   RevocationNotificationsCarryEvents1765230000000,
+  RevocationFeedPositions1765250000000,
 ];

@@ -38,9 +38,7 @@ export interface CleanupBatches {
   expiredRevokedJtis(before: Date, limit: number): Promise<number>;
   /**
    * Revocation-feed events relevant until before `untilBefore` and created before
-   * `createdBefore`, except the newest event created before `createdBefore`: it stays as
-   * the floor below which a booting RevocationView knows no event can still be in flight.
-   * A Shared Signals stream that had one of them queued, unacknowledged, is marked as
+   * `createdBefore`. A Shared Signals stream that had one of them queued, unacknowledged, is marked as
    * fallen behind (it gets an events-lost notice) in the same statement.
    */
   spentRevocationEvents(untilBefore: Date, createdBefore: Date, limit: number): Promise<number>;

@@ -4,13 +4,13 @@ import pg from 'pg';
 import type { FeedListener, FeedSubscription, RevocationEvent, RevocationKind } from '../sessions/revocation-event.js';
 import { connectThrough, hostSelection } from './failover.js';
 
-export const REVOCATION_CHANNEL = 'tessera_revocations';
+export const REVOCATION_CHANNEL = 'tessera_revocation_feed';
 
 const KINDS: ReadonlySet<string> = new Set<RevocationKind>(['family', 'user', 'jti', 'client', 'credential']);
 
 /**
  * The events a notification carries (see the trigger tessera_notify_revocation:
- * `[[id,kind,subject,created_ms,until_ms],…]`), or undefined when it is bare or not in
+ * `[[position,kind,subject,created_ms,until_ms],…]`), or undefined when it is bare or not in
  * that form: then only a read of the feed tells what happened.
  */
 export function carriedEvents(payload: string | undefined): RevocationEvent[] | undefined {
@@ -25,10 +25,10 @@ export function carriedEvents(payload: string | undefined): RevocationEvent[] | 
   const events: RevocationEvent[] = [];
   for (const item of parsed as unknown[]) {
     if (!Array.isArray(item) || item.length !== 5) return undefined;
-    const [id, kind, subject, createdAt, until] = item as unknown[];
-    if (!Number.isSafeInteger(id) || typeof kind !== 'string' || !KINDS.has(kind) || typeof subject !== 'string') return undefined;
+    const [position, kind, subject, createdAt, until] = item as unknown[];
+    if (!Number.isSafeInteger(position) || typeof kind !== 'string' || !KINDS.has(kind) || typeof subject !== 'string') return undefined;
     if (!Number.isSafeInteger(createdAt) || !Number.isSafeInteger(until)) return undefined;
-    events.push({ id: id as number, kind: kind as RevocationKind, subject, createdAt: new Date(createdAt as number), until: new Date(until as number) });
+    events.push({ position: position as number, kind: kind as RevocationKind, subject, createdAt: new Date(createdAt as number), until: new Date(until as number) });
   }
   return events;
 }

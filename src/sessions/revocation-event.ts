@@ -9,8 +9,11 @@
 export type RevocationKind = 'family' | 'user' | 'jti' | 'client' | 'credential';
 
 export interface RevocationEvent {
-  /** increasing, but allocated before commit: a lower id may become visible later */
-  readonly id: number;
+  /**
+   * The event's place in the feed: positions become visible in increasing order without
+   * gaps, so a reader that has seen one has seen every one below it.
+   */
+  readonly position: number;
   readonly kind: RevocationKind;
   /** family id, user id (user, credential), jti or client id */
   readonly subject: string;
@@ -35,8 +38,8 @@ export interface FeedSubscription {
 
 /** Owned by sessions/; implemented in persistence/. */
 export abstract class RevocationEventStore {
-  /** Events with an id above `afterId` or in `pending`, lowest id first, at most `limit`. */
-  abstract read(afterId: number, pending: readonly number[], limit: number): Promise<RevocationEvent[]>;
+  /** Events at positions above `after`, lowest first, at most `limit`. */
+  abstract read(after: number, limit: number): Promise<RevocationEvent[]>;
 
   /**
    * Whether a live event concerns the token: its jti, its family, its client deleted, or

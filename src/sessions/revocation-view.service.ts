@@ -5,12 +5,7 @@ import type { ResolvedConfig } from '../config/config.js';
 import { CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.js';
 import { ExpiringBloomFilter } from './expiring-bloom-filter.js';
-import {
-  type FeedSubscription,
-  REVOCATION_MARGIN_SECONDS,
-  type RevocationEvent,
-  RevocationEventStore,
-} from './revocation-event.js';
+import { type FeedSubscription, type RevocationEvent, RevocationEventStore } from './revocation-event.js';
 
 /** The parts of an access token that a revocation can concern. */
 export interface RevocableToken {
@@ -28,9 +23,6 @@ export type Readiness = 'fresh' | 'catching-up';
 
 // How long a request may wait for a catch-up read when the view is stale, before 503.
 const STALE_WAIT_MS = 1_000;
-// A hole in the ids is a transaction that allocated its id and has not committed yet;
-// it is looked for again on every read. At most this many are tracked.
-const MAX_PENDING_IDS = 1_000;
 const SWEEP_EVERY_MS = 10_000;
 // Events per read of the feed: a mass logout is learned in pages, not in one result set.
 const READ_PAGE = 5_000;
@@ -58,9 +50,8 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
   /** deleted client ids: the id is not registered again before `until` (see clientRevocationRelevantUntil) */
   private readonly clients = new Map<string, number>();
   private readonly users = new Map<string, { revokedAt: number; until: number }>();
-  /** ids not seen yet below the highest seen one → when the hole was noticed (ms) */
-  private readonly pending = new Map<number, number>();
-  private lastId = 0;
+  /** the position of the last event read: every one up to it is known */
+  private position = 0;
   private loaded = false;
   /** clock time at which the last successful read started; -Infinity: never */
   private freshAsOf = Number.NEGATIVE_INFINITY;
@@ -232,10 +223,10 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
   private async read(): Promise<void> {
     const startedAt = this.clock.now();
     let learned = 0;
-    for (let pending = [...this.pending.keys()]; ; pending = []) {
+    for (;;) {
       let events: RevocationEvent[];
       try {
-        events = await this.store.read(this.lastId, pending, READ_PAGE);
+        events = await this.store.read(this.position, READ_PAGE);
       } catch (error) {
         if (!this.failing) this.logger.warn(`cannot read the revocation feed: ${(error as Error).message}`);
         this.failing = true;
@@ -257,10 +248,9 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
   /**
    * The events a notification carried: each counts at once. The feed is read only when
    * the notification carried none (too many for its payload, or not understood), before
-   * the first read (nothing to place them after), or when one is not the next id after
-   * the last one read: the ids between are a transaction that committed after a later
-   * one, or rows not read yet, looked for at once. An event filling a hole seen before
-   * (an id below the cursor) asks for no read.
+   * the first read (nothing to place them after), or when one is not the next position
+   * after the last one read: the positions between are rows not read yet (an append whose
+   * notification was bare, or lost), read at once.
    *
    * Carried events do not make the view fresh. Fresh means "everything committed before
    * then is known", which one notification cannot say: another may have been lost with
@@ -274,11 +264,11 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     }
     const now = this.clock.now();
     let behind = false;
-    for (const event of [...events].sort((a, b) => a.id - b.id)) {
-      // Only the next id moves the cursor: above it may lie rows committed but not read
-      // yet (a bulk revocation's, whose notification was bare), which a cursor moved past
-      // them would never read. Such an event counts at once, and a read places it.
-      if (event.id <= this.lastId + 1) {
+    for (const event of [...events].sort((a, b) => a.position - b.position)) {
+      // Only the next position moves the cursor: above it may lie rows committed but not
+      // read yet (a bulk revocation's, whose notification was bare), which a cursor moved
+      // past them would never read. Such an event counts at once, and a read places it.
+      if (event.position <= this.position + 1) {
         this.accept(event, now);
       } else {
         this.learn(event, now);
@@ -289,14 +279,9 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     if (behind) void this.catchUp().catch(() => undefined);
   }
 
-  /** Takes one event read from the feed: ids below it not seen yet are holes, now pending. */
+  /** Takes one event read from the feed, or carried at the next position. */
   private accept(event: RevocationEvent, now: number): void {
-    this.pending.delete(event.id);
-    if (event.id > this.lastId) {
-      // Ids below the oldest row of the first read were pruned long ago, not in flight.
-      if (event.id > this.lastId + 1 && (this.loaded || this.lastId > 0)) this.notePending(this.lastId + 1, event.id, now);
-      this.lastId = event.id;
-    }
+    this.position = Math.max(this.position, event.position);
     this.learn(event, now);
   }
 
@@ -348,22 +333,10 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     return false;
   }
 
-  private notePending(from: number, to: number, now: number): void {
-    for (let id = Math.max(from, to - MAX_PENDING_IDS); id < to; id++) this.pending.set(id, now);
-    for (const id of this.pending.keys()) {
-      if (this.pending.size <= MAX_PENDING_IDS) break;
-      this.pending.delete(id);
-    }
-  }
-
   private forgetOld(now: number): void {
     // Memory only: the janitor deletes spent events from the table (src/janitor/).
     if (now - this.lastSweep >= SWEEP_EVERY_MS || now < this.lastSweep) {
       this.lastSweep = now;
-      // A transaction that has not committed its event within a token lifetime
-      // (rolled back, most likely) cannot concern a live token any more.
-      const pendingFor = (this.config.accessTokenTtl + REVOCATION_MARGIN_SECONDS) * 1000;
-      for (const [id, noticed] of this.pending) if (now - noticed > pendingFor) this.pending.delete(id);
       for (const [id, until] of this.families) if (until <= now) this.families.delete(id);
       for (const [id, until] of this.jtis) if (until <= now) this.jtis.delete(id);
       for (const [id, until] of this.clients) if (until <= now) this.clients.delete(id);

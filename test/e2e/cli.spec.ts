@@ -620,7 +620,7 @@ describe('tessera cleanup', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      'deleted: opaque_access_tokens=1 refresh_tokens=5 families=2 revoked_access_tokens=1 revocation_events=2 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0 dpop_proofs=0 backchannel_logouts=0 webauthn_challenges=0 second_factor_challenges=0 console_sessions=0\n',
+      'deleted: opaque_access_tokens=1 refresh_tokens=5 families=2 revoked_access_tokens=1 revocation_events=3 audit_events=0 login_throttle=0 authorization_codes=0 pushed_authorization_requests=0 login_sessions=0 dpop_proofs=0 backchannel_logouts=0 webauthn_challenges=0 second_factor_challenges=0 console_sessions=0\n',
     );
 
     expect(await query(`SELECT id FROM families WHERE client_id = 'cleanup-client'`)).toEqual([{ id: live }]);
@@ -630,8 +630,8 @@ describe('tessera cleanup', () => {
     ]);
     expect(await query(`SELECT jti FROM opaque_access_tokens WHERE client_id = 'cleanup-client'`)).toEqual([{ jti: 'live-jti' }]);
     expect(await query(`SELECT jti FROM revoked_access_tokens WHERE jti IN ('old-jti', 'live-jti')`)).toEqual([{ jti: 'live-jti' }]);
-    // The newest spent event stays as the floor under the feed (the users tests above left live events of other kinds).
-    expect(await query(`SELECT subject FROM revocation_events WHERE kind = 'jti' ORDER BY id`)).toEqual([{ subject: 'old-3' }, { subject: 'live-jti' }]);
+    // Every spent event goes (the users tests above left live events of other kinds).
+    expect(await query(`SELECT subject FROM revocation_events WHERE kind = 'jti' ORDER BY id`)).toEqual([{ subject: 'live-jti' }]);
     expect(await query(`SELECT count(*)::int AS count FROM audit_events`)).toEqual(audit);
 
     const again = await tessera(['cleanup']);

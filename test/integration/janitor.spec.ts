@@ -109,9 +109,9 @@ describe('janitor', () => {
     expect(expiredOpaque).toHaveLength(2);
     expect(gone(before.opaque_access_tokens, after.opaque_access_tokens)).toEqual(expiredOpaque);
     expect(gone(before.revoked_access_tokens, after.revoked_access_tokens).map((row) => row.key)).toEqual([jwtClaims(oldJwt).jti]);
-    // Day 0's events go; day 2's stays as the floor under the feed, today's stay because they matter.
+    // Day 0's and day 2's events go; today's stay because they matter.
     expect(gone(before.revocation_events, after.revocation_events).map((row) => row.subject).sort()).toEqual(
-      [sid(oldRevoked), jwtClaims(oldJwt).jti as string].sort(),
+      [sid(oldRevoked), jwtClaims(oldJwt).jti as string, sid(recentRevoked)].sort(),
     );
     expect(after.audit_events.size).toBe(before.audit_events.size);
     // Day 0's failed login no longer slows anyone; today's still does.
@@ -124,7 +124,7 @@ describe('janitor', () => {
       refresh_tokens: 4,
       families: 3,
       revoked_access_tokens: 1,
-      revocation_events: 2,
+      revocation_events: 3,
       audit_events: 0,
       login_throttle: spentThrottles.length,
       authorization_codes: 0,
@@ -159,7 +159,7 @@ describe('janitor', () => {
     expect(await isActive(t, resourceServer, freshRevoked.access_token)).toBe(false);
   });
 
-  it('never leaves a booting view blind to an event committed late below the newest id', async () => {
+  it('never leaves a booting view blind to an event committed late with a lower id, every spent event deleted', async () => {
     for (const subject of ['spent-1', 'spent-2']) await insertEvent(t, null, subject, new Date(t.clock.now() + 60_000));
     t.clock.advance(DAY);
     // A revocation allocates its id, another commits above it, the janitor runs, a process
@@ -169,9 +169,9 @@ describe('janitor', () => {
     await revoke(t, web, above);
     const late = await machineToken(t, web);
     const counts = await t.app.get(JanitorService).runOnce();
-    expect(counts?.revocation_events).toBe(1);
+    expect(counts?.revocation_events).toBe(2);
     const subjects = await t.db.dataSource.query<Array<{ subject: string }>>(`SELECT subject FROM revocation_events ORDER BY id`);
-    expect(subjects.map((row) => row.subject)).toEqual(['spent-2', jwtClaims(above).jti]);
+    expect(subjects.map((row) => row.subject)).toEqual([jwtClaims(above).jti]);
 
     const pool = await anotherPool(t.db);
     const booted = await startTestApp(ENV, { db: pool, clock: t.clock });
@@ -198,7 +198,7 @@ describe('janitor', () => {
     expect((await rowCounts(t)).revocation_events).toBe(2);
     // Its holder died: once the expiry passes, the next pass takes the lease over.
     await t.db.dataSource.query(`UPDATE leases SET expires_at = now() - interval '1 second' WHERE name = 'janitor'`);
-    expect((await t.app.get(JanitorService).runOnce())?.revocation_events).toBe(1);
+    expect((await t.app.get(JanitorService).runOnce())?.revocation_events).toBe(2);
     // And gives it back when done.
     expect(await t.db.dataSource.query(`SELECT name FROM leases`)).toEqual([]);
   });
@@ -245,7 +245,7 @@ describe('janitor', () => {
     const second = await startTestApp({ ...ENV, JANITOR_BATCH_SIZE: '4' }, { db: pool, clock: t.clock });
     try {
       const passes = await Promise.all([t.app.get(JanitorTask).sweep(), second.app.get(JanitorTask).sweep()]);
-      expect(passes[0] + passes[1]).toBe(75 + 25 + 20 + 17 + 13);
+      expect(passes[0] + passes[1]).toBe(75 + 25 + 20 + 17 + 14);
       expect(passes).toContain(0);
     } finally {
       await second.close();
@@ -257,7 +257,7 @@ describe('janitor', () => {
       refresh_tokens: kept.refresh_tokens - 75,
       opaque_access_tokens: kept.opaque_access_tokens - 20,
       revoked_access_tokens: kept.revoked_access_tokens - 17,
-      revocation_events: kept.revocation_events - 13,
+      revocation_events: kept.revocation_events - 14,
     });
     expect(await t.app.get(JanitorService).runOnce({ batchSize: 1 })).toEqual({
       opaque_access_tokens: 0,

@@ -1,3 +1,5 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import { appendToFeed } from '../../src/persistence/stores/revocation-feed.sql.js';
 import { RevocationEventStore } from '../../src/sessions/revocation-event.js';
 import { RevocationView } from '../../src/sessions/revocation-view.service.js';
 import { createClient, createUser, login, type TestClient, type TestUser } from '../factories/index.js';
@@ -13,7 +15,7 @@ const SLOW_POLL = { REVOCATION_POLL_INTERVAL_MS: '60000', REVOCATION_MAX_STALENE
 /**
  * Issue #20: every notification made every process read the feed. A notification now
  * carries its events, and B (a second process on the same database) reads the feed only
- * when one could not, or when the events leave a hole beneath them.
+ * when one could not, or when the events are not the next ones after what it has read.
  */
 describeOnPostgres('revocation notifications that carry their events', () => {
   let db: TestDatabase;
@@ -26,12 +28,13 @@ describeOnPostgres('revocation notifications that carry their events', () => {
   let reads = 0;
 
   const jti = (subject: string) => ({ jti: subject, sub: 'nobody', iat: 0, client_id: 'nobody' });
-  const insertJtis = (...subjects: string[]) =>
-    db.dataSource.query(
-      `INSERT INTO revocation_events (kind, subject, created_at, until)
-       SELECT 'jti', s, $2, $3 FROM unnest($1::text[]) AS s`,
+  const insertJtisWith = (runner: DataSource | QueryRunner, ...subjects: string[]) =>
+    runner.query(
+      `WITH ${appendToFeed('appended', `SELECT 'jti', s, $2::timestamptz, $3::timestamptz FROM unnest($1::text[]) AS s`)}
+       SELECT count(*) FROM appended`,
       [subjects, new Date(a.clock.now()), new Date(a.clock.now() + 600_000)],
     );
+  const insertJtis = (...subjects: string[]) => insertJtisWith(db.dataSource, ...subjects);
   const known = (what: string, probe: () => boolean) => eventually(what, async () => (probe() ? true : undefined));
 
   beforeAll(async () => {
@@ -89,31 +92,36 @@ describeOnPostgres('revocation notifications that carry their events', () => {
   });
 
   it('reads the feed on a notification it does not understand', async () => {
-    await db.dataSource.query(`SELECT pg_notify('tessera_revocations', '{"not":"events"}')`);
+    await db.dataSource.query(`SELECT pg_notify('tessera_revocation_feed', '{"not":"events"}')`);
     await eventually('a read on B', async () => (reads > 0 ? true : undefined));
   });
 
-  it('never misses an event committed after a later one: the hole is read for, and its own notification fills it', async () => {
+  it('an append waits for an earlier one still uncommitted, so B learns both in order, with no read', async () => {
     const early = db.dataSource.createQueryRunner();
     await early.connect();
+    let later: Promise<unknown> | undefined;
     try {
       await early.startTransaction();
-      await early.query(`INSERT INTO revocation_events (kind, subject, created_at, until) VALUES ('jti', 'committed-last', $1, $2)`, [
-        new Date(a.clock.now()),
-        new Date(a.clock.now() + 600_000),
-      ]);
-      await insertJtis('committed-first');
-      await known('the later id on B', () => view.revoked(jti('committed-first')));
-      // The hole beneath it was looked for, as a read would have.
-      await eventually('a read for the hole', async () => (reads > 0 ? true : undefined));
+      await insertJtisWith(early, 'committed-first');
+      later = insertJtis('appended-second');
+      // The second append waits for the first one's position lock, not the other way round.
+      await eventually('the second append waiting on a lock', async () => {
+        const [{ n }] = await db.dataSource.query<Array<{ n: number }>>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%appended%'`,
+        );
+        return n > 0 ? true : undefined;
+      });
       await view.catchUp();
-      expect(view.revoked(jti('committed-last'))).toBe(false);
+      expect(view.revoked(jti('appended-second'))).toBe(false);
       reads = 0;
       await early.commitTransaction();
     } finally {
       await early.release();
     }
-    await known('the earlier id on B', () => view.revoked(jti('committed-last')));
+    await later;
+    await known('the second append on B', () => view.revoked(jti('appended-second')));
+    expect(view.revoked(jti('committed-first'))).toBe(true);
+    // Each notification carried the next position: nothing to read for.
     expect(reads).toBe(0);
   });
 });

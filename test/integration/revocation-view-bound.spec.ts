@@ -110,7 +110,7 @@ describe('a full revocation view (REVOCATION_VIEW_MAX_ENTRIES)', () => {
     store.read = async (...args) => {
       await opened;
       const events = await read(...args);
-      if (events.length === args[2] && ++fullPages === 2) {
+      if (events.length === args[1] && ++fullPages === 2) {
         holding();
         await released;
       }

@@ -64,11 +64,11 @@ describe('SSF: a stream that falls behind is told so', () => {
     outliveEveryToken();
     const fresh = await endSession();
     const counts = await t.app.get(JanitorService).runOnce({ wait: true });
-    // The newest event older than any live token stays as the feed's floor: two of three go.
-    expect(counts?.revocation_events).toBe(2);
+    // Every event older than any live token goes.
+    expect(counts?.revocation_events).toBe(3);
     expect(await rows(t, `SELECT id, events_lost, lapse_jti IS NOT NULL AS lapsed FROM ssf_streams WHERE id = ANY($1) ORDER BY events_lost`, [[lagging, current]])).toEqual([
       { id: current, events_lost: 0, lapsed: false },
-      { id: lagging, events_lost: 2, lapsed: true },
+      { id: lagging, events_lost: 3, lapsed: true },
     ]);
 
     // The stream that kept up hears only of the new revocation.
@@ -83,7 +83,7 @@ describe('SSF: a stream that falls behind is told so', () => {
     const jwks = createLocalJWKSet((await (await fetch(`${t.url}/oauth/jwks`)).json()) as Parameters<typeof createLocalJWKSet>[0]);
     const { payload, protectedHeader } = await jwtVerify(set, jwks, { issuer: t.config.issuer, audience: behind.id, currentDate: new Date(t.clock.now()) });
     expect(protectedHeader.typ).toBe('secevent+jwt');
-    expect(payload).toMatchObject({ jti, sub_id: { format: 'opaque', id: lagging }, events: { [EVENT_TYPES.eventsLost]: { events_lost: 2, reason: expect.any(String) } } });
+    expect(payload).toMatchObject({ jti, sub_id: { format: 'opaque', id: lagging }, events: { [EVENT_TYPES.eventsLost]: { events_lost: 3, reason: expect.any(String) } } });
     expect(sessionsIn(told)).toEqual([fresh]);
 
     // Not acknowledged: told again, same jti. Acknowledged: done with, counter back to 0.
@@ -110,11 +110,11 @@ describe('SSF: a stream that falls behind is told so', () => {
     outliveEveryToken();
     await endSession();
     await t.app.get(JanitorService).runOnce({ wait: true });
-    expect(await rows(t, `SELECT lapse_jti, events_lost FROM ssf_streams WHERE id = $1`, [id])).toEqual([{ lapse_jti: first, events_lost: 3 }]);
+    expect(await rows(t, `SELECT lapse_jti, events_lost FROM ssf_streams WHERE id = $1`, [id])).toEqual([{ lapse_jti: first, events_lost: 4 }]);
 
     await streams.setStatus(client.id, { stream_id: id, status: 'enabled' });
     const [[jti, set]] = lapseNotices(await poll(client, id));
     expect(jti).toBe(first);
-    expect(decodeJwt(set).events).toEqual({ [EVENT_TYPES.eventsLost]: { events_lost: 3, reason: expect.any(String) } });
+    expect(decodeJwt(set).events).toEqual({ [EVENT_TYPES.eventsLost]: { events_lost: 4, reason: expect.any(String) } });
   });
 });

@@ -8,6 +8,8 @@ import {
   type JtiRevocation,
 } from '../../oauth/access-token/access-token.js';
 import { execute, referencingClient } from '../sql.js';
+import { withRetry } from '../transaction.js';
+import { appendToFeed } from './revocation-feed.sql.js';
 
 interface TokenRow {
   hash: Buffer;
@@ -48,10 +50,7 @@ const REVOKE_OPAQUE = `
   ), remembered AS (
     INSERT INTO revoked_access_tokens (jti, revoked_at, expires_at)
     SELECT jti, revoked_at, expires_at FROM revoked ON CONFLICT (jti) DO NOTHING
-  ), announced AS (
-    INSERT INTO revocation_events (kind, subject, created_at, until)
-    SELECT 'jti', jti, revoked_at, expires_at FROM revoked
-  )
+  ), ${appendToFeed('announced', `SELECT 'jti', jti, revoked_at, expires_at FROM revoked`)}
   SELECT hash FROM revoked`;
 
 // Any number of jtis in one statement (one commit): the arrays are parallel.
@@ -61,9 +60,8 @@ const REVOKE_JTIS = `
     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
     ON CONFLICT (jti) DO NOTHING
     RETURNING jti, revoked_at, expires_at
-  )
-  INSERT INTO revocation_events (kind, subject, created_at, until)
-  SELECT 'jti', jti, revoked_at, expires_at FROM remembered`;
+  ), ${appendToFeed('announced', `SELECT 'jti', jti, revoked_at, expires_at FROM remembered`)}
+  SELECT id FROM announced`;
 
 @Injectable()
 export class PgAccessTokenStore extends AccessTokenStore {
@@ -116,19 +114,18 @@ export class PgAccessTokenStore extends AccessTokenStore {
 
   async revokeOpaque(revocations: readonly OpaqueRevocation[]): Promise<Buffer[]> {
     if (revocations.length === 0) return [];
-    const { rows } = await execute<{ hash: Buffer }>(this.dataSource, REVOKE_OPAQUE, [
-      revocations.map((r) => r.hash),
-      revocations.map((r) => r.revokedAt),
-    ]);
+    // The feed's head is locked last, so a transaction holding it may wait for these rows
+    // (a client's deletion cascading to its tokens): a deadlock, retried.
+    const { rows } = await withRetry(() =>
+      execute<{ hash: Buffer }>(this.dataSource, REVOKE_OPAQUE, [revocations.map((r) => r.hash), revocations.map((r) => r.revokedAt)]),
+    );
     return rows.map((row) => row.hash);
   }
 
   async revokeJtis(revocations: readonly JtiRevocation[]): Promise<void> {
     if (revocations.length === 0) return;
-    await execute(this.dataSource, REVOKE_JTIS, [
-      revocations.map((r) => r.jti),
-      revocations.map((r) => r.revokedAt),
-      revocations.map((r) => r.expiresAt),
-    ]);
+    await withRetry(() =>
+      execute(this.dataSource, REVOKE_JTIS, [revocations.map((r) => r.jti), revocations.map((r) => r.revokedAt), revocations.map((r) => r.expiresAt)]),
+    );
   }
 }

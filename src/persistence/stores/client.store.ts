@@ -8,6 +8,7 @@ import { ClientEntity } from '../entities/client.entity.js';
 import { execute, insertUnique } from '../sql.js';
 import { withTransactionRetry } from '../transaction.js';
 import { revokeWithin } from './family.store.js';
+import { appendToFeed } from './revocation-feed.sql.js';
 
 // Deleting and registering one client id take turns: a registration that raced a deletion
 // would miss the tombstone the deletion is about to commit.
@@ -51,7 +52,11 @@ export class PgClientStore extends ClientStore {
       const revoked = await revokeWithin(m, live.rows.map((row) => row.id), reason, actor, now, relevantUntil);
       // Its access tokens (client_credentials JWTs have no family) die everywhere at once;
       // its opaque tokens go with the row (ON DELETE CASCADE).
-      await execute(m, `INSERT INTO revocation_events (kind, subject, created_at, until) VALUES ('client', $1, $2, $3)`, [id, now, tombstoneUntil]);
+      await execute(m, `WITH ${appendToFeed('announced', `SELECT 'client', $1::text, $2::timestamptz, $3::timestamptz`)} SELECT id FROM announced`, [
+        id,
+        now,
+        tombstoneUntil,
+      ]);
       await execute(m, `DELETE FROM clients WHERE id = $1`, [id]);
       return revoked;
     });

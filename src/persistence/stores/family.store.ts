@@ -17,6 +17,7 @@ import { execute, referencingClient } from '../sql.js';
 import { withRetry, withTransactionRetry } from '../transaction.js';
 import { BACKCHANNEL_OUTBOX } from './backchannel-outbox.sql.js';
 import { Lease } from './lease.js';
+import { appendToFeed } from './revocation-feed.sql.js';
 
 // One grace sweeper for the cluster, as for the janitor: the others skip their turn
 // instead of scanning the same rows. A holder that died frees it after this long.
@@ -71,10 +72,7 @@ const REVOKE = `
   ), ${BACKCHANNEL_OUTBOX}, wiped AS (
     UPDATE refresh_tokens t SET successor_sealed = NULL
     FROM revoked WHERE t.family_id = revoked.id AND t.successor_sealed IS NOT NULL
-  ), announced AS (
-    INSERT INTO revocation_events (kind, subject, created_at, until)
-    SELECT 'family', revoked.id::text, $2, $5 FROM revoked
-  )
+  ), ${appendToFeed('announced', `SELECT 'family', revoked.id::text, $2::timestamptz, $5::timestamptz FROM revoked`)}
   SELECT ${FAMILY} FROM revoked`;
 
 // One compare-and-set: the presented token is marked used only if it was unused, its one

@@ -34,17 +34,14 @@ const EXPIRED_JTIS = `
   DELETE FROM revoked_access_tokens WHERE jti IN (
     SELECT jti FROM revoked_access_tokens WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
 
-// The feed is append-only (nothing to lock). The newest event created before $2 is kept
-// as a floor: a RevocationView that boots takes the ids below its first row for pruned
-// long ago, so an event still in flight must always have a committed row beneath it.
-// A Shared Signals stream that still had one of them queued fell behind: in the same
+// The feed is append-only (nothing to lock), and read by position, so deleting any spent
+// event hides nothing from a reader, booting or not. A Shared Signals stream that still had one of them queued fell behind: in the same
 // statement it is marked (an events-lost notice waits for it, counting what it missed)
 // before the cascade empties its queue, so it is told rather than silently missing them.
 const SPENT_EVENTS = `
   WITH spent AS (
     SELECT id FROM revocation_events
     WHERE until < $1 AND created_at < $2
-      AND id < (SELECT id FROM revocation_events WHERE created_at < $2 ORDER BY id DESC LIMIT 1)
     LIMIT $3
   ), missed AS (
     SELECT q.stream_id, count(*)::int AS n FROM ssf_stream_events q JOIN spent ON spent.id = q.event_id GROUP BY q.stream_id

@@ -14,7 +14,7 @@ import { RevocationListener } from '../revocation-listener.js';
 import { execute } from '../sql.js';
 
 interface EventRow {
-  id: string;
+  position: string;
   kind: RevocationKind;
   subject: string;
   created_at: Date;
@@ -33,15 +33,15 @@ export class PgRevocationEventStore extends RevocationEventStore {
     super();
   }
 
-  async read(afterId: number, pending: readonly number[], limit: number): Promise<RevocationEvent[]> {
+  async read(after: number, limit: number): Promise<RevocationEvent[]> {
     const { rows } = await execute<EventRow>(
       this.dataSource,
-      `SELECT id, kind, subject, created_at, until FROM revocation_events
-       WHERE id > $1 OR id = ANY($2::bigint[]) ORDER BY id LIMIT $3`,
-      [afterId, pending, limit],
+      `SELECT position, kind, subject, created_at, until FROM revocation_events
+       WHERE position > $1 ORDER BY position LIMIT $2`,
+      [after, limit],
     );
-    // bigserial arrives as a string; 2^53 ids are far beyond any revocation rate.
-    return rows.map((row) => ({ id: Number(row.id), kind: row.kind, subject: row.subject, createdAt: row.created_at, until: row.until }));
+    // bigint arrives as a string; 2^53 positions are far beyond any revocation rate.
+    return rows.map((row) => ({ position: Number(row.position), kind: row.kind, subject: row.subject, createdAt: row.created_at, until: row.until }));
   }
 
   async concerns(token: { jti: string; sid?: string; sub: string; iat: number; client_id: string }, now: Date): Promise<boolean> {

@@ -4,6 +4,7 @@ import { type Page, type PageRequest, pageOf } from '../../common/page.js';
 import { type User, type UserChanges, type UserFilter, UserStore } from '../../users/user.js';
 import { UserEntity } from '../entities/user.entity.js';
 import { execute, insertUnique } from '../sql.js';
+import { appendToFeed } from './revocation-feed.sql.js';
 
 @Injectable()
 export class PgUserStore extends UserStore {
@@ -31,9 +32,8 @@ export class PgUserStore extends UserStore {
       this.dataSource,
       `WITH disabled AS (
          UPDATE users SET disabled_at = $2, updated_at = $2 WHERE id = $1 AND disabled_at IS NULL RETURNING id
-       )
-       INSERT INTO revocation_events (kind, subject, created_at, until)
-       SELECT 'user', disabled.id::text, $2, $3 FROM disabled RETURNING id`,
+       ), ${appendToFeed('announced', `SELECT 'user', disabled.id::text, $2::timestamptz, $3::timestamptz FROM disabled`)}
+       SELECT id FROM announced`,
       [id, now, relevantUntil],
     );
     return rows.length > 0;
@@ -58,10 +58,7 @@ export class PgUserStore extends UserStore {
            email = CASE WHEN $5 THEN $6 ELSE email END, name = CASE WHEN $7 THEN $8 ELSE name END,
            email_verified = COALESCE($9, email_verified)
          WHERE id = $1 RETURNING id
-       ), credential AS (
-         INSERT INTO revocation_events (kind, subject, created_at, until)
-         SELECT 'credential', updated.id::text, $4, $10 FROM updated WHERE $2::text IS NOT NULL
-       )
+       ), ${appendToFeed('credential', `SELECT 'credential', updated.id::text, $4::timestamptz, $10::timestamptz FROM updated WHERE $2::text IS NOT NULL`)}
        SELECT id FROM updated`,
       [
         id,
