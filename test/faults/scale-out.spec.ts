@@ -175,8 +175,8 @@ describeWithPooler('scale-out: 3 processes and a WORKERS=2 server behind PgBounc
 
   it("runs the fast process on the database's clock, measuring its own 20 s ahead, and the others on time", async () => {
     const offsets = await Promise.all(all.map(async (p) => metricValue(await scrape(p), 'tessera_clock_offset_seconds')));
-    // Rounded to a second: the measurement's error is half a round trip.
-    expect(offsets.map(Math.round)).toEqual(all.map((p) => (p === fast ? -FAST_SECONDS : 0)));
+    // Within half a second: the measurement's error is half a round trip.
+    for (const [i, p] of all.entries()) expect(offsets[i]).toBeCloseTo(p === fast ? -FAST_SECONDS : 0, 0);
     expect(fast.server.log).toMatch(/this process's clock is (19\.9|20\.\d) s ahead of the database's/);
   });
 
@@ -209,8 +209,10 @@ describeWithPooler('scale-out: 3 processes and a WORKERS=2 server behind PgBounc
     await eventually('a grace sweep on every process', async () => ((await databaseTime(dataSource)) > rotatedBy + SWEEP_MS + 500 ? true : undefined));
     expect(await successorsKept(used)).toEqual(used.map(() => true));
 
-    const retried = await Promise.all(correct.map((_, i) => refreshOn(correct[(i + 1) % correct.length], used[i])));
-    const onFast = await Promise.all(used.map((value) => refreshOn(fast, value)));
+    const [retried, onFast] = await Promise.all([
+      Promise.all(correct.map((_, i) => refreshOn(correct[(i + 1) % correct.length], used[i]))),
+      Promise.all(used.map((value) => refreshOn(fast, value))),
+    ]);
     for (const result of [...retried, ...onFast]) expectNoServerError(result);
     expect(retried.map((result) => result.status)).toEqual(correct.map(() => 200));
     expect(onFast.map((result) => result.status)).toEqual(correct.map(() => 200));
