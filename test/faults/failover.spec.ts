@@ -5,21 +5,11 @@ import { createDataSource, migrate } from '../../src/persistence/data-source.js'
 import { api } from '../factories/admin.js';
 import { createClient, createUser, login, token, type TestClient, type TestUser } from '../factories/index.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
-import { eventually, expectNoServerError } from '../setup/faults.js';
-import { describeWithCluster, PgCluster } from '../setup/pg-cluster.js';
+import { eventually } from '../setup/faults.js';
+import { type Chain, expectNoRotationLost, promoteUnderLoad, refreshChain, synchronousStandbyOf } from '../setup/failover-load.js';
+import { describeWithCluster, multiHostUrl, PgCluster } from '../setup/pg-cluster.js';
 
 const CHAINS = 8;
-/** refreshes each chain must see answered 200 after the promotion before the load stops */
-const AFTER_PROMOTION = 5;
-const SWITCH_MS = 60_000;
-
-interface Chain {
-  held: string;
-  readonly received: string[];
-  readonly statuses: number[];
-  /** 200s since the promotion */
-  after: number;
-}
 
 /**
  * Issue 20, item 6: a multi-host DATABASE_URL was refused at boot, so a failover needed a
@@ -39,20 +29,8 @@ describeWithCluster('a failover on a multi-host DATABASE_URL', () => {
 
   beforeAll(async () => {
     primary = await PgCluster.start();
-    replica = await PgCluster.standbyOf(primary);
-    // After the base backup, so the replica, once promoted, waits for no standby of its own.
-    const admin = await primary.client();
-    try {
-      await admin.query(`ALTER SYSTEM SET synchronous_standby_names = '*'`);
-      await admin.query('SELECT pg_reload_conf()');
-      await eventually('a synchronous replica', async () => {
-        const { rows } = await admin.query<{ sync_state: string }>('SELECT sync_state FROM pg_stat_replication');
-        return rows[0]?.sync_state === 'sync' ? true : undefined;
-      });
-    } finally {
-      await admin.end();
-    }
-    const url = `postgres://postgres@127.0.0.1:${primary.port},127.0.0.1:${replica.port}/postgres`;
+    replica = await synchronousStandbyOf(primary);
+    const url = multiHostUrl(primary, replica);
     dataSource = createDataSource(url, 8, { prepare: true });
     await dataSource.initialize();
     await migrate(dataSource);
@@ -67,52 +45,12 @@ describeWithCluster('a failover on a multi-host DATABASE_URL', () => {
     await primary?.destroy();
   });
 
-  async function refreshUntil(chain: Chain, done: () => boolean, promoted: () => boolean): Promise<void> {
-    while (!done()) {
-      const result = await token(t, app, { grant_type: 'refresh_token', refresh_token: chain.held });
-      chain.statuses.push(result.status);
-      expectNoServerError(result);
-      if (result.status !== 200) {
-        // Paces the retries while no server takes writes; nothing is asserted on time.
-        await new Promise((resolve) => setTimeout(resolve, 25));
-        continue;
-      }
-      chain.held = String(result.body.refresh_token);
-      chain.received.push(chain.held);
-      if (promoted()) chain.after++;
-    }
-  }
-
   it('answers 503 during the switch, loses no acknowledged rotation, and serves again without a restart', async () => {
+    const refresh = (refreshToken: string) => token(t, app, { grant_type: 'refresh_token', refresh_token: refreshToken });
     const chains: Chain[] = [];
-    for (let i = 0; i < CHAINS; i++) {
-      chains.push({ held: (await login(t, app, user)).refresh_token, received: [], statuses: [], after: 0 });
-    }
-    let promoted = false;
-    let stopped = false;
-    const load = Promise.all(chains.map((chain) => refreshUntil(chain, () => stopped, () => promoted)));
-    try {
-      await eventually('refreshes on the first primary', async () => (chains.every((chain) => chain.received.length >= 3) ? true : undefined));
-      primary.stopServer('fast');
-      await eventually('503s while no server takes writes', async () => (chains.some((chain) => chain.statuses.includes(503)) ? true : undefined));
-      replica.promote();
-      promoted = true;
-      await eventually('refreshes on the promoted replica', async () => (chains.every((chain) => chain.after >= AFTER_PROMOTION) ? true : undefined), SWITCH_MS);
-    } finally {
-      stopped = true;
-      await load;
-    }
-
-    const statuses = chains.flatMap((chain) => chain.statuses);
-    expect(statuses.filter((status) => status !== 200 && status !== 503)).toEqual([]);
-    expect(statuses).toContain(503);
-    const received = chains.flatMap((chain) => chain.received);
-    expect(new Set(received).size).toBe(received.length);
-
-    // Every token answered 200 is a row on the new primary: no acknowledged rotation was lost.
-    const hashes = received.map((value) => t.app.get(TokenHashers).refreshToken.hash(value));
-    const [row] = await dataSource.query<Array<{ found: number }>>('SELECT count(*)::int AS found FROM refresh_tokens WHERE hash = ANY($1)', [hashes]);
-    expect(row.found).toBe(received.length);
+    for (let i = 0; i < CHAINS; i++) chains.push(refreshChain(refresh, (await login(t, app, user)).refresh_token));
+    await promoteUnderLoad(primary, replica, chains);
+    await expectNoRotationLost(chains, dataSource, (value) => t.app.get(TokenHashers).refreshToken.hash(value));
     // And each client's last token still refreshes, on the same process.
     for (const chain of chains) {
       const result = await eventually('a refresh after the failover', async () => {
@@ -146,7 +84,7 @@ describeWithCluster('a multi-host pool whose server turns read-only under open c
       const admin = await cluster.client();
       await admin.query('CREATE TABLE writes (port int)').finally(() => admin.end());
     }
-    dataSource = createDataSource(`postgres://postgres@127.0.0.1:${first.port},127.0.0.1:${second.port}/postgres`, 2);
+    dataSource = createDataSource(multiHostUrl(first, second), 2);
     await dataSource.initialize();
   });
   afterAll(async () => {

@@ -1,18 +1,14 @@
 import type pg from 'pg';
 import { migrations } from '../../migrations/index.js';
-import { TEST_SECRETS } from '../setup/app.js';
 import { describeWithPooler, PgBouncer } from '../setup/pgbouncer.js';
-import { PgCluster } from '../setup/pg-cluster.js';
-import { childEnv, runNode } from '../setup/processes.js';
-import { buildOnce, TesseraServer } from '../setup/tessera-server.js';
+import { advisoryLocks, PgCluster } from '../setup/pg-cluster.js';
+import { buildOnce, runTessera, TesseraServer } from '../setup/tessera-server.js';
 
 // A lock left held makes the next migrate, cleanup or boot wait forever: each must end
 // well within this (on a loaded machine a Node process alone takes seconds to start).
 const PROMPTLY_MS = 60_000;
 
-function tessera(args: string[], url: string) {
-  return runNode(['bin/tessera.js', ...args], childEnv({ DATABASE_URL: url, ...TEST_SECRETS }), { timeoutMs: PROMPTLY_MS });
-}
+const tessera = (args: string[], url: string) => runTessera(args, url, PROMPTLY_MS);
 
 async function count(admin: pg.Client, sql: string): Promise<number> {
   return Number((await admin.query<{ n: string }>(sql)).rows[0].n);
@@ -64,13 +60,13 @@ describeWithPooler('locks behind a transaction-mode pooler (PgBouncer)', () => {
 
     // Let the servers' janitors run a pass or two through the pooler as well.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    expect(await count(admin, `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'`)).toBe(0);
+    expect(await advisoryLocks(admin)).toBe(0);
 
     const again = await tessera(['migrate'], bouncer.url);
     expect({ code: again.code, stdout: again.stdout }).toEqual({ code: 0, stdout: 'the schema is up to date\n' });
     const cleanup = await tessera(['cleanup'], cluster.url);
     expect(cleanup.code).toBe(0);
     servers.push(await TesseraServer.start(env, PROMPTLY_MS));
-    expect(await count(admin, `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'`)).toBe(0);
+    expect(await advisoryLocks(admin)).toBe(0);
   }, 360_000);
 });

@@ -173,6 +173,16 @@ function run(bin: string, tool: string, args: string[]): void {
   if (result.status !== 0) throw new Error(`${tool} failed (${result.status ?? result.signal}): ${result.stderr?.trim() ?? result.error}`);
 }
 
+/** `postgres://postgres@127.0.0.1:<p1>,127.0.0.1:<p2>/postgres`: a multi-host URL, tried in this order. */
+export function multiHostUrl(...servers: ReadonlyArray<{ readonly port: number }>): string {
+  return `postgres://postgres@${servers.map(({ port }) => `127.0.0.1:${port}`).join(',')}/postgres`;
+}
+
+/** Advisory locks held on the server `admin` is connected to: one left held blocks every later migrate. */
+export async function advisoryLocks(admin: pg.Client): Promise<number> {
+  return (await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`)).rows[0].n;
+}
+
 /** The cluster's `postgres` database with Tessera's migrations applied, as a TestDatabase. */
 export async function clusterDatabase(cluster: PgCluster, poolSize = 10): Promise<TestDatabase> {
   const dataSource = createDataSource(cluster.url, poolSize, { prepare: true });

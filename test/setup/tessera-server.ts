@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TEST_SECRETS } from './app.js';
+import { childEnv, type Finished, runNode } from './processes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -11,6 +12,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export function buildOnce(): void {
   const result = spawnSync(process.execPath, ['scripts/build-if-needed.js'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   if (result.status !== 0) throw new Error(`build failed: ${result.stderr?.toString()}`);
+}
+
+/** The `tessera` command on DATABASE_URL=`url` with the test secrets, killed if it outlives `timeoutMs`. */
+export function runTessera(args: string[], url: string, timeoutMs = 60_000): Promise<Finished> {
+  return runNode(['bin/tessera.js', ...args], childEnv({ DATABASE_URL: url, ...TEST_SECRETS }), { timeoutMs });
 }
 
 /** A real Tessera process (`node dist/src/main.js`) on a random port. */
