@@ -59,14 +59,23 @@ export function aim(client: pg.Client, { host, port }: DatabaseHost): void {
 }
 
 /**
- * Throws unless the connected `client` is what `targets` asks for. A read-only server
- * refuses as a write would (25006), which callers already answer with 503.
+ * How long a server has to answer the check. A pooler whose server is down accepts the
+ * connection and holds the query (PgBouncer: query_wait_timeout, 120 s by default), so
+ * the connect timeout alone would leave a failover waiting on it.
+ */
+const CHECK_TIMEOUT_MS = 5_000;
+
+/**
+ * Throws unless the connected `client` is what `targets` asks for, within
+ * CHECK_TIMEOUT_MS. A read-only server refuses as a write would (25006), which callers
+ * already answer with 503.
  */
 export async function checkSession(client: pg.Client, { targetSessionAttrs }: DatabaseTargets): Promise<void> {
   if (targetSessionAttrs === 'any') return;
-  const { rows } = await client.query<{ recovery: boolean; read_only: string }>(
-    `SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS read_only`,
-  );
+  const { rows } = await client.query<{ recovery: boolean; read_only: string }>({
+    text: `SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS read_only`,
+    query_timeout: CHECK_TIMEOUT_MS,
+  } as pg.QueryConfig);
   const unsuitable = targetSessionAttrs === 'primary' ? rows[0].recovery : rows[0].recovery || rows[0].read_only === 'on';
   if (unsuitable) {
     throw Object.assign(new Error(`the server is not ${targetSessionAttrs} (target_session_attrs)`), { code: '25006' });
