@@ -33,9 +33,9 @@ export class AuditService {
    * revocations costs a few commits instead of one each. Resolves once the events are
    * written (or the failure logged).
    */
-  record(...drafts: Draft[]): Promise<void> {
+  async record(...drafts: Draft[]): Promise<void> {
     const occurredAt = new Date(this.clock.now());
-    return this.writes.add(...drafts.map((draft) => ({ ...draft, occurredAt })));
+    await this.writes.add(...drafts.map((draft) => ({ ...draft, occurredAt })));
   }
 
   /** The audit log, newest first. */

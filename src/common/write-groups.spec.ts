@@ -56,6 +56,25 @@ describe('WriteGroups', () => {
     await tick();
     expect(writes[2].items).toEqual([4]);
     writes[2].finish();
-    await expect(next).resolves.toBeUndefined();
+    // A write that gives no results resolves each caller with none.
+    await expect(next).resolves.toEqual([]);
+  });
+
+  it("hands each caller the write's results for its own items, in order", async () => {
+    const writes: number[][] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const groups = new WriteGroups<number, string>(async (items) => {
+      writes.push(items);
+      if (writes.length === 1) await held;
+      return items.map((item) => `result ${item}`);
+    }, 100);
+    const first = groups.add(1);
+    const grouped = [groups.add(2, 3), groups.add(4)];
+    await tick();
+    release();
+    expect(await first).toEqual(['result 1']);
+    expect(await Promise.all(grouped)).toEqual([['result 2', 'result 3'], ['result 4']]);
+    expect(writes).toEqual([[1], [2, 3, 4]]);
   });
 });

@@ -1,12 +1,13 @@
-import { createClient, type TestClient, token } from '../factories/index.js';
+import { createClient, createUser, login, type TestClient, token } from '../factories/index.js';
 import { isActive, revoke } from '../factories/resource-server.js';
 import { type ServerPair, startServerPair } from '../setup/server-pair.js';
 
 const TOKENS = 50;
+const SESSIONS = 30;
 
 // Revocations that arrive together are written together (one statement, one commit):
 // grouping must not lose a revocation, answer before it is durable, or announce one twice.
-describe('concurrent revocations of opaque access tokens on two processes', () => {
+describe('concurrent revocations on two processes', () => {
   let pair: ServerPair;
   let app: TestClient;
   let resourceServer: TestClient;
@@ -45,5 +46,29 @@ describe('concurrent revocations of opaque access tokens on two processes', () =
     );
     expect(rows).toHaveLength(TOKENS);
     expect(rows).toEqual(rows.map(() => ({ revoked: true, remembered: 1, announced: 1 })));
+  });
+
+  it('sessions revoked through their refresh tokens on both processes: each ended once, announced once, audited once', async () => {
+    pair.syncClock();
+    const user = await createUser(pair.setup);
+    const web = await createClient(pair.setup);
+    const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => login(pair.a, web, user)));
+    const results = await Promise.all(sessions.flatMap(({ refresh_token }) => [revoke(pair.a, web, refresh_token), revoke(pair.b, web, refresh_token)]));
+    expect(results.map((result) => result.status)).toEqual(results.map(() => 200));
+
+    for (const { refresh_token } of sessions) {
+      for (const server of [pair.a, pair.b]) {
+        expect((await token(server, web, { grant_type: 'refresh_token', refresh_token })).body.error).toBe('invalid_grant');
+      }
+    }
+    const rows = await pair.setup.db.dataSource.query<Array<{ revoked: boolean; reason: string; announced: number; audited: number }>>(
+      `SELECT f.revoked_at IS NOT NULL AS revoked, f.revoked_reason AS reason,
+              (SELECT count(*)::int FROM revocation_events e WHERE e.kind = 'family' AND e.subject = f.id::text) AS announced,
+              (SELECT count(*)::int FROM audit_events a WHERE a.type = 'session_revoked' AND a.family_id = f.id) AS audited
+       FROM families f WHERE f.client_id = $1`,
+      [web.id],
+    );
+    expect(rows).toHaveLength(SESSIONS);
+    expect(rows).toEqual(rows.map(() => ({ revoked: true, reason: 'revoked', announced: 1, audited: 1 })));
   });
 });

@@ -13,6 +13,7 @@ import {
   type RotationGuard,
 } from '../../sessions/family.js';
 import { type Page, type PageRequest, pageOf } from '../../common/page.js';
+import { WriteGroups } from '../../common/write-groups.js';
 import { execute, referencingClient } from '../sql.js';
 import { withRetry, withTransactionRetry } from '../transaction.js';
 import { BACKCHANNEL_OUTBOX } from './backchannel-outbox.sql.js';
@@ -64,15 +65,26 @@ const F = FAMILY.split(', ').map((column) => `f.${column}`).join(', ');
 // no path can end a session without every process's RevocationView hearing of it; and
 // owes a logout token to its client when the client registered a back-channel logout URI
 // (Back-Channel Logout 1.0 §2.5; the outbox, see BACKCHANNEL_OUTBOX).
+// Any number of revocations, each with its own time, reason, actor and relevance, in one
+// statement (one commit, one append to the feed): the arrays are parallel. The families
+// are locked in id order first, so two statements revoking overlapping sets wait for each
+// other instead of deadlocking; a family named twice is revoked once, by its first entry.
 const REVOKE = `
-  WITH revoked AS (
-    UPDATE families SET revoked_at = $2, revoked_reason = $3, revoked_by = $4
-    WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL
-    RETURNING ${FAMILY}, id_token_sid
+  WITH asked AS (
+    SELECT DISTINCT ON (id) * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::timestamptz[])
+      WITH ORDINALITY AS a (id, at, reason, actor, until, n)
+    ORDER BY id, n
+  ), locked AS MATERIALIZED (
+    SELECT id FROM families WHERE id IN (SELECT id FROM asked) AND revoked_at IS NULL ORDER BY id FOR UPDATE
+  ), revoked AS (
+    UPDATE families f SET revoked_at = a.at, revoked_reason = a.reason, revoked_by = a.actor
+    FROM locked JOIN asked a ON a.id = locked.id
+    WHERE f.id = locked.id
+    RETURNING ${F}, f.id_token_sid, a.until
   ), ${BACKCHANNEL_OUTBOX}, wiped AS (
     UPDATE refresh_tokens t SET successor_sealed = NULL
     FROM revoked WHERE t.family_id = revoked.id AND t.successor_sealed IS NOT NULL
-  ), ${appendToFeed('announced', `SELECT 'family', revoked.id::text, $2::timestamptz, $5::timestamptz FROM revoked`)}
+  ), ${appendToFeed('announced', `SELECT 'family', revoked.id::text, revoked.revoked_at, revoked.until FROM revoked`)}
   SELECT ${FAMILY} FROM revoked`;
 
 // One compare-and-set: the presented token is marked used only if it was unused, its one
@@ -128,10 +140,35 @@ const SNAPSHOT = `
 // 40001 serialization_failure, 40P01 deadlock_detected: the fast path leaves it to the locked one.
 const RETRYABLE = new Set(['40001', '40P01']);
 const UNDECIDED = Symbol('undecided');
+// Families a grouped revocation statement ends at most, unless one caller asks for more.
+const MAX_REVOCATIONS_A_WRITE = 1_000;
+
+interface FamilyRevocation {
+  readonly id: string;
+  readonly at: Date;
+  readonly reason: RevocationReason;
+  readonly actor: string;
+  readonly relevantUntil: Date;
+}
 const ROTATED: RefreshVerdict = { kind: 'rotate' };
 
 @Injectable()
 export class PgFamilyStore extends FamilyStore {
+  /**
+   * Revocations of any number of callers, group-committed (WriteGroups): each append to
+   * the revocation feed holds its head until commit, so one statement per logout would
+   * commit one at a time. One statement is a transaction of its own: no BEGIN, SET and
+   * COMMIT round trips around it. Each caller gets the families its own ids revoked.
+   */
+  private readonly revocations = new WriteGroups<FamilyRevocation, Family | undefined>(async (revocations) => {
+    const revoked = new Map((await withRetry(() => revokeEach(this.dataSource, revocations))).map((family) => [family.id, family]));
+    return revocations.map(({ id }) => {
+      const family = revoked.get(id);
+      revoked.delete(id);
+      return family;
+    });
+  }, MAX_REVOCATIONS_A_WRITE);
+
   constructor(private readonly dataSource: DataSource) {
     super();
   }
@@ -272,8 +309,8 @@ export class PgFamilyStore extends FamilyStore {
 
   async revoke(ids: readonly string[], reason: RevocationReason, actor: string, now: Date, relevantUntil: Date): Promise<Family[]> {
     if (ids.length === 0) return [];
-    // One statement is a transaction of its own: no BEGIN, SET and COMMIT round trips around it.
-    return withRetry(() => revokeWithin(this.dataSource, ids, reason, actor, now, relevantUntil));
+    const revoked = await this.revocations.add(...ids.map((id) => ({ id, at: now, reason, actor, relevantUntil })));
+    return revoked.filter((family) => family !== undefined);
   }
 
   async describe(tokenHash: Buffer): Promise<RefreshTokenRecord | undefined> {
@@ -358,7 +395,7 @@ export async function startWithin(m: EntityManager, { family, firstTokenHash }: 
   return true;
 }
 
-export async function revokeWithin(
+export function revokeWithin(
   m: DataSource | EntityManager,
   ids: readonly string[],
   reason: RevocationReason,
@@ -366,7 +403,14 @@ export async function revokeWithin(
   now: Date,
   relevantUntil: Date,
 ): Promise<Family[]> {
-  const { rows } = await execute<FamilyRow>(m, REVOKE, [ids, now, reason, actor, relevantUntil]);
+  return revokeEach(m, ids.map((id) => ({ id, at: now, reason, actor, relevantUntil })));
+}
+
+/** One statement revoking every family of `revocations` still live: the ones it revoked. */
+async function revokeEach(m: DataSource | EntityManager, revocations: readonly FamilyRevocation[]): Promise<Family[]> {
+  if (revocations.length === 0) return [];
+  const column = <K extends keyof FamilyRevocation>(key: K) => revocations.map((revocation) => revocation[key]);
+  const { rows } = await execute<FamilyRow>(m, REVOKE, [column('id'), column('at'), column('reason'), column('actor'), column('relevantUntil')]);
   return rows.map(toFamily);
 }
 
