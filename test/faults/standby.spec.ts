@@ -1,6 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { createClient, createUser, type HttpResult, login, type TestClient, type TestUser, token } from '../factories/index.js';
 import { api } from '../factories/admin.js';
+import { INACTIVE_BODY, introspect, jwtClaims } from '../factories/resource-server.js';
+import { appendToFeed } from '../../src/persistence/stores/revocation-feed.sql.js';
 import { startTestApp, TEST_SECRETS, type TestApp } from '../setup/app.js';
 import { eventually, expectUnavailable } from '../setup/faults.js';
 import { describeWithCluster, PgCluster } from '../setup/pg-cluster.js';
@@ -24,7 +26,25 @@ describeWithCluster('a read-only standby', () => {
   let dataSource: DataSource;
   let t: TestApp;
   let app: TestClient;
+  let resourceServer: TestClient;
   let user: TestUser;
+
+  const sidOf = (accessToken: string) => jwtClaims(accessToken).sid as string;
+  /** A family revoked as FamilyStore revokes one, by a connection of its own to the primary. */
+  async function revokeOnPrimary(familyId: string): Promise<void> {
+    const client = await primary.client();
+    try {
+      await client.query(
+        `WITH revoked AS (
+           UPDATE families SET revoked_at = $2, revoked_reason = 'admin', revoked_by = 'test' WHERE id = $1 RETURNING id
+         ), ${appendToFeed('announced', `SELECT 'family', id::text, $2::timestamptz, $3::timestamptz FROM revoked`)}
+         SELECT count(*) FROM announced`,
+        [familyId, new Date(t.clock.now()), new Date(t.clock.now() + 3_600_000)],
+      );
+    } finally {
+      await client.end();
+    }
+  }
 
   beforeAll(async () => {
     buildOnce();
@@ -36,6 +56,7 @@ describeWithCluster('a read-only standby', () => {
     await migrate(dataSource);
     t = await startTestApp({}, { db: { url, dataSource, drop: async () => undefined } });
     app = await createClient(t);
+    resourceServer = await createClient(t, { grantTypes: ['client_credentials'], scopes: [], introspect: true });
     user = await createUser(t);
     // After the client and user exist: the replica starts with them.
     standby = await PgCluster.standbyOf(primary);
@@ -95,5 +116,39 @@ describeWithCluster('a read-only standby', () => {
       return result.status === 503 ? undefined : result;
     });
     expect(refreshed.status).toBe(200);
+  });
+
+  it('moved onto a lagging standby: a revocation it has not replayed is never introspected active, 503 once the view is stale', async () => {
+    const session = await login(t, app, user);
+    const admin = await standby.client();
+    try {
+      await eventually('the session replayed on the standby', async () => {
+        const { rows } = await admin.query(`SELECT 1 FROM families WHERE id = $1`, [sidOf(session.access_token)]);
+        return rows.length > 0 ? true : undefined;
+      });
+      await admin.query('SELECT pg_wal_replay_pause()');
+      proxy.moveTo({ host: '127.0.0.1', port: standby.port });
+      // Revoked on the primary (another process there), after the standby stopped replaying.
+      await revokeOnPrimary(sidOf(session.access_token));
+      // Fresh still from its last read on the primary, the view answers from memory; once
+      // older than REVOCATION_MAX_STALENESS_MS, only a read could vouch for the token, and
+      // a read from a standby vouches for nothing.
+      t.clock.advance(t.config.revocationMaxStalenessMs / 1000 + 1);
+      const result = await eventually('a stale view on the standby', async () => {
+        const answer = await introspect(t, resourceServer, session.access_token);
+        expect(answer.body.active).not.toBe(true);
+        return answer.status === 503 ? answer : undefined;
+      });
+      expectUnavailable(result);
+    } finally {
+      await admin.query('SELECT pg_wal_replay_resume()').catch(() => undefined);
+      await admin.end();
+    }
+    proxy.moveTo({ host: '127.0.0.1', port: primary.port });
+    const inactive = await eventually('the revocation known on the primary', async () => {
+      const answer = await introspect(t, resourceServer, session.access_token);
+      return answer.status === 200 ? answer : undefined;
+    });
+    expect(inactive.text).toBe(INACTIVE_BODY);
   });
 });

@@ -52,7 +52,7 @@ describe('concurrent revocations on two processes', () => {
     pair.syncClock();
     const user = await createUser(pair.setup);
     const web = await createClient(pair.setup);
-    const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => login(pair.a, web, user)));
+    const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => login(pair.setup, web, user)));
     const results = await Promise.all(sessions.flatMap(({ refresh_token }) => [revoke(pair.a, web, refresh_token), revoke(pair.b, web, refresh_token)]));
     expect(results.map((result) => result.status)).toEqual(results.map(() => 200));
 

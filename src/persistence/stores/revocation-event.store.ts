@@ -14,7 +14,9 @@ import { RevocationListener } from '../revocation-listener.js';
 import { execute } from '../sql.js';
 
 interface EventRow {
-  position: string;
+  recovery: boolean;
+  /** null in the one row of a read that found no event */
+  position: string | null;
   kind: RevocationKind;
   subject: string;
   created_at: Date;
@@ -33,15 +35,30 @@ export class PgRevocationEventStore extends RevocationEventStore {
     super();
   }
 
+  /**
+   * A read from a standby (a server moved onto one by a failover's DNS or VIP switch) may
+   * lag its primary by any amount, so it vouches for nothing: it fails, as the server being
+   * away would, and the view turns stale (503) instead of answering from a past state.
+   */
   async read(after: number, limit: number): Promise<RevocationEvent[]> {
     const { rows } = await execute<EventRow>(
       this.dataSource,
-      `SELECT position, kind, subject, created_at, until FROM revocation_events
-       WHERE position > $1 ORDER BY position LIMIT $2`,
+      `SELECT s.recovery, e.position, e.kind, e.subject, e.created_at, e.until
+       FROM (SELECT pg_is_in_recovery() AS recovery) s
+       LEFT JOIN LATERAL (
+         SELECT position, kind, subject, created_at, until FROM revocation_events
+         WHERE position > $1 ORDER BY position LIMIT $2
+       ) e ON true
+       ORDER BY e.position`,
       [after, limit],
     );
+    if (rows[0].recovery) {
+      throw Object.assign(new Error('the database is a read-only standby (in recovery): its revocations may lag the primary'), { code: '25006' });
+    }
     // bigint arrives as a string; 2^53 positions are far beyond any revocation rate.
-    return rows.map((row) => ({ position: Number(row.position), kind: row.kind, subject: row.subject, createdAt: row.created_at, until: row.until }));
+    return rows
+      .filter((row) => row.position !== null)
+      .map((row) => ({ position: Number(row.position), kind: row.kind, subject: row.subject, createdAt: row.created_at, until: row.until }));
   }
 
   async concerns(token: { jti: string; sid?: string; sub: string; iat: number; client_id: string }, now: Date): Promise<boolean> {
