@@ -22,13 +22,15 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { format: config.logFormat });
   if (workers > 1 && cluster.isPrimary) {
     // Migrations once, before any worker boots; the workers find the schema up to date.
-    await (await openDatabase(config, { poolSize: 1 })).close();
+    const migrated = await openDatabase(config, { poolSize: 1 });
+    logApplied(migrated, logger);
+    await migrated.close();
     serveClusterMetrics();
     superviseWorkers(workers, logger, `issuer ${config.issuer}, DATABASE_URL`);
     return;
   }
   const database: Database = await openDatabase(config);
-  if (database.applied.length > 0) logger.log(`applied migrations ${database.applied.join(', ')}`, 'database');
+  logApplied(database, logger);
   let app: NestFastifyApplication | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
@@ -55,6 +57,11 @@ async function main(): Promise<void> {
   logger.log(
     `listening on ${await app.getUrl()} (issuer ${config.issuer}, ${database.embedded ? `embedded database in ${config.dataDir}` : 'DATABASE_URL'})`,
   );
+}
+
+/** Says which migrations this process applied, if any: one process of several booting at once. */
+function logApplied(database: Pick<Database, 'applied'>, logger: ReturnType<typeof createLogger>): void {
+  if (database.applied.length > 0) logger.log(`applied migrations ${database.applied.join(', ')}`, 'database');
 }
 
 main().catch((error: unknown) => {

@@ -263,6 +263,15 @@ describeWithPooler('scale-out: 3 processes and a WORKERS=2 server behind PgBounc
     }
     for (const server of servers) expect(server.log).not.toMatch(/worker \d+ exited/);
 
+    // Introspection answers again everywhere: each view has read the feed on the new primary
+    // (until then it answers 503, the switch's own).
+    const probe = await login(on(correct[0]), app, user);
+    for (const p of all) {
+      await eventually(`${p.name} introspecting`, async () => {
+        const results = await everyWorker(p, '/oauth/introspect', { token: probe.access_token }, { authorization: resourceServer.basic });
+        return results.every((result) => result.status === 200) ? true : undefined;
+      });
+    }
     // The listeners found the new primary too: revocations still show within the second.
     for (const p of all) {
       await eventually(`${p.name} listening again`, async () =>

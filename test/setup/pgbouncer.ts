@@ -61,6 +61,9 @@ export class PgBouncer {
         `default_pool_size = ${options.poolSize ?? 4}`,
         'max_client_conn = 500',
         'ignore_startup_parameters = extra_float_digits,options',
+        // A query waiting for a server that is down (a failover) fails after 5 s, not 120:
+        // what docs/scaling.md advises.
+        'query_wait_timeout = 5',
         '',
       ].join('\n'),
     );

@@ -32,7 +32,7 @@ export class TesseraServer {
    * Starts the server with the test secrets and `env`, and waits for its
    * "listening on" log line. Nothing else of the runner's environment leaks in.
    */
-  static async start(env: Record<string, string>, timeoutMs = 30_000): Promise<TesseraServer> {
+  static async start(env: Record<string, string>, timeoutMs = 60_000): Promise<TesseraServer> {
     const dataDir = mkdtempSync(join(tmpdir(), 'tessera-server-'));
     const child = spawn(process.execPath, ['dist/src/main.js'], {
       cwd: ROOT,
