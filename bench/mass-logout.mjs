@@ -39,22 +39,15 @@ function seedFamilies(url, username, count) {
   );
 }
 
-function revokeAllOf(url, username) {
+/** `appendToFeed` is the product's own (compiled by startTessera), so the feed rows are those a revocation writes. */
+function revokeAllOf(url, username, appendToFeed) {
   return query(
     url,
     `WITH revoked AS (
        UPDATE families SET revoked_at = now(), revoked_reason = 'admin', revoked_by = 'bench'
        WHERE user_id = (SELECT id FROM users WHERE username = $1) AND revoked_at IS NULL
        RETURNING id
-     ), numbered AS MATERIALIZED (
-       SELECT row_number() OVER () AS n, id FROM revoked
-     ), head AS (
-       UPDATE revocation_feed_head SET position = position + (SELECT count(*) FROM numbered)
-       RETURNING position - (SELECT count(*) FROM numbered) AS base
-     ), announced AS (
-       INSERT INTO revocation_events (position, kind, subject, created_at, until)
-       SELECT head.base + numbered.n, 'family', numbered.id::text, now(), now() + make_interval(secs => $2) FROM numbered CROSS JOIN head
-     )
+     ), ${appendToFeed('announced', `SELECT 'family', revoked.id::text, now(), now() + make_interval(secs => $2) FROM revoked`)}
      SELECT count(*)::int AS n FROM revoked`,
     [username, RELEVANT_FOR_SECONDS],
   );
@@ -111,6 +104,7 @@ export async function measureMassLogout({ database, pinned, settings, families, 
   const seed = ({ run, password }) => run(['users', 'create', 'bench-mass'], { TESSERA_PASSWORD: password });
   const tessera = await startTessera({ database, pinned, users: 1, workers: 1, cacheSize: 10_000, seed });
   try {
+    const { appendToFeed } = await import('../dist/src/persistence/stores/revocation-feed.sql.js');
     const [username] = tessera.usernames;
     log(`mass logout: ${LIVE_SESSIONS} live sessions of ${username}`);
     const live = await collect(
@@ -130,7 +124,7 @@ export async function measureMassLogout({ database, pinned, settings, families, 
     const revoking = performance.now();
     let revokeSeconds;
     let learnSeconds;
-    const revocation = revokeAllOf(database.url, 'bench-mass').then(([{ n }]) => {
+    const revocation = revokeAllOf(database.url, 'bench-mass', appendToFeed).then(([{ n }]) => {
       revokeSeconds = (performance.now() - revoking) / 1000;
       return n;
     });

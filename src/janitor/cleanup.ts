@@ -38,8 +38,8 @@ export interface CleanupBatches {
   expiredRevokedJtis(before: Date, limit: number): Promise<number>;
   /**
    * Revocation-feed events relevant until before `untilBefore` and created before
-   * `createdBefore`. A Shared Signals stream that had one of them queued, unacknowledged, is marked as
-   * fallen behind (it gets an events-lost notice) in the same statement.
+   * `createdBefore`. A Shared Signals stream that had one of them queued, unacknowledged,
+   * is marked as fallen behind (it gets an events-lost notice) in the same statement.
    */
   spentRevocationEvents(untilBefore: Date, createdBefore: Date, limit: number): Promise<number>;
   /** Audit events that occurred before `before`. */

@@ -140,6 +140,7 @@ const SNAPSHOT = `
 // 40001 serialization_failure, 40P01 deadlock_detected: the fast path leaves it to the locked one.
 const RETRYABLE = new Set(['40001', '40P01']);
 const UNDECIDED = Symbol('undecided');
+const ROTATED: RefreshVerdict = { kind: 'rotate' };
 // Families a grouped revocation statement ends at most, unless one caller asks for more.
 const MAX_REVOCATIONS_A_WRITE = 1_000;
 
@@ -150,7 +151,6 @@ interface FamilyRevocation {
   readonly actor: string;
   readonly relevantUntil: Date;
 }
-const ROTATED: RefreshVerdict = { kind: 'rotate' };
 
 @Injectable()
 export class PgFamilyStore extends FamilyStore {

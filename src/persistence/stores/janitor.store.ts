@@ -35,9 +35,10 @@ const EXPIRED_JTIS = `
     SELECT jti FROM revoked_access_tokens WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
 
 // The feed is append-only (nothing to lock), and read by position, so deleting any spent
-// event hides nothing from a reader, booting or not. A Shared Signals stream that still had one of them queued fell behind: in the same
-// statement it is marked (an events-lost notice waits for it, counting what it missed)
-// before the cascade empties its queue, so it is told rather than silently missing them.
+// event hides nothing from a reader, booting or not. A Shared Signals stream that still
+// had one of them queued fell behind: in the same statement it is marked (an events-lost
+// notice waits for it, counting what it missed) before the cascade empties its queue, so
+// it is told rather than silently missing them.
 const SPENT_EVENTS = `
   WITH spent AS (
     SELECT id FROM revocation_events
