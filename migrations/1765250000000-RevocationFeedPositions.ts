@@ -75,7 +75,7 @@ export class RevocationFeedPositions1765250000000 implements MigrationInterface 
 }
 
 /** The statement trigger's function of RevocationNotificationsCarryEvents, on `channel`, each event led by `order`. */
-function notifyFunction(channel: string, order: 'id' | 'position'): string {
+export function notifyFunction(channel: string, order: 'id' | 'position'): string {
   return `
     CREATE OR REPLACE FUNCTION tessera_notify_revocation() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE

@@ -28,6 +28,7 @@ import { Leases1765140000000 } from './1765140000000-Leases.js';
 import { AuditEventsByClient1765210000000 } from './1765210000000-AuditEventsByClient.js';
 import { RevocationNotificationsCarryEvents1765230000000 } from './1765230000000-RevocationNotificationsCarryEvents.js';
 import { RevocationFeedPositions1765250000000 } from './1765250000000-RevocationFeedPositions.js';
+import { RevocationNotificationsSentByTheAppend1765260000000 } from './1765260000000-RevocationNotificationsSentByTheAppend.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -61,4 +62,5 @@ export const migrations = [
   AuditEventsByClient1765210000000,
   RevocationNotificationsCarryEvents1765230000000,
   RevocationFeedPositions1765250000000,
+  RevocationNotificationsSentByTheAppend1765260000000,
 ];

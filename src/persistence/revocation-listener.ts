@@ -9,7 +9,7 @@ export const REVOCATION_CHANNEL = 'tessera_revocation_feed';
 const KINDS: ReadonlySet<string> = new Set<RevocationKind>(['family', 'user', 'jti', 'client', 'credential']);
 
 /**
- * The events a notification carries (see the trigger tessera_notify_revocation:
+ * The events a notification carries (see appendToFeed:
  * `[[position,kind,subject,created_ms,until_ms],…]`), or undefined when it is bare or not in
  * that form: then only a read of the feed tells what happened.
  */

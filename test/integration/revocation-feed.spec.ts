@@ -1,3 +1,4 @@
+import { feedNotifyFunction } from '../../migrations/1765260000000-RevocationNotificationsSentByTheAppend.js';
 import { RevocationView } from '../../src/sessions/revocation-view.service.js';
 import { createClient, createUser, login, type TestClient, token, type TestUser } from '../factories/index.js';
 import { INACTIVE_BODY, introspect, jwtClaims } from '../factories/resource-server.js';
@@ -68,8 +69,8 @@ describe('revocation feed and view', () => {
   });
 
   it('hears of an event without a notification, within the poll interval', async () => {
-    // The trigger is the NOTIFY; without it only the poll can deliver.
-    await t.db.dataSource.query(`ALTER TABLE revocation_events DISABLE TRIGGER revocation_events_notify`);
+    // As on an engine without NOTIFY: only the poll can deliver.
+    await t.db.dataSource.query(feedNotifyFunction(false));
     try {
       await insertEvent(null, 'unannounced', later());
       const started = Date.now();
@@ -77,7 +78,7 @@ describe('revocation feed and view', () => {
       expect(view.revoked(jti('unannounced'))).toBe(true);
       expect(Date.now() - started).toBeLessThan(POLL_MS * 3 + 500);
     } finally {
-      await t.db.dataSource.query(`ALTER TABLE revocation_events ENABLE TRIGGER revocation_events_notify`);
+      await t.db.dataSource.query(feedNotifyFunction(true));
     }
   });
 

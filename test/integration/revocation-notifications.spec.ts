@@ -1,4 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import { feedNotifyFunction } from '../../migrations/1765260000000-RevocationNotificationsSentByTheAppend.js';
 import { appendToFeed } from '../../src/persistence/stores/revocation-feed.sql.js';
 import { RevocationEventStore } from '../../src/sessions/revocation-event.js';
 import { RevocationView } from '../../src/sessions/revocation-view.service.js';
@@ -123,5 +124,33 @@ describeOnPostgres('revocation notifications that carry their events', () => {
     expect(view.revoked(jti('committed-first'))).toBe(true);
     // Each notification carried the next position: nothing to read for.
     expect(reads).toBe(0);
+  });
+
+  it('wakes B with a bare notification for an insert of a previous version, which brings no position', async () => {
+    await db.dataSource.query(
+      `INSERT INTO revocation_events (kind, subject, created_at, until) VALUES ('jti', 'legacy-insert', $1, $2)`,
+      [new Date(a.clock.now()), new Date(a.clock.now() + 600_000)],
+    );
+    await known('the legacy event on B', () => view.revoked(jti('legacy-insert')));
+    expect(reads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('revokes on an engine without NOTIFY, and B learns it by its poll', async () => {
+    // What the migration creates where the engine has no pg_notify.
+    await db.dataSource.query(feedNotifyFunction(false));
+    try {
+      const session = await login(a, client, user);
+      expect((await revoke(a, client, session.refresh_token)).status).toBe(200);
+      const claims = jwtClaims(session.access_token) as { jti: string; sub: string; iat: number; sid: string; client_id: string };
+      const token = { jti: claims.jti, sub: claims.sub, iat: claims.iat, sid: claims.sid, client_id: claims.client_id };
+      expect(a.app.get(RevocationView).revoked(token)).toBe(true);
+      // Long enough for a notification to have arrived (they take milliseconds here).
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(view.revoked(token)).toBe(false);
+      await view.catchUp();
+      expect(view.revoked(token)).toBe(true);
+    } finally {
+      await db.dataSource.query(feedNotifyFunction(true));
+    }
   });
 });
