@@ -29,6 +29,7 @@ import { AuditEventsByClient1765210000000 } from './1765210000000-AuditEventsByC
 import { RevocationNotificationsCarryEvents1765230000000 } from './1765230000000-RevocationNotificationsCarryEvents.js';
 import { RevocationFeedPositions1765250000000 } from './1765250000000-RevocationFeedPositions.js';
 import { RevocationNotificationsSentByTheAppend1765260000000 } from './1765260000000-RevocationNotificationsSentByTheAppend.js';
+import { RotationInsertsOnly1765270000000 } from './1765270000000-RotationInsertsOnly.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -63,4 +64,5 @@ export const migrations = [
   RevocationNotificationsCarryEvents1765230000000,
   RevocationFeedPositions1765250000000,
   RevocationNotificationsSentByTheAppend1765260000000,
+  RotationInsertsOnly1765270000000,
 ];

@@ -42,7 +42,7 @@ describe('browser sessions: CSRF and origin checks', () => {
 
   async function state(sid: string) {
     const [family] = await t.db.dataSource.query<Array<Record<string, unknown>>>(`SELECT revoked_at, last_used_at, idle_expires_at FROM families WHERE id = $1`, [sid]);
-    const tokens = await t.db.dataSource.query<Array<Record<string, unknown>>>(`SELECT generation, used_at FROM refresh_tokens WHERE family_id = $1 ORDER BY generation`, [sid]);
+    const tokens = await t.db.dataSource.query<Array<Record<string, unknown>>>(`SELECT generation, issued_at FROM refresh_tokens WHERE family_id = $1 ORDER BY generation`, [sid]);
     return { family, tokens };
   }
 

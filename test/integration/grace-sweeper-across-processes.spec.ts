@@ -11,7 +11,7 @@ const SETTINGS = { REFRESH_REUSE_GRACE: String(GRACE), JANITOR_BATCH_SIZE: '5' }
 /**
  * Issue #20: every process swept every sealed successor in one unbounded statement. The
  * sweep now runs on one process at a time (the `grace-sweeper` lease), a batch at a time,
- * skipping tokens a rotation holds.
+ * skipping tokens another transaction holds.
  */
 describeOnPostgres('the grace sweeper on two processes of one database', () => {
   let db: TestDatabase;
@@ -38,13 +38,13 @@ describeOnPostgres('the grace sweeper on two processes of one database', () => {
     await db?.drop();
   });
 
-  /** `n` used tokens of the family, each with a sealed successor, used `agoSeconds` before now; their hashes. */
+  /** `n` successors of the family, each with its sealed copy, issued (their parents used) `agoSeconds` before now; their hashes. */
   const sealedTokens = async (n: number, agoSeconds: number): Promise<Buffer[]> => {
     const from = generation;
     generation += n;
     const rows = await db.dataSource.query<Array<{ hash: Buffer }>>(
-      `INSERT INTO refresh_tokens (hash, family_id, generation, issued_at, used_at, successor_hash, successor_sealed)
-       SELECT sha256(convert_to('token ' || g, 'UTF8')), $1, g, $2, $2, sha256(convert_to('successor ' || g, 'UTF8')), '\\x00'::bytea
+      `INSERT INTO refresh_tokens (hash, family_id, generation, issued_at, sealed)
+       SELECT sha256(convert_to('token ' || g, 'UTF8')), $1, g, $2, '\\x00'::bytea
        FROM generate_series($3::int, $4::int) AS g
        RETURNING hash`,
       [familyId, new Date(a.clock.now() - agoSeconds * 1000), from, from + n - 1],
@@ -54,7 +54,7 @@ describeOnPostgres('the grace sweeper on two processes of one database', () => {
   const stillSealed = async (hashes: Buffer[]): Promise<number> =>
     (
       await db.dataSource.query<Array<{ n: number }>>(
-        `SELECT count(*)::int AS n FROM refresh_tokens WHERE hash = ANY($1::bytea[]) AND successor_sealed IS NOT NULL`,
+        `SELECT count(*)::int AS n FROM refresh_tokens WHERE hash = ANY($1::bytea[]) AND sealed IS NOT NULL`,
         [hashes],
       )
     )[0].n;
@@ -71,18 +71,18 @@ describeOnPostgres('the grace sweeper on two processes of one database', () => {
     expect(leases).toHaveLength(0);
   });
 
-  it('does not wait on a token a rotation holds: it leaves it to the next run', async () => {
+  it('does not wait on a token another transaction holds (a revocation wiping it): it leaves it to the next run', async () => {
     const closed = await sealedTokens(3, GRACE + 5);
-    const rotation = db.dataSource.createQueryRunner();
-    await rotation.connect();
+    const holder = db.dataSource.createQueryRunner();
+    await holder.connect();
     try {
-      await rotation.startTransaction();
-      await rotation.query(`SELECT 1 FROM refresh_tokens WHERE hash = $1 FOR UPDATE`, [closed[0]]);
+      await holder.startTransaction();
+      await holder.query(`SELECT 1 FROM refresh_tokens WHERE hash = $1 FOR UPDATE`, [closed[0]]);
       expect(await sweep(b)).toBe(2);
       expect(await stillSealed([closed[0]])).toBe(1);
-      await rotation.commitTransaction();
+      await holder.commitTransaction();
     } finally {
-      await rotation.release();
+      await holder.release();
     }
     expect(await sweep(a)).toBe(1);
     expect(await stillSealed(closed)).toBe(0);

@@ -44,7 +44,7 @@ describe('the rotation statement', () => {
     await ds.query(`INSERT INTO clients (id, type, secret_hash, grant_types, created_at) VALUES ($1, 'confidential', '\\x00', '{refresh_token}', $2)`, [CLIENT, now]);
     await ds.query('ANALYZE');
     // Many live sessions of one user on one client, each a chain of three tokens whose two
-    // used ones still hold sealed successors (rotated within the grace window).
+    // successors still hold their sealed copies (rotated within the grace window).
     await ds.query(
       `INSERT INTO families (id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at)
        SELECT gen_random_uuid(), $1, $2, 'read write', $3, $3, $3::timestamptz + interval '1 hour', $3::timestamptz + interval '1 day'
@@ -52,11 +52,8 @@ describe('the rotation statement', () => {
       [USER, CLIENT, now, FAMILIES],
     );
     await ds.query(
-      `INSERT INTO refresh_tokens (hash, family_id, generation, issued_at, used_at, successor_hash, successor_sealed)
-       SELECT sha256(f.id::text::bytea || g::text::bytea), f.id, g, $1,
-              CASE WHEN g < 2 THEN $1::timestamptz END,
-              CASE WHEN g < 2 THEN sha256(f.id::text::bytea || (g + 1)::text::bytea) END,
-              CASE WHEN g < 2 THEN sha512(f.id::text::bytea) END
+      `INSERT INTO refresh_tokens (hash, family_id, generation, issued_at, sealed)
+       SELECT sha256(f.id::text::bytea || g::text::bytea), f.id, g, $1, CASE WHEN g > 0 THEN sha512(f.id::text::bytea) END
        FROM families f, generate_series(0, 2) g`,
       [now],
     );

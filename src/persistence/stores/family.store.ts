@@ -26,12 +26,11 @@ const SWEEP_LEASE = 'grace-sweeper';
 const SWEEP_LEASE_SECONDS = 60;
 
 // A batch at a time, named by primary key through a LIMITed sub-select that the partial
-// index refresh_tokens_sealed_idx answers (`used_at <= $1` implies its `used_at IS NOT
-// NULL`). SKIP LOCKED leaves a token that a rotation holds to the next run, so a sweep
-// never waits on a rotation and a rotation waits on at most one short batch.
+// index refresh_tokens_sealed_idx answers. SKIP LOCKED leaves a token that a revocation
+// holds to the next run, so a sweep never waits on one.
 const WIPE_SEALED_BATCH = `
-  UPDATE refresh_tokens SET successor_sealed = NULL WHERE hash IN (
-    SELECT hash FROM refresh_tokens WHERE successor_sealed IS NOT NULL AND used_at <= $1
+  UPDATE refresh_tokens SET sealed = NULL WHERE hash IN (
+    SELECT hash FROM refresh_tokens WHERE sealed IS NOT NULL AND issued_at <= $1
     LIMIT $2 FOR UPDATE SKIP LOCKED)`;
 
 interface FamilyRow {
@@ -55,6 +54,15 @@ interface TokenRow {
   successor_sealed: Buffer | null;
   successor_used: boolean;
 }
+
+// A token is used once its successor exists: the token of the next generation, issued when
+// it was used and carrying its sealed copy (sealed under the presented token, for a retry
+// within the grace window). Its successor is used once the generation after that exists.
+// `t` is the presented token.
+const TOKEN_STATE = `
+  s.issued_at AS used_at, s.sealed AS successor_sealed,
+  EXISTS (SELECT 1 FROM refresh_tokens n WHERE n.family_id = t.family_id AND n.generation = t.generation + 2) AS successor_used`;
+const SUCCESSOR = 'LEFT JOIN refresh_tokens s ON s.family_id = t.family_id AND s.generation = t.generation + 1';
 
 // Columns by name, never *: a statement prepared on a connection (see execute) must keep
 // its result type when a migration run by a newer process adds a column meanwhile.
@@ -82,21 +90,25 @@ const REVOKE = `
     WHERE f.id = locked.id
     RETURNING ${F}, f.id_token_sid, a.until
   ), ${BACKCHANNEL_OUTBOX}, wiped AS (
-    UPDATE refresh_tokens t SET successor_sealed = NULL
-    FROM revoked WHERE t.family_id = revoked.id AND t.successor_sealed IS NOT NULL
+    UPDATE refresh_tokens t SET sealed = NULL
+    FROM revoked WHERE t.family_id = revoked.id AND t.sealed IS NOT NULL
   ), ${appendToFeed('announced', `SELECT 'family', revoked.id::text, revoked.revoked_at, revoked.until FROM revoked`)}
   SELECT ${FAMILY} FROM revoked`;
 
-// One compare-and-set: the presented token is marked used only if it was unused, its one
-// successor is inserted, the parent's sealed copy of the presented token is wiped (its
-// grace is over: it is now a stale ancestor) and the family's idle expiry slides, capped
-// by the absolute expiry, which rotation never extends.
-// It guards itself: it first locks the family row by its key (before any token row is
-// touched: the order every writer of a family follows; a concurrent writer's lock is
-// waited out and the latest row version returned), and the token is marked used only
-// while that family is live and unexpired and its user enabled. With the client ($6) and
-// the narrower scope asked for ($7, or NULL) and the DPoP key of a bound family ($8) checked too, it rotates exactly when the
-// judge would have said "rotate" under the lock, and otherwise changes nothing.
+// One compare-and-set: the presented token's successor, the next generation of its family,
+// is inserted only if that generation does not exist yet (the unique key on
+// (family_id, generation) decides, even against a successor committed after this
+// statement began), and the family's idle expiry slides, capped by the absolute expiry,
+// which rotation never extends. The successor carries its own copy sealed under the
+// presented token, for a retry within the grace window; the presented token's row is not
+// touched. Each table is modified once (the rotation is an INSERT and an UPDATE), which
+// engines that refuse several modifications of one table in one statement accept too.
+// It guards itself: it first locks the family row by its key (the order every writer of a
+// family follows; a concurrent writer's lock is waited out and the latest row version
+// returned), and inserts only while that family is live and unexpired and its user
+// enabled. With the client ($6) and the narrower scope asked for ($7, or NULL) and the DPoP
+// key of a bound family ($8) checked too, it rotates exactly when the judge would have said
+// "rotate" under the lock, and otherwise changes nothing.
 // Every row is reached by a unique key, and no condition offers the planner another
 // index (the guard is a one-time filter, not a join), so a rotation costs the same
 // however many families a client has or tokens a chain holds, whatever the statistics say.
@@ -105,22 +117,17 @@ export const ROTATE = `
     SELECT id, user_id, client_id, scope, revoked_at, idle_expires_at, absolute_expires_at, dpop_jkt
     FROM families WHERE id = (SELECT family_id FROM refresh_tokens WHERE hash = $1)
     FOR UPDATE
-  ), used AS (
-    UPDATE refresh_tokens SET used_at = $2, successor_hash = $3, successor_sealed = $4
-    WHERE hash = $1 AND used_at IS NULL AND EXISTS (
+  ), successor AS (
+    INSERT INTO refresh_tokens (hash, family_id, generation, issued_at, sealed)
+    SELECT $3, t.family_id, t.generation + 1, $2, $4 FROM refresh_tokens t
+    WHERE t.hash = $1 AND EXISTS (
       SELECT 1 FROM family f JOIN users u ON u.id = f.user_id
       WHERE f.revoked_at IS NULL AND f.idle_expires_at > $2 AND f.absolute_expires_at > $2 AND u.disabled_at IS NULL
         AND f.client_id = $6 AND ($7::text[] IS NULL OR $7::text[] <@ string_to_array(f.scope, ' '))
         AND (f.dpop_jkt IS NULL OR f.dpop_jkt = $8::text)
     )
-    RETURNING family_id, generation
-  ), successor AS (
-    INSERT INTO refresh_tokens (hash, family_id, generation, issued_at)
-    SELECT $3, family_id, generation + 1, $2 FROM used
+    ON CONFLICT (family_id, generation) DO NOTHING
     RETURNING family_id
-  ), parent AS (
-    UPDATE refresh_tokens p SET successor_sealed = NULL FROM used
-    WHERE p.family_id = used.family_id AND p.generation = used.generation - 1 AND p.successor_sealed IS NOT NULL
   )
   UPDATE families f
   SET last_used_at = $2, idle_expires_at = LEAST($2::timestamptz + make_interval(secs => $5), f.absolute_expires_at)
@@ -129,12 +136,11 @@ export const ROTATE = `
 
 // What the judge needs about a presented token, in one consistent read without a lock.
 const SNAPSHOT = `
-  SELECT ${F}, u.disabled_at IS NOT NULL AS user_disabled,
-         t.used_at AS token_used_at, t.successor_sealed, s.used_at IS NOT NULL AS successor_used
+  SELECT ${F}, u.disabled_at IS NOT NULL AS user_disabled, ${TOKEN_STATE}
   FROM refresh_tokens t
   JOIN families f ON f.id = t.family_id
   JOIN users u ON u.id = f.user_id
-  LEFT JOIN refresh_tokens s ON s.hash = t.successor_hash
+  ${SUCCESSOR}
   WHERE t.hash = $1`;
 
 // 40001 serialization_failure, 40P01 deadlock_detected: the fast path leaves it to the locked one.
@@ -205,9 +211,7 @@ export class PgFamilyStore extends FamilyStore {
       const token = (
         await execute<TokenRow>(
           m,
-          `SELECT t.used_at, t.successor_sealed, s.used_at IS NOT NULL AS successor_used
-           FROM refresh_tokens t LEFT JOIN refresh_tokens s ON s.hash = t.successor_hash
-           WHERE t.hash = $1`,
+          `SELECT ${TOKEN_STATE} FROM refresh_tokens t ${SUCCESSOR} WHERE t.hash = $1`,
           [tokenHash],
         )
       ).rows[0];
@@ -241,7 +245,7 @@ export class PgFamilyStore extends FamilyStore {
   ): Promise<RefreshOutcome | undefined | typeof UNDECIDED> {
     const first = await this.tryRotate(tokenHash, guard, successor, now, idleTtlSeconds);
     if (first !== UNDECIDED) return first;
-    const { rows } = await execute<FamilyRow & TokenRow & { user_disabled: boolean; token_used_at: Date | null }>(this.dataSource, SNAPSHOT, [
+    const { rows } = await execute<FamilyRow & TokenRow & { user_disabled: boolean }>(this.dataSource, SNAPSHOT, [
       tokenHash,
     ]);
     const row = rows[0];
@@ -249,7 +253,7 @@ export class PgFamilyStore extends FamilyStore {
     const verdict = judge({
       family: toFamily(row),
       userDisabled: row.user_disabled,
-      usedAt: row.token_used_at,
+      usedAt: row.used_at,
       successorUsed: row.successor_used,
       sealedSuccessor: row.successor_sealed,
     });
@@ -316,9 +320,10 @@ export class PgFamilyStore extends FamilyStore {
   async describe(tokenHash: Buffer): Promise<RefreshTokenRecord | undefined> {
     const { rows } = await execute<FamilyRow & { token_issued_at: Date; token_used_at: Date | null; username: string; user_disabled: boolean }>(
       this.dataSource,
-      `SELECT ${F}, t.issued_at AS token_issued_at, t.used_at AS token_used_at,
+      `SELECT ${F}, t.issued_at AS token_issued_at, s.issued_at AS token_used_at,
               u.username, u.disabled_at IS NOT NULL AS user_disabled
        FROM refresh_tokens t JOIN families f ON f.id = t.family_id JOIN users u ON u.id = f.user_id
+       ${SUCCESSOR}
        WHERE t.hash = $1`,
       [tokenHash],
     );
