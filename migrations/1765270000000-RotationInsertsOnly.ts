@@ -21,9 +21,10 @@ export class RotationInsertsOnly1765270000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE refresh_tokens ADD COLUMN sealed bytea`);
+    // Only tokens used within the grace window still hold a copy: the old partial index finds them.
     await q.query(`
       UPDATE refresh_tokens s SET sealed = p.successor_sealed
-      FROM refresh_tokens p WHERE p.successor_sealed IS NOT NULL AND s.hash = p.successor_hash`);
+      FROM refresh_tokens p WHERE p.successor_sealed IS NOT NULL AND p.used_at IS NOT NULL AND s.hash = p.successor_hash`);
     await q.query(`DROP INDEX refresh_tokens_sealed_idx`);
     // The grace sweeper's: copies sealed longer ago than the grace window.
     await q.query(`CREATE INDEX refresh_tokens_sealed_idx ON refresh_tokens (issued_at) WHERE sealed IS NOT NULL`);
