@@ -71,6 +71,22 @@ describeWithCluster('Tessera\'s database connections killed during rotations', (
     return killed;
   }
 
+  /**
+   * The test's own reads of the tables after a storm. The killer ends idle connections of
+   * this pool too, and a backend may exit only after pg_terminate_backend has returned, so
+   * a read can draw a connection that is already dead: the pool drops it, and the read
+   * goes again on another. Any other error is the test's to report.
+   */
+  async function read<Row>(sql: string, params: unknown[]): Promise<Row[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.dataSource.query<Row[]>(sql, params);
+      } catch (error) {
+        if (attempt === 10 || !/Connection terminated|terminating connection/.test((error as Error).message)) throw error;
+      }
+    }
+  }
+
   async function refreshChain(chain: Chain): Promise<void> {
     for (let i = 0; i < REFRESHES_PER_CHAIN; i++) {
       const result = await token(t, app, { grant_type: 'refresh_token', refresh_token: chain.held });
@@ -152,7 +168,7 @@ describeWithCluster('Tessera\'s database connections killed during rotations', (
     expect(outcomes).toContain('failed');
     expect(outcomes).toContain('deleted');
     for (const { client, token: accessToken } of doomed) {
-      const [row] = await db.dataSource.query<{ present: boolean; tombstone: boolean }[]>(
+      const [row] = await read<{ present: boolean; tombstone: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM clients WHERE id = $1) AS present,
                 EXISTS (SELECT 1 FROM revocation_events WHERE kind = 'client' AND subject = $1) AS tombstone`,
         [client.id],
@@ -180,7 +196,7 @@ describeWithCluster('Tessera\'s database connections killed during rotations', (
 
   async function expectWellFormedChains(chains: Chain[]): Promise<void> {
     const sids = chains.map((chain) => chain.sid);
-    const query = <Row = Record<string, unknown>>(sql: string) => db.dataSource.query<Row[]>(sql, [sids]);
+    const query = <Row = Record<string, unknown>>(sql: string) => read<Row>(sql, [sids]);
     // Each family is one unbroken chain 0..n (its key allows one token per generation), alive,
     // with one live token at its end: the one that has no successor.
     const families = await query<{ id: string; last: number }>(`SELECT f.id, f.revoked_at, count(t.*)::int AS tokens, max(t.generation) AS last,
@@ -194,7 +210,7 @@ describeWithCluster('Tessera\'s database connections killed during rotations', (
     // Every token a client received is a row of its chain, and the one it holds is the live end.
     const hash = (value: string) => t.app.get(TokenHashers).refreshToken.hash(value);
     for (const chain of chains) {
-      const rows = await db.dataSource.query<Array<{ hash: Buffer; generation: number }>>(
+      const rows = await read<{ hash: Buffer; generation: number }>(
         `SELECT hash, generation FROM refresh_tokens WHERE family_id = $1`,
         [chain.sid],
       );
