@@ -30,6 +30,7 @@ import { RevocationNotificationsCarryEvents1765230000000 } from './1765230000000
 import { RevocationFeedPositions1765250000000 } from './1765250000000-RevocationFeedPositions.js';
 import { RevocationNotificationsSentByTheAppend1765260000000 } from './1765260000000-RevocationNotificationsSentByTheAppend.js';
 import { RotationInsertsOnly1765270000000 } from './1765270000000-RotationInsertsOnly.js';
+import { GraceCopiesApart1765280000000 } from './1765280000000-GraceCopiesApart.js';
 
 /** Every migration, oldest first. Listed explicitly: no glob loading under ESM. */
 export const migrations = [
@@ -65,4 +66,5 @@ export const migrations = [
   RevocationFeedPositions1765250000000,
   RevocationNotificationsSentByTheAppend1765260000000,
   RotationInsertsOnly1765270000000,
+  GraceCopiesApart1765280000000,
 ];

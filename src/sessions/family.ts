@@ -143,8 +143,8 @@ export abstract class FamilyStore {
   abstract listOfUser(userId: string, page: PageRequest, liveOnly?: boolean): Promise<Page<Family>>;
 
   /**
-   * Forgets sealed successors used at or before `usedBefore` (their grace window has
-   * closed), `batchSize` rows per statement, on one process of the cluster at a time:
+   * Forgets the sealed successors sealed at or before `usedBefore` (their grace window has
+   * closed), `batchSize` per statement, on one process of the cluster at a time:
    * 0 when another process is sweeping.
    */
   abstract wipeSealedSuccessors(usedBefore: Date, batchSize: number): Promise<number>;

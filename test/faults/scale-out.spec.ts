@@ -167,8 +167,8 @@ describeWithPooler('scale-out: 3 processes and a WORKERS=2 server behind PgBounc
   /** For each used token: whether its successor is still kept (sealed) for a grace retry. */
   async function successorsKept(refreshTokens: string[]): Promise<boolean[]> {
     const rows = await dataSource.query<Array<{ hash: Buffer; kept: boolean }>>(
-      `SELECT t.hash, s.sealed IS NOT NULL AS kept FROM refresh_tokens t
-       JOIN refresh_tokens s ON s.family_id = t.family_id AND s.generation = t.generation + 1 WHERE t.hash = ANY($1)`,
+      `SELECT t.hash, g.family_id IS NOT NULL AS kept FROM refresh_tokens t
+       LEFT JOIN refresh_grace_copies g ON g.family_id = t.family_id AND g.generation = t.generation + 1 WHERE t.hash = ANY($1)`,
       [refreshTokens.map(hash)],
     );
     return refreshTokens.map((value) => rows.find((row) => row.hash.equals(hash(value)))?.kept ?? false);

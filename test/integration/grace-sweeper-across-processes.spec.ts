@@ -11,7 +11,7 @@ const SETTINGS = { REFRESH_REUSE_GRACE: String(GRACE), JANITOR_BATCH_SIZE: '5' }
 /**
  * Issue #20: every process swept every sealed successor in one unbounded statement. The
  * sweep now runs on one process at a time (the `grace-sweeper` lease), a batch at a time,
- * skipping tokens another transaction holds.
+ * skipping copies another transaction holds.
  */
 describeOnPostgres('the grace sweeper on two processes of one database', () => {
   let db: TestDatabase;
@@ -19,8 +19,6 @@ describeOnPostgres('the grace sweeper on two processes of one database', () => {
   let b: TestApp;
   let client: TestClient;
   let user: TestUser;
-  let familyId: string;
-  let generation = 1_000;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -28,8 +26,6 @@ describeOnPostgres('the grace sweeper on two processes of one database', () => {
     b = await startTestApp(SETTINGS, { db: await anotherPool(db) });
     client = await createClient(a);
     user = await createUser(a);
-    const session = await login(a, client, user);
-    familyId = (JSON.parse(Buffer.from(session.access_token.split('.')[1], 'base64url').toString()) as { sid: string }).sid;
   });
   afterAll(async () => {
     await b?.close();
@@ -38,31 +34,28 @@ describeOnPostgres('the grace sweeper on two processes of one database', () => {
     await db?.drop();
   });
 
-  /** `n` successors of the family, each with its sealed copy, issued (their parents used) `agoSeconds` before now; their hashes. */
-  const sealedTokens = async (n: number, agoSeconds: number): Promise<Buffer[]> => {
-    const from = generation;
-    generation += n;
-    const rows = await db.dataSource.query<Array<{ hash: Buffer }>>(
-      `INSERT INTO refresh_tokens (hash, family_id, generation, issued_at, sealed)
-       SELECT sha256(convert_to('token ' || g, 'UTF8')), $1, g, $2, '\\x00'::bytea
-       FROM generate_series($3::int, $4::int) AS g
-       RETURNING hash`,
-      [familyId, new Date(a.clock.now() - agoSeconds * 1000), from, from + n - 1],
+  /** Grace copies of `n` sessions, sealed `agoSeconds` before now; their families' ids. */
+  const graceCopies = async (n: number, agoSeconds: number): Promise<string[]> => {
+    const rows = await db.dataSource.query<Array<{ family_id: string }>>(
+      `INSERT INTO refresh_grace_copies (family_id, generation, sealed, sealed_at)
+       SELECT gen_random_uuid(), 1, '\\x00'::bytea, $1 FROM generate_series(1, $2::int)
+       RETURNING family_id`,
+      [new Date(a.clock.now() - agoSeconds * 1000), n],
     );
-    return rows.map((row) => row.hash);
+    return rows.map((row) => row.family_id);
   };
-  const stillSealed = async (hashes: Buffer[]): Promise<number> =>
+  const stillSealed = async (families: string[]): Promise<number> =>
     (
       await db.dataSource.query<Array<{ n: number }>>(
-        `SELECT count(*)::int AS n FROM refresh_tokens WHERE hash = ANY($1::bytea[]) AND sealed IS NOT NULL`,
-        [hashes],
+        `SELECT count(*)::int AS n FROM refresh_grace_copies WHERE family_id = ANY($1::uuid[])`,
+        [families],
       )
     )[0].n;
   const sweep = (t: TestApp) => t.app.get(GraceSweeper).sweep();
 
   it('two processes sweeping at once wipe each closed window exactly once and none still open', async () => {
-    const closed = await sealedTokens(23, GRACE + 5);
-    const open = await sealedTokens(7, GRACE - 5);
+    const closed = await graceCopies(23, GRACE + 5);
+    const open = await graceCopies(7, GRACE - 5);
     const [byA, byB] = await Promise.all([sweep(a), sweep(b)]);
     expect(byA + byB).toBe(23);
     expect(await stillSealed(closed)).toBe(0);
@@ -71,13 +64,13 @@ describeOnPostgres('the grace sweeper on two processes of one database', () => {
     expect(leases).toHaveLength(0);
   });
 
-  it('does not wait on a token another transaction holds (a revocation wiping it): it leaves it to the next run', async () => {
-    const closed = await sealedTokens(3, GRACE + 5);
+  it('does not wait on a copy another transaction holds (a rotation or a revocation): it leaves it to the next run', async () => {
+    const closed = await graceCopies(3, GRACE + 5);
     const holder = db.dataSource.createQueryRunner();
     await holder.connect();
     try {
       await holder.startTransaction();
-      await holder.query(`SELECT 1 FROM refresh_tokens WHERE hash = $1 FOR UPDATE`, [closed[0]]);
+      await holder.query(`SELECT 1 FROM refresh_grace_copies WHERE family_id = $1 FOR UPDATE`, [closed[0]]);
       expect(await sweep(b)).toBe(2);
       expect(await stillSealed([closed[0]])).toBe(1);
       await holder.commitTransaction();
@@ -89,7 +82,7 @@ describeOnPostgres('the grace sweeper on two processes of one database', () => {
   });
 
   it('skips its turn while another process holds the lease', async () => {
-    const closed = await sealedTokens(4, GRACE + 5);
+    const closed = await graceCopies(4, GRACE + 5);
     await db.dataSource.query(`INSERT INTO leases (name, holder, expires_at) VALUES ('grace-sweeper', gen_random_uuid(), now() + interval '1 minute')`);
     try {
       expect(await sweep(a)).toBe(0);
@@ -103,7 +96,7 @@ describeOnPostgres('the grace sweeper on two processes of one database', () => {
   it('retries inside the window across both processes keep one successor while both sweep', async () => {
     const sessions = await Promise.all(Array.from({ length: 8 }, () => login(a, client, user)));
     const refresh = (t: TestApp, refreshToken: string) => token(t, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
-    await sealedTokens(40, GRACE + 5);
+    await graceCopies(40, GRACE + 5);
     const [results] = await Promise.all([
       Promise.all(sessions.flatMap((s) => [refresh(a, s.refresh_token), refresh(b, s.refresh_token), refresh(a, s.refresh_token)])),
       sweep(a),

@@ -199,27 +199,29 @@ describe('refresh token rotation', () => {
       const expected = createHmac('sha256', key).update(first.refresh_token).digest();
       const rows = await t.db.dataSource.query<unknown[]>(`SELECT hash FROM refresh_tokens WHERE hash = $1`, [expected]);
       expect(rows).toHaveLength(1);
-      const plain = await t.db.dataSource.query<Array<{ n: number }>>(
-        `SELECT count(*)::int AS n FROM refresh_tokens WHERE position($1::bytea IN hash) > 0 OR position($1::bytea IN coalesce(sealed, ''::bytea)) > 0`,
+      const plain = await t.db.dataSource.query<Array<{ n: string }>>(
+        `SELECT (SELECT count(*) FROM refresh_tokens WHERE position($1::bytea IN hash) > 0)
+              + (SELECT count(*) FROM refresh_grace_copies WHERE position($1::bytea IN sealed) > 0) AS n`,
         [Buffer.from(first.refresh_token)],
       );
-      expect(plain[0].n).toBe(0);
+      expect(plain[0].n).toBe('0');
     });
 
-    it('wipes the sealed successors once the grace window closes', async () => {
+    it('keeps one sealed successor per session, and wipes it once the grace window closes', async () => {
       const first = await login(t, client, user);
       const second = await refresh(first.refresh_token);
       const sid = sidOf(first.access_token);
       const sealed = async () =>
-        (await t.db.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM refresh_tokens WHERE family_id = $1 AND sealed IS NOT NULL`, [sid]))[0].n;
-      expect(await sealed()).toBe(1);
-      await refresh(String(second.body.refresh_token));
-      // Each successor holds its own copy; the first one's opens only for a token whose
-      // successor is used (a stale ancestor, refused before any unsealing).
-      expect(await sealed()).toBe(2);
+        t.db.dataSource.query<Array<{ generation: number }>>(`SELECT generation FROM refresh_grace_copies WHERE family_id = $1`, [sid]);
+      expect(await sealed()).toEqual([{ generation: 1 }]);
+      const third = await refresh(String(second.body.refresh_token));
+      // The second rotation replaced the first one's copy: that one could open only for a
+      // token whose successor is used (a stale ancestor, refused before any unsealing).
+      expect(await sealed()).toEqual([{ generation: 2 }]);
+      expect((await refresh(String(second.body.refresh_token))).body.refresh_token).toBe(third.body.refresh_token);
       t.clock.advance(GRACE);
       await t.app.get(GraceSweeper).sweep();
-      expect(await sealed()).toBe(0);
+      expect(await sealed()).toEqual([]);
     });
   });
 

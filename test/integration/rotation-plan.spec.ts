@@ -26,7 +26,7 @@ function nodes(node: PlanNode): PlanNode[] {
 /**
  * A rotation reaches each row it reads or writes by a unique key, whatever the planner's
  * statistics say: its cost must not grow with the client's sessions, a session's chain
- * or the sealed successors of every session rotated within the grace window. The
+ * or the grace copies of every session rotated within the grace window. The
  * statistics here are taken on empty tables and the tables then filled, the state of a
  * new deployment (or a benchmark) before autovacuum catches up, in which the planner
  * once chose to walk every sealed row to wipe one.
@@ -43,8 +43,8 @@ describe('the rotation statement', () => {
     await ds.query(`INSERT INTO users (id, username, username_key, password_hash, created_at, updated_at) VALUES ($1, 'busy', 'busy', 'x', $2, $2)`, [USER, now]);
     await ds.query(`INSERT INTO clients (id, type, secret_hash, grant_types, created_at) VALUES ($1, 'confidential', '\\x00', '{refresh_token}', $2)`, [CLIENT, now]);
     await ds.query('ANALYZE');
-    // Many live sessions of one user on one client, each a chain of three tokens whose two
-    // successors still hold their sealed copies (rotated within the grace window).
+    // Many live sessions of one user on one client, each a chain of three tokens whose
+    // newest successor's sealed copy is still kept (rotated within the grace window).
     await ds.query(
       `INSERT INTO families (id, user_id, client_id, scope, created_at, last_used_at, idle_expires_at, absolute_expires_at)
        SELECT gen_random_uuid(), $1, $2, 'read write', $3, $3, $3::timestamptz + interval '1 hour', $3::timestamptz + interval '1 day'
@@ -52,11 +52,12 @@ describe('the rotation statement', () => {
       [USER, CLIENT, now, FAMILIES],
     );
     await ds.query(
-      `INSERT INTO refresh_tokens (hash, family_id, generation, issued_at, sealed)
-       SELECT sha256(f.id::text::bytea || g::text::bytea), f.id, g, $1, CASE WHEN g > 0 THEN sha512(f.id::text::bytea) END
+      `INSERT INTO refresh_tokens (hash, family_id, generation, issued_at)
+       SELECT sha256(f.id::text::bytea || g::text::bytea), f.id, g, $1
        FROM families f, generate_series(0, 2) g`,
       [now],
     );
+    await ds.query(`INSERT INTO refresh_grace_copies (family_id, generation, sealed, sealed_at) SELECT id, 2, sha512(id::text::bytea), $1 FROM families`, [now]);
     const [row] = await ds.query<Array<{ hash: Buffer }>>(`SELECT hash FROM refresh_tokens WHERE generation = 2 LIMIT 1`);
     live = row.hash;
   });

@@ -25,12 +25,14 @@ import { appendToFeed } from './revocation-feed.sql.js';
 const SWEEP_LEASE = 'grace-sweeper';
 const SWEEP_LEASE_SECONDS = 60;
 
-// A batch at a time, named by primary key through a LIMITed sub-select that the partial
-// index refresh_tokens_sealed_idx answers. SKIP LOCKED leaves a token that a revocation
-// holds to the next run, so a sweep never waits on one.
-const WIPE_SEALED_BATCH = `
-  UPDATE refresh_tokens SET sealed = NULL WHERE hash IN (
-    SELECT hash FROM refresh_tokens WHERE sealed IS NOT NULL AND issued_at <= $1
+// A batch at a time, named by primary key through a LIMITed sub-select. The table holds
+// only the copies of families rotated within about one grace window, so a scan of it is
+// short, and an index on sealed_at would make every replacement of a copy a non-HOT
+// update. SKIP LOCKED leaves a copy that a rotation or a revocation holds to the next
+// run, so a sweep never waits on one.
+const DELETE_CLOSED_COPIES = `
+  DELETE FROM refresh_grace_copies WHERE family_id IN (
+    SELECT family_id FROM refresh_grace_copies WHERE sealed_at <= $1
     LIMIT $2 FOR UPDATE SKIP LOCKED)`;
 
 interface FamilyRow {
@@ -56,13 +58,16 @@ interface TokenRow {
 }
 
 // A token is used once its successor exists: the token of the next generation, issued when
-// it was used and carrying its sealed copy (sealed under the presented token, for a retry
-// within the grace window). Its successor is used once the generation after that exists.
+// it was used. Its successor is used once the generation after that exists. The copy of
+// the successor sealed under the presented token, for a retry within the grace window,
+// is its family's grace copy while that copy is of the successor's generation.
 // `t` is the presented token.
 const TOKEN_STATE = `
-  s.issued_at AS used_at, s.sealed AS successor_sealed,
+  s.issued_at AS used_at, g.sealed AS successor_sealed,
   EXISTS (SELECT 1 FROM refresh_tokens n WHERE n.family_id = t.family_id AND n.generation = t.generation + 2) AS successor_used`;
 const SUCCESSOR = 'LEFT JOIN refresh_tokens s ON s.family_id = t.family_id AND s.generation = t.generation + 1';
+const SUCCESSOR_AND_COPY = `${SUCCESSOR}
+  LEFT JOIN refresh_grace_copies g ON g.family_id = t.family_id AND g.generation = t.generation + 1`;
 
 // Columns by name, never *: a statement prepared on a connection (see execute) must keep
 // its result type when a migration run by a newer process adds a column meanwhile.
@@ -90,8 +95,7 @@ const REVOKE = `
     WHERE f.id = locked.id
     RETURNING ${F}, f.id_token_sid, a.until
   ), ${BACKCHANNEL_OUTBOX}, wiped AS (
-    UPDATE refresh_tokens t SET sealed = NULL
-    FROM revoked WHERE t.family_id = revoked.id AND t.sealed IS NOT NULL
+    DELETE FROM refresh_grace_copies g USING revoked WHERE g.family_id = revoked.id
   ), ${appendToFeed('announced', `SELECT 'family', revoked.id::text, revoked.revoked_at, revoked.until FROM revoked`)}
   SELECT ${FAMILY} FROM revoked`;
 
@@ -99,10 +103,11 @@ const REVOKE = `
 // is inserted only if that generation does not exist yet (the unique key on
 // (family_id, generation) decides, even against a successor committed after this
 // statement began), and the family's idle expiry slides, capped by the absolute expiry,
-// which rotation never extends. The successor carries its own copy sealed under the
-// presented token, for a retry within the grace window; the presented token's row is not
-// touched. Each table is modified once (the rotation is an INSERT and an UPDATE), which
-// engines that refuse several modifications of one table in one statement accept too.
+// which rotation never extends. The successor's copy sealed under the presented token,
+// for a retry within the grace window, replaces the family's grace copy; the presented
+// token's row is not touched. Each table is modified once (an INSERT, an upsert of one
+// narrow row and an UPDATE), which engines that refuse several modifications of one
+// table in one statement accept too.
 // It guards itself: it first locks the family row by its key (the order every writer of a
 // family follows; a concurrent writer's lock is waited out and the latest row version
 // returned), and inserts only while that family is live and unexpired and its user
@@ -118,8 +123,8 @@ export const ROTATE = `
     FROM families WHERE id = (SELECT family_id FROM refresh_tokens WHERE hash = $1)
     FOR UPDATE
   ), successor AS (
-    INSERT INTO refresh_tokens (hash, family_id, generation, issued_at, sealed)
-    SELECT $3, t.family_id, t.generation + 1, $2, $4 FROM refresh_tokens t
+    INSERT INTO refresh_tokens (hash, family_id, generation, issued_at)
+    SELECT $3, t.family_id, t.generation + 1, $2 FROM refresh_tokens t
     WHERE t.hash = $1 AND EXISTS (
       SELECT 1 FROM family f JOIN users u ON u.id = f.user_id
       WHERE f.revoked_at IS NULL AND f.idle_expires_at > $2 AND f.absolute_expires_at > $2 AND u.disabled_at IS NULL
@@ -127,7 +132,11 @@ export const ROTATE = `
         AND (f.dpop_jkt IS NULL OR f.dpop_jkt = $8::text)
     )
     ON CONFLICT (family_id, generation) DO NOTHING
-    RETURNING family_id
+    RETURNING family_id, generation
+  ), kept AS (
+    INSERT INTO refresh_grace_copies (family_id, generation, sealed, sealed_at)
+    SELECT family_id, generation, $4, $2 FROM successor
+    ON CONFLICT (family_id) DO UPDATE SET generation = excluded.generation, sealed = excluded.sealed, sealed_at = excluded.sealed_at
   )
   UPDATE families f
   SET last_used_at = $2, idle_expires_at = LEAST($2::timestamptz + make_interval(secs => $5), f.absolute_expires_at)
@@ -140,7 +149,7 @@ const SNAPSHOT = `
   FROM refresh_tokens t
   JOIN families f ON f.id = t.family_id
   JOIN users u ON u.id = f.user_id
-  ${SUCCESSOR}
+  ${SUCCESSOR_AND_COPY}
   WHERE t.hash = $1`;
 
 // 40001 serialization_failure, 40P01 deadlock_detected: the fast path leaves it to the locked one.
@@ -211,7 +220,7 @@ export class PgFamilyStore extends FamilyStore {
       const token = (
         await execute<TokenRow>(
           m,
-          `SELECT ${TOKEN_STATE} FROM refresh_tokens t ${SUCCESSOR} WHERE t.hash = $1`,
+          `SELECT ${TOKEN_STATE} FROM refresh_tokens t ${SUCCESSOR_AND_COPY} WHERE t.hash = $1`,
           [tokenHash],
         )
       ).rows[0];
@@ -362,7 +371,7 @@ export class PgFamilyStore extends FamilyStore {
       let wiped = 0;
       for (;;) {
         await lease.keep();
-        const { affected } = await execute(this.dataSource, WIPE_SEALED_BATCH, [usedBefore, batchSize]);
+        const { affected } = await execute(this.dataSource, DELETE_CLOSED_COPIES, [usedBefore, batchSize]);
         wiped += affected;
         if (affected < batchSize) return wiped;
       }
