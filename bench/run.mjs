@@ -15,15 +15,17 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startCeiling } from './ceiling.mjs';
 import { measure } from './load.mjs';
+import { openLoop } from './open-loop.mjs';
 import { startPeer } from './peer.mjs';
-import { canPin, LOAD_CORE, ROOT, Server } from './processes.mjs';
-import { backchannelText, massLogoutText, multicoreTable, peerRedisText, signalsText, table, verdicts, verdictText } from './report.mjs';
+import { canPin, LOAD_CORE, ROOT, Server, settle } from './processes.mjs';
+import { backchannelText, massLogoutText, multicoreTable, openLoopText, peerRedisText, signalsText, table, verdicts, verdictText, verifyRateText } from './report.mjs';
 import { DEFAULT_REDIS_URL, openRedisPrefix } from './redis.mjs';
 import { preparePools, SCENARIOS as ALL_SCENARIOS } from './scenarios.mjs';
 import { measureSignals } from './signals.mjs';
 import { measureBackchannel } from './backchannel.mjs';
 import { measureMassLogout } from './mass-logout.mjs';
 import { createDatabase, DEFAULT_ADMIN_URL, startTessera } from './tessera.mjs';
+import { measureVerifyRate } from './verify-rate.mjs';
 
 const CACHE_SIZE = 10_000;
 
@@ -33,11 +35,12 @@ const MODES = {
     seconds: 10,
     connections: [32, 128],
     users: 4,
-    // Refresh chains: one per connection of each refresh run (plain and DPoP), its warm-up and its measurement.
+    // Refresh chains: one per connection of each refresh run (plain and DPoP), its warm-up and
+    // its measurement, and 32 for the open-loop refresh run.
     // Codes: minted before each redemption run. They live 60 s (Tessera's and the peer's), so
     // minting them (about 600/s on a 2-core machine) and redeeming them must both fit in a
     // minute: 20,000 is 12 s of warm-up and measurement at 1,600/s.
-    pools: { chains: 4 * (32 + 128), userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000, codes: 20_000 },
+    pools: { chains: 4 * (32 + 128) + 32, userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 50_000, codes: 20_000 },
     // Revocation signals (bench/signals.mjs): sessions ended one at a time under load.
     signals: { revocations: 200, introspectRevocations: 50, offlineRevocations: 20, offlineWindowMs: 1_000, batch: 50, loadConnections: 32, connections: [32, 128] },
     // Back-channel logouts owed to an endpoint that never answers, while introspection is measured.
@@ -50,7 +53,7 @@ const MODES = {
     seconds: 1,
     connections: [32, 128],
     users: 1,
-    pools: { chains: 2 * (32 + 128), userTokens: 128, distinct: 3_000, revocable: 3_000, codes: 2_000 },
+    pools: { chains: 2 * (32 + 128) + 32, userTokens: 128, distinct: 3_000, revocable: 3_000, codes: 2_000 },
     signals: { revocations: 10, introspectRevocations: 3, offlineRevocations: 2, offlineWindowMs: 200, batch: 10, loadConnections: 8, connections: [32] },
     backchannel: { queued: 100 },
   },
@@ -73,6 +76,15 @@ function parseArgs(argv) {
 const began = performance.now();
 const ARGS = parseArgs(process.argv.slice(2));
 const wanted = (id) => !ARGS.only || ARGS.only.has(id);
+// Issue #21: open-loop p99 at half of each scenario's own maximum, in ms.
+const OPEN_LOOP = [['introspect_repeat', 10], ['client_credentials', 10], ['refresh', 25], ['revoke', 25]];
+const OPEN_LOOP_CONNECTIONS = 32;
+
+/** req/s of a clean closed-loop run, or undefined. */
+function measuredRps(result) {
+  return result && !result.na && result.errors === 0 && result.rps > 0 ? result.rps : undefined;
+}
+
 const SCENARIOS = ALL_SCENARIOS.filter(({ id }) => wanted(id));
 const log = (line) => process.stderr.write(`bench [${((performance.now() - began) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 
@@ -199,6 +211,43 @@ async function main() {
         }
       }
     }
+    // Open-loop latency at half of each server's own closed-loop maximum at 32 connections.
+    report.openLoop = [];
+    // The bare route first: the latency this generator and machine add to any server's.
+    const ceilingMaximum = tabled && measuredRps(report.ceiling[String(OPEN_LOOP_CONNECTIONS)]);
+    if (ceilingMaximum) {
+      await settle(() => ceiling.pids());
+      log(`open loop: ceiling at ${Math.round(ceilingMaximum / 2)}/s`);
+      const results = { ceiling: await openLoop(ceiling.spec(), { rate: ceilingMaximum / 2, seconds: settings.seconds, connections: OPEN_LOOP_CONNECTIONS }) };
+      report.openLoop.push({ id: 'ceiling', title: 'bare Fastify route (the floor)', targetP99Ms: null, connections: OPEN_LOOP_CONNECTIONS, results });
+    }
+    for (const [id, targetP99Ms] of tabled ? OPEN_LOOP : []) {
+      const index = SCENARIOS.findIndex((scenario) => scenario.id === id);
+      if (index < 0) continue;
+      const scenario = SCENARIOS[index];
+      const entry = { id, title: scenario.title, targetP99Ms, connections: OPEN_LOOP_CONNECTIONS, results: {} };
+      for (const target of [tessera, peer]) {
+        const maximum = measuredRps(report.scenarios[index].results[String(OPEN_LOOP_CONNECTIONS)]?.[target.name]);
+        if (!maximum) continue;
+        const rate = maximum / 2;
+        let targetPools = pools.get(target.name);
+        // Revocations of tokens not yet revoked, as in the closed-loop run's first pass.
+        if (id === 'revoke') targetPools = { ...targetPools, revocable: await target.distinctAccessTokens(Math.ceil(rate * settings.seconds) + OPEN_LOOP_CONNECTIONS) };
+        const prepared = await scenario.prepare(target, targetPools);
+        await settle(() => target.pids());
+        log(`open loop: ${scenario.title} at ${Math.round(rate)}/s: ${target.name}`);
+        entry.results[target.name] = await openLoop(prepared.spec, { rate, seconds: settings.seconds, connections: OPEN_LOOP_CONNECTIONS });
+        target.server.assertRunning();
+      }
+      report.openLoop.push(entry);
+    }
+    // What distinct-JWT introspection is measured against: node:crypto verifying the same
+    // tokens on the same core, nothing else.
+    if (tessera && SCENARIOS.some(({ id }) => id === 'introspect_distinct')) {
+      log('node:crypto ES256 verification rate on the servers\' core');
+      const jwks = await (await fetch(`${tessera.url}/.well-known/jwks.json`)).json();
+      report.verifyRate = await measureVerifyRate({ tokens: pools.get('tessera').distinct, jwks, seconds: settings.seconds, pinned });
+    }
     // A Tessera of its own (ACCESS_TOKEN_TTL=300) and a resource server using the package.
     databases.push(await createDatabase(adminUrl));
     if (wanted('signals')) report.signals = await measureSignals({ database: databases.at(-1), pinned, settings, log });
@@ -244,6 +293,8 @@ async function main() {
       ...(tabled ? [`peer: oidc-provider ${report.servers.peer.version}, in memory; ${peerRedisText(report.servers.peerRedis)}; ceiling: bare Fastify ${report.servers.ceiling.version} route`] : []),
       '',
       ...(tabled ? settings.connections.flatMap((connections) => [table(report, connections), '']) : []),
+      ...(report.openLoop.length ? [openLoopText(report), ''] : []),
+      ...(report.verifyRate ? [verifyRateText(report), ''] : []),
       ...(report.multicore
         ? [
             'Tessera in cluster mode (WORKERS=2, both cores, unpinned; autocannon still on core 1, Postgres on both)',

@@ -51,6 +51,19 @@ interface Report {
   signals: Signals;
   backchannel: { queued: number; queueDepth: { before: number | null; after: number | null }; before: Measured; during: Measured };
   verdicts: Array<{ what: string; met: boolean | null; detail: string }>;
+  verifyRate: { verificationsPerSecond: number; tokens: number; seconds: number };
+  openLoop: Array<{ id: string; targetP99Ms: number; results: Record<string, OpenLoop> }>;
+}
+
+interface OpenLoop {
+  offeredRate: number;
+  achievedRate: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  requests: number;
+  statuses: Record<string, number>;
+  errors: number;
 }
 
 interface Latency {
@@ -129,6 +142,30 @@ describeOnPostgres('npm run bench -- --quick', () => {
       }
     }
     expect(report.verdicts.length).toBeGreaterThan(0);
+    // Open-loop latency at half of each server's own maximum @32, for the scenarios #21 names.
+    expect(report.openLoop.map((entry) => [entry.id, Object.keys(entry.results)])).toEqual([
+      ['ceiling', ['ceiling']],
+      ...['introspect_repeat', 'client_credentials', 'refresh', 'revoke'].map((id) => [id, ['tessera', 'peer']]),
+    ]);
+    for (const { id, results } of report.openLoop) {
+      for (const [who, result] of Object.entries(results)) {
+        const closed =
+          id === 'ceiling' ? report.ceiling['32'] : (report.scenarios.find((scenario) => scenario.id === id)!.results['32'][who as 'tessera' | 'peer'] as Measured);
+        expect({ id, who, offered: result.offeredRate }).toEqual({ id, who, offered: closed.rps / 2 });
+        expect({ id, who, errors: result.errors, fiveHundreds: result.statuses['5xx'] }).toEqual({ id, who, errors: 0, fiveHundreds: 0 });
+        expect(result.statuses['2xx']).toBeGreaterThan(0);
+        expect(result.p999).toBeGreaterThanOrEqual(result.p99);
+        expect(result.p99).toBeGreaterThanOrEqual(result.p50);
+      }
+    }
+    expect(finished.stdout).toContain('Open loop: requests due at half');
+    // Distinct-JWT introspection beside node:crypto verifying the same pool on the same core.
+    expect(report.verifyRate).toEqual({ verificationsPerSecond: expect.any(Number), tokens: 3_000, seconds: expect.any(Number) });
+    expect(report.verifyRate.verificationsPerSecond).toBeGreaterThan(0);
+    expect(finished.stdout).toContain('node:crypto alone, on the servers\' core, verifies');
+    expect(report.verdicts.map((verdict) => verdict.what)).toEqual(
+      expect.arrayContaining(["introspection of distinct JWTs within 10% of node:crypto's verification rate @32", 'revocation (JWT) >= 1x the peer @128']),
+    );
 
     // The peer on Redis, where Redis answers (on CI it does): measured where its storage is
     // on the path, in the table with its ratio, and its keys gone after the run. Without
