@@ -160,7 +160,9 @@ export function verdicts(report) {
 
 /** Open-loop latencies (bench/open-loop.mjs) as text: one line per scenario and server. */
 export function openLoopText(report) {
-  const lines = [`Open loop: requests due at half of each server's own closed-loop maximum @${report.openLoop[0].connections}, timed from when each was due (ms)`];
+  const lines = [
+    `Open loop: requests due at half of each server's own closed-loop maximum @${report.openLoop[0].connections} (the bare route: at the highest of those rates), timed from when each was due (ms)`,
+  ];
   for (const { title, targetP99Ms, results } of report.openLoop) {
     for (const [who, r] of Object.entries(results)) {
       const trouble = r.errors + r.statuses['5xx'] > 0 ? ` (${r.statuses['5xx']} 5xx, ${r.errors} errors)` : '';
