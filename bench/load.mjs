@@ -25,7 +25,7 @@ import { settle, watch } from './processes.mjs';
  * @property {number} seconds      measured wall time
  */
 
-const FORM = 'application/x-www-form-urlencoded';
+export const FORM = 'application/x-www-form-urlencoded';
 
 /**
  * One autocannon run: the instance, which is also a promise of its result. Latencies are
@@ -128,14 +128,19 @@ export async function collect(spec, { connections, amount, pick }) {
   return picked;
 }
 
-function summarize(result, latencies, success = '2xx') {
+/** The latency at quantile q (0.5, 0.99, …) of `latencies`, in ms to two decimals; null for none. */
+export function quantiles(latencies) {
   const sorted = Float64Array.from(latencies).sort();
-  const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+  return (q) => round(sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+}
+
+function summarize(result, latencies, success = '2xx') {
+  const at = quantiles(latencies);
   const seconds = result.duration;
   return {
     rps: seconds > 0 ? result[success] / seconds : 0,
-    p50: round(at(0.5)),
-    p99: round(at(0.99)),
+    p50: at(0.5),
+    p99: at(0.99),
     requests: result.requests.total,
     non2xx: result.non2xx,
     statuses: { '2xx': result['2xx'], '3xx': result['3xx'], '4xx': result['4xx'], '5xx': result['5xx'] },
@@ -145,7 +150,7 @@ function summarize(result, latencies, success = '2xx') {
   };
 }
 
-function round(value) {
+export function round(value) {
   return Number.isFinite(value) ? Math.round(value * 100) / 100 : null;
 }
 

@@ -7,8 +7,7 @@
 // that wait counts.
 import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-
-const FORM = 'application/x-www-form-urlencoded';
+import { FORM, quantiles, round } from './load.mjs';
 
 /**
  * Sends `rate` requests per second for `seconds` over `connections` keep-alive connections
@@ -90,8 +89,7 @@ export async function openLoop(spec, { rate, seconds, connections }) {
   stalls.disable();
   for (const agent of agents) agent.destroy();
 
-  const sorted = Float64Array.from(latencies).sort();
-  const at = (q) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
+  const at = quantiles(latencies);
   const elapsed = (ended - start) / 1000;
   return {
     offeredRate: rate,
@@ -105,8 +103,4 @@ export async function openLoop(spec, { rate, seconds, connections }) {
     seconds: elapsed,
     generatorDelay: { p99: round(stalls.percentile(99) / 1e6), max: round(stalls.max / 1e6) },
   };
-}
-
-function round(value) {
-  return Number.isFinite(value) ? Math.round(value * 100) / 100 : null;
 }

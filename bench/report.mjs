@@ -94,24 +94,21 @@ export function verdicts(report) {
     if (t4?.rps && ceiling?.rps) {
       out.push(check(`introspection of a live JWT >= 60% of the ceiling @${level}`, t4.rps / ceiling.rps >= 0.6, `${num(t4.rps)} vs ${num(ceiling.rps)} req/s = ${num((100 * t4.rps) / ceiling.rps)}%`));
     }
-    const t2 = get('refresh', level, 'tessera');
-    const p2 = get('refresh', level, 'peer');
-    if (t2?.rps && p2?.rps) {
-      out.push(check(`refresh with rotation >= 1.5x the peer @${level}`, t2.rps / p2.rps >= 1.5, `${num(t2.rps)} vs ${num(p2.rps)} req/s = ${num(t2.rps / p2.rps, 2)}x`));
-    }
-    const r2Redis = get('refresh', level, 'peerRedis');
-    if (t2?.rps && r2Redis?.rps) {
-      out.push(check(`refresh with rotation >= 2x the Redis peer @${level}`, t2.rps / r2Redis.rps >= 2, `${num(t2.rps)} vs ${num(r2Redis.rps)} req/s = ${num(t2.rps / r2Redis.rps, 2)}x`));
-    }
+    /** Tessera's req/s over the in-memory peer's (or the Redis peer's) in scenario `id`, at least `target`. */
+    const ratio = (id, what, target, against = 'peer') => {
+      const t = get(id, level, 'tessera');
+      const p = get(id, level, against);
+      if (t?.rps && p?.rps) {
+        const peer = against === 'peerRedis' ? 'the Redis peer' : 'the peer';
+        out.push(check(`${what} >= ${target}x ${peer} @${level}`, t.rps / p.rps >= target, `${num(t.rps)} vs ${num(p.rps)} req/s = ${num(t.rps / p.rps, 2)}x`));
+      }
+    };
+    ratio('refresh', 'refresh with rotation', 1.5);
+    ratio('refresh', 'refresh with rotation', 2, 'peerRedis');
     const r2 = report.scenarios.find((s) => s.id === 'refresh')?.results[String(level)]?.tessera;
     if (r2 && !r2.na) {
       out.push(check(`refresh: no 5xx @${level}`, r2.statuses['5xx'] === 0 && r2.errors === 0, `${r2.statuses['5xx']} 5xx, ${r2.errors} errors, ${r2.non2xx} non-2xx`));
     }
-    const ratio = (id, what, target) => {
-      const t = get(id, level, 'tessera');
-      const p = get(id, level, 'peer');
-      if (t?.rps && p?.rps) out.push(check(`${what} >= ${target}x the peer @${level}`, t.rps / p.rps >= target, `${num(t.rps)} vs ${num(p.rps)} req/s = ${num(t.rps / p.rps, 2)}x`));
-    };
     ratio('revoke', 'revocation (JWT)', 1);
     ratio('introspect_refresh', 'introspection of a refresh token', 1.2);
     ratio('introspect_distinct', 'introspection of distinct JWTs', 1);
@@ -184,7 +181,7 @@ function check(what, met, detail) {
 }
 
 /** Figures worth judging: a run that got 2xx responses and no connection errors. */
-function measured(result) {
+export function measured(result) {
   return result && !result.na && result.rps > 0 && result.errors === 0 && result.p99 !== null ? result : undefined;
 }
 

@@ -18,7 +18,7 @@ import { measure } from './load.mjs';
 import { openLoop } from './open-loop.mjs';
 import { startPeer } from './peer.mjs';
 import { canPin, LOAD_CORE, ROOT, Server, settle } from './processes.mjs';
-import { backchannelText, massLogoutText, multicoreTable, openLoopText, peerRedisText, signalsText, table, verdicts, verdictText, verifyRateText } from './report.mjs';
+import { backchannelText, massLogoutText, measured, multicoreTable, openLoopText, peerRedisText, signalsText, table, verdicts, verdictText, verifyRateText } from './report.mjs';
 import { DEFAULT_REDIS_URL, openRedisPrefix } from './redis.mjs';
 import { preparePools, SCENARIOS as ALL_SCENARIOS } from './scenarios.mjs';
 import { measureSignals } from './signals.mjs';
@@ -79,11 +79,6 @@ const wanted = (id) => !ARGS.only || ARGS.only.has(id);
 // Issue #21: open-loop p99 at half of each scenario's own maximum, in ms.
 const OPEN_LOOP = [['introspect_repeat', 10], ['client_credentials', 10], ['refresh', 25], ['revoke', 25]];
 const OPEN_LOOP_CONNECTIONS = 32;
-
-/** req/s of a clean closed-loop run, or undefined. */
-function measuredRps(result) {
-  return result && !result.na && result.errors === 0 && result.rps > 0 ? result.rps : undefined;
-}
 
 const SCENARIOS = ALL_SCENARIOS.filter(({ id }) => wanted(id));
 const log = (line) => process.stderr.write(`bench [${((performance.now() - began) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
@@ -211,34 +206,35 @@ async function main() {
         }
       }
     }
-    // Open-loop latency at half of each server's own closed-loop maximum at 32 connections.
+    // Open-loop latency at half of each server's own closed-loop maximum at 32 connections:
+    // for each scenario of this run that #21 names, the rate each server is offered.
+    const openLoopPlan = (tabled ? OPEN_LOOP : []).flatMap(([id, targetP99Ms]) => {
+      const index = SCENARIOS.findIndex((scenario) => scenario.id === id);
+      if (index < 0) return [];
+      const results = report.scenarios[index].results[String(OPEN_LOOP_CONNECTIONS)];
+      const rates = [tessera, peer].flatMap((target) => {
+        const maximum = measured(results?.[target.name])?.rps;
+        return maximum ? [{ target, rate: maximum / 2 }] : [];
+      });
+      return [{ scenario: SCENARIOS[index], targetP99Ms, rates }];
+    });
     report.openLoop = [];
     // The bare route first, at the highest rate offered to a server below: the latency this
     // generator and machine add to any server's. (Half the bare route's own maximum is more
     // than Node's HTTP client sends from one core: it would measure the generator's queue.)
-    const openLoopRates = OPEN_LOOP.flatMap(([id]) => {
-      const index = SCENARIOS.findIndex((scenario) => scenario.id === id);
-      return index < 0 ? [] : [tessera, peer].map((target) => measuredRps(report.scenarios[index].results[String(OPEN_LOOP_CONNECTIONS)]?.[target.name]) ?? 0);
-    });
-    const floorRate = Math.max(0, ...openLoopRates) / 2;
-    if (tabled && floorRate > 0) {
+    const floorRate = Math.max(0, ...openLoopPlan.flatMap(({ rates }) => rates.map(({ rate }) => rate)));
+    if (floorRate > 0) {
       await settle(() => ceiling.pids());
       log(`open loop: ceiling at ${Math.round(floorRate)}/s`);
       const results = { ceiling: await openLoop(ceiling.spec(), { rate: floorRate, seconds: settings.seconds, connections: OPEN_LOOP_CONNECTIONS }) };
       report.openLoop.push({ id: 'ceiling', title: 'bare Fastify route (the floor)', targetP99Ms: null, connections: OPEN_LOOP_CONNECTIONS, results });
     }
-    for (const [id, targetP99Ms] of tabled ? OPEN_LOOP : []) {
-      const index = SCENARIOS.findIndex((scenario) => scenario.id === id);
-      if (index < 0) continue;
-      const scenario = SCENARIOS[index];
-      const entry = { id, title: scenario.title, targetP99Ms, connections: OPEN_LOOP_CONNECTIONS, results: {} };
-      for (const target of [tessera, peer]) {
-        const maximum = measuredRps(report.scenarios[index].results[String(OPEN_LOOP_CONNECTIONS)]?.[target.name]);
-        if (!maximum) continue;
-        const rate = maximum / 2;
+    for (const { scenario, targetP99Ms, rates } of openLoopPlan) {
+      const entry = { id: scenario.id, title: scenario.title, targetP99Ms, connections: OPEN_LOOP_CONNECTIONS, results: {} };
+      for (const { target, rate } of rates) {
         let targetPools = pools.get(target.name);
         // Revocations of tokens not yet revoked, as in the closed-loop run's first pass.
-        if (id === 'revoke') targetPools = { ...targetPools, revocable: await target.distinctAccessTokens(Math.ceil(rate * settings.seconds) + OPEN_LOOP_CONNECTIONS) };
+        if (scenario.id === 'revoke') targetPools = { ...targetPools, revocable: await target.distinctAccessTokens(Math.ceil(rate * settings.seconds) + OPEN_LOOP_CONNECTIONS) };
         const prepared = await scenario.prepare(target, targetPools);
         await settle(() => target.pids());
         log(`open loop: ${scenario.title} at ${Math.round(rate)}/s: ${target.name}`);
