@@ -30,6 +30,14 @@ describe('parseInput', () => {
     expect(parseInput(Body, { name: 'carol', admin: false }, 'body')).toEqual({ name: 'carol', admin: false });
   });
 
+  it('refuses a NUL character anywhere in a member, which no text column can hold', () => {
+    expect(refusal(() => parseInput(Body, { name: 'a\u0000b', tags: ['x', 'y\u0000'], kind: 'a' }, 'body'))).toBe(
+      'invalid body: name: may not contain a NUL character; tags: may not contain a NUL character',
+    );
+    expect(refusal(() => parseInput(Query, { 'limit\u0000': '1' }, 'query'))).toBe('invalid query: limit\u0000: may not contain a NUL character');
+    expect(refusal(() => parseInput(Body, { name: 'a', nested: { 'k\u0000': 1 } }, 'body'))).toBe('invalid body: nested: may not contain a NUL character');
+  });
+
   it('takes only a plain JSON object as a body', () => {
     for (const body of [undefined, null, [], 'text', new (class Form { name = 'x'; })()]) {
       expect(refusal(() => parseInput(Body, body, 'body'))).toBe('the body must be a JSON object (Content-Type: application/json)');

@@ -106,7 +106,16 @@ describe('hostile input: the admin API', () => {
         expectClientError(result, (status) => status === 200 || status === 201 || status === 204);
         if (result.status >= 400) expect(await guardedCounts(t)).toEqual(before);
       }),
-      { numRuns: 200 },
+      {
+        numRuns: 200,
+        // Found by a CI run: a NUL in a member the schema passes on reached Postgres (a 500).
+        examples: [
+          [
+            ['POST', '/admin/clients', { type: 'application/json', body: JSON.stringify({ client_id: 'a', type: 'confidential', grant_types: ['password'], audience: 'a\u0000b' }) }],
+            `Bearer ${admin.token}`,
+          ],
+        ],
+      },
     );
   });
 
