@@ -21,7 +21,7 @@ describe('concurrent revocations on two processes', () => {
     await pair?.close();
   });
 
-  it('each revoked once, durably, and announced on the feed exactly once', async () => {
+  it('each revoked once, durably, and announced on the feed and audited exactly once', async () => {
     const tokens = await Promise.all(
       Array.from({ length: TOKENS }, async () => {
         const issued = await token(pair.a, app, { grant_type: 'client_credentials', scope: 'read' });
@@ -37,15 +37,18 @@ describe('concurrent revocations on two processes', () => {
     for (const value of tokens) {
       for (const server of [pair.a, pair.b]) expect(await isActive(server, resourceServer, value)).toBe(false);
     }
-    const rows = await pair.setup.db.dataSource.query<Array<{ revoked: boolean; remembered: number; announced: number }>>(
+    // The audit event is written by the revocation's own statement, so by the one that won.
+    const rows = await pair.setup.db.dataSource.query<Array<{ revoked: boolean; remembered: number; announced: number; audited: string[] }>>(
       `SELECT o.revoked_at IS NOT NULL AS revoked,
               (SELECT count(*)::int FROM revoked_access_tokens r WHERE r.jti = o.jti) AS remembered,
-              (SELECT count(*)::int FROM revocation_events e WHERE e.kind = 'jti' AND e.subject = o.jti) AS announced
+              (SELECT count(*)::int FROM revocation_events e WHERE e.kind = 'jti' AND e.subject = o.jti) AS announced,
+              ARRAY(SELECT a.actor || ' ' || a.client_id || ' ' || (a.occurred_at = o.revoked_at) FROM audit_events a
+                    WHERE a.type = 'access_token_revoked' AND a.details->>'jti' = o.jti) AS audited
        FROM opaque_access_tokens o WHERE o.client_id = $1`,
       [app.id],
     );
     expect(rows).toHaveLength(TOKENS);
-    expect(rows).toEqual(rows.map(() => ({ revoked: true, remembered: 1, announced: 1 })));
+    expect(rows).toEqual(rows.map(() => ({ revoked: true, remembered: 1, announced: 1, audited: [`client:${app.id} ${app.id} true`] })));
   });
 
   it('sessions revoked through their refresh tokens on both processes: each ended once, announced once, audited once', async () => {

@@ -188,6 +188,9 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
       ['session_revoked', `client:${app.id}`],
     ]);
     expect(rows[0].details).toEqual({ jti: jwtClaims(session.access_token).jti });
+    // A second revocation of the same token changes nothing, so records nothing.
+    await revoke(t, app, session.access_token);
+    expect(await count(`SELECT count(*) AS n FROM audit_events WHERE type = 'access_token_revoked' AND family_id = $1`, [jwtClaims(session.access_token).sid])).toBe(1);
     expect(JSON.stringify(rows)).not.toContain(session.refresh_token);
   });
 
@@ -201,5 +204,8 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
     for (const jwt of jwts) expect(await isActive(t, resourceServer, jwt)).toBe(false);
     expect(await count(`SELECT count(*) AS n FROM revoked_access_tokens WHERE jti = ANY($1)`, [jtis])).toBe(60);
     expect(await count(`SELECT count(*) AS n FROM revocation_events WHERE kind = 'jti' AND subject = ANY($1)`, [jtis])).toBe(60);
+    // Audited by the statement that revoked each one: once, the repeats not at all.
+    expect(await count(`SELECT count(DISTINCT details->>'jti') AS n FROM audit_events WHERE type = 'access_token_revoked' AND details->>'jti' = ANY($1)`, [jtis])).toBe(60);
+    expect(await count(`SELECT count(*) AS n FROM audit_events WHERE type = 'access_token_revoked' AND details->>'jti' = ANY($1)`, [jtis])).toBe(60);
   });
 });

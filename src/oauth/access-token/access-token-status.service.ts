@@ -8,7 +8,7 @@ import { CONFIG } from '../../config/config.module.js';
 import { Metrics } from '../../metrics/metrics.js';
 import { RevocationView } from '../../sessions/revocation-view.service.js';
 import { UsersService } from '../../users/users.service.js';
-import { AccessTokenStore, type JtiRevocation, type OpaqueAccessTokenRecord, type OpaqueRevocation } from './access-token.js';
+import { AccessTokenStore, type JtiRevocation, type OpaqueAccessTokenRecord, type OpaqueRevocation, type Revoker } from './access-token.js';
 import type { AccessTokenClaims } from './access-token.verifier.js';
 import type { TokenDescription } from './token-description.js';
 
@@ -101,20 +101,22 @@ export class AccessTokenStatus {
   }
 
   /** Remembers the jti as revoked until the token expires; every process hears of it. */
-  async revokeJwt(claims: AccessTokenClaims): Promise<void> {
+  /** `by` is recorded in the audit log by the same commit, if this call revoked the token. */
+  async revokeJwt(claims: AccessTokenClaims, by: Revoker): Promise<void> {
     const now = this.clock.now();
     if (now >= claims.exp * 1000) return;
     const until = new Date(claims.exp * 1000);
     // Grouped with the revocations other requests make meanwhile: one commit for a burst.
-    await this.jtiRevocations.add({ jti: claims.jti, revokedAt: new Date(now), expiresAt: until });
+    await this.jtiRevocations.add({ jti: claims.jti, revokedAt: new Date(now), expiresAt: until, familyId: claims.sid ?? null, by });
     // Introspection in this process shows it at once (CONTRACT "Access tokens"), without
     // a read of the feed; other processes hear of it through NOTIFY or their next poll.
     this.view.learnJti(claims.jti, until);
     this.metrics.accessTokenRevoked('jwt');
   }
 
-  async revokeOpaque(record: OpaqueAccessTokenRecord): Promise<void> {
-    const pending: PendingOpaqueRevocation = { hash: record.hash, revokedAt: new Date(this.clock.now()), revoked: false };
+  /** `by` is recorded in the audit log by the same commit, if this call revoked the token. */
+  async revokeOpaque(record: OpaqueAccessTokenRecord, by: Revoker): Promise<void> {
+    const pending: PendingOpaqueRevocation = { hash: record.hash, revokedAt: new Date(this.clock.now()), by, revoked: false };
     // Grouped like a JWT's: one commit (and one NOTIFY) for a burst, each durable before its 200.
     await this.opaqueRevocations.add(pending);
     if (pending.revoked) {

@@ -33,26 +33,37 @@ export abstract class AccessTokenStore {
   abstract findOpaque(hash: Buffer): Promise<OpaqueAccessTokenRecord | undefined>;
 
   /**
-   * Marks opaque tokens revoked and records their jtis in revoked_access_tokens and on
-   * the revocation feed, all in one statement; the hashes of those it revoked (not those
-   * already revoked or unknown).
+   * Marks opaque tokens revoked, records their jtis in revoked_access_tokens and on the
+   * revocation feed, and writes one access_token_revoked audit event for each, all in one
+   * statement; the hashes of those it revoked (not those already revoked or unknown).
    */
   abstract revokeOpaque(revocations: readonly OpaqueRevocation[]): Promise<Buffer[]>;
 
   /**
    * Remembers JWTs' jtis as revoked until they expire (CONTRACT: by jti, never by a hash
-   * of the text), and announces them on the revocation feed, all in one statement.
+   * of the text), announces them on the revocation feed, and writes one
+   * access_token_revoked audit event for each jti it newly revoked, all in one statement.
    */
   abstract revokeJtis(revocations: readonly JtiRevocation[]): Promise<void>;
+}
+
+/** Who revoked a token, for its audit event: written by the revocation's own statement, so one commit makes both durable. */
+export interface Revoker {
+  readonly actor: string;
+  readonly clientId: string;
 }
 
 export interface OpaqueRevocation {
   readonly hash: Buffer;
   readonly revokedAt: Date;
+  readonly by: Revoker;
 }
 
 export interface JtiRevocation {
   readonly jti: string;
   readonly revokedAt: Date;
   readonly expiresAt: Date;
+  /** the token's sid: the family the audit event names */
+  readonly familyId: string | null;
+  readonly by: Revoker;
 }

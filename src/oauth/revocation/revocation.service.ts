@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../../audit/audit.service.js';
 import type { Client } from '../../clients/client.js';
 import { SessionRevoker } from '../../sessions/session-revoker.service.js';
 import { AccessTokenStatus } from '../access-token/access-token-status.service.js';
@@ -18,7 +17,6 @@ export class RevocationService {
     private readonly lookup: TokenLookup,
     private readonly accessTokens: AccessTokenStatus,
     private readonly revoker: SessionRevoker,
-    private readonly audit: AuditService,
   ) {}
 
   async revoke(credentials: ClientCredentials): Promise<void> {
@@ -39,24 +37,19 @@ export class RevocationService {
   }
 
   private async revokeOwn(found: FoundToken, client: Client): Promise<void> {
-    const actor = `client:${client.id}`;
+    const by = { actor: `client:${client.id}`, clientId: client.id };
     switch (found.kind) {
       case 'refresh':
         // RFC 7009 §2.1: revoking a refresh token SHOULD invalidate the access tokens of
         // the same grant: the whole family, and every access token carrying its sid.
-        await this.revoker.revoke([found.record.family.id], 'revoked', actor);
+        await this.revoker.revoke([found.record.family.id], 'revoked', by.actor);
         return;
+      // An access token's audit event is written by its revocation's own statement.
       case 'jwt':
-        await this.accessTokens.revokeJwt(found.claims);
-        await this.recordAccessToken(actor, client, found.claims.jti, found.claims.sid);
+        await this.accessTokens.revokeJwt(found.claims, by);
         return;
       case 'opaque':
-        await this.accessTokens.revokeOpaque(found.record);
-        await this.recordAccessToken(actor, client, found.record.jti, found.record.familyId ?? undefined);
+        await this.accessTokens.revokeOpaque(found.record, by);
     }
-  }
-
-  private recordAccessToken(actor: string, client: Client, jti: string, familyId: string | undefined): Promise<void> {
-    return this.audit.record({ type: 'access_token_revoked', actor, clientId: client.id, familyId, details: { jti } });
   }
 }

@@ -29,15 +29,23 @@ interface TokenRow {
   user_disabled: boolean;
 }
 
+// The audit event goes in the same statement: one commit makes the revocation and its
+// record durable together, instead of a second group commit after the first.
+const AUDITED = (source: string) => `audited AS (
+    INSERT INTO audit_events (type, occurred_at, actor, client_id, family_id, details)
+    SELECT 'access_token_revoked', revoked_at, actor, client_id, family_id, jsonb_build_object('jti', jti) FROM ${source}
+  )`;
+
 // Revoked by jti like a JWT (CONTRACT "POST /oauth/revoke"), so every process's view
 // and the revoked_access_tokens record agree whatever the format. Any number of tokens
 // in one statement (one commit, one NOTIFY): the arrays are parallel. The rows are locked
 // in hash order first, so two processes revoking overlapping batches wait for each other
 // instead of deadlocking; a token revoked meanwhile is skipped (its revoked_at is
-// rechecked under the lock) and announced once, by the statement that revoked it.
+// rechecked under the lock) and announced and audited once, by the statement that
+// revoked it.
 const REVOKE_OPAQUE = `
   WITH presented AS (
-    SELECT * FROM unnest($1::bytea[], $2::timestamptz[]) AS p (hash, revoked_at)
+    SELECT DISTINCT ON (hash) * FROM unnest($1::bytea[], $2::timestamptz[], $3::text[], $4::text[]) AS p (hash, revoked_at, actor, client_id)
   ), locked AS MATERIALIZED (
     SELECT hash FROM opaque_access_tokens
     WHERE hash = ANY($1::bytea[]) AND revoked_at IS NULL
@@ -46,21 +54,27 @@ const REVOKE_OPAQUE = `
     UPDATE opaque_access_tokens o SET revoked_at = p.revoked_at
     FROM locked JOIN presented p ON p.hash = locked.hash
     WHERE o.hash = locked.hash
-    RETURNING o.hash, o.jti, o.revoked_at, o.expires_at
+    RETURNING o.hash, o.jti, o.revoked_at, o.expires_at, o.family_id, p.actor, p.client_id
   ), remembered AS (
     INSERT INTO revoked_access_tokens (jti, revoked_at, expires_at)
     SELECT jti, revoked_at, expires_at FROM revoked ON CONFLICT (jti) DO NOTHING
-  ), ${appendToFeed('announced', `SELECT 'jti', jti, revoked_at, expires_at FROM revoked`)}
+  ), ${AUDITED('revoked')},
+  ${appendToFeed('announced', `SELECT 'jti', jti, revoked_at, expires_at FROM revoked`)}
   SELECT hash FROM revoked`;
 
-// Any number of jtis in one statement (one commit): the arrays are parallel.
+// Any number of jtis in one statement (one commit): the arrays are parallel. Only a jti
+// this statement revoked is audited: a repeat (in this group or after) changes nothing.
 const REVOKE_JTIS = `
-  WITH remembered AS (
+  WITH presented AS (
+    SELECT DISTINCT ON (jti) * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[])
+      AS p (jti, revoked_at, expires_at, family_id, actor, client_id)
+  ), remembered AS (
     INSERT INTO revoked_access_tokens (jti, revoked_at, expires_at)
-    SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
+    SELECT jti, revoked_at, expires_at FROM presented
     ON CONFLICT (jti) DO NOTHING
     RETURNING jti, revoked_at, expires_at
-  ), ${appendToFeed('announced', `SELECT 'jti', jti, revoked_at, expires_at FROM remembered`)}
+  ), ${AUDITED('remembered JOIN presented USING (jti, revoked_at, expires_at)')},
+  ${appendToFeed('announced', `SELECT 'jti', jti, revoked_at, expires_at FROM remembered`)}
   SELECT id FROM announced`;
 
 @Injectable()
@@ -117,7 +131,9 @@ export class PgAccessTokenStore extends AccessTokenStore {
     // The feed's head is locked last, so a transaction holding it may wait for these rows
     // (a client's deletion cascading to its tokens): a deadlock, retried.
     const { rows } = await withRetry(() =>
-      execute<{ hash: Buffer }>(this.dataSource, REVOKE_OPAQUE, [revocations.map((r) => r.hash), revocations.map((r) => r.revokedAt)]),
+      execute<{ hash: Buffer }>(this.dataSource, REVOKE_OPAQUE, [
+        revocations.map((r) => r.hash), revocations.map((r) => r.revokedAt), revocations.map((r) => r.by.actor), revocations.map((r) => r.by.clientId),
+      ]),
     );
     return rows.map((row) => row.hash);
   }
@@ -125,7 +141,10 @@ export class PgAccessTokenStore extends AccessTokenStore {
   async revokeJtis(revocations: readonly JtiRevocation[]): Promise<void> {
     if (revocations.length === 0) return;
     await withRetry(() =>
-      execute(this.dataSource, REVOKE_JTIS, [revocations.map((r) => r.jti), revocations.map((r) => r.revokedAt), revocations.map((r) => r.expiresAt)]),
+      execute(this.dataSource, REVOKE_JTIS, [
+        revocations.map((r) => r.jti), revocations.map((r) => r.revokedAt), revocations.map((r) => r.expiresAt),
+        revocations.map((r) => r.familyId), revocations.map((r) => r.by.actor), revocations.map((r) => r.by.clientId),
+      ]),
     );
   }
 }
