@@ -34,8 +34,12 @@ describe('parseInput', () => {
     expect(refusal(() => parseInput(Body, { name: 'a\u0000b', tags: ['x', 'y\u0000'], kind: 'a' }, 'body'))).toBe(
       'invalid body: name: may not contain a NUL character; tags: may not contain a NUL character',
     );
-    expect(refusal(() => parseInput(Query, { 'limit\u0000': '1' }, 'query'))).toBe('invalid query: limit\u0000: may not contain a NUL character');
-    expect(refusal(() => parseInput(Body, { name: 'a', nested: { 'k\u0000': 1 } }, 'body'))).toBe('invalid body: nested: may not contain a NUL character');
+    // The other reasons are still named, in one answer.
+    expect(refusal(() => parseInput(Query, { limit: '0', user_id: 'a\u0000' }, 'query'))).toBe(
+      'invalid query: limit: must be an integer from 1 to 200; user_id: may not contain a NUL character',
+    );
+    expect(refusal(() => parseInput(Query, { 'limit\u0000': '1' }, 'query'))).toBe('invalid query: limit\u0000: unknown field');
+    expect(refusal(() => parseInput(z.object({ nested: z.unknown() }), { nested: { 'k\u0000': 1 } }, 'body'))).toBe('invalid body: nested: may not contain a NUL character');
   });
 
   it('takes only a plain JSON object as a body', () => {

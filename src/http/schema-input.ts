@@ -13,11 +13,10 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what:
     throw OAuthError.invalidRequest(what === 'body' ? 'the body must be a JSON object (Content-Type: application/json)' : 'malformed query');
   }
   // Postgres text cannot hold U+0000: refused here, once for every schema, not as a 500 at the insert.
-  const withNul = Object.entries(value as object).filter(([name, member]) => holdsNul(name) || holdsNul(member));
-  if (withNul.length > 0) throw OAuthError.invalidRequest(`invalid ${what}: ${withNul.map(([name]) => `${name}: may not contain a NUL character`).join('; ')}`);
+  const withNul = Object.entries(value as object).filter(([name, member]) => holdsNul(name) || holdsNul(member)).map(([name]) => name);
   const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw OAuthError.invalidRequest(`invalid ${what}: ${describeIssues(result.error.issues, value as object).join('; ')}`);
+  if (result.success && withNul.length === 0) return result.data;
+  throw OAuthError.invalidRequest(`invalid ${what}: ${describeIssues(result.success ? [] : result.error.issues, value as object, withNul).join('; ')}`);
 }
 
 /** The same schema documents the parameter: @nestjs/swagger reads the `schema` of @Body and @Query. */
@@ -42,8 +41,8 @@ export const JsonBody = (schema: z.ZodType, options: { optional?: boolean } = {}
 /** The query members read through their schema; each becomes a documented query parameter. */
 export const JsonQuery = (schema: z.ZodType): ParameterDecorator => Query({ schema, pipes: [schemaInput] });
 
-/** "name: reason" once per member, unknown members first, the others in the schema's order. */
-function describeIssues(issues: readonly z.core.$ZodIssue[], input: object): string[] {
+/** "name: reason" once per member, unknown members first, the others in the schema's order, then those holding a NUL. */
+function describeIssues(issues: readonly z.core.$ZodIssue[], input: object, withNul: readonly string[]): string[] {
   const unknown: string[] = [];
   const reasons = new Map<string, string>();
   for (const issue of issues) {
@@ -54,6 +53,8 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], input: object): str
     const member = String(issue.path[0] ?? '');
     if (!reasons.has(member)) reasons.set(member, Object.hasOwn(input, member) ? issue.message : 'required');
   }
+  const unknownNames = new Set(unknown.map((line) => line.slice(0, line.lastIndexOf(': unknown field'))));
+  for (const member of withNul) if (!unknownNames.has(member)) reasons.set(member, 'may not contain a NUL character');
   return [...unknown, ...[...reasons].map(([member, reason]) => `${member}: ${reason}`)];
 }
 
