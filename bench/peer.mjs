@@ -98,6 +98,11 @@ export class PeerTarget {
     );
   }
 
+  /** The peer's client_credentials tokens for the opaque resource are opaque already: the same tokens as `distinctAccessTokens`. */
+  async opaqueAccessTokens(count) {
+    return { tokens: await this.distinctAccessTokens(count), owner: this.auth.app };
+  }
+
   async login(username, resource) {
     const { code, verifier } = await this.interactiveLogin(username, resource);
     const { status, body, text } = await postForm(

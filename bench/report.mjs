@@ -110,7 +110,9 @@ export function verdicts(report) {
       out.push(check(`refresh: no 5xx @${level}`, r2.statuses['5xx'] === 0 && r2.errors === 0, `${r2.statuses['5xx']} 5xx, ${r2.errors} errors, ${r2.non2xx} non-2xx`));
     }
     ratio('revoke', 'revocation (JWT)', 1);
+    ratio('revoke_opaque', 'revocation (opaque access tokens)', 1);
     ratio('introspect_refresh', 'introspection of a refresh token', 1.2);
+    ratio('introspect_opaque', 'introspection of opaque access tokens', 1.5);
     ratio('introspect_distinct', 'introspection of distinct JWTs', 1);
     const t5 = get('introspect_distinct', level, 'tessera');
     const rate = report.verifyRate?.verificationsPerSecond;

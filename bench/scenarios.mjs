@@ -12,13 +12,17 @@ const form = (params) => new URLSearchParams(params).toString();
  * @property {string[]} userTokens   live access tokens of logged-in users (Tessera: JWT; peer: opaque)
  * @property {string[]} refreshTokens live refresh tokens, the current ones of their sessions
  * @property {string[]} distinct     live access tokens, each presented once per pass (Tessera: JWT; peer: opaque)
- * @property {string[]} revocable    live access tokens for the revocation scenario, one per request
+ * @property {number} distinctCount  the size of the opaque-token pool, minted when its scenario first runs
+ * @property {{ tokens: string[], owner: string }} [opaque]  live opaque access tokens for introspection, and their client's Basic header
+ * @property {number} revocableCount live access tokens minted right before each revocation run, one per request
+ * @property {string[]} [revocable]  the tokens of a revocation run, when its caller minted them itself
  * @property {number} codeCount      authorization codes to mint right before each code-redemption run
  */
 
 /**
  * Mints the pools of one target. `sizes`: chains (two per connection of every refresh run:
- * its warm-up and its measurement), userTokens, distinct, revocable.
+ * its warm-up and its measurement), userTokens, distinct; revocable and codes are counts,
+ * minted before each run that consumes them.
  */
 export async function preparePools(target, sizes, log) {
   log(`${target.name}: ${sizes.chains} sessions for refresh chains`);
@@ -34,9 +38,20 @@ export async function preparePools(target, sizes, log) {
   const userTokens = [...seeds.map((s) => s.access), ...refreshed].slice(0, sizes.userTokens);
   log(`${target.name}: ${sizes.distinct} distinct access tokens for introspection`);
   const distinct = await target.distinctAccessTokens(sizes.distinct);
-  log(`${target.name}: ${sizes.revocable} access tokens to revoke`);
-  const revocable = await target.distinctAccessTokens(sizes.revocable);
-  return { chains, userTokens, refreshTokens, distinct, revocable, codeCount: sizes.codes };
+  // Tokens to revoke are minted right before each run (a run revokes them: the next one
+  // would revoke revoked tokens); nothing minted here that only a later scenario reads
+  // weighs on a server's memory in the scenarios before it.
+  return { chains, userTokens, refreshTokens, distinct, distinctCount: sizes.distinct, revocableCount: sizes.revocable, codeCount: sizes.codes };
+}
+
+/** Revocations of `tokens` by the client whose Basic header is `owner`, one per request. */
+function revocation(target, tokens, owner) {
+  const factory = cycling(tokens, (token) => form({ token, token_type_hint: 'access_token' }));
+  return {
+    spec: { url: target.url, path: target.paths.revoke, headers: { authorization: owner }, connection: factory },
+    // Past the end of the pool the tokens are already revoked: fewer fresh revocations.
+    extra: () => ({ poolWraps: factory.state.wrapped }),
+  };
 }
 
 /**
@@ -188,13 +203,8 @@ export const SCENARIOS = [
       peerRedis: 'the same, read then deleted from Redis',
     },
     storage: true,
-    prepare(target, pools) {
-      const factory = cycling(pools.revocable, (token) => form({ token, token_type_hint: 'access_token' }));
-      return {
-        spec: { url: target.url, path: target.paths.revoke, headers: { authorization: target.auth.app }, connection: factory },
-        // Past the end of the pool the tokens are already revoked: fewer fresh revocations.
-        extra: () => ({ poolWraps: factory.state.wrapped }),
-      };
+    async prepare(target, pools) {
+      return revocation(target, pools.revocable ?? (await target.distinctAccessTokens(pools.revocableCount)), target.auth.app);
     },
   },
   {
@@ -274,6 +284,35 @@ export const SCENARIOS = [
       const posts = await target.loginPagePosts();
       if (!posts) return { na: 'no password check on its login page' };
       return { spec: { url: target.url, path: '/interaction/login', headers: posts.headers, connection: posts.connection, success: '3xx' } };
+    },
+  },
+  {
+    id: 'introspect_opaque',
+    title: '13. introspect distinct opaque access tokens',
+    describe: {
+      tessera: 'opaque client_credentials tokens of a client registered for them, in a pool as large as scenario 5\'s: keyed hash, then one database read',
+      peer: 'opaque client_credentials tokens, same pool size (its own kind: the same as scenario 5)',
+      peerRedis: 'the same on Redis: reads the token',
+    },
+    storage: true,
+    async prepare(target, pools) {
+      pools.opaque ??= await target.opaqueAccessTokens(pools.distinctCount);
+      const { spec, factory } = introspection(target, pools.opaque.tokens, 'access_token');
+      return { spec, extra: () => ({ poolWraps: factory.state.wrapped }) };
+    },
+  },
+  {
+    id: 'revoke_opaque',
+    title: '14. revocation of opaque access tokens',
+    describe: {
+      tessera: 'a distinct live opaque access token per request, marked revoked in its row and remembered by jti: a durable write',
+      peer: 'a distinct live opaque access token per request, deleted from memory (as in scenario 7)',
+      peerRedis: 'the same, read then deleted from Redis',
+    },
+    storage: true,
+    async prepare(target, pools) {
+      const { tokens, owner } = await target.opaqueAccessTokens(pools.revocableCount);
+      return revocation(target, tokens, owner);
     },
   },
 ];

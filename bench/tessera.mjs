@@ -94,6 +94,10 @@ export async function startTessera({ database, pinned, users, workers, cacheSize
   const app = secretOf(
     cli(['clients', 'create', 'bench-app', '--type', 'confidential', '--grants', 'password,refresh_token,client_credentials', '--scopes', 'read write'], env),
   );
+  // The same kind of application with opaque access tokens: each one a row, introspected and revoked by its keyed hash.
+  const opaque = secretOf(
+    cli(['clients', 'create', 'bench-opaque', '--type', 'confidential', '--grants', 'client_credentials', '--scopes', 'read', '--access-token-format', 'opaque'], env),
+  );
   // An application of the operator's own (no consent page) for the authorization code flow.
   const web = secretOf(
     cli(['clients', 'create', 'bench-web', '--type', 'confidential', '--grants', 'authorization_code,refresh_token', '--scopes', 'read write', '--redirect-uris', REDIRECT_URI, '--first-party'], env),
@@ -111,7 +115,7 @@ export async function startTessera({ database, pinned, users, workers, cacheSize
     await server.stop();
     throw error;
   }
-  const target = new TesseraTarget(server, url, { app: basic('bench-app', app), rs: basic('bench-rs', rs), web: basic('bench-web', web) }, usernames, database.name);
+  const target = new TesseraTarget(server, url, { app: basic('bench-app', app), rs: basic('bench-rs', rs), web: basic('bench-web', web), opaque: basic('bench-opaque', opaque) }, usernames, database.name);
   target.seeded = seeded;
   target.issuer = ISSUER;
   return target;
@@ -169,6 +173,15 @@ export class TesseraTarget {
       { url: this.url, path: this.paths.token, headers: { authorization: this.auth.app }, connection: () => ({ next: () => ({ body: this.clientCredentialsBody() }) }) },
       { connections: 32, amount: count, pick: (body) => body.access_token },
     );
+  }
+
+  /** `count` distinct live opaque access tokens of bench-opaque (client_credentials), and the client that revokes them. */
+  async opaqueAccessTokens(count) {
+    const tokens = await collect(
+      { url: this.url, path: this.paths.token, headers: { authorization: this.auth.opaque }, connection: () => ({ next: () => ({ body: this.clientCredentialsBody() }) }) },
+      { connections: 32, amount: count, pick: (body) => body.access_token },
+    );
+    return { tokens, owner: this.auth.opaque };
   }
 
   /** An authorization request of bench-web for `challenge` (RFC 6749 §4.1.1, PKCE S256). */

@@ -18,12 +18,16 @@ const SCENARIOS = [
   'introspect_during_logins',
   'code_redemption',
   'login_page',
+  'introspect_opaque',
+  'revoke_opaque',
 ];
 // oidc-provider has no password grant: no login, and no login flood to introspect during;
 // its login page is a development page without a password check.
 const PEER_NOT_APPLICABLE = new Set(['login', 'introspect_during_logins', 'login_page']);
 // The peer on Redis runs the scenarios whose path touches the peer's storage.
-const REDIS_PEER_SCENARIOS = new Set(['refresh', 'client_credentials', 'introspect_repeat', 'introspect_distinct', 'introspect_refresh', 'revoke', 'dpop_refresh']);
+const REDIS_PEER_SCENARIOS = new Set([
+  'refresh', 'client_credentials', 'introspect_repeat', 'introspect_distinct', 'introspect_refresh', 'revoke', 'dpop_refresh', 'introspect_opaque', 'revoke_opaque',
+]);
 const LEVELS = ['32', '128'];
 
 interface Measured {
@@ -164,7 +168,12 @@ describeOnPostgres('npm run bench -- --quick', () => {
     expect(report.verifyRate.verificationsPerSecond).toBeGreaterThan(0);
     expect(finished.stdout).toContain('node:crypto alone, on the servers\' core, verifies');
     expect(report.verdicts.map((verdict) => verdict.what)).toEqual(
-      expect.arrayContaining(["introspection of distinct JWTs within 10% of node:crypto's verification rate @32", 'revocation (JWT) >= 1x the peer @128']),
+      expect.arrayContaining([
+        "introspection of distinct JWTs within 10% of node:crypto's verification rate @32",
+        'revocation (JWT) >= 1x the peer @128',
+        'revocation (opaque access tokens) >= 1x the peer @32',
+        'introspection of opaque access tokens >= 1.5x the peer @128',
+      ]),
     );
 
     // The peer on Redis, where Redis answers (on CI it does): measured where its storage is
