@@ -136,10 +136,22 @@ describeWithPooler('scale-out: 3 processes and a WORKERS=2 server behind PgBounc
     });
   }
 
-  /** Milliseconds from `since` until every worker of `p` says inactive, polled at short intervals. */
+  /**
+   * Milliseconds from `since` until every worker of `p` says inactive, polled at short
+   * intervals. A 503 (a view past its bound, failing closed: seen on a loaded machine) is
+   * not an answer yet: polled again, and its time counts.
+   */
   async function seenInactive(p: Process, accessToken: string, since: number): Promise<number> {
     const deadline = since + 20_000;
-    while ((await activeOn(p, accessToken)).some(Boolean)) {
+    const saysInactive = async () => {
+      const results = await everyWorker(p, '/oauth/introspect', { token: accessToken }, { authorization: resourceServer.basic });
+      return results.every((result) => {
+        if (result.status === 503) return false;
+        if (result.status !== 200) throw new Error(`introspection on ${p.name}: ${result.status} ${result.text}`);
+        return (JSON.parse(result.text) as { active?: unknown }).active !== true;
+      });
+    };
+    while (!(await saysInactive())) {
       if (performance.now() > deadline) throw new Error(`${p.name} still says active`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
