@@ -47,15 +47,14 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], input: object, with
   const reasons = new Map<string, string>();
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
-      unknown.push(...issue.keys.map((name) => `${name}: unknown field`));
+      unknown.push(...issue.keys);
       continue;
     }
     const member = String(issue.path[0] ?? '');
     if (!reasons.has(member)) reasons.set(member, Object.hasOwn(input, member) ? issue.message : 'required');
   }
-  const unknownNames = new Set(unknown.map((line) => line.slice(0, line.lastIndexOf(': unknown field'))));
-  for (const member of withNul) if (!unknownNames.has(member)) reasons.set(member, 'may not contain a NUL character');
-  return [...unknown, ...[...reasons].map(([member, reason]) => `${member}: ${reason}`)];
+  for (const member of withNul) if (!unknown.includes(member)) reasons.set(member, 'may not contain a NUL character');
+  return [...unknown.map((name) => `${name}: unknown field`), ...[...reasons].map(([member, reason]) => `${member}: ${reason}`)];
 }
 
 function holdsNul(value: unknown): boolean {

@@ -127,10 +127,14 @@ describeWithPooler('scale-out: 3 processes and a WORKERS=2 server behind PgBounc
     return answers;
   }
 
-  /** Whether each worker of `p` says `accessToken` is active (RFC 7662); fails on anything but 200. */
-  async function activeOn(p: Process, accessToken: string): Promise<boolean[]> {
+  /**
+   * Whether each worker of `p` says `accessToken` is active (RFC 7662); fails on anything but
+   * 200, except a 503 when `unavailable` allows it (undefined: no answer yet).
+   */
+  async function activeOn(p: Process, accessToken: string, { unavailable = false } = {}): Promise<Array<boolean | undefined>> {
     const results = await everyWorker(p, '/oauth/introspect', { token: accessToken }, { authorization: resourceServer.basic });
     return results.map((result) => {
+      if (unavailable && result.status === 503) return undefined;
       if (result.status !== 200) throw new Error(`introspection on ${p.name}: ${result.status} ${result.text}`);
       return (JSON.parse(result.text) as { active?: unknown }).active === true;
     });
@@ -143,15 +147,7 @@ describeWithPooler('scale-out: 3 processes and a WORKERS=2 server behind PgBounc
    */
   async function seenInactive(p: Process, accessToken: string, since: number): Promise<number> {
     const deadline = since + 20_000;
-    const saysInactive = async () => {
-      const results = await everyWorker(p, '/oauth/introspect', { token: accessToken }, { authorization: resourceServer.basic });
-      return results.every((result) => {
-        if (result.status === 503) return false;
-        if (result.status !== 200) throw new Error(`introspection on ${p.name}: ${result.status} ${result.text}`);
-        return (JSON.parse(result.text) as { active?: unknown }).active !== true;
-      });
-    };
-    while (!(await saysInactive())) {
+    while (!(await activeOn(p, accessToken, { unavailable: true })).every((active) => active === false)) {
       if (performance.now() > deadline) throw new Error(`${p.name} still says active`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

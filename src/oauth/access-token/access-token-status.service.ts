@@ -100,8 +100,7 @@ export class AccessTokenStatus {
     };
   }
 
-  /** Remembers the jti as revoked until the token expires; every process hears of it. */
-  /** `by` is recorded in the audit log by the same commit, if this call revoked the token. */
+  /** Remembers the jti as revoked until the token expires; every process hears of it. `by` is recorded in the audit log by the same commit, if this call revoked the token. */
   async revokeJwt(claims: AccessTokenClaims, by: Revoker): Promise<void> {
     const now = this.clock.now();
     if (now >= claims.exp * 1000) return;
