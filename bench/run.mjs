@@ -233,9 +233,8 @@ async function main() {
     for (const { scenario, targetP99Ms, rates } of openLoopPlan) {
       const entry = { id: scenario.id, title: scenario.title, targetP99Ms, connections: OPEN_LOOP_CONNECTIONS, results: {} };
       for (const { target, rate } of rates) {
-        let targetPools = pools.get(target.name);
-        // Revocations of tokens not yet revoked, as in the closed-loop run's first pass.
-        if (scenario.id === 'revoke') targetPools = { ...targetPools, revocable: await target.distinctAccessTokens(Math.ceil(rate * settings.seconds) + OPEN_LOOP_CONNECTIONS) };
+        // A revocation run mints its own tokens: as many as this rate revokes.
+        const targetPools = { ...pools.get(target.name), revocableCount: Math.ceil(rate * settings.seconds) + OPEN_LOOP_CONNECTIONS };
         const prepared = await scenario.prepare(target, targetPools);
         await settle(() => target.pids());
         log(`open loop: ${scenario.title} at ${Math.round(rate)}/s: ${target.name}`);

@@ -15,7 +15,6 @@ const form = (params) => new URLSearchParams(params).toString();
  * @property {number} distinctCount  the size of the opaque-token pool, minted when its scenario first runs
  * @property {{ tokens: string[], owner: string }} [opaque]  live opaque access tokens for introspection, and their client's Basic header
  * @property {number} revocableCount live access tokens minted right before each revocation run, one per request
- * @property {string[]} [revocable]  the tokens of a revocation run, when its caller minted them itself
  * @property {number} codeCount      authorization codes to mint right before each code-redemption run
  */
 
@@ -204,7 +203,7 @@ export const SCENARIOS = [
     },
     storage: true,
     async prepare(target, pools) {
-      return revocation(target, pools.revocable ?? (await target.distinctAccessTokens(pools.revocableCount)), target.auth.app);
+      return revocation(target, await target.distinctAccessTokens(pools.revocableCount), target.auth.app);
     },
   },
   {

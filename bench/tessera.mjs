@@ -169,19 +169,20 @@ export class TesseraTarget {
 
   /** `count` distinct live access tokens of bench-app (client_credentials, JWT). */
   distinctAccessTokens(count) {
-    return collect(
-      { url: this.url, path: this.paths.token, headers: { authorization: this.auth.app }, connection: () => ({ next: () => ({ body: this.clientCredentialsBody() }) }) },
-      { connections: 32, amount: count, pick: (body) => body.access_token },
-    );
+    return this.clientCredentialsTokens(this.auth.app, count);
   }
 
   /** `count` distinct live opaque access tokens of bench-opaque (client_credentials), and the client that revokes them. */
   async opaqueAccessTokens(count) {
-    const tokens = await collect(
-      { url: this.url, path: this.paths.token, headers: { authorization: this.auth.opaque }, connection: () => ({ next: () => ({ body: this.clientCredentialsBody() }) }) },
+    return { tokens: await this.clientCredentialsTokens(this.auth.opaque, count), owner: this.auth.opaque };
+  }
+
+  /** `count` access tokens of the client whose Basic header is `authorization`. */
+  clientCredentialsTokens(authorization, count) {
+    return collect(
+      { url: this.url, path: this.paths.token, headers: { authorization }, connection: () => ({ next: () => ({ body: this.clientCredentialsBody() }) }) },
       { connections: 32, amount: count, pick: (body) => body.access_token },
     );
-    return { tokens, owner: this.auth.opaque };
   }
 
   /** An authorization request of bench-web for `challenge` (RFC 6749 §4.1.1, PKCE S256). */
