@@ -1,4 +1,6 @@
 export type TokenKind = 'access_token' | 'refresh_token';
+/** the in-process caches introspection reads before the database */
+export type IntrospectionCache = 'verified_token' | 'username' | 'opaque_token';
 /** delivered; retried (an error answer), timeout: tried again later; expired, refused (forbidden address): given up */
 export type BackchannelResult = 'delivered' | 'retried' | 'timeout' | 'expired' | 'refused';
 
@@ -28,8 +30,8 @@ export abstract class Metrics {
   abstract sessionsRevoked(reason: string, count: number): void;
   /** an access token revoked by itself (RFC 7009), by its format */
   abstract accessTokenRevoked(format: 'jwt' | 'opaque'): void;
-  /** a lookup in one of the introspection caches (verified JWTs, user names) */
-  abstract introspectionCache(cache: 'verified_token' | 'username', hit: boolean): void;
+  /** a lookup in one of the introspection caches (verified JWTs, user names, opaque tokens' rows) */
+  abstract introspectionCache(cache: IntrospectionCache, hit: boolean): void;
   abstract requestCompleted(request: CompletedRequest): void;
   /** one attempt to POST a back-channel logout token, by how it ended */
   abstract backchannelDelivery(result: BackchannelResult): void;

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client';
 import type { PoolStats } from '../persistence/pool-stats.js';
 import { type BoundCounter, KeyedCounter, LatencyHistogram } from './keyed-metrics.js';
-import { type BackchannelResult, type CompletedRequest, Metrics, type RevocationViewAge, type TokenKind } from './metrics.js';
+import { type BackchannelResult, type CompletedRequest, type IntrospectionCache, Metrics, type RevocationViewAge, type TokenKind } from './metrics.js';
 
 // Seconds: a cached introspection takes well under a millisecond, a password check tens.
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -23,7 +23,7 @@ export class PrometheusMetrics extends Metrics {
   private readonly reuses: Counter<'reason'>;
   private readonly sessions: Counter<'reason'>;
   private readonly accessTokens: Counter<'format'>;
-  private readonly cache: Record<'verified_token' | 'username', Record<'hit' | 'miss', BoundCounter>>;
+  private readonly cache: Record<IntrospectionCache, Record<'hit' | 'miss', BoundCounter>>;
   private readRevocationView: (() => RevocationViewAge) | undefined;
   private readClockOffset: (() => number) | undefined;
   private readonly backchannel: Counter<'result'>;
@@ -102,11 +102,11 @@ export class PrometheusMetrics extends Metrics {
       'Lookups in the in-process introspection caches, by cache and result (hit ratio = hit / all)',
     );
     this.registry.registerMetric(lookups as unknown as Metric);
-    const bind = (cache: 'verified_token' | 'username') => ({
+    const bind = (cache: IntrospectionCache) => ({
       hit: lookups.labels(`${cache} hit`, () => ({ cache, result: 'hit' })),
       miss: lookups.labels(`${cache} miss`, () => ({ cache, result: 'miss' })),
     });
-    this.cache = { verified_token: bind('verified_token'), username: bind('username') };
+    this.cache = { verified_token: bind('verified_token'), username: bind('username'), opaque_token: bind('opaque_token') };
     this.poolGauges(pool);
     this.revocationViewGauges();
     this.clockOffsetGauge();
@@ -137,7 +137,7 @@ export class PrometheusMetrics extends Metrics {
     this.accessTokens.labels(format).inc();
   }
 
-  introspectionCache(cache: 'verified_token' | 'username', hit: boolean): void {
+  introspectionCache(cache: IntrospectionCache, hit: boolean): void {
     this.cache[cache][hit ? 'hit' : 'miss'].inc();
   }
 

@@ -21,6 +21,7 @@ describeWithCluster('the database stops mid-run and starts again', () => {
   let t: TestApp;
   let app: TestClient;
   let spa: TestClient;
+  let opaqueApp: TestClient;
   let resourceServer: TestClient;
   let user: TestUser;
   let admin: TestAdmin;
@@ -30,6 +31,7 @@ describeWithCluster('the database stops mid-run and starts again', () => {
     db = await clusterDatabase(cluster);
     t = await startTestApp({ REVOCATION_POLL_INTERVAL_MS: '200', REVOCATION_MAX_STALENESS_MS: String(STALENESS_MS) }, { db });
     app = await createClient(t);
+    opaqueApp = await createClient(t, { accessTokenFormat: 'opaque' });
     spa = await createClient(t, { type: 'public', grantTypes: ['password', 'refresh_token'], scopes: ['read'], origins: [ORIGIN] });
     resourceServer = await createClient(t, { grantTypes: ['client_credentials'], scopes: [], introspect: true });
     user = await createUser(t);
@@ -45,21 +47,27 @@ describeWithCluster('the database stops mid-run and starts again', () => {
     const session = await login(t, app, user);
     const browser = new BrowserAgent(t, ORIGIN);
     await browser.fetchCsrf();
+    const opaque = (await token(t, opaqueApp, { grant_type: 'client_credentials', scope: 'read' })).body.access_token as string;
     expect(await isActive(t, resourceServer, session.access_token)).toBe(true);
+    expect(await isActive(t, resourceServer, opaque)).toBe(true);
 
     cluster.stopServer(mode);
-    // Within the staleness bound a live JWT may be answered from the in-process view
-    // (by design); a refresh token is only ever checked in the database.
-    const early = await introspect(t, resourceServer, session.access_token);
-    expect([200, 503]).toContain(early.status);
-    if (early.status === 200) expect(early.body.active).toBe(true);
-    else expectUnavailable(early);
+    // Within the staleness bound a live JWT, or an opaque token whose row was read, may be
+    // answered from the in-process view (by design); a refresh token is only ever checked
+    // in the database.
+    for (const accessToken of [session.access_token, opaque]) {
+      const early = await introspect(t, resourceServer, accessToken);
+      expect([200, 503]).toContain(early.status);
+      if (early.status === 200) expect(early.body.active).toBe(true);
+      else expectUnavailable(early);
+    }
     expectUnavailable(await introspect(t, resourceServer, session.refresh_token));
 
     // Past the bound, nothing is answered from memory.
     t.clock.advance(STALENESS_MS / 1000 + 0.001);
     const down: Array<[string, () => Promise<HttpResult>]> = [
       ['introspect an access token', () => introspect(t, resourceServer, session.access_token)],
+      ['introspect an opaque access token', () => introspect(t, resourceServer, opaque)],
       ['introspect a refresh token', () => introspect(t, resourceServer, session.refresh_token)],
       ['password grant', () => token(t, app, { grant_type: 'password', username: user.username, password: user.password })],
       ['refresh grant', () => token(t, app, { grant_type: 'refresh_token', refresh_token: session.refresh_token })],

@@ -58,6 +58,8 @@ describeWithPooler('scale-out: 3 processes and a WORKERS=2 server behind PgBounc
   let dataSource: DataSource;
   let seed: TestApp;
   let app: TestClient;
+  /** a client of opaque access tokens: each process reads a token's row once, then judges it from its view */
+  let opaqueApp: TestClient;
   let resourceServer: TestClient;
   let user: TestUser;
   const servers: TesseraServer[] = [];
@@ -93,6 +95,7 @@ describeWithPooler('scale-out: 3 processes and a WORKERS=2 server behind PgBounc
     await dataSource.initialize();
     seed = await startTestApp({ ISSUER }, { db: { url: direct, dataSource, drop: async () => undefined }, clock: new ShiftedClock(0), databaseClock: true });
     app = await createClient(seed);
+    opaqueApp = await createClient(seed, { accessTokenFormat: 'opaque' });
     resourceServer = await createClient(seed, { grantTypes: ['client_credentials'], scopes: [], introspect: true });
     user = await createUser(seed);
   }, 4 * BOOT_MS);
@@ -154,12 +157,15 @@ describeWithPooler('scale-out: 3 processes and a WORKERS=2 server behind PgBounc
     return performance.now() - since;
   }
 
-  /** Revokes a fresh session on `revoker`; each process must see it within the second. */
-  async function expectRevocationSeenEverywhere(revoker: Process, loginAt: Process): Promise<void> {
-    const session = await login(on(loginAt), app, user);
+  /**
+   * Revokes a fresh session of `client` on `revoker` (the session, or only its access
+   * token); each process must see it within the second.
+   */
+  async function expectRevocationSeenEverywhere(revoker: Process, loginAt: Process, client = app, what: 'session' | 'access token' = 'session'): Promise<void> {
+    const session = await login(on(loginAt), client, user);
     // Every worker verified and cached the token as active before the revocation.
     for (const p of all) expect(await activeOn(p, session.access_token)).toEqual(Array(p.workers).fill(true));
-    expect((await revoke(revoker, app, session.refresh_token)).status).toBe(200);
+    expect((await revoke(revoker, client, what === 'session' ? session.refresh_token : session.access_token)).status).toBe(200);
     const revokedAt = performance.now();
     const seen = await Promise.all(all.map(async (p) => ({ name: p.name, ms: await seenInactive(p, session.access_token, revokedAt) })));
     expect(seen.filter(({ ms }) => ms > VISIBLE_WITHIN_MS)).toEqual([]);
@@ -236,6 +242,11 @@ describeWithPooler('scale-out: 3 processes and a WORKERS=2 server behind PgBounc
   it('shows a revocation on one process on every process (both workers of the cluster) within a second', async () => {
     await expectRevocationSeenEverywhere(fast, correct[0]);
     await expectRevocationSeenEverywhere(cluster, fast);
+  });
+
+  it("shows an opaque access token's revocation, and its session's, on every process that had read its row, within a second", async () => {
+    await expectRevocationSeenEverywhere(correct[1], cluster, opaqueApp, 'access token');
+    await expectRevocationSeenEverywhere(fast, correct[0], opaqueApp, 'session');
   });
 
   it('leaves no advisory lock held, and migrate and cleanup through the pooler finish promptly', async () => {

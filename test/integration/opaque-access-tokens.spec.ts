@@ -1,6 +1,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { UsersService } from '../../src/users/users.service.js';
 import { createClient, createUser, login, type TestClient, token, type TestUser } from '../factories/index.js';
+import { metricValue, scrape } from '../factories/metrics.js';
 import { INACTIVE_BODY, introspect, isActive, revoke } from '../factories/resource-server.js';
 import { startTestApp, type TestApp, TEST_SECRETS } from '../setup/app.js';
 
@@ -109,6 +110,28 @@ describe('opaque access tokens (CONTRACT "Access tokens")', () => {
     expect(await isActive(t, resourceServer, c.access_token)).toBe(true);
     t.clock.advance(1);
     expect((await introspect(t, resourceServer, c.access_token)).text).toBe(INACTIVE_BODY);
+  });
+
+  it('once read, are answered from memory, and still die at once with themselves, their family and their user', async () => {
+    const victim = await createUser(t);
+    const [own, family, disabled, sibling] = [await login(t, app, user), await login(t, app, user), await login(t, app, victim), await login(t, app, user)];
+    const live = [own, family, disabled, sibling].map((session) => session.access_token);
+    const lookups = async () => {
+      const samples = await scrape(t);
+      const count = (result: string) => metricValue(samples, 'tessera_introspection_cache_lookups_total', { cache: 'opaque_token', result });
+      return { hit: count('hit'), miss: count('miss') };
+    };
+    const before = await lookups();
+    for (const accessToken of [...live, ...live]) expect(await isActive(t, resourceServer, accessToken)).toBe(true);
+    const after = await lookups();
+    // Each row was read once; the second pass asked no database for a row.
+    expect({ hit: after.hit - before.hit, miss: after.miss - before.miss }).toEqual({ hit: live.length, miss: live.length });
+
+    expect((await revoke(t, app, own.access_token)).status).toBe(200);
+    expect((await revoke(t, app, family.refresh_token)).status).toBe(200);
+    await t.app.get(UsersService).disable(victim.user.id, 'test');
+    for (const dead of [own, family, disabled]) expect((await introspect(t, resourceServer, dead.access_token)).text).toBe(INACTIVE_BODY);
+    expect(await isActive(t, resourceServer, sibling.access_token)).toBe(true);
   });
 
   it("are another client's: a client without the permission sees them inactive, and may not revoke them", async () => {

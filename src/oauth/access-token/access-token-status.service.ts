@@ -6,7 +6,7 @@ import { WriteGroups } from '../../common/write-groups.js';
 import type { ResolvedConfig } from '../../config/config.js';
 import { CONFIG } from '../../config/config.module.js';
 import { Metrics } from '../../metrics/metrics.js';
-import { RevocationView } from '../../sessions/revocation-view.service.js';
+import { type RevocableToken, RevocationView } from '../../sessions/revocation-view.service.js';
 import { UsersService } from '../../users/users.service.js';
 import { AccessTokenStore, type JtiRevocation, type OpaqueAccessTokenRecord, type OpaqueRevocation, type Revoker } from './access-token.js';
 import type { AccessTokenClaims } from './access-token.verifier.js';
@@ -22,13 +22,21 @@ interface PendingOpaqueRevocation extends OpaqueRevocation {
 /**
  * Whether an access token is active (CONTRACT "POST /oauth/introspect"): its signature,
  * iss and exp hold, its family is alive, its user is enabled, and it was not revoked
- * itself. JWTs are judged from the in-process RevocationView (no database round trip in
- * the steady state); opaque tokens from their row. Both are revoked by jti.
+ * itself. Both formats are judged from the in-process RevocationView, with no database
+ * round trip in the steady state: a JWT carries its claims, and an opaque token's row is
+ * read once and then kept (see findOpaque). Both are revoked by jti.
  */
 @Injectable()
 export class AccessTokenStatus {
   /** user id → username; usernames never change, and disabling is the view's business */
   private readonly usernames: LruCache<string, string>;
+  /**
+   * keyed hash → the opaque token's row as last read. What a row holds never changes but
+   * for what ends the token, and an ending is final: a row read while alive is then judged
+   * by the view, which hears of every later ending (the token's jti, its family, its user,
+   * its client) on every process; one read already ended stays ended.
+   */
+  private readonly opaqueRecords: LruCache<string, OpaqueAccessTokenRecord>;
   private readonly jtiRevocations = new WriteGroups<JtiRevocation>((revocations) => this.store.revokeJtis(revocations), MAX_REVOCATIONS_A_WRITE);
   private readonly opaqueRevocations = new WriteGroups<PendingOpaqueRevocation>(async (pending) => {
     const revoked = new Set((await this.store.revokeOpaque(pending)).map((hash) => hash.toString('hex')));
@@ -46,10 +54,19 @@ export class AccessTokenStatus {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.usernames = new LruCache(config.introspectionCacheSize);
+    this.opaqueRecords = new LruCache(config.introspectionCacheSize);
   }
 
-  findOpaque(token: string): Promise<OpaqueAccessTokenRecord | undefined> {
-    return this.store.findOpaque(this.hashers.opaqueAccessToken.hash(token));
+  /** The token's row, from memory when this process has read it before; unknown tokens are never kept. */
+  async findOpaque(token: string): Promise<OpaqueAccessTokenRecord | undefined> {
+    const hash = this.hashers.opaqueAccessToken.hash(token);
+    const key = hash.toString('base64');
+    const cached = this.opaqueRecords.get(key);
+    this.metrics.introspectionCache('opaque_token', cached !== undefined);
+    if (cached !== undefined) return cached;
+    const record = await this.store.findOpaque(hash);
+    if (record !== undefined) this.opaqueRecords.set(key, record);
+    return record;
   }
 
   /** The RFC 7662 members of a verified JWT access token, or undefined when it is not active. */
@@ -81,9 +98,15 @@ export class AccessTokenStatus {
     };
   }
 
-  /** The RFC 7662 members of an opaque access token, or undefined when it is not active. */
-  describeOpaque(record: OpaqueAccessTokenRecord): TokenDescription | undefined {
+  /**
+   * The RFC 7662 members of an opaque access token, or undefined when it is not active:
+   * its row must not have ended it when read, and the view must hold no ending since, with
+   * the same freshness rule as a JWT's (503 past the view's bound, never a guess).
+   */
+  async describeOpaque(record: OpaqueAccessTokenRecord): Promise<TokenDescription | undefined> {
     if (!this.opaqueActive(record)) return undefined;
+    const revocable = asRevocable(record);
+    if (this.view.revoked(revocable) || (await this.view.isRevoked(revocable, await this.view.readiness()))) return undefined;
     return {
       token_type: record.dpopJkt ? 'DPoP' : 'Bearer',
       scope: record.scope,
@@ -118,6 +141,8 @@ export class AccessTokenStatus {
     const pending: PendingOpaqueRevocation = { hash: record.hash, revokedAt: new Date(this.clock.now()), by, revoked: false };
     // Grouped like a JWT's: one commit (and one NOTIFY) for a burst, each durable before its 200.
     await this.opaqueRevocations.add(pending);
+    // Read again when next presented: the row now says what ended it, whatever the view holds.
+    this.opaqueRecords.delete(record.hash.toString('base64'));
     if (pending.revoked) {
       this.metrics.accessTokenRevoked('opaque');
       // As for a JWT: this process's view learns the jti it just committed, without a feed read.
@@ -141,4 +166,15 @@ export class AccessTokenStatus {
     this.usernames.set(userId, user.username);
     return user.username;
   }
+}
+
+/** What of an opaque token's row a revocation can concern, in a JWT's terms. */
+function asRevocable(record: OpaqueAccessTokenRecord): RevocableToken {
+  return {
+    jti: record.jti,
+    sub: record.subject,
+    iat: Math.floor(record.issuedAt.getTime() / 1000),
+    ...(record.familyId === null ? {} : { sid: record.familyId }),
+    client_id: record.clientId,
+  };
 }
