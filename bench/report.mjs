@@ -113,6 +113,7 @@ export function verdicts(report) {
     ratio('revoke_opaque', 'revocation (opaque access tokens)', 1);
     ratio('introspect_refresh', 'introspection of a refresh token', 1.2);
     ratio('introspect_opaque', 'introspection of opaque access tokens', 1.5);
+    ratio('introspect_opaque_repeat', 'introspection of opaque access tokens (repeats)', 1.5);
     ratio('introspect_distinct', 'introspection of distinct JWTs', 1);
     const t5 = get('introspect_distinct', level, 'tessera');
     const rate = report.verifyRate?.verificationsPerSecond;

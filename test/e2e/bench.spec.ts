@@ -20,13 +20,14 @@ const SCENARIOS = [
   'login_page',
   'introspect_opaque',
   'revoke_opaque',
+  'introspect_opaque_repeat',
 ];
 // oidc-provider has no password grant: no login, and no login flood to introspect during;
 // its login page is a development page without a password check.
 const PEER_NOT_APPLICABLE = new Set(['login', 'introspect_during_logins', 'login_page']);
 // The peer on Redis runs the scenarios whose path touches the peer's storage.
 const REDIS_PEER_SCENARIOS = new Set([
-  'refresh', 'client_credentials', 'introspect_repeat', 'introspect_distinct', 'introspect_refresh', 'revoke', 'dpop_refresh', 'introspect_opaque', 'revoke_opaque',
+  'refresh', 'client_credentials', 'introspect_repeat', 'introspect_distinct', 'introspect_refresh', 'revoke', 'dpop_refresh', 'introspect_opaque', 'revoke_opaque', 'introspect_opaque_repeat',
 ]);
 const LEVELS = ['32', '128'];
 
