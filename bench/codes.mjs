@@ -15,15 +15,17 @@ export function pkcePair() {
 }
 
 /**
- * `count` codes from `mintOne()` (an authorization request answered by a redirect that
+ * Up to `count` codes from `mintOne()` (an authorization request answered by a redirect that
  * carries a code), `concurrency` at a time, in the order they were issued: the scenario
- * redeems the oldest first, so none expires while waiting its turn.
+ * redeems the oldest first, so none expires while waiting its turn. Minting stops early
+ * after `withinMs`, so that the codes still live through the run however slow the machine.
  */
-export async function mintCodes(count, mintOne, concurrency = 32) {
+export async function mintCodes(count, mintOne, { withinMs = Number.POSITIVE_INFINITY, concurrency = 32 } = {}) {
   const codes = [];
+  const deadline = performance.now() + withinMs;
   let started = 0;
   const worker = async () => {
-    while (started < count) {
+    while (started < count && performance.now() < deadline) {
       started++;
       codes.push(await mintOne());
     }

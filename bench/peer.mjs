@@ -134,7 +134,7 @@ export class PeerTarget {
       state: 'bench',
     });
     return {
-      mint: (count) => mintCodes(count, async () => codeOf(await browser.request(`${this.url}/auth?${query}`), 'peer')),
+      mint: (count, withinMs) => mintCodes(count, async () => codeOf(await browser.request(`${this.url}/auth?${query}`), 'peer'), { withinMs }),
       headers: { authorization: this.auth.app },
       body: (code) => new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }).toString(),
     };

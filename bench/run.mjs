@@ -38,10 +38,11 @@ const MODES = {
     // Refresh chains: one per connection of each refresh run (plain and DPoP), its warm-up and
     // its measurement, and 32 for the open-loop refresh run.
     // Codes: minted before each redemption run. They live 60 s (Tessera's and the peer's), so
-    // minting them (about 600/s on a 2-core machine) and redeeming them must both fit in a
-    // minute: 20,000 is 12 s of warm-up and measurement at 1,600/s.
+    // minting them and redeeming them must both fit in a minute: minting stops after 40 s
+    // (about 24,000 codes at 600/s on a slow 2-core machine, 12 s at 2,000/s), and 50,000 is
+    // 12 s of warm-up and measurement at 4,100/s on a fast one.
     // Revocable: minted before each revocation run, 12 s of warm-up and measurement at 5,300/s.
-    pools: { chains: 4 * (32 + 128) + 32, userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 64_000, codes: 20_000 },
+    pools: { chains: 4 * (32 + 128) + 32, userTokens: 1_000, distinct: 3 * CACHE_SIZE, revocable: 64_000, codes: 50_000, codeMintSeconds: 40 },
     // Revocation signals (bench/signals.mjs): sessions ended one at a time under load.
     signals: { revocations: 200, introspectRevocations: 50, offlineRevocations: 20, offlineWindowMs: 1_000, batch: 50, loadConnections: 32, connections: [32, 128] },
     // Back-channel logouts owed to an endpoint that never answers, while introspection is measured.
@@ -54,7 +55,7 @@ const MODES = {
     seconds: 1,
     connections: [32, 128],
     users: 1,
-    pools: { chains: 2 * (32 + 128) + 32, userTokens: 128, distinct: 3_000, revocable: 3_000, codes: 2_000 },
+    pools: { chains: 2 * (32 + 128) + 32, userTokens: 128, distinct: 3_000, revocable: 3_000, codes: 6_000, codeMintSeconds: 10 },
     signals: { revocations: 10, introspectRevocations: 3, offlineRevocations: 2, offlineWindowMs: 200, batch: 10, loadConnections: 8, connections: [32] },
     backchannel: { queued: 100 },
   },

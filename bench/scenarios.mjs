@@ -16,7 +16,8 @@ const form = (params) => new URLSearchParams(params).toString();
  * @property {{ tokens: string[], owner: string }} [opaque]  live opaque access tokens for introspection, and their client's Basic header
  * @property {{ tokens: string[], owner: string }} [opaqueWorkingSet]  as many live opaque access tokens as userTokens, presented again and again
  * @property {number} revocableCount live access tokens minted right before each revocation run, one per request
- * @property {number} codeCount      authorization codes to mint right before each code-redemption run
+ * @property {number} codeCount      authorization codes to mint right before each code-redemption run, at most
+ * @property {number} codeMintSeconds how long that minting may take, at most (the codes must outlive the run)
  */
 
 /**
@@ -41,7 +42,7 @@ export async function preparePools(target, sizes, log) {
   // Tokens to revoke are minted right before each run (a run revokes them: the next one
   // would revoke revoked tokens); nothing minted here that only a later scenario reads
   // weighs on a server's memory in the scenarios before it.
-  return { chains, userTokens, refreshTokens, distinct, distinctCount: sizes.distinct, revocableCount: sizes.revocable, codeCount: sizes.codes };
+  return { chains, userTokens, refreshTokens, distinct, distinctCount: sizes.distinct, revocableCount: sizes.revocable, codeCount: sizes.codes, codeMintSeconds: sizes.codeMintSeconds };
 }
 
 /** Revocations of `tokens` by the client whose Basic header is `owner`, one per request. */
@@ -264,7 +265,7 @@ export const SCENARIOS = [
     },
     async prepare(target, pools) {
       const minter = await target.codeMinter();
-      const codes = await minter.mint(pools.codeCount);
+      const codes = await minter.mint(pools.codeCount, pools.codeMintSeconds * 1000);
       const factory = redeeming(codes, minter.body);
       return {
         spec: { url: target.url, path: target.paths.token, headers: minter.headers, connection: factory },

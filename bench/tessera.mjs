@@ -216,7 +216,7 @@ export class TesseraTarget {
     const { browser } = await this.signIn(this.usernames[0], challenge);
     const url = `${this.url}/oauth/authorize?${this.authorizationQuery(challenge)}`;
     return {
-      mint: (count) => mintCodes(count, async () => codeOf(await browser.request(url), 'tessera')),
+      mint: (count, withinMs) => mintCodes(count, async () => codeOf(await browser.request(url), 'tessera'), { withinMs }),
       headers: { authorization: this.auth.web },
       body: (code) => form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }),
     };

@@ -206,7 +206,10 @@ describeOnPostgres('npm run bench -- --quick', () => {
     const byId = (id: string) => report.scenarios.find((scenario) => scenario.id === id)!;
     for (const level of LEVELS) {
       for (const result of Object.values(byId('code_redemption').results[level]) as Measured[]) {
-        expect(result).toEqual(expect.objectContaining({ codes: 2_000, poolExhausted: 0 }));
+        // As many codes as minting could make within its time (run.mjs), and more than the run redeemed.
+        expect(result).toEqual(expect.objectContaining({ codes: expect.any(Number), poolExhausted: 0 }));
+        expect(result.codes).toBeGreaterThan(result.statuses['2xx']);
+        expect(result.codes).toBeLessThanOrEqual(6_000);
         expect(result.statuses['2xx']).toBeGreaterThan(0);
         expect(result.statuses['4xx'] + result.statuses['5xx']).toBe(0);
       }
