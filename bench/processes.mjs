@@ -145,18 +145,30 @@ export function postgresBackends(name) {
 /**
  * Samples the summed RSS of `pids()` every `everyMs` while a load runs, and their CPU time
  * at start and end: peak RSS in bytes, and the CPU they used as a share of one core; the
- * same share for `dbPids()`, the database backends serving them, when given.
+ * same share for `dbPids()`, the database backends serving them, when given. Backends come
+ * and go during a run (a pool replaces a connection): each one's CPU time is sampled every
+ * second too, so one that exits counts with its last reading, and one that starts counts
+ * from zero, instead of a difference of two sums over different processes.
  */
 export function watch(pids, everyMs = 100, dbPids = undefined) {
   const started = performance.now();
-  const cpuOf = (list) => list.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-  const cpuAt = () => cpuOf(pids());
-  const cpuStart = cpuAt();
-  const backends = dbPids?.() ?? [];
-  const dbStart = cpuOf(backends);
+  const cpuStart = pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  /** backend pid → its CPU seconds when first seen (0 for one started during the run) and at its last reading */
+  const backends = new Map();
+  const sampleBackends = (first) => {
+    for (const pid of dbPids?.() ?? []) {
+      const now = cpuSeconds(pid);
+      const known = backends.get(pid);
+      if (known) known.last = Math.max(known.last, now);
+      else backends.set(pid, { first: first ? now : 0, last: now });
+    }
+  };
+  sampleBackends(true);
   let peak = 0;
+  let ticks = 0;
   const sample = () => {
     peak = Math.max(peak, pids().reduce((sum, pid) => sum + rssBytes(pid), 0));
+    if (dbPids && ++ticks % Math.max(1, Math.round(1_000 / everyMs)) === 0) sampleBackends(false);
   };
   sample();
   const timer = setInterval(sample, everyMs);
@@ -164,12 +176,14 @@ export function watch(pids, everyMs = 100, dbPids = undefined) {
     stop() {
       clearInterval(timer);
       sample();
+      if (dbPids) sampleBackends(false);
       const seconds = (performance.now() - started) / 1000;
       const share = (used) => (seconds > 0 ? used / seconds : 0);
+      const dbUsed = [...backends.values()].reduce((sum, { first, last }) => sum + (last - first), 0);
       return {
         peakRssBytes: peak,
-        cpuCores: share(cpuAt() - cpuStart),
-        ...(dbPids ? { dbCpuCores: share(cpuOf(backends) - dbStart) } : {}),
+        cpuCores: share(pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuStart),
+        ...(dbPids ? { dbCpuCores: share(dbUsed) } : {}),
       };
     },
   };
