@@ -39,9 +39,9 @@ export class AccessTokenStatus {
   private readonly opaqueRecords: LruCache<string, OpaqueAccessTokenRecord>;
   private readonly jtiRevocations = new WriteGroups<JtiRevocation>((revocations) => this.store.revokeJtis(revocations), MAX_REVOCATIONS_A_WRITE);
   private readonly opaqueRevocations = new WriteGroups<PendingOpaqueRevocation>(async (pending) => {
-    const revoked = new Set((await this.store.revokeOpaque(pending)).map((hash) => hash.toString('hex')));
+    const revoked = new Set((await this.store.revokeOpaque(pending)).map(keyOf));
     // A token presented twice in one group is revoked once: only its first caller says so.
-    for (const item of pending) item.revoked = revoked.delete(item.hash.toString('hex'));
+    for (const item of pending) item.revoked = revoked.delete(keyOf(item.hash));
   }, MAX_REVOCATIONS_A_WRITE);
 
   constructor(
@@ -60,7 +60,7 @@ export class AccessTokenStatus {
   /** The token's row, from memory when this process has read it before; unknown tokens are never kept. */
   async findOpaque(token: string): Promise<OpaqueAccessTokenRecord | undefined> {
     const hash = this.hashers.opaqueAccessToken.hash(token);
-    const key = hash.toString('base64');
+    const key = keyOf(hash);
     const cached = this.opaqueRecords.get(key);
     this.metrics.introspectionCache('opaque_token', cached !== undefined);
     if (cached !== undefined) return cached;
@@ -142,7 +142,7 @@ export class AccessTokenStatus {
     // Grouped like a JWT's: one commit (and one NOTIFY) for a burst, each durable before its 200.
     await this.opaqueRevocations.add(pending);
     // Read again when next presented: the row now says what ended it, whatever the view holds.
-    this.opaqueRecords.delete(record.hash.toString('base64'));
+    this.opaqueRecords.delete(keyOf(record.hash));
     if (pending.revoked) {
       this.metrics.accessTokenRevoked('opaque');
       // As for a JWT: this process's view learns the jti it just committed, without a feed read.
@@ -166,6 +166,11 @@ export class AccessTokenStatus {
     this.usernames.set(userId, user.username);
     return user.username;
   }
+}
+
+/** An opaque token's keyed hash as a map key: the rows kept, and a group's revoked tokens. */
+function keyOf(hash: Buffer): string {
+  return hash.toString('base64');
 }
 
 /** What of an opaque token's row a revocation can concern, in a JWT's terms. */
