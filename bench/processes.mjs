@@ -152,7 +152,8 @@ export function postgresBackends(name) {
  */
 export function watch(pids, everyMs = 100, dbPids = undefined) {
   const started = performance.now();
-  const cpuStart = pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const cpuAt = () => pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const cpuStart = cpuAt();
   /** backend pid → its CPU seconds when first seen (0 for one started during the run) and at its last reading */
   const backends = new Map();
   const sampleBackends = (first) => {
@@ -166,8 +167,11 @@ export function watch(pids, everyMs = 100, dbPids = undefined) {
   sampleBackends(true);
   let peak = 0;
   let ticks = 0;
-  const sample = () => {
+  const sampleRss = () => {
     peak = Math.max(peak, pids().reduce((sum, pid) => sum + rssBytes(pid), 0));
+  };
+  const sample = () => {
+    sampleRss();
     if (dbPids && ++ticks % Math.max(1, Math.round(1_000 / everyMs)) === 0) sampleBackends(false);
   };
   sample();
@@ -175,14 +179,14 @@ export function watch(pids, everyMs = 100, dbPids = undefined) {
   return {
     stop() {
       clearInterval(timer);
-      sample();
-      if (dbPids) sampleBackends(false);
+      sampleRss();
+      sampleBackends(false);
       const seconds = (performance.now() - started) / 1000;
       const share = (used) => (seconds > 0 ? used / seconds : 0);
       const dbUsed = [...backends.values()].reduce((sum, { first, last }) => sum + (last - first), 0);
       return {
         peakRssBytes: peak,
-        cpuCores: share(pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuStart),
+        cpuCores: share(cpuAt() - cpuStart),
         ...(dbPids ? { dbCpuCores: share(dbUsed) } : {}),
       };
     },
