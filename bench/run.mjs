@@ -122,6 +122,8 @@ async function main() {
   const databases = [await createDatabase(adminUrl)];
   const [database] = databases;
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
+  // Flags for the measured Tessera's node, e.g. "--cpu-prof --cpu-prof-dir=prof" to profile it pinned.
+  const nodeArgs = (process.env.TESSERA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const redis = await openRedisPrefix(redisUrl).catch((error) => {
     log(`Redis at ${redisUrl} does not answer (${error.message}): skipping the peer on Redis`);
     return undefined;
@@ -145,7 +147,7 @@ async function main() {
     // Only phases of their own asked for (--only signals, mass_logout): no table to measure.
     const tabled = SCENARIOS.length > 0;
     const ceiling = tabled ? await startCeiling({ pinned }) : undefined;
-    const tessera = tabled ? await startTessera({ database, pinned, users: settings.users, workers: 1, cacheSize: CACHE_SIZE }) : undefined;
+    const tessera = tabled ? await startTessera({ database, pinned, users: settings.users, workers: 1, cacheSize: CACHE_SIZE, nodeArgs }) : undefined;
     const peer = tabled ? await startPeer({ pinned }) : undefined;
     const peerRedis = redis && SCENARIOS.some((scenario) => scenario.storage) ? await startPeer({ pinned, redis }) : undefined;
     const targets = tabled ? [tessera, peer, ...(peerRedis ? [peerRedis] : [])] : [];
