@@ -7,6 +7,7 @@ import { UsersService } from '../../../src/users/users.service.js';
 import { createClient, createUser, login, type TestClient, type TestUser, token } from '../../../test/factories/index.js';
 import { revoke } from '../../../test/factories/resource-server.js';
 import { startAtOwnIssuer, type TestApp } from '../../../test/setup/app.js';
+import { eventually } from '../../../test/setup/faults.js';
 import { ResourceServer } from '../src/resource-server.js';
 import { RevocationFeed, revocationsOf } from '../src/revocation-feed.js';
 import { RevocationView } from '../src/revocation-view.js';
@@ -32,13 +33,8 @@ describe('RevocationFeed against a live Tessera', () => {
       (error: { status: number }) => error.status,
     );
   /** Asks the resource server until it refuses the token as revoked (401). */
-  async function untilRefused(token: string, limitMs = 5000): Promise<void> {
-    const started = Date.now();
-    while ((await refusal(token)) !== 401) {
-      if (Date.now() - started > limitMs) throw new Error('still accepted');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  const untilRefused = (token: string, limitMs = 5000) =>
+    eventually('the refusal of the revoked token', async () => ((await refusal(token)) === 401 ? true : undefined), limitMs);
 
   /**
    * "Within a second" is the long poll's doing: Tessera holds the feed's poll and answers it
@@ -68,10 +64,7 @@ describe('RevocationFeed against a live Tessera', () => {
   };
   /** Runs the revocation while the feed's poll is held, then waits for the resource server to refuse the token. */
   async function revokeOnHeldPoll(revocation: () => Promise<unknown>, token: string): Promise<void> {
-    for (let tries = 0; inFlight === 0; tries++) {
-      if (tries > 250) throw new Error('the feed never held a poll');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually('a poll held by the feed', async () => (inFlight > 0 ? true : undefined), 5000);
     revoking = true;
     answers = [];
     await revocation();
@@ -115,10 +108,7 @@ describe('RevocationFeed against a live Tessera', () => {
     const issued = await token(t, machine, { grant_type: 'client_credentials', scope: 'read' });
     const accessToken = (issued.body as { access_token: string }).access_token;
     feed.start();
-    for (let tries = 0; (await refusal(accessToken)) !== 'accepted'; tries++) {
-      if (tries > 250) throw new Error('the view never became fresh');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually('a fresh view', async () => ((await refusal(accessToken)) === 'accepted' ? true : undefined), 5000);
     await revokeOnHeldPoll(() => t.app.get(ClientsService).delete(machine.id, 'test'), accessToken);
     expect(failures).toEqual([]);
   });
