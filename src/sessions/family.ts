@@ -126,8 +126,9 @@ export abstract class FamilyStore {
   ): Promise<RefreshOutcome | undefined>;
 
   /**
-   * Revokes live families and appends one revocation event per family, relevant until
-   * `relevantUntil`, in one transaction; returns the families this call revoked.
+   * Revokes live families, appends one revocation event per family, relevant until
+   * `relevantUntil`, and records each in the audit log (`session_revoked`), in one
+   * transaction; returns the families this call revoked.
    */
   abstract revoke(ids: readonly string[], reason: RevocationReason, actor: string, now: Date, relevantUntil: Date): Promise<Family[]>;
 

@@ -318,6 +318,12 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
     if (ms > this.clock.now()) this.remember('jti', jti, ms);
   }
 
+  /** A family revocation this process has just committed, relevant until `until`: as learnJti. */
+  learnFamily(id: string, until: Date): void {
+    const ms = until.getTime();
+    if (ms > this.clock.now()) this.remember('family', id, ms);
+  }
+
   /** Keeps `subject` until `until`: exactly, or, when the view is full, in the overflow filter. */
   private remember(kind: 'family' | 'jti' | 'client', subject: string, until: number): void {
     const map = kind === 'family' ? this.families : kind === 'jti' ? this.jtis : this.clients;

@@ -26,8 +26,14 @@ export class SessionRevoker {
 
   async revoke(ids: readonly string[], reason: RevocationReason, actor: string): Promise<Family[]> {
     const now = this.clock.now();
-    const revoked = await this.families.revoke(ids, reason, actor, new Date(now), this.relevantUntil(now));
-    await this.recorded(revoked, reason, actor);
+    const until = this.relevantUntil(now);
+    // Audited by the revocation's own commit.
+    const revoked = await this.families.revoke(ids, reason, actor, new Date(now), until);
+    if (revoked.length > 0) this.metrics.sessionsRevoked(reason, revoked.length);
+    // Introspection in this process shows the revocation at once (CONTRACT "Access
+    // tokens"), without a read of the feed; other processes hear of it through NOTIFY or
+    // their next poll.
+    for (const family of revoked) this.view.learnFamily(family.id, until);
     return revoked;
   }
 
@@ -56,7 +62,7 @@ export class SessionRevoker {
     await this.view.catchUp().catch(() => undefined);
   }
 
-  /** Records families that the store revoked as part of another transaction. */
+  /** Records families that the store revoked as part of another transaction (which audits none). */
   async recorded(families: readonly Family[], reason: RevocationReason, actor: string): Promise<void> {
     if (families.length === 0) return;
     this.metrics.sessionsRevoked(reason, families.length);

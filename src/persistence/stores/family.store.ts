@@ -78,6 +78,9 @@ const F = FAMILY.split(', ').map((column) => `f.${column}`).join(', ');
 // no path can end a session without every process's RevocationView hearing of it; and
 // owes a logout token to its client when the client registered a back-channel logout URI
 // (Back-Channel Logout 1.0 §2.5; the outbox, see BACKCHANNEL_OUTBOX).
+// Standing alone ($6), the statement also writes each revocation's audit event, so one
+// commit makes both durable; inside a larger transaction (reuse, code replay, a client's
+// deletion) the caller audits, after the events that explain it.
 // Any number of revocations, each with its own time, reason, actor and relevance, in one
 // statement (one commit, one append to the feed): the arrays are parallel. The families
 // are locked in id order first, so two statements revoking overlapping sets wait for each
@@ -93,9 +96,12 @@ const REVOKE = `
     UPDATE families f SET revoked_at = a.at, revoked_reason = a.reason, revoked_by = a.actor
     FROM locked JOIN asked a ON a.id = locked.id
     WHERE f.id = locked.id
-    RETURNING ${F}, f.id_token_sid, a.until
+    RETURNING ${F}, f.id_token_sid, f.revoked_by, a.until
   ), ${BACKCHANNEL_OUTBOX}, wiped AS (
     DELETE FROM refresh_grace_copies g USING revoked WHERE g.family_id = revoked.id
+  ), audited AS (
+    INSERT INTO audit_events (type, occurred_at, actor, user_id, client_id, family_id, reason)
+    SELECT 'session_revoked', revoked_at, revoked_by, user_id, client_id, id, revoked_reason FROM revoked WHERE $6
   ), ${appendToFeed('announced', `SELECT 'family', revoked.id::text, revoked.revoked_at, revoked.until FROM revoked`)}
   SELECT ${FAMILY} FROM revoked`;
 
@@ -176,7 +182,7 @@ export class PgFamilyStore extends FamilyStore {
    * COMMIT round trips around it. Each caller gets the families its own ids revoked.
    */
   private readonly revocations = new WriteGroups<FamilyRevocation, Family | undefined>(async (revocations) => {
-    const revoked = new Map((await withRetry(() => revokeEach(this.dataSource, revocations))).map((family) => [family.id, family]));
+    const revoked = new Map((await withRetry(() => revokeEach(this.dataSource, revocations, true))).map((family) => [family.id, family]));
     return revocations.map(({ id }) => {
       const family = revoked.get(id);
       revoked.delete(id);
@@ -417,14 +423,14 @@ export function revokeWithin(
   now: Date,
   relevantUntil: Date,
 ): Promise<Family[]> {
-  return revokeEach(m, ids.map((id) => ({ id, at: now, reason, actor, relevantUntil })));
+  return revokeEach(m, ids.map((id) => ({ id, at: now, reason, actor, relevantUntil })), false);
 }
 
-/** One statement revoking every family of `revocations` still live: the ones it revoked. */
-async function revokeEach(m: DataSource | EntityManager, revocations: readonly FamilyRevocation[]): Promise<Family[]> {
+/** One statement revoking every family of `revocations` still live (and auditing them when `audit`): the ones it revoked. */
+async function revokeEach(m: DataSource | EntityManager, revocations: readonly FamilyRevocation[], audit: boolean): Promise<Family[]> {
   if (revocations.length === 0) return [];
   const column = <K extends keyof FamilyRevocation>(key: K) => revocations.map((revocation) => revocation[key]);
-  const { rows } = await execute<FamilyRow>(m, REVOKE, [column('id'), column('at'), column('reason'), column('actor'), column('relevantUntil')]);
+  const { rows } = await execute<FamilyRow>(m, REVOKE, [column('id'), column('at'), column('reason'), column('actor'), column('relevantUntil'), audit]);
   return rows.map(toFamily);
 }
 
