@@ -11,7 +11,8 @@
 //   introspect (it cannot introspect JWTs). Refresh uses the granted resource, so a login for
 //   RESOURCE_JWT refreshes into ES256 JWTs, as Tessera's refreshes do.
 // - Refresh tokens rotate (rotateRefreshToken: true); logins go through devInteractions.
-// - Its authorization codes are minted through its own /auth by a browser with a session.
+// - Its authorization codes are minted through its own /auth by a browser with a session,
+//   each with a grant of its own (loadExistingGrant copies the session's).
 // - DPoP with server nonces; bench-app is confidential, so its refresh tokens stay unbound
 //   (a proof binds each new access token), as Tessera's chains minted without DPoP do.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -83,6 +84,26 @@ server.listen({ host: '127.0.0.1', port }, () => {
     // A code exchange of a client registered for refresh_token issues one, as Tessera's does;
     // the default asks for offline_access too, which the peer keeps only with prompt=consent.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // And its tokens stand on their grant, as offline_access ones do (the default ties tokens
+    // without offline_access to the browser session's current grant, which the copies below
+    // replace at each request): one Session read less per redemption, none at revocation.
+    expiresWithSession: async () => false,
+    // A browser that already holds a grant gets a copy of it at each authorization request:
+    // each code minted for scenarios 11 and 16 starts a grant of its own, as each of
+    // Tessera's codes starts a session of its own, so revoking one refresh token ends one
+    // grant, not every token of the pool. A grant consented to just now is used as it is.
+    loadExistingGrant: async (ctx) => {
+      const { Grant } = ctx.oidc.provider;
+      const consented = ctx.oidc.result?.consent?.grantId;
+      if (consented) return Grant.find(consented);
+      const held = ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+      const grant = held && (await Grant.find(held));
+      if (!grant) return undefined;
+      const { accountId, clientId, openid, resources } = grant;
+      const copy = new Grant({ accountId, clientId, openid, resources });
+      await copy.save();
+      return copy;
+    },
     features: {
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },

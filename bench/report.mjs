@@ -111,6 +111,7 @@ export function verdicts(report) {
     }
     ratio('revoke', 'revocation (JWT)', 1);
     ratio('revoke_opaque', 'revocation (opaque access tokens)', 1);
+    ratio('revoke_refresh', 'revocation (refresh tokens: a session each)', 1);
     ratio('introspect_refresh', 'introspection of a refresh token', 1.2);
     ratio('introspect_opaque', 'introspection of opaque access tokens', 1.5);
     ratio('introspect_opaque_repeat', 'introspection of opaque access tokens (repeats)', 1.5);

@@ -46,13 +46,34 @@ export async function preparePools(target, sizes, log) {
 }
 
 /** Revocations of `tokens` by the client whose Basic header is `owner`, one per request. */
-function revocation(target, tokens, owner) {
-  const factory = cycling(tokens, (token) => form({ token, token_type_hint: 'access_token' }));
+function revocation(target, tokens, owner, hint = 'access_token') {
+  const factory = cycling(tokens, (token) => form({ token, token_type_hint: hint }));
   return {
     spec: { url: target.url, path: target.paths.revoke, headers: { authorization: owner }, connection: factory },
     // Past the end of the pool the tokens are already revoked: fewer fresh revocations.
     extra: () => ({ poolWraps: factory.state.wrapped }),
   };
+}
+
+/**
+ * The refresh tokens of `count` distinct new sessions (grants, at the peer), and the client
+ * whose Basic header revokes them: codes minted through the target's authorization endpoint
+ * by a browser with a session and nothing left to consent to, then redeemed; in batches of
+ * at most `batch` codes minted within `withinMs`, so that each batch is redeemed while its
+ * codes live. A session per token, so every revocation ends a session of its own.
+ */
+async function liveSessions(target, count, { batch, withinMs }) {
+  const minter = await target.codeMinter();
+  const tokens = [];
+  while (tokens.length < count) {
+    const codes = await minter.mint(Math.min(batch, count - tokens.length), withinMs);
+    const redeemed = await collect(
+      { url: target.url, path: target.paths.token, headers: minter.headers, connection: redeeming(codes, minter.body) },
+      { connections: 32, amount: codes.length, pick: (body) => body.refresh_token },
+    );
+    tokens.push(...redeemed);
+  }
+  return { tokens, owner: minter.headers.authorization };
 }
 
 /**
@@ -328,6 +349,23 @@ export const SCENARIOS = [
     async prepare(target, pools) {
       pools.opaqueWorkingSet ??= await target.opaqueAccessTokens(pools.userTokens.length);
       return { spec: introspection(target, pools.opaqueWorkingSet.tokens, 'access_token').spec };
+    },
+  },
+  {
+    id: 'revoke_refresh',
+    title: '16. revocation of refresh tokens',
+    describe: {
+      tessera:
+        'a distinct live session per request, ended through its refresh token (minted by code redemption just before the run): ' +
+        'the family revoked with its access tokens, announced on the revocation feed, audited, durably',
+      peer: 'a distinct live grant per request, ended through its refresh token: the token and its grant destroyed in memory',
+      peerRedis: 'the same on Redis: the token read, then it and its grant deleted',
+    },
+    storage: true,
+    async prepare(target, pools) {
+      const { tokens, owner } = await liveSessions(target, pools.revocableCount, { batch: pools.codeCount, withinMs: pools.codeMintSeconds * 1000 });
+      const { spec, extra } = revocation(target, tokens, owner, 'refresh_token');
+      return { spec, extra: () => ({ sessions: tokens.length, ...extra() }) };
     },
   },
 ];

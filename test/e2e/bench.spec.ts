@@ -21,13 +21,14 @@ const SCENARIOS = [
   'introspect_opaque',
   'revoke_opaque',
   'introspect_opaque_repeat',
+  'revoke_refresh',
 ];
 // oidc-provider has no password grant: no login, and no login flood to introspect during;
 // its login page is a development page without a password check.
 const PEER_NOT_APPLICABLE = new Set(['login', 'introspect_during_logins', 'login_page']);
 // The peer on Redis runs the scenarios whose path touches the peer's storage.
 const REDIS_PEER_SCENARIOS = new Set([
-  'refresh', 'client_credentials', 'introspect_repeat', 'introspect_distinct', 'introspect_refresh', 'revoke', 'dpop_refresh', 'introspect_opaque', 'revoke_opaque', 'introspect_opaque_repeat',
+  'refresh', 'client_credentials', 'introspect_repeat', 'introspect_distinct', 'introspect_refresh', 'revoke', 'dpop_refresh', 'introspect_opaque', 'revoke_opaque', 'introspect_opaque_repeat', 'revoke_refresh',
 ]);
 const LEVELS = ['32', '128'];
 
@@ -41,6 +42,8 @@ interface Measured {
   cpuCores: number;
   codes?: number;
   poolExhausted?: number;
+  sessions?: number;
+  poolWraps?: number;
   success?: string;
 }
 
@@ -150,7 +153,7 @@ describeOnPostgres('npm run bench -- --quick', () => {
     // Open-loop latency at half of each server's own maximum @32, for the scenarios #21 names.
     expect(report.openLoop.map((entry) => [entry.id, Object.keys(entry.results)])).toEqual([
       ['ceiling', ['ceiling']],
-      ...['introspect_repeat', 'client_credentials', 'refresh', 'revoke'].map((id) => [id, ['tessera', 'peer']]),
+      ...['introspect_repeat', 'client_credentials', 'refresh', 'revoke', 'revoke_refresh'].map((id) => [id, ['tessera', 'peer']]),
     ]);
     for (const { id, results } of report.openLoop) {
       for (const [who, result] of Object.entries(results)) {
@@ -173,6 +176,7 @@ describeOnPostgres('npm run bench -- --quick', () => {
         "introspection of distinct JWTs within 10% of node:crypto's verification rate @32",
         'revocation (JWT) >= 1x the peer @128',
         'revocation (opaque access tokens) >= 1x the peer @32',
+        'revocation (refresh tokens: a session each) >= 1x the peer @32',
         'introspection of opaque access tokens >= 1.5x the peer @128',
       ]),
     );
@@ -210,6 +214,14 @@ describeOnPostgres('npm run bench -- --quick', () => {
         expect(result).toEqual(expect.objectContaining({ codes: expect.any(Number), poolExhausted: 0 }));
         expect(result.codes).toBeGreaterThan(result.statuses['2xx']);
         expect(result.codes).toBeLessThanOrEqual(6_000);
+        expect(result.statuses['2xx']).toBeGreaterThan(0);
+        expect(result.statuses['4xx'] + result.statuses['5xx']).toBe(0);
+      }
+      // Refresh-token revocation: each server's own sessions, minted by code redemption just
+      // before the run, each revoked by the client it was issued to (none refused).
+      for (const result of Object.values(byId('revoke_refresh').results[level]) as Measured[]) {
+        expect(result).toEqual(expect.objectContaining({ sessions: expect.any(Number), poolWraps: expect.any(Number) }));
+        expect(result.sessions).toBeGreaterThan(0);
         expect(result.statuses['2xx']).toBeGreaterThan(0);
         expect(result.statuses['4xx'] + result.statuses['5xx']).toBe(0);
       }
