@@ -1,13 +1,13 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { feedNotifyFunction } from '../../migrations/1765260000000-RevocationNotificationsSentByTheAppend.js';
 import { appendToFeed } from '../../src/persistence/stores/revocation-feed.sql.js';
-import { RevocationEventStore } from '../../src/sessions/revocation-event.js';
 import { RevocationView } from '../../src/sessions/revocation-view.service.js';
 import { createClient, createUser, login, type TestClient, type TestUser } from '../factories/index.js';
 import { jwtClaims, revoke } from '../factories/resource-server.js';
 import { anotherPool } from '../setup/another-pool.js';
 import { startTestApp, type TestApp } from '../setup/app.js';
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../setup/database.js';
+import { countFeedReads } from '../setup/feed-reads.js';
 import { eventually } from '../setup/faults.js';
 
 // A poll far slower than the test: whatever B learns, it learns by notification.
@@ -25,8 +25,8 @@ describeOnPostgres('revocation notifications that carry their events', () => {
   let view: RevocationView;
   let client: TestClient;
   let user: TestUser;
-  /** B's reads of the feed, counted by wrapping its store's own method */
-  let reads = 0;
+  /** B's reads of the feed */
+  let reads: { count: number };
 
   const jti = (subject: string) => ({ jti: subject, sub: 'nobody', iat: 0, client_id: 'nobody' });
   const insertJtisWith = (runner: DataSource | QueryRunner, ...subjects: string[]) =>
@@ -43,12 +43,7 @@ describeOnPostgres('revocation notifications that carry their events', () => {
     a = await startTestApp(SLOW_POLL, { db });
     b = await startTestApp(SLOW_POLL, { db: await anotherPool(db) });
     view = b.app.get(RevocationView);
-    const store = b.app.get(RevocationEventStore);
-    const read = store.read.bind(store);
-    store.read = (...args) => {
-      reads++;
-      return read(...args);
-    };
+    reads = countFeedReads(b);
     client = await createClient(a);
     user = await createUser(a);
     // B is listening once it has heard of an event; a read it started on connecting is over
@@ -64,7 +59,7 @@ describeOnPostgres('revocation notifications that carry their events', () => {
     await db?.drop();
   });
   beforeEach(() => {
-    reads = 0;
+    reads.count = 0;
   });
 
   it('a revocation on A is known on B without B reading the feed', async () => {
@@ -75,26 +70,26 @@ describeOnPostgres('revocation notifications that carry their events', () => {
       return { jti: claims.jti, sub: claims.sub, iat: claims.iat, sid: claims.sid, client_id: claims.client_id };
     });
     await known('every revoked session on B', () => tokens.every((t) => view.revoked(t)));
-    expect(reads).toBe(0);
+    expect(reads.count).toBe(0);
   });
 
   it('carries every event a statement inserted', async () => {
     await insertJtis('many-1', 'many-2', 'many-3');
     await known('the three events on B', () => ['many-1', 'many-2', 'many-3'].every((s) => view.revoked(jti(s))));
-    expect(reads).toBe(0);
+    expect(reads.count).toBe(0);
   });
 
   it('falls back to a bare notification past the payload limit, and B reads the feed', async () => {
     const long = 'x'.repeat(9_000);
     await insertJtis(long);
     await known('the long event on B', () => view.revoked(jti(long)));
-    expect(reads).toBeGreaterThanOrEqual(1);
+    expect(reads.count).toBeGreaterThanOrEqual(1);
     expect(view.revoked(jti('never-revoked'))).toBe(false);
   });
 
   it('reads the feed on a notification it does not understand', async () => {
     await db.dataSource.query(`SELECT pg_notify('tessera_revocation_feed', '{"not":"events"}')`);
-    await eventually('a read on B', async () => (reads > 0 ? true : undefined));
+    await eventually('a read on B', async () => (reads.count > 0 ? true : undefined));
   });
 
   it('an append waits for an earlier one still uncommitted, so B learns both in order, with no read', async () => {
@@ -114,7 +109,7 @@ describeOnPostgres('revocation notifications that carry their events', () => {
       });
       await view.catchUp();
       expect(view.revoked(jti('appended-second'))).toBe(false);
-      reads = 0;
+      reads.count = 0;
       await early.commitTransaction();
     } finally {
       await early.release();
@@ -123,7 +118,7 @@ describeOnPostgres('revocation notifications that carry their events', () => {
     await known('the second append on B', () => view.revoked(jti('appended-second')));
     expect(view.revoked(jti('committed-first'))).toBe(true);
     // Each notification carried the next position: nothing to read for.
-    expect(reads).toBe(0);
+    expect(reads.count).toBe(0);
   });
 
   it('wakes B with a bare notification for an insert of a previous version, which brings no position', async () => {
@@ -132,7 +127,7 @@ describeOnPostgres('revocation notifications that carry their events', () => {
       [new Date(a.clock.now()), new Date(a.clock.now() + 600_000)],
     );
     await known('the legacy event on B', () => view.revoked(jti('legacy-insert')));
-    expect(reads).toBeGreaterThanOrEqual(1);
+    expect(reads.count).toBeGreaterThanOrEqual(1);
   });
 
   it('revokes on an engine without NOTIFY, and B learns it by its poll', async () => {
