@@ -132,6 +132,14 @@ export abstract class FamilyStore {
    */
   abstract revoke(ids: readonly string[], reason: RevocationReason, actor: string, now: Date, relevantUntil: Date): Promise<Family[]>;
 
+  /**
+   * As `revoke`, for the family of the refresh token with this hash, and only when
+   * `clientId` is its client: found and revoked in one statement, without a read first.
+   * The family revoked; undefined when none was (no such token, another client's, or a
+   * family already ended: `describe` tells them apart).
+   */
+  abstract revokeByToken(tokenHash: Buffer, clientId: string, reason: RevocationReason, actor: string, now: Date, relevantUntil: Date): Promise<Family | undefined>;
+
   /** The refresh token with this hash, its family and its user; undefined when unknown. */
   abstract describe(tokenHash: Buffer): Promise<RefreshTokenRecord | undefined>;
 

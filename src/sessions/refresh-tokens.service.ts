@@ -184,6 +184,15 @@ export class RefreshTokensService {
   }
 
   /**
+   * RFC 7009 §2.1 for a refresh token that `clientId` presents: ends its session (the
+   * family, and so every access token of it) in one statement, if it is that client's.
+   * False when it ended none: an unknown token, another client's, or a session already over.
+   */
+  async revokeAsOwner(presented: string, clientId: string, actor: string): Promise<boolean> {
+    return (await this.revoker.revokeByToken(this.hashers.refreshToken.hash(presented), clientId, 'revoked', actor)) !== undefined;
+  }
+
+  /**
    * Active in the sense of RFC 7662 §2.2: unused (a rotated token is dead even inside
    * its grace window), its family neither revoked nor expired, its user enabled.
    */

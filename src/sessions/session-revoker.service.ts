@@ -28,11 +28,28 @@ export class SessionRevoker {
     const now = this.clock.now();
     const until = this.relevantUntil(now);
     // Audited by the revocation's own commit.
-    const revoked = await this.families.revoke(ids, reason, actor, new Date(now), until);
+    return this.learned(await this.families.revoke(ids, reason, actor, new Date(now), until), reason, until);
+  }
+
+  /**
+   * Ends the session of the refresh token with this hash if `clientId` is its client, in
+   * one statement (RFC 7009 for a refresh token): the family it ended, or undefined when it
+   * ended none (see FamilyStore.revokeByToken).
+   */
+  async revokeByToken(tokenHash: Buffer, clientId: string, reason: RevocationReason, actor: string): Promise<Family | undefined> {
+    const now = this.clock.now();
+    const until = this.relevantUntil(now);
+    const revoked = await this.families.revokeByToken(tokenHash, clientId, reason, actor, new Date(now), until);
+    return this.learned(revoked ? [revoked] : [], reason, until)[0];
+  }
+
+  /**
+   * Families this process has just revoked, audited by the same commit. Introspection in
+   * this process shows the revocation at once (CONTRACT "Access tokens"), without a read
+   * of the feed; other processes hear of it through NOTIFY or their next poll.
+   */
+  private learned(revoked: Family[], reason: RevocationReason, until: Date): Family[] {
     if (revoked.length > 0) this.metrics.sessionsRevoked(reason, revoked.length);
-    // Introspection in this process shows the revocation at once (CONTRACT "Access
-    // tokens"), without a read of the feed; other processes hear of it through NOTIFY or
-    // their next poll.
     for (const family of revoked) this.view.learnFamily(family.id, until);
     return revoked;
   }

@@ -56,7 +56,12 @@ describe('concurrent revocations on two processes', () => {
     const user = await createUser(pair.setup);
     const web = await createClient(pair.setup);
     const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => login(pair.setup, web, user)));
-    const results = await Promise.all(sessions.flatMap(({ refresh_token }) => [revoke(pair.a, web, refresh_token), revoke(pair.b, web, refresh_token)]));
+    // Each session on both processes, one with the hint (found and revoked by one
+    // statement) and one without (looked up first), swapped every other session.
+    const hinted = { token_type_hint: 'refresh_token' };
+    const results = await Promise.all(
+      sessions.flatMap(({ refresh_token }, i) => [revoke(pair.a, web, refresh_token, i % 2 ? hinted : {}), revoke(pair.b, web, refresh_token, i % 2 ? {} : hinted)]),
+    );
     expect(results.map((result) => result.status)).toEqual(results.map(() => 200));
 
     for (const { refresh_token } of sessions) {

@@ -52,12 +52,17 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
     });
   });
 
-  describe('revoking a refresh token', () => {
+  // With the hint, a client's own refresh token is found and revoked by one statement;
+  // without it, it is looked up first: both must end the same session the same way.
+  describe.each([
+    ['without a hint', {}],
+    ['with token_type_hint=refresh_token', { token_type_hint: 'refresh_token' }],
+  ])('revoking a refresh token, %s', (_, hint: Record<string, string>) => {
     it('answers 200 with {} and ends the whole family and its access tokens', async () => {
       const first = await login(t, app, user);
       const second = await token(t, app, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
       const current = second.body as Record<string, string>;
-      const result = await revoke(t, app, current.refresh_token);
+      const result = await revoke(t, app, current.refresh_token, hint);
       expect(result.status).toBe(200);
       expect(result.text).toBe('{}');
       expect(result.headers.get('content-type')).toBe('application/json; charset=utf-8');
@@ -78,16 +83,35 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
     it('ends the family when an older, rotated token of it is presented', async () => {
       const first = await login(t, app, user);
       const second = (await token(t, app, { grant_type: 'refresh_token', refresh_token: first.refresh_token })).body;
-      expect((await revoke(t, app, first.refresh_token)).status).toBe(200);
+      expect((await revoke(t, app, first.refresh_token, hint)).status).toBe(200);
       expect((await introspect(t, resourceServer, second.refresh_token as string)).text).toBe(INACTIVE_BODY);
     });
 
     it('lets a public client revoke its own refresh token with just its client_id', async () => {
       const spa = await createClient(t, { type: 'public', grantTypes: ['password', 'refresh_token'] });
       const session = await login(t, spa, user);
-      const result = await postForm(t, '/oauth/revoke', { token: session.refresh_token, client_id: spa.id });
+      const result = await postForm(t, '/oauth/revoke', { token: session.refresh_token, client_id: spa.id, ...hint });
       expect(result.status).toBe(200);
       expect((await introspect(t, resourceServer, session.access_token)).text).toBe(INACTIVE_BODY);
+    });
+
+    it('answers 200 again for a session already over, and writes nothing', async () => {
+      const session = await login(t, app, user);
+      expect((await revoke(t, app, session.refresh_token, hint)).status).toBe(200);
+      const before = await events();
+      expect((await revoke(t, app, session.refresh_token, hint)).status).toBe(200);
+      expect(await events()).toBe(before);
+    });
+
+    it("refuses another client's live one with 400 invalid_request and leaves its session alone", async () => {
+      const foreign = await login(t, other, user);
+      const before = await events();
+      const result = await revoke(t, app, foreign.refresh_token, hint);
+      expect(result.status).toBe(400);
+      expect(result.body).toEqual({ error: 'invalid_request', error_description: 'the token was not issued to this client' });
+      expect(await isActive(t, resourceServer, foreign.refresh_token)).toBe(true);
+      expect(await isActive(t, resourceServer, foreign.access_token)).toBe(true);
+      expect(await events()).toBe(before);
     });
   });
 
@@ -172,6 +196,14 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
       expect((await introspect(t, resourceServer, a.access_token)).text).toBe(INACTIVE_BODY);
       expect((await introspect(t, resourceServer, b.access_token)).text).toBe(INACTIVE_BODY);
       expect(await isActive(t, resourceServer, b.refresh_token)).toBe(true);
+    });
+
+    it('revokes an opaque access token presented with hint refresh_token, and only it', async () => {
+      const opaque = await createClient(t, { accessTokenFormat: 'opaque' });
+      const session = await login(t, opaque, user);
+      expect((await revoke(t, opaque, session.access_token, { token_type_hint: 'refresh_token' })).status).toBe(200);
+      expect((await introspect(t, resourceServer, session.access_token)).text).toBe(INACTIVE_BODY);
+      expect(await isActive(t, resourceServer, session.refresh_token)).toBe(true);
     });
   });
 

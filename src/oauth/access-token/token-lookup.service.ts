@@ -31,13 +31,18 @@ export class TokenLookup {
     @Inject(CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
+  /** Whether `token` has the shape of a refresh or opaque access token. */
+  static mayBeRandom(token: string): boolean {
+    return RANDOM_TOKEN.test(token);
+  }
+
   async find(token: string, hint: string | undefined): Promise<FoundToken | undefined> {
     // A JWT has dots, the random tokens have none: each shape can only be its own type.
     if (AccessTokenVerifier.looksLikeJwt(token)) {
       const claims = await this.verifier.verify(token);
       return claims && { kind: 'jwt', clientId: claims.client_id, claims };
     }
-    if (!RANDOM_TOKEN.test(token)) return undefined;
+    if (!TokenLookup.mayBeRandom(token)) return undefined;
     const searches = hint === 'refresh_token' ? (['findRefresh', 'findOpaque'] as const) : (['findOpaque', 'findRefresh'] as const);
     for (const search of searches) {
       const found = await this[search](token);

@@ -82,13 +82,22 @@ const F = FAMILY.split(', ').map((column) => `f.${column}`).join(', ');
 // commit makes both durable; inside a larger transaction (reuse, code replay, a client's
 // deletion) the caller audits, after the events that explain it.
 // Any number of revocations, each with its own time, reason, actor and relevance, in one
-// statement (one commit, one append to the feed): the arrays are parallel. The families
-// are locked in id order first, so two statements revoking overlapping sets wait for each
-// other instead of deadlocking; a family named twice is revoked once, by its first entry.
+// statement (one commit, one append to the feed): the arrays are parallel. A revocation
+// names its family, or a refresh token (by hash) and the client it must have been issued
+// to: the family is then found in the statement itself, with no read before it, and only
+// when that client owns it. The families are locked in id order first, so two statements
+// revoking overlapping sets wait for each other instead of deadlocking; a family named
+// twice is revoked once, by its first entry (each row returned says which, `n`).
 const REVOKE = `
   WITH asked AS (
-    SELECT DISTINCT ON (id) * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::timestamptz[])
-      WITH ORDINALITY AS a (id, at, reason, actor, until, n)
+    SELECT DISTINCT ON (id) * FROM (
+      SELECT COALESCE(a.id, (
+          SELECT t.family_id FROM refresh_tokens t JOIN families f ON f.id = t.family_id
+          WHERE t.hash = a.token_hash AND f.client_id = a.owner
+        )) AS id, a.at, a.reason, a.actor, a.until, a.n
+      FROM unnest($1::uuid[], $2::bytea[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[])
+        WITH ORDINALITY AS a (id, token_hash, owner, at, reason, actor, until, n)
+    ) a WHERE id IS NOT NULL
     ORDER BY id, n
   ), locked AS MATERIALIZED (
     SELECT id FROM families WHERE id IN (SELECT id FROM asked) AND revoked_at IS NULL ORDER BY id FOR UPDATE
@@ -96,14 +105,14 @@ const REVOKE = `
     UPDATE families f SET revoked_at = a.at, revoked_reason = a.reason, revoked_by = a.actor
     FROM locked JOIN asked a ON a.id = locked.id
     WHERE f.id = locked.id
-    RETURNING ${F}, f.id_token_sid, f.revoked_by, a.until
+    RETURNING ${F}, f.id_token_sid, f.revoked_by, a.until, a.n
   ), ${BACKCHANNEL_OUTBOX}, wiped AS (
     DELETE FROM refresh_grace_copies g USING revoked WHERE g.family_id = revoked.id
   ), audited AS (
     INSERT INTO audit_events (type, occurred_at, actor, user_id, client_id, family_id, reason)
-    SELECT 'session_revoked', revoked_at, revoked_by, user_id, client_id, id, revoked_reason FROM revoked WHERE $6
+    SELECT 'session_revoked', revoked_at, revoked_by, user_id, client_id, id, revoked_reason FROM revoked WHERE $8
   ), ${appendToFeed('announced', `SELECT 'family', revoked.id::text, revoked.revoked_at, revoked.until FROM revoked`)}
-  SELECT ${FAMILY} FROM revoked`;
+  SELECT ${FAMILY}, n FROM revoked`;
 
 // One compare-and-set: the presented token's successor, the next generation of its family,
 // is inserted only if that generation does not exist yet (the unique key on
@@ -165,8 +174,11 @@ const ROTATED: RefreshVerdict = { kind: 'rotate' };
 // Families a grouped revocation statement ends at most, unless one caller asks for more.
 const MAX_REVOCATIONS_A_WRITE = 1_000;
 
+/** A family by its id, or the family of a refresh token (by hash) when `clientId` is its client. */
+type RevocationTarget = { readonly id: string } | { readonly tokenHash: Buffer; readonly clientId: string };
+
 interface FamilyRevocation {
-  readonly id: string;
+  readonly target: RevocationTarget;
   readonly at: Date;
   readonly reason: RevocationReason;
   readonly actor: string;
@@ -179,16 +191,12 @@ export class PgFamilyStore extends FamilyStore {
    * Revocations of any number of callers, group-committed (WriteGroups): each append to
    * the revocation feed holds its head until commit, so one statement per logout would
    * commit one at a time. One statement is a transaction of its own: no BEGIN, SET and
-   * COMMIT round trips around it. Each caller gets the families its own ids revoked.
+   * COMMIT round trips around it. Each caller gets the families its own revocations ended.
    */
-  private readonly revocations = new WriteGroups<FamilyRevocation, Family | undefined>(async (revocations) => {
-    const revoked = new Map((await withRetry(() => revokeEach(this.dataSource, revocations, true))).map((family) => [family.id, family]));
-    return revocations.map(({ id }) => {
-      const family = revoked.get(id);
-      revoked.delete(id);
-      return family;
-    });
-  }, MAX_REVOCATIONS_A_WRITE);
+  private readonly revocations = new WriteGroups<FamilyRevocation, Family | undefined>(
+    (revocations) => withRetry(() => revokeEach(this.dataSource, revocations, true)),
+    MAX_REVOCATIONS_A_WRITE,
+  );
 
   constructor(private readonly dataSource: DataSource) {
     super();
@@ -328,8 +336,13 @@ export class PgFamilyStore extends FamilyStore {
 
   async revoke(ids: readonly string[], reason: RevocationReason, actor: string, now: Date, relevantUntil: Date): Promise<Family[]> {
     if (ids.length === 0) return [];
-    const revoked = await this.revocations.add(...ids.map((id) => ({ id, at: now, reason, actor, relevantUntil })));
+    const revoked = await this.revocations.add(...ids.map((id) => ({ target: { id }, at: now, reason, actor, relevantUntil })));
     return revoked.filter((family) => family !== undefined);
+  }
+
+  async revokeByToken(tokenHash: Buffer, clientId: string, reason: RevocationReason, actor: string, now: Date, relevantUntil: Date): Promise<Family | undefined> {
+    const [revoked] = await this.revocations.add({ target: { tokenHash, clientId }, at: now, reason, actor, relevantUntil });
+    return revoked;
   }
 
   async describe(tokenHash: Buffer): Promise<RefreshTokenRecord | undefined> {
@@ -415,7 +428,7 @@ export async function startWithin(m: EntityManager, { family, firstTokenHash }: 
   return true;
 }
 
-export function revokeWithin(
+export async function revokeWithin(
   m: DataSource | EntityManager,
   ids: readonly string[],
   reason: RevocationReason,
@@ -423,15 +436,31 @@ export function revokeWithin(
   now: Date,
   relevantUntil: Date,
 ): Promise<Family[]> {
-  return revokeEach(m, ids.map((id) => ({ id, at: now, reason, actor, relevantUntil })), false);
+  const revoked = await revokeEach(m, ids.map((id) => ({ target: { id }, at: now, reason, actor, relevantUntil })), false);
+  return revoked.filter((family) => family !== undefined);
 }
 
-/** One statement revoking every family of `revocations` still live (and auditing them when `audit`): the ones it revoked. */
-async function revokeEach(m: DataSource | EntityManager, revocations: readonly FamilyRevocation[], audit: boolean): Promise<Family[]> {
+/**
+ * One statement revoking every family of `revocations` still live (and auditing them when
+ * `audit`): for each revocation, in order, the family it revoked, or undefined.
+ */
+async function revokeEach(m: DataSource | EntityManager, revocations: readonly FamilyRevocation[], audit: boolean): Promise<Array<Family | undefined>> {
   if (revocations.length === 0) return [];
   const column = <K extends keyof FamilyRevocation>(key: K) => revocations.map((revocation) => revocation[key]);
-  const { rows } = await execute<FamilyRow>(m, REVOKE, [column('id'), column('at'), column('reason'), column('actor'), column('relevantUntil'), audit]);
-  return rows.map(toFamily);
+  const targets = column('target');
+  const { rows } = await execute<FamilyRow & { n: string }>(m, REVOKE, [
+    targets.map((target) => ('id' in target ? target.id : null)),
+    targets.map((target) => ('tokenHash' in target ? target.tokenHash : null)),
+    targets.map((target) => ('clientId' in target ? target.clientId : null)),
+    column('at'),
+    column('reason'),
+    column('actor'),
+    column('relevantUntil'),
+    audit,
+  ]);
+  const revoked: Array<Family | undefined> = revocations.map(() => undefined);
+  for (const row of rows) revoked[Number(row.n) - 1] = toFamily(row);
+  return revoked;
 }
 
 function toFamily(row: FamilyRow): Family {
