@@ -31,7 +31,12 @@ describe('concurrent revocations on two processes', () => {
     );
     // Every token on both processes at once: distinct tokens share groups, and each token
     // races its twin on the other process.
-    const results = await Promise.all(tokens.flatMap((value) => [revoke(pair.a, app, value), revoke(pair.b, app, value)]));
+    // One side with the hint (found and revoked by one statement), the other without
+    // (looked up first), swapped every other token.
+    const hinted = { token_type_hint: 'access_token' };
+    const results = await Promise.all(
+      tokens.flatMap((value, i) => [revoke(pair.a, app, value, i % 2 ? hinted : {}), revoke(pair.b, app, value, i % 2 ? {} : hinted)]),
+    );
     expect(results.map((result) => result.status)).toEqual(results.map(() => 200));
 
     for (const value of tokens) {

@@ -13,6 +13,15 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
     Number((await t.db.dataSource.query<Array<{ n: string }>>(sql, params))[0].n);
   const revokedJtis = () => count(`SELECT count(*) AS n FROM revoked_access_tokens`);
   const events = () => count(`SELECT count(*) AS n FROM revocation_events`);
+  /** RFC 7009 §2.1: `caller` may not revoke another client's live token, which stays live, and nothing is written. */
+  const expectRefused = async (caller: TestClient, presented: string, hint: Record<string, string>, ...stillLive: string[]) => {
+    const before = await events();
+    const result = await revoke(t, caller, presented, hint);
+    expect(result.status).toBe(400);
+    expect(result.body).toEqual({ error: 'invalid_request', error_description: 'the token was not issued to this client' });
+    for (const value of stillLive) expect(await isActive(t, resourceServer, value)).toBe(true);
+    expect(await events()).toBe(before);
+  };
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -105,13 +114,7 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
 
     it("refuses another client's live one with 400 invalid_request and leaves its session alone", async () => {
       const foreign = await login(t, other, user);
-      const before = await events();
-      const result = await revoke(t, app, foreign.refresh_token, hint);
-      expect(result.status).toBe(400);
-      expect(result.body).toEqual({ error: 'invalid_request', error_description: 'the token was not issued to this client' });
-      expect(await isActive(t, resourceServer, foreign.refresh_token)).toBe(true);
-      expect(await isActive(t, resourceServer, foreign.access_token)).toBe(true);
-      expect(await events()).toBe(before);
+      await expectRefused(app, foreign.refresh_token, hint, foreign.refresh_token, foreign.access_token);
     });
   });
 
@@ -138,6 +141,42 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
       const before = await revokedJtis();
       expect((await revoke(t, app, session.access_token)).status).toBe(200);
       expect(await revokedJtis()).toBe(before);
+    });
+  });
+
+  // As for refresh tokens: with the hint, one statement finds and revokes a client's own
+  // opaque token; without it, it is looked up first.
+  describe.each([
+    ['without a hint', {}],
+    ['with token_type_hint=access_token', { token_type_hint: 'access_token' }],
+  ])('revoking an opaque access token, %s', (_, hint: Record<string, string>) => {
+    let opaque: TestClient;
+    let otherOpaque: TestClient;
+    beforeAll(async () => {
+      opaque = await createClient(t, { accessTokenFormat: 'opaque' });
+      otherOpaque = await createClient(t, { accessTokenFormat: 'opaque' });
+    });
+
+    it('revokes that token only, remembered by jti, audited once, and writes nothing the second time', async () => {
+      const session = await login(t, opaque, user);
+      expect((await revoke(t, opaque, session.access_token, hint)).status).toBe(200);
+      expect((await introspect(t, resourceServer, session.access_token)).text).toBe(INACTIVE_BODY);
+      expect(await isActive(t, resourceServer, session.refresh_token)).toBe(true);
+      const [row] = await t.db.dataSource.query<Array<{ jti: string; remembered: number; audited: number }>>(
+        `SELECT o.jti, (SELECT count(*)::int FROM revoked_access_tokens r WHERE r.jti = o.jti) AS remembered,
+                (SELECT count(*)::int FROM audit_events a WHERE a.type = 'access_token_revoked' AND a.details->>'jti' = o.jti) AS audited
+         FROM opaque_access_tokens o WHERE o.client_id = $1 AND o.revoked_at IS NOT NULL`,
+        [opaque.id],
+      );
+      expect(row).toMatchObject({ remembered: 1, audited: 1 });
+      const before = await events();
+      expect((await revoke(t, opaque, session.access_token, hint)).status).toBe(200);
+      expect(await events()).toBe(before);
+    });
+
+    it("refuses another client's live one with 400 invalid_request and leaves it live", async () => {
+      const foreign = await login(t, otherOpaque, user);
+      await expectRefused(opaque, foreign.access_token, hint, foreign.access_token);
     });
   });
 

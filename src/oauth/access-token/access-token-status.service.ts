@@ -8,15 +8,22 @@ import { CONFIG } from '../../config/config.module.js';
 import { Metrics } from '../../metrics/metrics.js';
 import { type RevocableToken, RevocationView } from '../../sessions/revocation-view.service.js';
 import { UsersService } from '../../users/users.service.js';
-import { AccessTokenStore, type JtiRevocation, type OpaqueAccessTokenRecord, type OpaqueRevocation, type Revoker } from './access-token.js';
+import {
+  AccessTokenStore,
+  type JtiRevocation,
+  type OpaqueAccessTokenRecord,
+  type OpaqueRevocation,
+  type RevokedOpaqueToken,
+  type Revoker,
+} from './access-token.js';
 import type { AccessTokenClaims } from './access-token.verifier.js';
 import type { TokenDescription } from './token-description.js';
 
 const MAX_REVOCATIONS_A_WRITE = 1_000;
 
-/** An opaque revocation waiting for its group's write, which says whether it revoked the token. */
+/** An opaque revocation waiting for its group's write, which says what it revoked, if anything. */
 interface PendingOpaqueRevocation extends OpaqueRevocation {
-  revoked: boolean;
+  revoked?: RevokedOpaqueToken;
 }
 
 /**
@@ -39,9 +46,13 @@ export class AccessTokenStatus {
   private readonly opaqueRecords: LruCache<string, OpaqueAccessTokenRecord>;
   private readonly jtiRevocations = new WriteGroups<JtiRevocation>((revocations) => this.store.revokeJtis(revocations), MAX_REVOCATIONS_A_WRITE);
   private readonly opaqueRevocations = new WriteGroups<PendingOpaqueRevocation>(async (pending) => {
-    const revoked = new Set((await this.store.revokeOpaque(pending)).map(keyOf));
+    const revoked = new Map((await this.store.revokeOpaque(pending)).map((token) => [keyOf(token.hash), token]));
     // A token presented twice in one group is revoked once: only its first caller says so.
-    for (const item of pending) item.revoked = revoked.delete(keyOf(item.hash));
+    for (const item of pending) {
+      const key = keyOf(item.hash);
+      item.revoked = revoked.get(key);
+      revoked.delete(key);
+    }
   }, MAX_REVOCATIONS_A_WRITE);
 
   constructor(
@@ -136,18 +147,34 @@ export class AccessTokenStatus {
     this.metrics.accessTokenRevoked('jwt');
   }
 
-  /** `by` is recorded in the audit log by the same commit, if this call revoked the token. */
+  /**
+   * Revokes an opaque token found for `by`'s client (whose token it is). `by` is recorded in
+   * the audit log by the same commit, if this call revoked the token.
+   */
   async revokeOpaque(record: OpaqueAccessTokenRecord, by: Revoker): Promise<void> {
-    const pending: PendingOpaqueRevocation = { hash: record.hash, revokedAt: new Date(this.clock.now()), by, revoked: false };
+    await this.revokeOpaqueByHash(record.hash, by);
+  }
+
+  /**
+   * RFC 7009 §2.1 for an opaque token that `by`'s client presents: revoked in one
+   * statement, without a read first, if it is that client's. False when it revoked none:
+   * an unknown token, another client's, or one revoked already.
+   */
+  revokeOpaqueAsOwner(token: string, by: Revoker): Promise<boolean> {
+    return this.revokeOpaqueByHash(this.hashers.opaqueAccessToken.hash(token), by);
+  }
+
+  private async revokeOpaqueByHash(hash: Buffer, by: Revoker): Promise<boolean> {
+    const pending: PendingOpaqueRevocation = { hash, revokedAt: new Date(this.clock.now()), by };
     // Grouped like a JWT's: one commit (and one NOTIFY) for a burst, each durable before its 200.
     await this.opaqueRevocations.add(pending);
     // Read again when next presented: the row now says what ended it, whatever the view holds.
-    this.opaqueRecords.delete(keyOf(record.hash));
-    if (pending.revoked) {
-      this.metrics.accessTokenRevoked('opaque');
-      // As for a JWT: this process's view learns the jti it just committed, without a feed read.
-      this.view.learnJti(record.jti, record.expiresAt);
-    }
+    this.opaqueRecords.delete(keyOf(hash));
+    if (pending.revoked === undefined) return false;
+    this.metrics.accessTokenRevoked('opaque');
+    // As for a JWT: this process's view learns the jti it just committed, without a feed read.
+    this.view.learnJti(pending.revoked.jti, pending.revoked.expiresAt);
+    return true;
   }
 
   private opaqueActive(record: OpaqueAccessTokenRecord): boolean {

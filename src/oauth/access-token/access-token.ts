@@ -33,11 +33,12 @@ export abstract class AccessTokenStore {
   abstract findOpaque(hash: Buffer): Promise<OpaqueAccessTokenRecord | undefined>;
 
   /**
-   * Marks opaque tokens revoked, records their jtis in revoked_access_tokens and on the
-   * revocation feed, and writes one access_token_revoked audit event for each, all in one
-   * statement; the hashes of those it revoked (not those already revoked or unknown).
+   * Marks opaque tokens revoked, each only if its revoker's client is the token's client,
+   * records their jtis in revoked_access_tokens and on the revocation feed, and writes one
+   * access_token_revoked audit event for each, all in one statement; those it revoked (not
+   * those already revoked, unknown, or another client's).
    */
-  abstract revokeOpaque(revocations: readonly OpaqueRevocation[]): Promise<Buffer[]>;
+  abstract revokeOpaque(revocations: readonly OpaqueRevocation[]): Promise<RevokedOpaqueToken[]>;
 
   /**
    * Remembers JWTs' jtis as revoked until they expire (CONTRACT: by jti, never by a hash
@@ -57,6 +58,12 @@ export interface OpaqueRevocation {
   readonly hash: Buffer;
   readonly revokedAt: Date;
   readonly by: Revoker;
+}
+
+export interface RevokedOpaqueToken {
+  readonly hash: Buffer;
+  readonly jti: string;
+  readonly expiresAt: Date;
 }
 
 export interface JtiRevocation {

@@ -28,14 +28,15 @@ export class RevocationService {
     const client = await this.clientAuth.authenticate(credentials, { recent: true });
     const token = form.require('token');
     const hint = form.get('token_type_hint');
-    // The case the hint announces, a client ending one of its own sessions, is found and
-    // revoked in one grouped commit, without a read first; anything else is looked up.
-    const triedAsOwnSession = hint === 'refresh_token' && TokenLookup.mayBeRandom(token);
-    if (triedAsOwnSession && (await this.refreshTokens.revokeAsOwner(token, client.id, actorOf(client)))) return;
+    // The case the hint announces, a client revoking one of its own refresh or opaque
+    // access tokens, is found and revoked by one grouped statement, without a read first;
+    // anything else is looked up.
+    const tried = hintedKind(token, hint);
+    if (tried !== undefined && (await this.revokeAsOwner(tried, token, client))) return;
     const found = await this.lookup.find(token, hint);
     if (!found) return;
-    // Its own refresh token that the statement did not end: its session was over already.
-    if (triedAsOwnSession && found.kind === 'refresh' && found.clientId === client.id) return;
+    // Its own token of the kind tried that the statement did not revoke: ended already.
+    if (found.kind === tried && found.clientId === client.id) return;
     if (found.clientId !== client.id) {
       // RFC 7009 §2.1: the server first validates that the token was issued to the client.
       // It stays live; a dead one answers like an unknown one.
@@ -43,6 +44,13 @@ export class RevocationService {
       return;
     }
     await this.revokeOwn(found, client);
+  }
+
+  private revokeAsOwner(kind: 'refresh' | 'opaque', token: string, client: Client): Promise<boolean> {
+    const actor = actorOf(client);
+    return kind === 'refresh'
+      ? this.refreshTokens.revokeAsOwner(token, client.id, actor)
+      : this.accessTokens.revokeOpaqueAsOwner(token, { actor, clientId: client.id });
   }
 
   private async revokeOwn(found: FoundToken, client: Client): Promise<void> {
@@ -66,4 +74,12 @@ export class RevocationService {
 /** The audit log's actor for what a client does itself. */
 function actorOf(client: Client): string {
   return `client:${client.id}`;
+}
+
+/** The kind of random token the hint names, for a token shaped like one. */
+function hintedKind(token: string, hint: string | undefined): 'refresh' | 'opaque' | undefined {
+  if (!TokenLookup.mayBeRandom(token)) return undefined;
+  if (hint === 'refresh_token') return 'refresh';
+  if (hint === 'access_token') return 'opaque';
+  return undefined;
 }

@@ -6,6 +6,7 @@ import {
   type OpaqueAccessTokenRecord,
   type OpaqueRevocation,
   type JtiRevocation,
+  type RevokedOpaqueToken,
 } from '../../oauth/access-token/access-token.js';
 import { execute, referencingClient } from '../sql.js';
 import { withRetry } from '../transaction.js';
@@ -38,18 +39,19 @@ const AUDITED = (source: string) => `audited AS (
 
 // Revoked by jti like a JWT (CONTRACT "POST /oauth/revoke"), so every process's view
 // and the revoked_access_tokens record agree whatever the format. Any number of tokens
-// in one statement (one commit, one NOTIFY): the arrays are parallel. The rows are locked
-// in hash order first, so two processes revoking overlapping batches wait for each other
-// instead of deadlocking; a token revoked meanwhile is skipped (its revoked_at is
-// rechecked under the lock) and announced and audited once, by the statement that
-// revoked it.
+// in one statement (one commit, one NOTIFY): the arrays are parallel. A token is revoked
+// only by its own client (RFC 7009 §2.1), so a client's request needs no read before it.
+// The rows are locked in hash order first, so two processes revoking overlapping batches
+// wait for each other instead of deadlocking; a token revoked meanwhile is skipped (its
+// revoked_at is rechecked under the lock) and announced and audited once, by the
+// statement that revoked it.
 const REVOKE_OPAQUE = `
   WITH presented AS (
     SELECT DISTINCT ON (hash) * FROM unnest($1::bytea[], $2::timestamptz[], $3::text[], $4::text[]) AS p (hash, revoked_at, actor, client_id)
   ), locked AS MATERIALIZED (
-    SELECT hash FROM opaque_access_tokens
-    WHERE hash = ANY($1::bytea[]) AND revoked_at IS NULL
-    ORDER BY hash FOR UPDATE
+    SELECT o.hash FROM opaque_access_tokens o JOIN presented p ON p.hash = o.hash AND p.client_id = o.client_id
+    WHERE o.hash = ANY($1::bytea[]) AND o.revoked_at IS NULL
+    ORDER BY o.hash FOR UPDATE OF o
   ), revoked AS (
     UPDATE opaque_access_tokens o SET revoked_at = p.revoked_at
     FROM locked JOIN presented p ON p.hash = locked.hash
@@ -60,7 +62,7 @@ const REVOKE_OPAQUE = `
     SELECT jti, revoked_at, expires_at FROM revoked ON CONFLICT (jti) DO NOTHING
   ), ${AUDITED('revoked')},
   ${appendToFeed('announced', `SELECT 'jti', jti, revoked_at, expires_at FROM revoked`)}
-  SELECT hash FROM revoked`;
+  SELECT hash, jti, expires_at FROM revoked`;
 
 // Any number of jtis in one statement (one commit): the arrays are parallel. Only a jti
 // this statement revoked is audited: a repeat (in this group or after) changes nothing.
@@ -126,16 +128,16 @@ export class PgAccessTokenStore extends AccessTokenStore {
     };
   }
 
-  async revokeOpaque(revocations: readonly OpaqueRevocation[]): Promise<Buffer[]> {
+  async revokeOpaque(revocations: readonly OpaqueRevocation[]): Promise<RevokedOpaqueToken[]> {
     if (revocations.length === 0) return [];
     // The feed's head is locked last, so a transaction holding it may wait for these rows
     // (a client's deletion cascading to its tokens): a deadlock, retried.
     const { rows } = await withRetry(() =>
-      execute<{ hash: Buffer }>(this.dataSource, REVOKE_OPAQUE, [
+      execute<{ hash: Buffer; jti: string; expires_at: Date }>(this.dataSource, REVOKE_OPAQUE, [
         revocations.map((r) => r.hash), revocations.map((r) => r.revokedAt), revocations.map((r) => r.by.actor), revocations.map((r) => r.by.clientId),
       ]),
     );
-    return rows.map((row) => row.hash);
+    return rows.map((row) => ({ hash: row.hash, jti: row.jti, expiresAt: row.expires_at }));
   }
 
   async revokeJtis(revocations: readonly JtiRevocation[]): Promise<void> {
