@@ -310,18 +310,13 @@ export class RevocationView implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * A jti revocation this process has just committed: known here at once, without
-   * waiting for the feed to bring it back (it will, and is then taken again, harmlessly).
+   * A jti or family revocation this process has just committed, relevant until `until`:
+   * known here at once, without waiting for the feed to bring it back (it will, and is
+   * then taken again, harmlessly).
    */
-  learnJti(jti: string, until: Date): void {
+  committed(kind: 'jti' | 'family', subject: string, until: Date): void {
     const ms = until.getTime();
-    if (ms > this.clock.now()) this.remember('jti', jti, ms);
-  }
-
-  /** A family revocation this process has just committed, relevant until `until`: as learnJti. */
-  learnFamily(id: string, until: Date): void {
-    const ms = until.getTime();
-    if (ms > this.clock.now()) this.remember('family', id, ms);
+    if (ms > this.clock.now()) this.remember(kind, subject, ms);
   }
 
   /** Keeps `subject` until `until`: exactly, or, when the view is full, in the overflow filter. */

@@ -50,7 +50,7 @@ export class SessionRevoker {
    */
   private learned(revoked: Family[], reason: RevocationReason, until: Date): Family[] {
     if (revoked.length > 0) this.metrics.sessionsRevoked(reason, revoked.length);
-    for (const family of revoked) this.view.learnFamily(family.id, until);
+    for (const family of revoked) this.view.committed('family', family.id, until);
     return revoked;
   }
 

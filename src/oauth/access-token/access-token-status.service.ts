@@ -143,7 +143,7 @@ export class AccessTokenStatus {
     await this.jtiRevocations.add({ jti: claims.jti, revokedAt: new Date(now), expiresAt: until, familyId: claims.sid ?? null, by });
     // Introspection in this process shows it at once (CONTRACT "Access tokens"), without
     // a read of the feed; other processes hear of it through NOTIFY or their next poll.
-    this.view.learnJti(claims.jti, until);
+    this.view.committed('jti', claims.jti, until);
     this.metrics.accessTokenRevoked('jwt');
   }
 
@@ -173,7 +173,7 @@ export class AccessTokenStatus {
     if (pending.revoked === undefined) return false;
     this.metrics.accessTokenRevoked('opaque');
     // As for a JWT: this process's view learns the jti it just committed, without a feed read.
-    this.view.learnJti(pending.revoked.jti, pending.revoked.expiresAt);
+    this.view.committed('jti', pending.revoked.jti, pending.revoked.expiresAt);
     return true;
   }
 

@@ -78,7 +78,7 @@ const F = FAMILY.split(', ').map((column) => `f.${column}`).join(', ');
 // no path can end a session without every process's RevocationView hearing of it; and
 // owes a logout token to its client when the client registered a back-channel logout URI
 // (Back-Channel Logout 1.0 §2.5; the outbox, see BACKCHANNEL_OUTBOX).
-// Standing alone ($6), the statement also writes each revocation's audit event, so one
+// Standing alone ($8), the statement also writes each revocation's audit event, so one
 // commit makes both durable; inside a larger transaction (reuse, code replay, a client's
 // deletion) the caller audits, after the events that explain it.
 // Any number of revocations, each with its own time, reason, actor and relevance, in one
