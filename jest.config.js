@@ -31,5 +31,6 @@ export default {
   // keeps the run's peak near 2.2 GB instead of 2.8 (workers plus their test databases), at
   // no measurable cost in time (351 s against 342 s for the whole suite).
   workerIdleMemoryLimit: '400MB',
-  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
+  // The stall reporter ends a run that no test timeout can end (test/setup/stall-reporter.js).
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js', '<rootDir>/test/setup/stall-reporter.js'],
 };
