@@ -30,12 +30,10 @@ describe('concurrent revocations on two processes', () => {
       }),
     );
     // Every token on both processes at once: distinct tokens share groups, and each token
-    // races its twin on the other process.
-    // One side with the hint (found and revoked by one statement), the other without
-    // (looked up first), swapped every other token.
-    const hinted = { token_type_hint: 'access_token' };
+    // races its twin on the other process, the two asking in different ways (see asked).
+    const ways = asked('access_token', 'refresh_token');
     const results = await Promise.all(
-      tokens.flatMap((value, i) => [revoke(pair.a, app, value, i % 2 ? hinted : {}), revoke(pair.b, app, value, i % 2 ? {} : hinted)]),
+      tokens.flatMap((value, i) => [revoke(pair.a, app, value, ways[i % 3]), revoke(pair.b, app, value, ways[(i + 1) % 3])]),
     );
     expect(results.map((result) => result.status)).toEqual(results.map(() => 200));
 
@@ -61,11 +59,10 @@ describe('concurrent revocations on two processes', () => {
     const user = await createUser(pair.setup);
     const web = await createClient(pair.setup);
     const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => login(pair.setup, web, user)));
-    // Each session on both processes, one with the hint (found and revoked by one
-    // statement) and one without (looked up first), swapped every other session.
-    const hinted = { token_type_hint: 'refresh_token' };
+    // Each session on both processes, the two asking in different ways (see asked).
+    const ways = asked('refresh_token', 'access_token');
     const results = await Promise.all(
-      sessions.flatMap(({ refresh_token }, i) => [revoke(pair.a, web, refresh_token, i % 2 ? hinted : {}), revoke(pair.b, web, refresh_token, i % 2 ? {} : hinted)]),
+      sessions.flatMap(({ refresh_token }, i) => [revoke(pair.a, web, refresh_token, ways[i % 3]), revoke(pair.b, web, refresh_token, ways[(i + 1) % 3])]),
     );
     expect(results.map((result) => result.status)).toEqual(results.map(() => 200));
 
@@ -85,3 +82,12 @@ describe('concurrent revocations on two processes', () => {
     expect(rows).toEqual(rows.map(() => ({ revoked: true, reason: 'revoked', announced: 1, audited: 1 })));
   });
 });
+
+/**
+ * The three ways of asking, paired in turn across the two processes: with the token's own
+ * hint and with none (a grouped statement finds and revokes it), and with the other
+ * kind's hint (that statement misses, and the token is looked up first).
+ */
+function asked(own: string, other: string): Array<Record<string, string>> {
+  return [{ token_type_hint: own }, {}, { token_type_hint: other }];
+}

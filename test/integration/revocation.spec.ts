@@ -61,11 +61,13 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
     });
   });
 
-  // With the hint, a client's own refresh token is found and revoked by one statement;
-  // without it, it is looked up first: both must end the same session the same way.
+  // With the hint or without one, a client's own refresh token is found and revoked by a
+  // grouped statement; with the other kind's hint, that statement misses and the token is
+  // looked up: all must end the same session the same way.
   describe.each([
     ['without a hint', {}],
     ['with token_type_hint=refresh_token', { token_type_hint: 'refresh_token' }],
+    ['with the other kind\'s hint, token_type_hint=access_token', { token_type_hint: 'access_token' }],
   ])('revoking a refresh token, %s', (_, hint: Record<string, string>) => {
     it('answers 200 with {} and ends the whole family and its access tokens', async () => {
       const first = await login(t, app, user);
@@ -144,11 +146,12 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
     });
   });
 
-  // As for refresh tokens: with the hint, one statement finds and revokes a client's own
-  // opaque token; without it, it is looked up first.
+  // As for refresh tokens: with the hint or without one, a grouped statement finds and
+  // revokes a client's own opaque token; with the other kind's hint, it is looked up.
   describe.each([
     ['without a hint', {}],
     ['with token_type_hint=access_token', { token_type_hint: 'access_token' }],
+    ['with the other kind\'s hint, token_type_hint=refresh_token', { token_type_hint: 'refresh_token' }],
   ])('revoking an opaque access token, %s', (_, hint: Record<string, string>) => {
     let opaque: TestClient;
     let otherOpaque: TestClient;

@@ -28,15 +28,17 @@ export class RevocationService {
     const client = await this.clientAuth.authenticate(credentials, { recent: true });
     const token = form.require('token');
     const hint = form.get('token_type_hint');
-    // The case the hint announces, a client revoking one of its own refresh or opaque
-    // access tokens, is found and revoked by one grouped statement, without a read first;
-    // anything else is looked up.
-    const tried = hintedKind(token, hint);
-    if (tried !== undefined && (await this.revokeAsOwner(tried, token, client))) return;
+    // A client revoking one of its own refresh or opaque access tokens is served by one
+    // grouped statement per kind tried, without a read first: the hinted kind, or, with
+    // no hint (what most client libraries send), both at once, since a random token is
+    // found by its keyed hash as one kind or neither. Anything else is looked up.
+    const tried = kindsToTry(token, hint);
+    const revoked = await Promise.all(tried.map((kind) => this.revokeAsOwner(kind, token, client)));
+    if (revoked.includes(true)) return;
     const found = await this.lookup.find(token, hint);
     if (!found) return;
-    // Its own token of the kind tried that the statement did not revoke: ended already.
-    if (found.kind === tried && found.clientId === client.id) return;
+    // Its own token of a kind tried that no statement revoked: ended already.
+    if (found.clientId === client.id && found.kind !== 'jwt' && tried.includes(found.kind)) return;
     if (found.clientId !== client.id) {
       // RFC 7009 §2.1: the server first validates that the token was issued to the client.
       // It stays live; a dead one answers like an unknown one.
@@ -76,10 +78,14 @@ function actorOf(client: Client): string {
   return `client:${client.id}`;
 }
 
-/** The kind of random token the hint names, for a token shaped like one. */
-function hintedKind(token: string, hint: string | undefined): 'refresh' | 'opaque' | undefined {
-  if (!TokenLookup.mayBeRandom(token)) return undefined;
-  if (hint === 'refresh_token') return 'refresh';
-  if (hint === 'access_token') return 'opaque';
-  return undefined;
+/**
+ * The kinds of random token to revoke as the client's own, for a token shaped like one:
+ * the one the hint names, or both when it names neither (RFC 7009 §2.1: an unknown hint
+ * is ignored).
+ */
+function kindsToTry(token: string, hint: string | undefined): ReadonlyArray<'refresh' | 'opaque'> {
+  if (!TokenLookup.mayBeRandom(token)) return [];
+  if (hint === 'refresh_token') return ['refresh'];
+  if (hint === 'access_token') return ['opaque'];
+  return ['refresh', 'opaque'];
 }
